@@ -1,0 +1,30 @@
+package dev.sluice;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Where time comes from. Algorithms never read a clock: stores read this one and pass the time in.
+ *
+ * <p>Both timelines are in nanoseconds since the epoch. {@link #nanos()} is driven by a monotonic
+ * source and used for elapsed time; {@link #wallNanos()} follows the wall clock and is used only
+ * for calendar boundaries. Values must stay within {@code [0, 2^62]} (until the year 2116).
+ */
+public interface Clock {
+
+  /** The system clock: {@link System#nanoTime()} anchored once to the wall clock. */
+  static Clock system() {
+    return SystemClock.INSTANCE;
+  }
+
+  /** Monotonic time in nanoseconds on an epoch-anchored timeline. */
+  long nanos();
+
+  /** Wall-clock time in nanoseconds since the epoch, for calendar boundaries. */
+  long wallNanos();
+
+  /** Blocks for {@code nanos} nanoseconds of this clock's time. */
+  void sleep(long nanos) throws InterruptedException;
+
+  /** A future completed after {@code nanos} of this clock's time; holds no thread while waiting. */
+  CompletableFuture<Void> after(long nanos);
+}

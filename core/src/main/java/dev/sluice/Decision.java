@@ -1,0 +1,159 @@
+package dev.sluice;
+
+import java.time.Duration;
+
+/**
+ * What a policy decided for one key and cost: one immutable value that HTTP, gRPC and framework
+ * layers map to {@code 429}, {@code Retry-After} and the IETF {@code RateLimit} headers without
+ * re-deriving anything.
+ *
+ * <p>Times are relative to the instant of the decision, in nanoseconds; {@link Long#MAX_VALUE}
+ * means never (a cost the policy can never admit).
+ */
+public final class Decision {
+
+  /** Why a decision came out the way it did. */
+  public enum Reason {
+    /** The policy admitted the cost (and charged it, unless the operation was a peek). */
+    ALLOWED,
+    /** The policy has not enough left now; {@link #retryAfterNanos()} says when it will. */
+    LIMITED,
+    /** The cost exceeds what the policy can ever admit; nothing was consumed. */
+    COST_EXCEEDS_LIMIT,
+    /** The in-memory store holds its maximum number of keys and this key is new. */
+    STORE_FULL
+  }
+
+  /** Marks a time that never comes. */
+  public static final long NEVER = Long.MAX_VALUE;
+
+  private final Policy policy;
+  private final Reason reason;
+  private final long limit;
+  private final long remaining;
+  private final long retryAfterNanos;
+  private final long resetAfterNanos;
+
+  private Decision(
+      Policy policy, Reason reason, long limit, long remaining, long retryAfterNanos,
+      long resetAfterNanos) {
+    this.policy = policy;
+    this.reason = reason;
+    this.limit = limit;
+    this.remaining = remaining;
+    this.retryAfterNanos = retryAfterNanos;
+    this.resetAfterNanos = resetAfterNanos;
+  }
+
+  /** An admitting decision. */
+  public static Decision allowed(Policy policy, long remaining, long resetAfterNanos) {
+    return new Decision(policy, Reason.ALLOWED, policy.limit(), remaining, 0, resetAfterNanos);
+  }
+
+  /** A denying decision: not enough now; retry after {@code retryAfterNanos}. */
+  public static Decision limited(
+      Policy policy, long remaining, long retryAfterNanos, long resetAfterNanos) {
+    return new Decision(
+        policy, Reason.LIMITED, policy.limit(), remaining, retryAfterNanos, resetAfterNanos);
+  }
+
+  /** A denying decision for a cost above what the policy can ever admit. */
+  public static Decision costExceedsLimit(Policy policy, long remaining, long resetAfterNanos) {
+    return new Decision(
+        policy, Reason.COST_EXCEEDS_LIMIT, policy.limit(), remaining, NEVER, resetAfterNanos);
+  }
+
+  /** A denying decision for a new key when the store is full. */
+  public static Decision storeFull(Policy policy, long retryAfterNanos) {
+    return new Decision(policy, Reason.STORE_FULL, policy.limit(), 0, retryAfterNanos, 0);
+  }
+
+  /**
+   * An admitting decision granted ahead of time: the caller must wait {@code waitNanos} before
+   * acting on it. Used by blocking and asynchronous acquires.
+   */
+  public static Decision reserved(
+      Policy policy, long remaining, long waitNanos, long resetAfterNanos) {
+    return new Decision(policy, Reason.ALLOWED, policy.limit(), remaining, waitNanos, resetAfterNanos);
+  }
+
+  /** Whether the cost was admitted. */
+  public boolean allowed() {
+    return reason == Reason.ALLOWED;
+  }
+
+  public Reason reason() {
+    return reason;
+  }
+
+  /** The policy that decided (for a multi-policy call: the most restrictive one). */
+  public Policy policy() {
+    return policy;
+  }
+
+  /** The policy's limit: bucket capacity or cost per window. */
+  public long limit() {
+    return limit;
+  }
+
+  /** Cost still admissible right now after this decision (never negative; 0 while in debt). */
+  public long remaining() {
+    return remaining;
+  }
+
+  /**
+   * For a denial: how long until the same cost would be admitted ({@link #NEVER} for a cost above
+   * the limit). For an allowed decision: 0, or for a reservation the wait before acting on it.
+   */
+  public long retryAfterNanos() {
+    return retryAfterNanos;
+  }
+
+  /** {@link #retryAfterNanos()} as a duration (saturated for {@link #NEVER}). */
+  public Duration retryAfter() {
+    return Duration.ofNanos(retryAfterNanos);
+  }
+
+  /** How long until the key is fully replenished (bucket full, window ended, log empty). */
+  public long resetAfterNanos() {
+    return resetAfterNanos;
+  }
+
+  public Duration resetAfter() {
+    return Duration.ofNanos(resetAfterNanos);
+  }
+
+  /** This decision with its wait spent: retryAfter becomes 0. */
+  Decision afterWait() {
+    return retryAfterNanos == 0 || !allowed()
+        ? this
+        : new Decision(policy, reason, limit, remaining, 0, resetAfterNanos);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Decision d
+        && policy.equals(d.policy)
+        && reason == d.reason
+        && limit == d.limit
+        && remaining == d.remaining
+        && retryAfterNanos == d.retryAfterNanos
+        && resetAfterNanos == d.resetAfterNanos;
+  }
+
+  @Override
+  public int hashCode() {
+    int h = policy.hashCode();
+    h = 31 * h + reason.hashCode();
+    h = 31 * h + Long.hashCode(remaining);
+    h = 31 * h + Long.hashCode(retryAfterNanos);
+    return 31 * h + Long.hashCode(resetAfterNanos);
+  }
+
+  @Override
+  public String toString() {
+    return "Decision[" + reason + ", policy=" + policy.name() + ", limit=" + limit + ", remaining="
+        + remaining + ", retryAfterNanos=" + (retryAfterNanos == NEVER ? "NEVER" : retryAfterNanos)
+        + ", resetAfterNanos=" + resetAfterNanos + "]";
+  }
+}

@@ -1,0 +1,19 @@
+package dev.sluice;
+
+/**
+ * Told about every decision a {@link Sluice} makes (for metrics, audit logs). Called on the
+ * deciding thread, after the decision; a listener that throws is logged and counted, and the
+ * decision stands.
+ */
+@FunctionalInterface
+public interface DecisionListener {
+
+  /**
+   * @param operation what was asked: "tryAcquire", "acquire", "peek", "record", "refund", "reset"
+   *     or "tryAcquireAll"
+   * @param key the key (for a multi-policy call: the key of the deciding charge)
+   * @param cost the cost asked for
+   * @param decision the decision
+   */
+  void onDecision(String operation, Object key, long cost, Decision decision);
+}

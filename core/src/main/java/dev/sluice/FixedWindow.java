@@ -1,0 +1,32 @@
+package dev.sluice;
+
+/**
+ * At most {@code limit} cost per window. Windows are aligned to the epoch
+ * ({@link Window#of(java.time.Duration)}) or to calendar boundaries in a time zone
+ * ({@link Window#day()}: "resets at UTC midnight"; {@link Window#month(java.time.ZoneId)}).
+ *
+ * <p>Exact per window; at a boundary a key can spend one window's limit just before and the
+ * next one just after. Usage recorded past the limit is forgiven when the window ends.
+ *
+ * @param name the policy's name
+ * @param limit the most cost admitted per window
+ * @param window how windows are laid on the timeline
+ */
+public record FixedWindow(String name, long limit, Window window) implements Policy {
+
+  public FixedWindow {
+    Checks.name(name);
+    Checks.positive("limit", limit);
+    Checks.notNull("window", window);
+  }
+
+  /** Same as the canonical constructor. */
+  public static FixedWindow of(String name, long limit, Window window) {
+    return new FixedWindow(name, limit, window);
+  }
+
+  @Override
+  public boolean usesWallClock() {
+    return window.calendar();
+  }
+}

@@ -1,0 +1,130 @@
+package dev.sluice;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A clock for tests: time moves only when told. {@link #sleep(long)} advances it instead of
+ * blocking (and remembers how long each sleep was); futures from {@link #after(long)} complete
+ * when the clock is advanced past their deadline. Both timelines show the same time. The clock
+ * may be set backwards, to test that nothing is granted when time goes back.
+ */
+public final class ManualClock implements Clock {
+
+  private record Timer(long deadline, long seq, CompletableFuture<Void> future) {}
+
+  private volatile long now;
+  private long seq;
+  private final PriorityQueue<Timer> timers = new PriorityQueue<>(
+      (a, b) -> a.deadline != b.deadline ? Long.compare(a.deadline, b.deadline) : Long.compare(a.seq, b.seq));
+  private final List<Long> sleeps = new ArrayList<>();
+
+  /** A clock at {@code nanos} since the epoch. */
+  public ManualClock(long nanos) {
+    this.now = Checks.nonNegative("nanos", nanos);
+  }
+
+  /** A clock at {@code instant}. */
+  public ManualClock(Instant instant) {
+    this(Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano()));
+  }
+
+  /** A clock at the epoch. */
+  public ManualClock() {
+    this(0);
+  }
+
+  @Override
+  public long nanos() {
+    return now;
+  }
+
+  @Override
+  public long wallNanos() {
+    return now;
+  }
+
+  /** The current time as an instant. */
+  public synchronized Instant instant() {
+    return Instant.ofEpochSecond(Math.floorDiv(now, 1_000_000_000L), Math.floorMod(now, 1_000_000_000L));
+  }
+
+  /** Moves the clock forward by {@code d} and completes the timers that are due. */
+  public void advance(Duration d) {
+    Checks.nonNegative("d", d);
+    advanceNanos(d.toNanos());
+  }
+
+  /** Moves the clock forward by {@code nanos} and completes the timers that are due. */
+  public void advanceNanos(long nanos) {
+    Checks.nonNegative("nanos", nanos);
+    List<CompletableFuture<Void>> due = new ArrayList<>();
+    synchronized (this) {
+      now = Math.addExact(now, nanos);
+      while (!timers.isEmpty() && timers.peek().deadline <= now) {
+        due.add(timers.poll().future);
+      }
+    }
+    due.forEach(f -> f.complete(null));
+  }
+
+  /** Sets the clock to {@code nanos}, forwards or backwards. */
+  public void set(long nanos) {
+    Checks.nonNegative("nanos", nanos);
+    long delta;
+    synchronized (this) {
+      delta = nanos - now;
+      if (delta < 0) {
+        now = nanos;
+        return;
+      }
+    }
+    advanceNanos(delta);
+  }
+
+  /** Sets the clock to {@code instant}, forwards or backwards. */
+  public void set(Instant instant) {
+    set(Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano()));
+  }
+
+  /** Advances the clock by {@code nanos} instead of blocking. */
+  @Override
+  public void sleep(long nanos) {
+    synchronized (this) {
+      sleeps.add(nanos);
+    }
+    advanceNanos(Math.max(0, nanos));
+  }
+
+  /** The durations of every {@link #sleep(long)} so far, in nanoseconds. */
+  public synchronized List<Long> sleeps() {
+    return List.copyOf(sleeps);
+  }
+
+  @Override
+  public CompletableFuture<Void> after(long nanos) {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    synchronized (this) {
+      if (nanos > 0) {
+        timers.add(new Timer(Math.addExact(now, nanos), seq++, f));
+        return f;
+      }
+    }
+    f.complete(null);
+    return f;
+  }
+
+  /** How many futures from {@link #after(long)} are still waiting. */
+  public synchronized int pendingTimers() {
+    return timers.size();
+  }
+
+  @Override
+  public synchronized String toString() {
+    return "ManualClock[" + instant() + "]";
+  }
+}

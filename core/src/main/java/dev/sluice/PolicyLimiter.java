@@ -1,0 +1,135 @@
+package dev.sluice;
+
+import dev.sluice.spi.Operation;
+import dev.sluice.spi.Partition;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/** A {@link Limiter} over one partition of the engine's store. */
+final class PolicyLimiter implements Limiter {
+
+  private final Sluice sluice;
+  private final Partition partition;
+  private final Clock clock;
+  private final boolean listen;
+
+  PolicyLimiter(Sluice sluice, Partition partition) {
+    this.sluice = sluice;
+    this.partition = partition;
+    this.clock = sluice.clock();
+    this.listen = sluice.hasListeners();
+  }
+
+  @Override
+  public Policy policy() {
+    return partition.policy();
+  }
+
+  @Override
+  public Decision tryAcquire(Object key, long cost) {
+    return apply("tryAcquire", key, cost, Operation.ACQUIRE);
+  }
+
+  @Override
+  public Decision peek(Object key, long cost) {
+    return apply("peek", key, cost, Operation.PEEK);
+  }
+
+  @Override
+  public Decision record(Object key, long cost) {
+    return apply("record", key, cost, Operation.RECORD);
+  }
+
+  @Override
+  public Decision refund(Object key, long cost) {
+    return apply("refund", key, cost, Operation.REFUND);
+  }
+
+  @Override
+  public void reset(Object key) {
+    apply("reset", key, 0, Operation.RESET);
+  }
+
+  private Decision apply(String name, Object key, long cost, Operation op) {
+    Checks.key(key);
+    Checks.cost(cost);
+    Decision d = partition.apply(key, cost, op, 0);
+    return listen ? sluice.notify(name, key, cost, d) : d;
+  }
+
+  @Override
+  public Decision acquire(Object key, long cost, Duration maxWait) throws InterruptedException {
+    Checks.key(key);
+    Checks.cost(cost);
+    long waitNanos = saturatedNanos(Checks.nonNegative("maxWait", maxWait));
+    long deadline = saturatedAdd(clock.nanos(), waitNanos);
+    for (;;) {
+      long left = Math.max(0, deadline - clock.nanos());
+      Decision d = partition.apply(key, cost, Operation.RESERVE, left);
+      if (d.allowed()) {
+        if (d.retryAfterNanos() > 0) {
+          try {
+            clock.sleep(d.retryAfterNanos());
+          } catch (InterruptedException e) {
+            partition.apply(key, cost, Operation.REFUND, 0);
+            throw e;
+          }
+        }
+        return notifyAcquire(key, cost, d.afterWait());
+      }
+      if (d.reason() != Decision.Reason.LIMITED || d.retryAfterNanos() > left) {
+        return notifyAcquire(key, cost, d);
+      }
+      clock.sleep(d.retryAfterNanos());
+    }
+  }
+
+  @Override
+  public CompletableFuture<Decision> acquireAsync(Object key, long cost, Duration maxWait) {
+    Checks.key(key);
+    Checks.cost(cost);
+    long waitNanos = saturatedNanos(Checks.nonNegative("maxWait", maxWait));
+    return attemptAsync(key, cost, saturatedAdd(clock.nanos(), waitNanos));
+  }
+
+  private CompletableFuture<Decision> attemptAsync(Object key, long cost, long deadline) {
+    long left = Math.max(0, deadline - clock.nanos());
+    Decision d;
+    try {
+      d = partition.apply(key, cost, Operation.RESERVE, left);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    if (d.allowed()) {
+      Decision granted = d.afterWait();
+      return clock.after(d.retryAfterNanos()).thenApply(v -> notifyAcquire(key, cost, granted));
+    }
+    if (d.reason() != Decision.Reason.LIMITED || d.retryAfterNanos() > left) {
+      return CompletableFuture.completedFuture(notifyAcquire(key, cost, d));
+    }
+    return clock.after(d.retryAfterNanos()).thenCompose(v -> attemptAsync(key, cost, deadline));
+  }
+
+  private Decision notifyAcquire(Object key, long cost, Decision d) {
+    return listen ? sluice.notify("acquire", key, cost, d) : d;
+  }
+
+  @Override
+  public Charge charge(Object key, long cost) {
+    return new Charge(partition.policy(), key, cost);
+  }
+
+  private static long saturatedNanos(Duration d) {
+    return d.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : d.toNanos();
+  }
+
+  private static long saturatedAdd(long a, long b) {
+    long r = a + b;
+    return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
+  }
+
+  @Override
+  public String toString() {
+    return "Limiter[" + partition.policy() + "]";
+  }
+}

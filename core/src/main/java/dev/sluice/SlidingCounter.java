@@ -1,0 +1,31 @@
+package dev.sluice;
+
+import java.time.Duration;
+
+/**
+ * An approximation of a sliding window with three numbers per key: the counts of the current and
+ * the previous epoch-aligned window, the previous one weighted by how much of it the trailing
+ * window still overlaps.
+ *
+ * <p>Worst-case error: an aligned window never admits more than {@code limit}; any interval of
+ * length {@code window} admits less than {@code 2 * limit} (reached only when the previous window's
+ * whole count fell at its very end). Traffic spread evenly over the previous window is counted
+ * exactly. Use {@link SlidingLog} where the bound must be exact.
+ *
+ * @param name the policy's name
+ * @param limit the most cost admitted per (estimated) trailing window
+ * @param window the window's length
+ */
+public record SlidingCounter(String name, long limit, Duration window) implements Policy {
+
+  public SlidingCounter {
+    Checks.name(name);
+    Checks.positive("limit", limit);
+    Checks.durationNanos("window", window);
+  }
+
+  /** Same as the canonical constructor. */
+  public static SlidingCounter of(String name, long limit, Duration window) {
+    return new SlidingCounter(name, limit, window);
+  }
+}

@@ -1,0 +1,164 @@
+package dev.sluice;
+
+import dev.sluice.spi.InMemory;
+import dev.sluice.spi.Operation;
+import dev.sluice.spi.Store;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The engine: a store, a clock and listeners. Policies become {@link Limiter}s here, and several
+ * policies can be applied in one atomic call. One instance is meant to be shared by a whole
+ * application; it is thread-safe.
+ *
+ * <pre>{@code
+ * Sluice sluice = Sluice.inMemory();
+ * Limiter api = sluice.limiter(TokenBucket.of("api", 20, 100, Duration.ofMinutes(1)));
+ * Decision d = api.tryAcquire("alice", 1);
+ * }</pre>
+ */
+public final class Sluice implements AutoCloseable {
+
+  private static final System.Logger LOG = System.getLogger(Sluice.class.getName());
+
+  private final Store store;
+  private final Clock clock;
+  private final DecisionListener[] listeners;
+  private final AtomicLong listenerFailures = new AtomicLong();
+
+  private Sluice(Builder b) {
+    this.clock = b.clock;
+    this.store = b.store != null ? b.store : InMemory.builder().clock(b.clock).build();
+    this.listeners = b.listeners.toArray(new DecisionListener[0]);
+  }
+
+  /** An engine on the in-memory store and the system clock. */
+  public static Sluice inMemory() {
+    return builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A limiter for {@code policy}. */
+  public Limiter limiter(Policy policy) {
+    Checks.notNull("policy", policy);
+    return new PolicyLimiter(this, store.partition(policy));
+  }
+
+  /**
+   * Admits all charges or none, atomically. The decision names the most restrictive policy: the
+   * denying one with the longest retryAfter, or, when all admit, the one with the least remaining.
+   *
+   * @param charges distinct (policy, key) pairs, at least one
+   */
+  public Decision tryAcquireAll(List<Charge> charges) {
+    return applyAll(charges, Operation.ACQUIRE, "tryAcquireAll");
+  }
+
+  /** {@link #tryAcquireAll(List)} for a fixed set of charges. */
+  public Decision tryAcquireAll(Charge... charges) {
+    Checks.notNull("charges", charges);
+    return tryAcquireAll(List.of(charges));
+  }
+
+  /** What {@link #tryAcquireAll(List)} would decide, without consuming. */
+  public Decision peekAll(List<Charge> charges) {
+    return applyAll(charges, Operation.PEEK, "peekAll");
+  }
+
+  private Decision applyAll(List<Charge> charges, Operation op, String name) {
+    Checks.notNull("charges", charges);
+    if (charges.isEmpty()) {
+      throw new IllegalArgumentException("charges must not be empty");
+    }
+    List<Charge> copy = new ArrayList<>(charges.size());
+    for (Charge c : charges) {
+      copy.add(Checks.notNull("charges element", c));
+    }
+    Decision d = store.applyAll(copy, op);
+    if (listeners.length > 0) {
+      long cost = 0;
+      Object key = copy.get(0).key();
+      for (Charge c : copy) {
+        if (c.policy().equals(d.policy())) {
+          key = c.key();
+          cost = c.cost();
+        }
+      }
+      notify(name, key, cost, d);
+    }
+    return d;
+  }
+
+  Clock clock() {
+    return clock;
+  }
+
+  /** How many times a listener threw. */
+  public long listenerFailures() {
+    return listenerFailures.get();
+  }
+
+  Decision notify(String operation, Object key, long cost, Decision decision) {
+    for (DecisionListener l : listeners) {
+      try {
+        l.onDecision(operation, key, cost, decision);
+      } catch (VirtualMachineError e) {
+        throw e;
+      } catch (Throwable t) {
+        long n = listenerFailures.incrementAndGet();
+        if (Long.bitCount(n) == 1) { // 1st, 2nd, 4th, 8th... failure: logging stays bounded
+          LOG.log(System.Logger.Level.WARNING,
+              "decision listener " + l + " threw (failure #" + n + "); the decision stands", t);
+        }
+      }
+    }
+    return decision;
+  }
+
+  boolean hasListeners() {
+    return listeners.length > 0;
+  }
+
+  @Override
+  public void close() {
+    store.close();
+  }
+
+  /** Builds a {@link Sluice}. */
+  public static final class Builder {
+    private Clock clock = Clock.system();
+    private Store store;
+    private final List<DecisionListener> listeners = new ArrayList<>();
+
+    private Builder() {}
+
+    /**
+     * The clock for waiting (blocking and async acquire) and for the default in-memory store;
+     * {@link Clock#system()} by default.
+     */
+    public Builder clock(Clock clock) {
+      this.clock = Checks.notNull("clock", clock);
+      return this;
+    }
+
+    /** The store; by default an in-memory store on this builder's clock. */
+    public Builder store(Store store) {
+      this.store = Checks.notNull("store", store);
+      return this;
+    }
+
+    /** Adds a listener told about every decision. */
+    public Builder listener(DecisionListener listener) {
+      listeners.add(Checks.notNull("listener", listener));
+      return this;
+    }
+
+    public Sluice build() {
+      return new Sluice(this);
+    }
+  }
+}

@@ -1,0 +1,122 @@
+package dev.sluice.spi;
+
+import dev.sluice.Decision;
+import dev.sluice.FixedWindow;
+import dev.sluice.Policy;
+import dev.sluice.Window;
+
+/**
+ * Fixed window: a counter per window.
+ *
+ * <h2>Model</h2>
+ * The timeline is cut into windows by {@link Window}: fixed lengths aligned to the epoch, or
+ * calendar days, weeks, months and years starting at local midnight in a zone (true lengths, so
+ * DST days are 23 or 25 hours). A key's usage counts cost in the window that contains
+ * {@code now}; a cost {@code c} is admitted iff {@code used + c <= limit}.
+ *
+ * <h2>State and units</h2>
+ * {@code {start, end, used}}: the window the usage belongs to, in epoch nanoseconds (end
+ * exclusive), and the cost used in it. Keeping the bounds means calendar arithmetic runs only when
+ * a key enters a new window.
+ *
+ * <h2>Rounding</h2>
+ * None: counts are integers; retryAfter is the exact time to the window's end.
+ *
+ * <h2>Overflow</h2>
+ * {@code used} saturates at {@link Long#MAX_VALUE} under {@code record}; {@code used + c} is
+ * compared without overflow. A cost above the limit is refused before any arithmetic.
+ *
+ * <h2>Clock jumps</h2>
+ * If {@code now} falls before the stored window (the clock went back), the stored window and its
+ * usage stay in force: going back never opens a fresh window. Usage recorded beyond the limit is
+ * forgiven when the window ends ("60 GiB against a 50 GiB day is allowed again after midnight").
+ *
+ * <h2>Bound</h2>
+ * Admitted cost per window {@code <= limit}.
+ */
+final class FixedWindowAlgorithm extends Algorithm {
+
+  private final FixedWindow policy;
+  private final long limit;
+  private final Window window;
+
+  FixedWindowAlgorithm(FixedWindow policy) {
+    this.policy = policy;
+    this.limit = policy.limit();
+    this.window = policy.window();
+  }
+
+  @Override
+  public Policy policy() {
+    return policy;
+  }
+
+  @Override
+  public Step step(long[] state, long now, long cost, Operation op, long maxWaitNanos) {
+    long start;
+    long end;
+    long used;
+    if (state != null && now < state[1]) {
+      // Same window, or the clock went back before it: the stored window stays in force.
+      start = state[0];
+      end = state[1];
+      used = state[2];
+    } else {
+      start = window.startNanos(now);
+      end = window.endNanos(now);
+      used = 0;
+    }
+    long untilEnd = end - now;
+    switch (op) {
+      case ACQUIRE:
+      case RESERVE:
+      case PEEK: {
+        if (cost > limit) {
+          return unchanged(state, Decision.costExceedsLimit(policy, remaining(used), resetAfter(used, untilEnd)));
+        }
+        if (used <= limit - cost) {
+          long after = used + cost;
+          Decision d = Decision.allowed(policy, limit - after, resetAfter(after, untilEnd));
+          return op == Operation.PEEK || cost == 0 ? unchanged(state, d) : changed(start, end, after, d);
+        }
+        return unchanged(state, Decision.limited(policy, remaining(used), untilEnd, untilEnd));
+      }
+      case RECORD: {
+        if (cost == 0) {
+          return unchanged(state, Decision.allowed(policy, remaining(used), resetAfter(used, untilEnd)));
+        }
+        long after = Arith.satAdd(used, cost);
+        return changed(start, end, after, Decision.allowed(policy, remaining(after), untilEnd));
+      }
+      case REFUND: {
+        long after = Math.max(0, used - cost);
+        Decision d = Decision.allowed(policy, remaining(after), resetAfter(after, untilEnd));
+        return after == used ? unchanged(state, d) : changed(start, end, after, d);
+      }
+      case RESET:
+      default:
+        return new Step(null, Decision.allowed(policy, limit, 0), state != null);
+    }
+  }
+
+  private long remaining(long used) {
+    return used >= limit ? 0 : limit - used;
+  }
+
+  private static long resetAfter(long used, long untilEnd) {
+    return used == 0 ? 0 : untilEnd;
+  }
+
+  private static Step unchanged(long[] state, Decision d) {
+    return new Step(state, d, false);
+  }
+
+  private static Step changed(long start, long end, long used, Decision d) {
+    return new Step(used == 0 ? null : new long[] {start, end, used}, d, true);
+  }
+
+  @Override
+  public boolean idle(long[] state, long now) {
+    return state == null || now >= state[1] || state[2] == 0;
+  }
+}

@@ -1,0 +1,78 @@
+package dev.sluice.spi;
+
+import dev.sluice.Clock;
+import java.time.Duration;
+
+/**
+ * Builds the in-memory store, Sluice's default: lock-free per key, bounded in keys, idle keys
+ * evicted.
+ *
+ * <p>When the store holds {@code maxKeys} keys, a request for a new key first sweeps out every
+ * idle key (one whose state equals a fresh key's, so forgetting it changes no decision) — at most
+ * once per {@code fullSweepInterval} of clock time; if no room is made, the request is denied with
+ * {@link dev.sluice.Decision.Reason#STORE_FULL} and retryAfter {@code fullSweepInterval}. Known
+ * keys keep working. {@code record} (post-hoc usage that must not be lost) is the exception: it
+ * always stores its key, even above the cap. Keys are never evicted while they hold state, so the
+ * cap never lets a key start over.
+ */
+public final class InMemory {
+  private InMemory() {}
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Options of the in-memory store. */
+  public static final class Builder {
+    private Clock clock = Clock.system();
+    private long maxKeys = 10_000_000;
+    private Duration idleSweepInterval = Duration.ofMinutes(1);
+    private Duration fullSweepInterval = Duration.ofSeconds(1);
+
+    private Builder() {}
+
+    /** The clock the store reads; {@link Clock#system()} by default. */
+    public Builder clock(Clock clock) {
+      if (clock == null) {
+        throw new IllegalArgumentException("clock must not be null");
+      }
+      this.clock = clock;
+      return this;
+    }
+
+    /** The most keys (over all policies) the store holds; 10,000,000 by default. */
+    public Builder maxKeys(long maxKeys) {
+      if (maxKeys <= 0) {
+        throw new IllegalArgumentException("maxKeys (" + maxKeys + ") must be positive");
+      }
+      this.maxKeys = maxKeys;
+      return this;
+    }
+
+    /** How often (in clock time) an inserting caller sweeps out idle keys; 1 minute by default. */
+    public Builder idleSweepInterval(Duration interval) {
+      this.idleSweepInterval = positive("idleSweepInterval", interval);
+      return this;
+    }
+
+    /** How often a full store may sweep when a new key arrives; 1 second by default. */
+    public Builder fullSweepInterval(Duration interval) {
+      this.fullSweepInterval = positive("fullSweepInterval", interval);
+      return this;
+    }
+
+    public Store build() {
+      return new InMemoryStore(clock, maxKeys, idleSweepInterval.toNanos(), fullSweepInterval.toNanos());
+    }
+
+    private static Duration positive(String field, Duration d) {
+      if (d == null) {
+        throw new IllegalArgumentException(field + " must not be null");
+      }
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(field + " (" + d + ") must be positive");
+      }
+      return d;
+    }
+  }
+}

@@ -1,0 +1,18 @@
+package dev.sluice.spi;
+
+import dev.sluice.Decision;
+import dev.sluice.Policy;
+
+/** One policy's keys in a {@link Store}. */
+public interface Partition {
+
+  Policy policy();
+
+  /**
+   * Applies {@code op} with {@code cost} to {@code key}'s state atomically, at the store's time.
+   * Arguments are validated by the caller.
+   *
+   * @param maxWaitNanos for {@link Operation#RESERVE}: the longest wait the caller accepts
+   */
+  Decision apply(Object key, long cost, Operation op, long maxWaitNanos);
+}

@@ -1,0 +1,175 @@
+package dev.sluice.spi;
+
+import dev.sluice.Decision;
+import dev.sluice.Policy;
+import dev.sluice.SlidingLog;
+
+/**
+ * Sliding log: every admitted cost is remembered with its time.
+ *
+ * <h2>Model</h2>
+ * A cost {@code c} is admitted at {@code now} iff the costs logged in {@code (now - W, now]} plus
+ * {@code c} do not exceed the limit. An entry logged at {@code t} stops counting at exactly
+ * {@code t + W}.
+ *
+ * <h2>State and units</h2>
+ * {@code {t0, c0, t1, c1, ...}}: entries in nanoseconds and cost, oldest first, times strictly
+ * increasing (costs logged at the same instant are merged). Entries older than the window are
+ * dropped on every write, so a key holds at most {@code limit} entries (plus one for a
+ * {@code record} beyond the limit); {@link SlidingLog} caps the limit to bound that memory.
+ *
+ * <h2>Rounding</h2>
+ * None. retryAfter is the exact time until enough of the oldest entries have expired.
+ *
+ * <h2>Overflow</h2>
+ * Sums are bounded by the limit, except after {@code record}, where they saturate.
+ *
+ * <h2>Clock jumps</h2>
+ * A new entry is logged at {@code max(now, newest entry)}: if the clock goes back, entries keep
+ * their order and the new one expires no earlier than the newest — never more room than before.
+ *
+ * <h2>Bound</h2>
+ * In every interval {@code (x - W, x]}, admitted cost {@code <= limit}.
+ */
+final class SlidingLogAlgorithm extends Algorithm {
+
+  private final SlidingLog policy;
+  private final long limit;
+  private final long windowNanos;
+
+  SlidingLogAlgorithm(SlidingLog policy) {
+    this.policy = policy;
+    this.limit = policy.limit();
+    this.windowNanos = policy.window().toNanos();
+  }
+
+  @Override
+  public Policy policy() {
+    return policy;
+  }
+
+  @Override
+  public Step step(long[] state, long now, long cost, Operation op, long maxWaitNanos) {
+    int first = firstLive(state, now);
+    long used = sum(state, first);
+    switch (op) {
+      case ACQUIRE:
+      case RESERVE:
+      case PEEK: {
+        if (cost > limit) {
+          return new Step(state, Decision.costExceedsLimit(policy, remaining(used), resetAfter(state, first, now)), false);
+        }
+        if (used <= limit - cost) {
+          if (op == Operation.PEEK || cost == 0) {
+            long reset = cost == 0 ? resetAfter(state, first, now) : Math.max(resetAfter(state, first, now), windowNanos);
+            return new Step(state, Decision.allowed(policy, limit - used - cost, reset), false);
+          }
+          long[] next = append(state, first, now, cost);
+          return new Step(next, Decision.allowed(policy, limit - used - cost, resetAfter(next, 0, now)), true);
+        }
+        return new Step(state, Decision.limited(policy, remaining(used), retryAfter(state, first, used, cost, now),
+            resetAfter(state, first, now)), false);
+      }
+      case RECORD: {
+        if (cost == 0) {
+          return new Step(state, Decision.allowed(policy, remaining(used), resetAfter(state, first, now)), false);
+        }
+        long[] next = append(state, first, now, cost);
+        return new Step(next, Decision.allowed(policy, remaining(Arith.satAdd(used, cost)), resetAfter(next, 0, now)), true);
+      }
+      case REFUND: {
+        long[] next = refund(state, first, cost);
+        return new Step(next, Decision.allowed(policy, remaining(sum(next, 0)), resetAfter(next, 0, now)), true);
+      }
+      case RESET:
+      default:
+        return new Step(null, Decision.allowed(policy, limit, 0), state != null);
+    }
+  }
+
+  /** Index of the first entry still inside {@code (now - W, now]} (or newer). */
+  private int firstLive(long[] state, long now) {
+    if (state == null) {
+      return 0;
+    }
+    int i = 0;
+    while (i < state.length && state[i] <= now - windowNanos) {
+      i += 2;
+    }
+    return i;
+  }
+
+  private static long sum(long[] state, int first) {
+    long s = 0;
+    if (state != null) {
+      for (int i = first; i < state.length; i += 2) {
+        s = Arith.satAdd(s, state[i + 1]);
+      }
+    }
+    return s;
+  }
+
+  private long remaining(long used) {
+    return used >= limit ? 0 : limit - used;
+  }
+
+  /** Time until every live entry has expired. */
+  private long resetAfter(long[] state, int first, long now) {
+    if (state == null || first >= state.length) {
+      return 0;
+    }
+    return state[state.length - 2] + windowNanos - now;
+  }
+
+  /** Time until enough of the oldest entries expire for {@code cost} to fit. */
+  private long retryAfter(long[] state, int first, long used, long cost, long now) {
+    long excess = used - (limit - cost);
+    for (int i = first; i < state.length; i += 2) {
+      excess -= state[i + 1];
+      if (excess <= 0) {
+        return state[i] + windowNanos - now;
+      }
+    }
+    throw new IllegalStateException("log sum mismatch");
+  }
+
+  private static long[] append(long[] state, int first, long now, long cost) {
+    int live = state == null ? 0 : state.length - first;
+    if (live > 0 && state[state.length - 2] >= now) {
+      long[] next = java.util.Arrays.copyOfRange(state, first, state.length);
+      next[next.length - 1] = Arith.satAdd(next[next.length - 1], cost);
+      return next;
+    }
+    long[] next = new long[live + 2];
+    if (live > 0) {
+      System.arraycopy(state, first, next, 0, live);
+    }
+    next[live] = now;
+    next[live + 1] = cost;
+    return next;
+  }
+
+  /** Takes {@code cost} back from the newest entries. */
+  private static long[] refund(long[] state, int first, long cost) {
+    if (state == null) {
+      return null;
+    }
+    long[] next = java.util.Arrays.copyOfRange(state, first, state.length);
+    int end = next.length;
+    long left = cost;
+    while (left > 0 && end > 0) {
+      long take = Math.min(left, next[end - 1]);
+      next[end - 1] -= take;
+      left -= take;
+      if (next[end - 1] == 0) {
+        end -= 2;
+      }
+    }
+    return end == 0 ? null : (end == next.length ? next : java.util.Arrays.copyOf(next, end));
+  }
+
+  @Override
+  public boolean idle(long[] state, long now) {
+    return state == null || firstLive(state, now) >= state.length;
+  }
+}

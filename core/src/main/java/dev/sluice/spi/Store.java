@@ -1,0 +1,30 @@
+package dev.sluice.spi;
+
+import dev.sluice.Charge;
+import dev.sluice.Decision;
+import dev.sluice.Policy;
+import java.util.List;
+
+/**
+ * Where state lives, and the only place that knows about atomicity. A store never decides
+ * anything itself: it runs a policy's {@link Algorithm} (or, for a remote store, a twin of it)
+ * atomically against a key's state, using its own time.
+ */
+public interface Store extends AutoCloseable {
+
+  /** The state of one policy in this store. Callers keep the partition; it is cheap to reuse. */
+  Partition partition(Policy policy);
+
+  /**
+   * Applies {@code op} ({@link Operation#ACQUIRE} or {@link Operation#PEEK}) to every charge as
+   * one atomic step: either every policy admits its cost and all are charged, or none is. The
+   * decision names the most restrictive policy: the denying one with the longest retryAfter, or,
+   * when all admit, the one with the least remaining.
+   *
+   * @param charges distinct (policy, key) pairs, at least one
+   */
+  Decision applyAll(List<Charge> charges, Operation op);
+
+  @Override
+  void close();
+}

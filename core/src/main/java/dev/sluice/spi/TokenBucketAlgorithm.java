@@ -1,0 +1,192 @@
+package dev.sluice.spi;
+
+import dev.sluice.Decision;
+import dev.sluice.Policy;
+import dev.sluice.TokenBucket;
+
+/**
+ * Token bucket as GCRA (generic cell rate algorithm), in exact rational arithmetic.
+ *
+ * <h2>Model</h2>
+ * A bucket of capacity {@code C} refills continuously at one token every
+ * {@code T = refillPeriod / refillTokens} nanoseconds. GCRA keeps, instead of a token count and a
+ * timestamp, one instant: the theoretical arrival time {@code TAT}, the moment the bucket will be
+ * full again. The <em>debt</em> at {@code now} is {@code max(0, TAT - now)}: the time the bucket
+ * needs to refill. A cost {@code c} is admitted iff {@code debt + c*T <= C*T}; admitting it moves
+ * {@code TAT} to {@code now + debt + c*T}. Tokens available are {@code floor((C*T - debt) / T)}.
+ *
+ * <h2>State and units</h2>
+ * {@code T} is rational: with {@code g = gcd(periodNanos, refillTokens)}, {@code T = P / D} for
+ * {@code P = periodNanos / g} and {@code D = refillTokens / g}. The state is
+ * {@code {tat, rem}}: {@code TAT = tat + rem / D} nanoseconds, {@code 0 <= rem < D}, so the
+ * fraction of a nanosecond that each token adds is never rounded away. Internally debts are in
+ * "scaled" units of {@code 1/D} ns: a token costs {@code P} units and the full bucket is
+ * {@code B = C * P} units, which the policy guarantees to be at most 2^62. When {@code D = 1}
+ * (the period is a whole number of nanoseconds per token, as in "100 per minute") {@code rem} is
+ * always 0 and a store may keep {@code tat} alone in one {@code long}.
+ *
+ * <h2>Rounding</h2>
+ * None in the state. Outputs are rounded conservatively: {@code remaining} down, {@code retryAfter}
+ * and {@code resetAfter} up to the next whole nanosecond, so waiting {@code retryAfter} always
+ * suffices.
+ *
+ * <h2>Overflow</h2>
+ * Admitted debts stay within {@code B + maxWait * D}; products and sums saturate at
+ * {@link Long#MAX_VALUE} (only {@code record} of enormous costs gets there, which reads as a debt
+ * that is never repaid — denial, never a bypass). A cost above {@code C} is refused before any
+ * arithmetic on it.
+ *
+ * <h2>Clock jumps</h2>
+ * If {@code now} goes backwards, the debt {@code TAT - now} grows: fewer tokens, never more. A jump
+ * forwards refills at most to {@code C}.
+ *
+ * <h2>Bound</h2>
+ * Over any interval of length {@code t}, admitted cost {@code <= C + floor(t / T)}: the debt
+ * drops by exactly {@code t} and every admitted token adds exactly {@code T}.
+ */
+final class TokenBucketAlgorithm extends Algorithm {
+
+  /** {@link #newDebt} result when the state does not change. */
+  static final long NO_CHANGE = -1;
+
+  private final TokenBucket policy;
+  private final long capacity;
+  /** P: scaled units per token. */
+  private final long tokenUnits;
+  /** D: scaled units per nanosecond. */
+  private final long unitsPerNano;
+  /** B = C * P: the full bucket in scaled units. */
+  private final long bucketUnits;
+
+  TokenBucketAlgorithm(TokenBucket policy) {
+    this.policy = policy;
+    long periodNanos = policy.refillPeriod().toNanos();
+    long g = gcd(periodNanos, policy.refillTokens());
+    this.capacity = policy.capacity();
+    this.tokenUnits = periodNanos / g;
+    this.unitsPerNano = policy.refillTokens() / g;
+    this.bucketUnits = Math.multiplyExact(capacity, tokenUnits);
+  }
+
+  @Override
+  public Policy policy() {
+    return policy;
+  }
+
+  /** Whether the state fits one long ({@code rem} always 0). */
+  boolean packable() {
+    return unitsPerNano == 1;
+  }
+
+  /** The debt in scaled units of the state {@code TAT = tat + rem / D} at {@code now}. */
+  long debt(long tat, long rem, long now) {
+    if (tat < now || (tat == now && rem == 0)) {
+      return 0;
+    }
+    return Arith.satAdd(Arith.satMul(tat - now, unitsPerNano), rem);
+  }
+
+  /** The whole-nanosecond part of the TAT that a debt at {@code now} means. */
+  long tat(long debt, long now) {
+    return Arith.satAdd(now, debt / unitsPerNano);
+  }
+
+  /** The fractional part (in 1/D ns) of the TAT that a debt means. */
+  long rem(long debt) {
+    return debt % unitsPerNano;
+  }
+
+  /**
+   * The debt after {@code op}, or {@link #NO_CHANGE} if the state stays as it is.
+   *
+   * @param debt the debt before, from {@link #debt}
+   */
+  long newDebt(long debt, long cost, Operation op, long maxWaitNanos) {
+    switch (op) {
+      case ACQUIRE:
+      case RESERVE: {
+        if (cost > capacity) {
+          return NO_CHANGE;
+        }
+        long after = Arith.satAdd(debt, cost * tokenUnits);
+        long allowance = op == Operation.ACQUIRE
+            ? bucketUnits
+            : Arith.satAdd(bucketUnits, Arith.satMul(maxWaitNanos, unitsPerNano));
+        return after <= allowance && cost > 0 ? after : NO_CHANGE;
+      }
+      case RECORD:
+        return cost == 0 ? NO_CHANGE : Arith.satAdd(debt, Arith.satMul(cost, tokenUnits));
+      case REFUND:
+        return debt == 0 || cost == 0 ? NO_CHANGE : Math.max(0, debt - Arith.satMul(cost, tokenUnits));
+      case RESET:
+        return 0;
+      case PEEK:
+      default:
+        return NO_CHANGE;
+    }
+  }
+
+  /**
+   * The decision for {@code op}, given the debt before and the result of {@link #newDebt}.
+   */
+  Decision decision(long debt, long newDebt, long cost, Operation op) {
+    long after = newDebt == NO_CHANGE ? debt : newDebt;
+    switch (op) {
+      case ACQUIRE:
+      case PEEK:
+      case RESERVE: {
+        if (cost > capacity) {
+          return Decision.costExceedsLimit(policy, remaining(debt), resetAfter(debt));
+        }
+        long wanted = Arith.satAdd(debt, cost * tokenUnits);
+        long wait = wanted <= bucketUnits ? 0 : Arith.ceilDiv(wanted - bucketUnits, unitsPerNano);
+        if (wait == 0) {
+          return Decision.allowed(policy, remaining(wanted), resetAfter(wanted));
+        }
+        if (op == Operation.RESERVE && newDebt != NO_CHANGE) {
+          return Decision.reserved(policy, 0, wait, resetAfter(after));
+        }
+        return Decision.limited(policy, remaining(debt), wait, resetAfter(debt));
+      }
+      case RECORD:
+      case REFUND:
+      case RESET:
+      default:
+        return Decision.allowed(policy, remaining(after), resetAfter(after));
+    }
+  }
+
+  private long remaining(long debt) {
+    return debt >= bucketUnits ? 0 : (bucketUnits - debt) / tokenUnits;
+  }
+
+  private long resetAfter(long debt) {
+    return Arith.ceilDiv(debt, unitsPerNano);
+  }
+
+  @Override
+  public Step step(long[] state, long nowNanos, long cost, Operation op, long maxWaitNanos) {
+    long debt = state == null ? 0 : debt(state[0], state[1], nowNanos);
+    long newDebt = newDebt(debt, cost, op, maxWaitNanos);
+    Decision decision = decision(debt, newDebt, cost, op);
+    if (newDebt == NO_CHANGE) {
+      return new Step(state, decision, false);
+    }
+    long[] next = newDebt == 0 ? null : new long[] {tat(newDebt, nowNanos), rem(newDebt)};
+    return new Step(next, decision, true);
+  }
+
+  @Override
+  public boolean idle(long[] state, long nowNanos) {
+    return state == null || debt(state[0], state[1], nowNanos) == 0;
+  }
+
+  private static long gcd(long a, long b) {
+    while (b != 0) {
+      long t = a % b;
+      a = b;
+      b = t;
+    }
+    return a;
+  }
+}
