@@ -1,0 +1,129 @@
+package dev.sluice.spi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.Decision;
+import dev.sluice.FixedWindow;
+import dev.sluice.ManualClock;
+import dev.sluice.SlidingLog;
+import dev.sluice.TokenBucket;
+import dev.sluice.Window;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** The in-memory store's key bookkeeping: idle eviction and the key cap. */
+class InMemoryStoreTest {
+
+  private static final long S = 1_000_000_000L;
+  private final ManualClock clock = new ManualClock(1_700_000_000L * S);
+
+  private InMemoryStore store(long maxKeys) {
+    return (InMemoryStore) InMemory.builder().clock(clock).maxKeys(maxKeys)
+        .idleSweepInterval(Duration.ofMinutes(1)).fullSweepInterval(Duration.ofSeconds(1)).build();
+  }
+
+  @Test
+  void idleKeysAreEvictedOnceFullyReplenished() {
+    InMemoryStore store = store(100);
+    Partition bucket = store.partition(TokenBucket.of("b", 2, 1, Duration.ofSeconds(1)));
+    Partition window = store.partition(FixedWindow.of("w", 2, Window.of(Duration.ofSeconds(10))));
+    bucket.apply("a", 2, Operation.ACQUIRE, 0);
+    window.apply("a", 1, Operation.ACQUIRE, 0);
+    assertThat(store.keyCount()).isEqualTo(2);
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(store.sweep()).isZero(); // bucket refilled half, window still open
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(store.sweep()).isEqualTo(1); // bucket full: forgotten
+    clock.advance(Duration.ofSeconds(10));
+    assertThat(store.sweep()).isEqualTo(1);
+    assertThat(store.keyCount()).isZero();
+    // A forgotten key decides exactly like before: full.
+    assertThat(bucket.apply("a", 2, Operation.ACQUIRE, 0).allowed()).isTrue();
+  }
+
+  @Test
+  void anInsertingCallerSweepsIdleKeysEveryInterval() {
+    InMemoryStore store = store(100);
+    Partition p = store.partition(TokenBucket.of("b", 1, 1, Duration.ofSeconds(1)));
+    for (int i = 0; i < 10; i++) {
+      p.apply(i, 1, Operation.ACQUIRE, 0);
+    }
+    assertThat(store.keyCount()).isEqualTo(10);
+    clock.advance(Duration.ofMinutes(1));
+    p.apply("new", 1, Operation.ACQUIRE, 0);
+    assertThat(store.keyCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aFullStoreDeniesNewKeysAndKeepsServingKnownOnes() {
+    InMemoryStore store = store(3);
+    Partition p = store.partition(TokenBucket.of("b", 5, 1, Duration.ofHours(1)));
+    for (int i = 0; i < 3; i++) {
+      assertThat(p.apply(i, 1, Operation.ACQUIRE, 0).allowed()).isTrue();
+    }
+    Decision full = p.apply(3, 1, Operation.ACQUIRE, 0);
+    assertThat(full.reason()).isEqualTo(Decision.Reason.STORE_FULL);
+    assertThat(full.retryAfter()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(p.apply(0, 1, Operation.ACQUIRE, 0).allowed()).isTrue();
+    // Peeking at an unknown key needs no room.
+    assertThat(p.apply(3, 1, Operation.PEEK, 0).allowed()).isTrue();
+    // record must not lose usage: it stores its key above the cap.
+    assertThat(p.apply(4, 1, Operation.RECORD, 0).allowed()).isTrue();
+    assertThat(store.keyCount()).isEqualTo(4);
+    // Once keys are idle, a sweep (at most once per second) makes room again.
+    clock.advance(Duration.ofHours(2));
+    assertThat(p.apply(5, 1, Operation.ACQUIRE, 0).allowed()).isTrue();
+    assertThat(store.keyCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aFullStoreSweepsAtMostOncePerInterval() {
+    InMemoryStore store = store(1);
+    Partition p = store.partition(SlidingLog.of("l", 5, Duration.ofSeconds(10)));
+    p.apply("a", 1, Operation.ACQUIRE, 0);
+    assertThat(p.apply("b", 1, Operation.ACQUIRE, 0).reason()).isEqualTo(Decision.Reason.STORE_FULL);
+    clock.advance(Duration.ofSeconds(10)); // "a" idle now, and a sweep is due
+    assertThat(p.apply("b", 1, Operation.ACQUIRE, 0).allowed()).isTrue();
+    clock.advance(Duration.ofMillis(10_000));
+    p.apply("b", 1, Operation.ACQUIRE, 0);
+    assertThat(p.apply("c", 1, Operation.ACQUIRE, 0).reason()).isEqualTo(Decision.Reason.STORE_FULL);
+  }
+
+  /** Regression guard: eviction racing updates must never drop consumption (an evicted key starts full). */
+  @Test
+  void evictionRacingUpdatesNeverForgetsUsage() throws Exception {
+    InMemoryStore store = store(1_000_000);
+    TokenBucket policy = TokenBucket.of("b", 100, 1, Duration.ofDays(1));
+    Partition p = store.partition(policy);
+    AtomicBoolean stop = new AtomicBoolean();
+    Thread sweeper = new Thread(() -> {
+      while (!stop.get()) {
+        store.sweep();
+      }
+    });
+    sweeper.start();
+    AtomicLong admitted = new AtomicLong();
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      Thread th = new Thread(() -> {
+        for (int i = 0; i < 20_000; i++) {
+          if (p.apply("k" + (i % 10), 1, Operation.ACQUIRE, 0).allowed()) {
+            admitted.incrementAndGet();
+          }
+        }
+      });
+      threads.add(th);
+      th.start();
+    }
+    for (Thread th : threads) {
+      th.join();
+    }
+    stop.set(true);
+    sweeper.join();
+    assertThat(admitted.get()).isEqualTo(10 * 100);
+  }
+}
