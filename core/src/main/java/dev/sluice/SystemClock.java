@@ -44,8 +44,9 @@ final class SystemClock implements Clock {
     if (nanos <= 0) {
       return CompletableFuture.completedFuture(null);
     }
+    // Completes on the common pool once the JDK's shared delay scheduler fires: no thread waits.
     return CompletableFuture.runAsync(
-        () -> {}, CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS, Runnable::run));
+        () -> {}, CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS));
   }
 
   @Override
