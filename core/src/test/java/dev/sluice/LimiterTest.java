@@ -93,6 +93,19 @@ class LimiterTest {
   }
 
   @Test
+  void asyncAcquireOnTheSystemClockCompletesAfterTheComputedWait() throws Exception {
+    Limiter l = Sluice.inMemory().limiter(TokenBucket.of("b", 1, 1, Duration.ofMillis(300)));
+    l.tryAcquire("k", 1);
+    long start = System.nanoTime();
+    Decision due = l.peek("k", 1);
+    CompletableFuture<Decision> f = l.acquireAsync("k", 1, Duration.ofSeconds(5));
+    Decision d = f.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(d.allowed()).isTrue();
+    // Not before the token was due (correctness, not speed: no upper bound is asserted).
+    assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(due.retryAfterNanos() - 1_000_000);
+  }
+
+  @Test
   void listenersSeeEveryDecisionAndCannotBreakOne() {
     List<String> seen = new ArrayList<>();
     Sluice sluice = Sluice.builder().clock(clock)
