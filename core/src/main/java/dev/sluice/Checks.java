@@ -75,7 +75,8 @@ final class Checks {
     if (key == null) {
       throw new IllegalArgumentException("key must not be null");
     }
-    if (key instanceof CharSequence s && (s.length() == 0 || s.length() > 512)) {
+    // String is final: an exact class check, cheaper than an interface instanceof on every call.
+    if (key instanceof String s && (s.length() == 0 || s.length() > 512)) {
       throw new IllegalArgumentException(
           "key '" + abbreviate(s) + "' must be 1 to 512 characters (was " + s.length() + ")");
     }

@@ -57,6 +57,8 @@ final class TokenBucketAlgorithm extends Algorithm {
   private final long unitsPerNano;
   /** B = C * P: the full bucket in scaled units. */
   private final long bucketUnits;
+  /** Divides by P without a hardware divide (remaining tokens on every decision). */
+  private final Divider perToken;
 
   TokenBucketAlgorithm(TokenBucket policy) {
     this.policy = policy;
@@ -66,6 +68,7 @@ final class TokenBucketAlgorithm extends Algorithm {
     this.tokenUnits = periodNanos / g;
     this.unitsPerNano = policy.refillTokens() / g;
     this.bucketUnits = Math.multiplyExact(capacity, tokenUnits);
+    this.perToken = new Divider(tokenUnits);
   }
 
   @Override
@@ -88,7 +91,7 @@ final class TokenBucketAlgorithm extends Algorithm {
 
   /** The whole-nanosecond part of the TAT that a debt at {@code now} means. */
   long tat(long debt, long now) {
-    return Arith.satAdd(now, debt / unitsPerNano);
+    return Arith.satAdd(now, unitsPerNano == 1 ? debt : debt / unitsPerNano);
   }
 
   /** The fractional part (in 1/D ns) of the TAT that a debt means. */
@@ -139,7 +142,7 @@ final class TokenBucketAlgorithm extends Algorithm {
           return Decision.costExceedsLimit(policy, remaining(debt), resetAfter(debt));
         }
         long wanted = Arith.satAdd(debt, cost * tokenUnits);
-        long wait = wanted <= bucketUnits ? 0 : Arith.ceilDiv(wanted - bucketUnits, unitsPerNano);
+        long wait = wanted <= bucketUnits ? 0 : resetAfter(wanted - bucketUnits);
         if (wait == 0) {
           return Decision.allowed(policy, remaining(wanted), resetAfter(wanted));
         }
@@ -157,11 +160,11 @@ final class TokenBucketAlgorithm extends Algorithm {
   }
 
   private long remaining(long debt) {
-    return debt >= bucketUnits ? 0 : (bucketUnits - debt) / tokenUnits;
+    return debt >= bucketUnits ? 0 : perToken.divide(bucketUnits - debt);
   }
 
   private long resetAfter(long debt) {
-    return Arith.ceilDiv(debt, unitsPerNano);
+    return unitsPerNano == 1 ? debt : Arith.ceilDiv(debt, unitsPerNano);
   }
 
   @Override
