@@ -15,8 +15,11 @@ import dev.sluice.SlidingLog;
  * <h2>State and units</h2>
  * {@code {t0, c0, t1, c1, ...}}: entries in nanoseconds and cost, oldest first, times strictly
  * increasing (costs logged at the same instant are merged). Entries older than the window are
- * dropped on every write, so a key holds at most {@code limit} entries (plus one for a
- * {@code record} beyond the limit); {@link SlidingLog} caps the limit to bound that memory.
+ * dropped on every write. An admitted cost is appended only while the live sum stays within the
+ * limit (every entry holds cost {@code >= 1}); a {@code record} that finds {@code limit} live
+ * entries merges into the newest one, moved up to {@code now} (it expires later, never sooner).
+ * So a key holds at most {@code limit} entries; {@link SlidingLog} caps the limit to bound that
+ * memory.
  *
  * <h2>Rounding</h2>
  * None. retryAfter is the exact time until enough of the oldest entries have expired.
@@ -64,17 +67,19 @@ final class SlidingLogAlgorithm extends Algorithm {
             long reset = cost == 0 ? resetAfter(state, first, now) : Math.max(resetAfter(state, first, now), windowNanos);
             return new Step(state, Decision.allowed(policy, limit - used - cost, reset), false);
           }
-          long[] next = append(state, first, now, cost);
+          long[] next = append(state, first, now, cost, false);
           return new Step(next, Decision.allowed(policy, limit - used - cost, resetAfter(next, 0, now)), true);
         }
-        return new Step(state, Decision.limited(policy, remaining(used), retryAfter(state, first, used, cost, now),
+        return new Step(state, Decision.limited(policy, remaining(used), retryAfter(state, first, cost, now),
             resetAfter(state, first, now)), false);
       }
       case RECORD: {
         if (cost == 0) {
           return new Step(state, Decision.allowed(policy, remaining(used), resetAfter(state, first, now)), false);
         }
-        long[] next = append(state, first, now, cost);
+        // With the log already holding `limit` entries, merge into the newest entry, moved up to
+        // now (it only expires later): records never grow the log past `limit` entries.
+        long[] next = append(state, first, now, cost, (state == null ? 0 : state.length - first) / 2 >= limit);
         return new Step(next, Decision.allowed(policy, remaining(Arith.satAdd(used, cost)), resetAfter(next, 0, now)), true);
       }
       case REFUND: {
@@ -121,22 +126,32 @@ final class SlidingLogAlgorithm extends Algorithm {
     return state[state.length - 2] + windowNanos - now;
   }
 
-  /** Time until enough of the oldest entries expire for {@code cost} to fit. */
-  private long retryAfter(long[] state, int first, long used, long cost, long now) {
-    long excess = used - (limit - cost);
-    for (int i = first; i < state.length; i += 2) {
-      excess -= state[i + 1];
-      if (excess <= 0) {
+  /**
+   * Time until enough of the oldest entries expire for {@code cost} to fit: walking from the
+   * newest entry back, the first one that pushes the newer entries' sum past {@code limit - cost}
+   * must expire. (Summing from the newest end stays exact when recorded costs saturate the total.)
+   */
+  private long retryAfter(long[] state, int first, long cost, long now) {
+    long room = limit - cost;
+    long newer = 0;
+    for (int i = state.length - 2; i >= first; i -= 2) {
+      newer = Arith.satAdd(newer, state[i + 1]);
+      if (newer > room) {
         return state[i] + windowNanos - now;
       }
     }
-    throw new IllegalStateException("log sum mismatch");
+    throw new IllegalStateException("denied, yet the live entries fit");
   }
 
-  private static long[] append(long[] state, int first, long now, long cost) {
+  /**
+   * Logs {@code cost} at {@code max(now, newest)}; merged into the newest entry when that is at or
+   * after {@code now}, or when {@code merge} (the entry then moves up to {@code now}).
+   */
+  private static long[] append(long[] state, int first, long now, long cost, boolean merge) {
     int live = state == null ? 0 : state.length - first;
-    if (live > 0 && state[state.length - 2] >= now) {
+    if (live > 0 && (merge || state[state.length - 2] >= now)) {
       long[] next = java.util.Arrays.copyOfRange(state, first, state.length);
+      next[next.length - 2] = Math.max(now, next[next.length - 2]);
       next[next.length - 1] = Arith.satAdd(next[next.length - 1], cost);
       return next;
     }

@@ -305,6 +305,11 @@ class PolicyPropertyTest {
     long resetAfter(long t);
 
     void charge(long t, long cost);
+
+    /** Post-hoc usage; the same as a charge unless the policy bounds its memory. */
+    default void record(long t, long cost) {
+      charge(t, cost);
+    }
   }
 
   /** A token bucket as tokens * P (an integer: P is the period in ns), refilled R per ns, capped. */
@@ -461,6 +466,29 @@ class PolicyPropertyTest {
     public void charge(long t, long cost) {
       entries.add(new long[] {t, cost});
     }
+
+    /**
+     * A record that finds {@code limit} live instants merges into the newest entry, moved up to
+     * {@code t}: the log's memory stays bounded (it expires later, so never more room).
+     */
+    @Override
+    public void record(long t, long cost) {
+      long live = entries.stream().filter(e -> e[0] > t - window).mapToLong(e -> e[0]).distinct().count();
+      if (live >= limit) {
+        long newest = entries.get(entries.size() - 1)[0];
+        long moved = 0;
+        for (var it = entries.iterator(); it.hasNext();) {
+          long[] e = it.next();
+          if (e[0] == newest) {
+            moved = Math.addExact(moved, e[1]);
+            it.remove();
+          }
+        }
+        entries.add(new long[] {Math.max(t, newest), Math.addExact(moved, cost)});
+      } else {
+        charge(t, cost);
+      }
+    }
   }
 
   /** Counts per aligned window; the weighted estimate in exact BigInteger arithmetic. */
@@ -555,7 +583,7 @@ class PolicyPropertyTest {
         Decision d = driver.apply(t, op, cost, ctx);
         Supplier<String> dctx = () -> ctx.get() + " decision=" + d;
         if (op == Operation.RECORD) {
-          model.charge(t, cost);
+          model.record(t, cost);
         } else if (cost > p.limit()) {
           require(d.reason() == Reason.COST_EXCEEDS_LIMIT, () -> dctx.get() + ": expected COST_EXCEEDS_LIMIT");
         } else if (model.allows(t, cost)) {
