@@ -1,5 +1,6 @@
 package dev.sluice;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -14,6 +15,16 @@ public interface Clock {
   /** The system clock: {@link System#nanoTime()} anchored once to the wall clock. */
   static Clock system() {
     return SystemClock.INSTANCE;
+  }
+
+  /**
+   * The system clock read from memory: a daemon thread samples {@link #system()} every
+   * {@code resolution} (100 µs to 1 s), so a read costs a volatile load instead of a system call.
+   * Time moves in steps and lags the system clock by up to one step; see {@link CachedClock} for
+   * what that means for decisions. Close it to stop its thread.
+   */
+  static CachedClock cached(Duration resolution) {
+    return new CachedClock(system(), resolution);
   }
 
   /** Monotonic time in nanoseconds on an epoch-anchored timeline. */
