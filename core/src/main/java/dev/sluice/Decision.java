@@ -37,6 +37,9 @@ public final class Decision {
   private Decision(
       Policy policy, Reason reason, long limit, long remaining, long retryAfterNanos,
       long resetAfterNanos) {
+    if (policy == null || (remaining | retryAfterNanos | resetAfterNanos) < 0) {
+      throw invalid(policy, remaining, retryAfterNanos, resetAfterNanos);
+    }
     this.policy = policy;
     this.reason = reason;
     this.limit = limit;
@@ -45,27 +48,44 @@ public final class Decision {
     this.resetAfterNanos = resetAfterNanos;
   }
 
+  private static IllegalArgumentException invalid(
+      Policy policy, long remaining, long retryAfterNanos, long resetAfterNanos) {
+    if (policy == null) {
+      return new IllegalArgumentException("policy must not be null");
+    }
+    String field = remaining < 0 ? "remaining" : retryAfterNanos < 0 ? "retryAfterNanos" : "resetAfterNanos";
+    long value = remaining < 0 ? remaining : retryAfterNanos < 0 ? retryAfterNanos : resetAfterNanos;
+    return new IllegalArgumentException(field + " (" + value + ") must not be negative");
+  }
+
+  private static long limitOf(Policy policy) {
+    if (policy == null) {
+      throw new IllegalArgumentException("policy must not be null");
+    }
+    return policy.limit();
+  }
+
   /** An admitting decision. */
   public static Decision allowed(Policy policy, long remaining, long resetAfterNanos) {
-    return new Decision(policy, Reason.ALLOWED, policy.limit(), remaining, 0, resetAfterNanos);
+    return new Decision(policy, Reason.ALLOWED, limitOf(policy), remaining, 0, resetAfterNanos);
   }
 
   /** A denying decision: not enough now; retry after {@code retryAfterNanos}. */
   public static Decision limited(
       Policy policy, long remaining, long retryAfterNanos, long resetAfterNanos) {
     return new Decision(
-        policy, Reason.LIMITED, policy.limit(), remaining, retryAfterNanos, resetAfterNanos);
+        policy, Reason.LIMITED, limitOf(policy), remaining, retryAfterNanos, resetAfterNanos);
   }
 
   /** A denying decision for a cost above what the policy can ever admit. */
   public static Decision costExceedsLimit(Policy policy, long remaining, long resetAfterNanos) {
     return new Decision(
-        policy, Reason.COST_EXCEEDS_LIMIT, policy.limit(), remaining, NEVER, resetAfterNanos);
+        policy, Reason.COST_EXCEEDS_LIMIT, limitOf(policy), remaining, NEVER, resetAfterNanos);
   }
 
   /** A denying decision for a new key when the store is full. */
   public static Decision storeFull(Policy policy, long retryAfterNanos) {
-    return new Decision(policy, Reason.STORE_FULL, policy.limit(), 0, retryAfterNanos, 0);
+    return new Decision(policy, Reason.STORE_FULL, limitOf(policy), 0, retryAfterNanos, 0);
   }
 
   /**
@@ -74,7 +94,7 @@ public final class Decision {
    */
   public static Decision reserved(
       Policy policy, long remaining, long waitNanos, long resetAfterNanos) {
-    return new Decision(policy, Reason.ALLOWED, policy.limit(), remaining, waitNanos, resetAfterNanos);
+    return new Decision(policy, Reason.ALLOWED, limitOf(policy), remaining, waitNanos, resetAfterNanos);
   }
 
   /** Whether the cost was admitted. */

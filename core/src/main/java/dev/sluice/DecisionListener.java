@@ -10,9 +10,9 @@ public interface DecisionListener {
 
   /**
    * @param operation what was asked: "tryAcquire", "acquire", "peek", "record", "refund", "reset"
-   *     or "tryAcquireAll"
+   *     for a single key; "tryAcquireAll" or "peekAll" for a multi-policy call
    * @param key the key (for a multi-policy call: the key of the deciding charge)
-   * @param cost the cost asked for
+   * @param cost the cost asked for (for a multi-policy call: the deciding charge's)
    * @param decision the decision
    */
   void onDecision(String operation, Object key, long cost, Decision decision);

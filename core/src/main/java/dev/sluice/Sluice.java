@@ -1,9 +1,11 @@
 package dev.sluice;
 
 import dev.sluice.spi.InMemory;
+import dev.sluice.spi.MultiDecision;
 import dev.sluice.spi.Operation;
 import dev.sluice.spi.Store;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -61,7 +63,7 @@ public final class Sluice implements AutoCloseable {
   /** {@link #tryAcquireAll(List)} for a fixed set of charges. */
   public Decision tryAcquireAll(Charge... charges) {
     Checks.notNull("charges", charges);
-    return tryAcquireAll(List.of(charges));
+    return tryAcquireAll(Arrays.asList(charges));
   }
 
   /** What {@link #tryAcquireAll(List)} would decide, without consuming. */
@@ -75,22 +77,15 @@ public final class Sluice implements AutoCloseable {
       throw new IllegalArgumentException("charges must not be empty");
     }
     List<Charge> copy = new ArrayList<>(charges.size());
-    for (Charge c : charges) {
-      copy.add(Checks.notNull("charges element", c));
+    for (int i = 0; i < charges.size(); i++) {
+      copy.add(Checks.notNull("charges[" + i + "]", charges.get(i)));
     }
-    Decision d = store.applyAll(copy, op);
+    MultiDecision m = store.applyAll(copy, op);
     if (listeners.length > 0) {
-      long cost = 0;
-      Object key = copy.get(0).key();
-      for (Charge c : copy) {
-        if (c.policy().equals(d.policy())) {
-          key = c.key();
-          cost = c.cost();
-        }
-      }
-      notify(name, key, cost, d);
+      Charge deciding = copy.get(m.index());
+      notify(name, deciding.key(), deciding.cost(), m.decision());
     }
-    return d;
+    return m.decision();
   }
 
   Clock clock() {

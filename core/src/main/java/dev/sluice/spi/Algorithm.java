@@ -39,14 +39,61 @@ public abstract sealed class Algorithm
   /** The policy this algorithm applies. */
   public abstract Policy policy();
 
+  /** Latest time an algorithm accepts, in nanoseconds since the epoch: 2^62 (the year 2116). */
+  public static final long MAX_NANOS = 1L << 62;
+
   /**
    * Applies {@code op} with {@code cost} to {@code state} at {@code nowNanos}.
    *
    * @param state the key's state, or {@code null} for a fresh key; never modified
+   * @param nowNanos the store's time, in {@code [0, MAX_NANOS]}
+   * @param cost {@code >= 0}
    * @param maxWaitNanos for {@link Operation#RESERVE}: the longest wait the caller accepts
+   * @throws IllegalArgumentException naming the argument, for a state that is not this
+   *     algorithm's, a time out of range, a negative cost or wait, or a null operation
    */
-  public abstract Step step(long[] state, long nowNanos, long cost, Operation op, long maxWaitNanos);
+  public final Step step(long[] state, long nowNanos, long cost, Operation op, long maxWaitNanos) {
+    checkState(state, nowNanos);
+    if (cost < 0) {
+      throw new IllegalArgumentException("cost (" + cost + ") must not be negative");
+    }
+    if (op == null) {
+      throw new IllegalArgumentException("op must not be null");
+    }
+    if (maxWaitNanos < 0) {
+      throw new IllegalArgumentException("maxWaitNanos (" + maxWaitNanos + ") must not be negative");
+    }
+    return apply(state, nowNanos, cost, op, maxWaitNanos);
+  }
 
-  /** Whether {@code state} decides exactly like a fresh key from {@code nowNanos} on. */
-  public abstract boolean idle(long[] state, long nowNanos);
+  /**
+   * Whether {@code state} decides exactly like a fresh key from {@code nowNanos} on.
+   *
+   * @throws IllegalArgumentException for a state that is not this algorithm's or a time out of
+   *     range
+   */
+  public final boolean idle(long[] state, long nowNanos) {
+    checkState(state, nowNanos);
+    return isIdle(state, nowNanos);
+  }
+
+  private void checkState(long[] state, long nowNanos) {
+    if (nowNanos < 0 || nowNanos > MAX_NANOS) {
+      throw new IllegalArgumentException(
+          "nowNanos (" + nowNanos + ") must be within [0, 2^62]");
+    }
+    if (state != null && !validShape(state)) {
+      throw new IllegalArgumentException("state (length " + state.length + ") is not a "
+          + policy().getClass().getSimpleName() + " state");
+    }
+  }
+
+  /** {@link #step}, arguments checked. */
+  abstract Step apply(long[] state, long nowNanos, long cost, Operation op, long maxWaitNanos);
+
+  /** Whether {@code state} has this algorithm's layout. */
+  abstract boolean validShape(long[] state);
+
+  /** {@link #idle}, arguments checked. */
+  abstract boolean isIdle(long[] state, long nowNanos);
 }

@@ -52,7 +52,7 @@ final class FixedWindowAlgorithm extends Algorithm {
   }
 
   @Override
-  public Step step(long[] state, long now, long cost, Operation op, long maxWaitNanos) {
+  Step apply(long[] state, long now, long cost, Operation op, long maxWaitNanos) {
     long start;
     long end;
     long used;
@@ -116,7 +116,12 @@ final class FixedWindowAlgorithm extends Algorithm {
   }
 
   @Override
-  public boolean idle(long[] state, long now) {
+  boolean validShape(long[] state) {
+    return state.length == 3;
+  }
+
+  @Override
+  boolean isIdle(long[] state, long now) {
     return state == null || now >= state[1] || state[2] == 0;
   }
 }

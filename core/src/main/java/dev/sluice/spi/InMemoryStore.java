@@ -63,6 +63,14 @@ final class InMemoryStore implements Store {
   private final AtomicLong lastIdleSweep;
   private final AtomicLong lastFullSweep;
   private final ConcurrentHashMap<Policy, MemoryPartition> partitions = new ConcurrentHashMap<>();
+  /**
+   * Per timeline, the latest time at which a key was evicted; no decision sees an earlier time.
+   * Eviction forgets a key whose window has ended; if a clock then stepped back into that window
+   * (the wall clock does, under NTP), the key would find it open and empty. Raised only by sweeps
+   * (rare), read by every decision (one uncontended volatile read).
+   */
+  private final AtomicLong monotonicFloor = new AtomicLong();
+  private final AtomicLong wallFloor = new AtomicLong();
   private final ReentrantLock tieLock = new ReentrantLock();
 
   InMemoryStore(Clock clock, long maxKeys, long idleSweepNanos, long fullSweepNanos) {
@@ -146,7 +154,7 @@ final class InMemoryStore implements Store {
   }
 
   @Override
-  public Decision applyAll(List<Charge> charges, Operation op) {
+  public MultiDecision applyAll(List<Charge> charges, Operation op) {
     if (charges == null || charges.isEmpty()) {
       throw new IllegalArgumentException("charges must not be null or empty");
     }
@@ -175,7 +183,7 @@ final class InMemoryStore implements Store {
       for (int i = 0; i < n; i++) {
         cells[i] = parts[i].cellFor(charges.get(i).key(), op);
         if (cells[i] == null && op == Operation.ACQUIRE) {
-          return Decision.storeFull(parts[i].algorithm.policy(), fullSweepNanos);
+          return new MultiDecision(i, Decision.storeFull(parts[i].algorithm.policy(), fullSweepNanos));
         }
         order[i] = i;
       }
@@ -239,32 +247,33 @@ final class InMemoryStore implements Store {
     return c == null ? 0 : System.identityHashCode(c);
   }
 
-  private static Decision mostRestrictive(Step[] steps, boolean allAllowed) {
-    Decision best = null;
-    for (Step s : steps) {
-      Decision d = s.decision();
-      if (best == null) {
-        best = d;
-      } else if (allAllowed) {
-        if (d.remaining() < best.remaining()) {
-          best = d;
+  private static MultiDecision mostRestrictive(Step[] steps, boolean allAllowed) {
+    int best = 0;
+    for (int i = 1; i < steps.length; i++) {
+      Decision d = steps[i].decision();
+      Decision b = steps[best].decision();
+      if (allAllowed) {
+        if (d.remaining() < b.remaining()) {
+          best = i;
         }
-      } else if (!d.allowed() && (best.allowed() || d.retryAfterNanos() > best.retryAfterNanos())) {
-        best = d;
+      } else if (!d.allowed() && (b.allowed() || d.retryAfterNanos() > b.retryAfterNanos())) {
+        best = i;
       }
     }
-    return best;
+    return new MultiDecision(best, steps[best].decision());
   }
 
   /** One policy's keys. */
   abstract sealed class MemoryPartition implements Partition permits PackedPartition, GeneralPartition {
     final Algorithm algorithm;
     final boolean wall;
+    final AtomicLong floor;
     final ConcurrentHashMap<Object, Cell> cells = new ConcurrentHashMap<>();
 
     MemoryPartition(Algorithm algorithm) {
       this.algorithm = algorithm;
       this.wall = algorithm.policy().usesWallClock();
+      this.floor = wall ? wallFloor : monotonicFloor;
     }
 
     @Override
@@ -272,8 +281,18 @@ final class InMemoryStore implements Store {
       return algorithm.policy();
     }
 
+    /** The store's time for this policy: its timeline, never below the last eviction. */
     final long now() {
-      return wall ? clock.wallNanos() : clock.nanos();
+      long t = wall ? clock.wallNanos() : clock.nanos();
+      long f = floor.get();
+      return t >= f ? t : f;
+    }
+
+    /** Called before evicting a key idle at {@code now}: later decisions see at least {@code now}. */
+    final void holdFloor(long now) {
+      for (long f = floor.get(); f < now && !floor.compareAndSet(f, now); f = floor.get()) {
+        // another sweep raised it meanwhile; retry against its value
+      }
     }
 
     /**
@@ -375,7 +394,11 @@ final class InMemoryStore implements Store {
       for (var e : cells.entrySet()) {
         Cell cell = e.getValue();
         long tat = (long) PACKED.getVolatile(cell);
-        if (tat >= 0 && bucket.debt(tat, 0, now) == 0 && PACKED.compareAndSet(cell, tat, PACKED_DEAD)) {
+        if (tat < 0 || bucket.debt(tat, 0, now) != 0) {
+          continue;
+        }
+        holdFloor(now);
+        if (PACKED.compareAndSet(cell, tat, PACKED_DEAD)) {
           remove(e.getKey(), cell);
           releaseKey();
           removed++;
@@ -446,8 +469,11 @@ final class InMemoryStore implements Store {
       for (var e : cells.entrySet()) {
         Cell cell = e.getValue();
         long[] state = (long[]) STATE.getVolatile(cell);
-        if (state != DEAD && state != LOCKED && algorithm.idle(state, now)
-            && STATE.compareAndSet(cell, state, DEAD)) {
+        if (state == DEAD || state == LOCKED || (state != null && !algorithm.idle(state, now))) {
+          continue;
+        }
+        holdFloor(now);
+        if (STATE.compareAndSet(cell, state, DEAD)) {
           remove(e.getKey(), cell);
           releaseKey();
           removed++;

@@ -53,7 +53,7 @@ final class SlidingCounterAlgorithm extends Algorithm {
   }
 
   @Override
-  public Step step(long[] state, long now, long cost, Operation op, long maxWaitNanos) {
+  Step apply(long[] state, long now, long cost, Operation op, long maxWaitNanos) {
     long w = windowNanos;
     long s = Math.floorDiv(now, w) * w;
     long prev;
@@ -163,7 +163,12 @@ final class SlidingCounterAlgorithm extends Algorithm {
   }
 
   @Override
-  public boolean idle(long[] state, long now) {
+  boolean validShape(long[] state) {
+    return state.length == 3;
+  }
+
+  @Override
+  boolean isIdle(long[] state, long now) {
     if (state == null) {
       return true;
     }

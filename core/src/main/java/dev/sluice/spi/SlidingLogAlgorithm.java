@@ -52,7 +52,7 @@ final class SlidingLogAlgorithm extends Algorithm {
   }
 
   @Override
-  public Step step(long[] state, long now, long cost, Operation op, long maxWaitNanos) {
+  Step apply(long[] state, long now, long cost, Operation op, long maxWaitNanos) {
     int first = firstLive(state, now);
     long used = sum(state, first);
     switch (op) {
@@ -184,7 +184,12 @@ final class SlidingLogAlgorithm extends Algorithm {
   }
 
   @Override
-  public boolean idle(long[] state, long now) {
+  boolean validShape(long[] state) {
+    return state.length >= 2 && state.length % 2 == 0;
+  }
+
+  @Override
+  boolean isIdle(long[] state, long now) {
     return state == null || firstLive(state, now) >= state.length;
   }
 }

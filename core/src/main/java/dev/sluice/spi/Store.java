@@ -1,7 +1,6 @@
 package dev.sluice.spi;
 
 import dev.sluice.Charge;
-import dev.sluice.Decision;
 import dev.sluice.Policy;
 import java.util.List;
 
@@ -19,11 +18,12 @@ public interface Store extends AutoCloseable {
    * Applies {@code op} ({@link Operation#ACQUIRE} or {@link Operation#PEEK}) to every charge as
    * one atomic step: either every policy admits its cost and all are charged, or none is. The
    * decision names the most restrictive policy: the denying one with the longest retryAfter, or,
-   * when all admit, the one with the least remaining.
+   * when all admit, the one with the least remaining (ties: the first in the list).
    *
    * @param charges distinct (policy, key) pairs, at least one
+   * @return the deciding charge's decision and its index in {@code charges}
    */
-  Decision applyAll(List<Charge> charges, Operation op);
+  MultiDecision applyAll(List<Charge> charges, Operation op);
 
   @Override
   void close();

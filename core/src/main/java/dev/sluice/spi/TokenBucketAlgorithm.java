@@ -168,7 +168,7 @@ final class TokenBucketAlgorithm extends Algorithm {
   }
 
   @Override
-  public Step step(long[] state, long nowNanos, long cost, Operation op, long maxWaitNanos) {
+  Step apply(long[] state, long nowNanos, long cost, Operation op, long maxWaitNanos) {
     long debt = state == null ? 0 : debt(state[0], state[1], nowNanos);
     long newDebt = newDebt(debt, cost, op, maxWaitNanos);
     Decision decision = decision(debt, newDebt, cost, op);
@@ -180,7 +180,12 @@ final class TokenBucketAlgorithm extends Algorithm {
   }
 
   @Override
-  public boolean idle(long[] state, long nowNanos) {
+  boolean validShape(long[] state) {
+    return state.length == 2;
+  }
+
+  @Override
+  boolean isIdle(long[] state, long nowNanos) {
     return state == null || debt(state[0], state[1], nowNanos) == 0;
   }
 
