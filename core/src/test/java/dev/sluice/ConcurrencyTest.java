@@ -5,15 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -150,5 +153,87 @@ class ConcurrencyTest {
     assertThat(admitted).isEqualTo(600);
     assertThat(a.peek("k", 0).remaining()).isEqualTo(200);
     assertThat(c.peek("k", 0).remaining()).isEqualTo(400);
+  }
+
+  static final int USERS = 50;
+
+  /**
+   * Per-user limits and one shared org limit, in either binding order: {per-user policy, org
+   * policy}. With 50 users at 30 each (1 500) under an org limit of 1 000, the org binds; at 20
+   * each (1 000) under an org limit of 5 000, the users do.
+   */
+  static Stream<Arguments> userAndOrgLimits() {
+    Duration h = Duration.ofHours(1);
+    return Stream.of(
+        Arguments.of(TokenBucket.of("user", 30, 1, h), SlidingLog.of("org", 1_000, h)),
+        Arguments.of(SlidingCounter.of("user", 30, h), FixedWindow.of("org", 1_000, Window.day())),
+        Arguments.of(SlidingLog.of("user", 30, h), TokenBucket.of("org", 1_000, 3, h)),
+        Arguments.of(TokenBucket.of("user", 20, 3, h), SlidingCounter.of("org", 5_000, h)),
+        Arguments.of(FixedWindow.of("user", 20, Window.of(h)), SlidingLog.of("org", 5_000, h)),
+        Arguments.of(SlidingLog.of("user", 20, h), TokenBucket.of("org", 5_000, 1, h)));
+  }
+
+  @ParameterizedTest
+  @MethodSource("userAndOrgLimits")
+  void multiPolicyCallOverManyUsersAdmitsExactlyWhatTheBindingLimitAllows(Policy userPolicy,
+      Policy orgPolicy) throws Exception {
+    ManualClock clock = new ManualClock(1_700_000_000_000_000_000L);
+    Sluice sluice = Sluice.builder().clock(clock).build();
+    Limiter perUser = sluice.limiter(userPolicy);
+    Limiter perOrg = sluice.limiter(orgPolicy);
+    long userLimit = userPolicy.limit();
+    long orgLimit = orgPolicy.limit();
+    AtomicLongArray attempts = new AtomicLongArray(USERS);
+    AtomicLongArray admitted = new AtomicLongArray(USERS);
+    // A seeded stream of users per thread (so the attempts per user do not depend on the
+    // interleaving); which call wins a race is up to the scheduler.
+    AtomicLong seeds = new AtomicLong(0x5EED);
+    ThreadLocal<SplittableRandom> random =
+        ThreadLocal.withInitial(() -> new SplittableRandom(seeds.getAndIncrement()));
+    long total = hammer(500, () -> {
+      int u = random.get().nextInt(USERS);
+      attempts.incrementAndGet(u);
+      if (sluice.tryAcquireAll(perUser.charge("user-" + u, 1), perOrg.charge("acme", 1)).allowed()) {
+        admitted.incrementAndGet(u);
+        return 1;
+      }
+      return 0;
+    });
+    // A call is admitted iff its user and the org both have room: while the org has room, each
+    // user gets min(limit, attempts); once it has none, nobody gets more.
+    long wanted = 0;
+    long sum = 0;
+    for (int u = 0; u < USERS; u++) {
+      long expected = Math.min(userLimit, attempts.get(u));
+      wanted += expected;
+      sum += admitted.get(u);
+      assertThat(admitted.get(u)).as("user %d (%d attempts)", u, attempts.get(u))
+          .isLessThanOrEqualTo(expected);
+      // all or nothing: the user's limiter was charged for exactly the admitted calls
+      assertThat(perUser.peek("user-" + u, 0).remaining()).as("user %d remaining", u)
+          .isEqualTo(userLimit - admitted.get(u));
+    }
+    assertThat(sum).isEqualTo(total);
+    assertThat(total).isEqualTo(Math.min(orgLimit, wanted));
+    if (total < orgLimit) {
+      for (int u = 0; u < USERS; u++) {
+        assertThat(admitted.get(u)).as("user %d (%d attempts), org never full", u, attempts.get(u))
+            .isEqualTo(Math.min(userLimit, attempts.get(u)));
+      }
+    }
+    assertThat(perOrg.peek("acme", 0).remaining()).isEqualTo(orgLimit - total);
+    if (orgLimit < USERS * userLimit) {
+      // The schedule offers the org more than its limit: the org binds, exactly.
+      assertThat(wanted).as("per-user admissible").isGreaterThan(orgLimit);
+      assertThat(total).isEqualTo(orgLimit);
+      assertThat(perOrg.peek("acme", 1).allowed()).isFalse();
+    } else {
+      // Every user is tried more than its limit: the users bind, exactly.
+      for (int u = 0; u < USERS; u++) {
+        assertThat(attempts.get(u)).as("user %d attempts", u).isGreaterThan(userLimit);
+        assertThat(admitted.get(u)).as("user %d admitted", u).isEqualTo(userLimit);
+      }
+      assertThat(total).isEqualTo(USERS * userLimit);
+    }
   }
 }

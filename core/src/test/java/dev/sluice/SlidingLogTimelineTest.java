@@ -246,10 +246,10 @@ class SlidingLogTimelineTest {
   }
 
   @Test
-  void oneKeysLogHoldsAtMostLimitEntriesPlusOneForARecord() {
-    // SlidingLogAlgorithm's essay: "a key holds at most limit entries (plus one for a record
-    // beyond the limit); SlidingLog caps the limit to bound that memory". Checked on the pure
-    // algorithm, whose state is what a store keeps.
+  void oneKeysLogHoldsAtMostLimitEntries() {
+    // SlidingLogAlgorithm's essay: "a record that finds limit live entries merges into the newest
+    // one, moved up to now ... So a key holds at most limit entries; SlidingLog caps the limit to
+    // bound that memory". Checked on the pure algorithm, whose state is what a store keeps.
     SlidingLog p = log(3, Duration.ofSeconds(10));
     Algorithm a = Algorithm.of(p);
     long[] state = null;
@@ -257,12 +257,20 @@ class SlidingLogTimelineTest {
       state = a.step(state, T0 + i * MS, 1, Operation.ACQUIRE, 0).state();
       assertThat(state.length / 2).as("entries after %d acquisitions", i + 1).isLessThanOrEqualTo(3);
     }
-    // Post-hoc usage recorded at distinct instants within one window.
+    // Post-hoc usage recorded at distinct instants within one window: merged, never dropped.
     for (int i = 0; i < 100; i++) {
       state = a.step(state, T0 + (100 + i) * MS, 1, Operation.RECORD, 0).state();
-      assertThat(state.length / 2).as("entries after %d records of cost 1", i + 1)
-          .isLessThanOrEqualTo(3 + 1);
+      assertThat(state.length / 2).as("entries after %d records of cost 1", i + 1).isLessThanOrEqualTo(3);
+      long logged = 0;
+      for (int j = 1; j < state.length; j += 2) {
+        logged += state[j];
+      }
+      assertThat(logged).as("cost logged after %d records", i + 1).isEqualTo(3 + i + 1);
     }
+    // The merged entry moved up to the last record: it counts until that record is W old.
+    long last = T0 + 199 * MS;
+    assertThat(state[state.length - 2]).isEqualTo(last);
+    assertThat(a.step(state, last, 0, Operation.PEEK, 0).decision().resetAfterNanos()).isEqualTo(10 * S);
   }
 
   @Test

@@ -1,37 +1,62 @@
 package dev.sluice;
 
+import static dev.sluice.Decision.Reason.ALLOWED;
+import static dev.sluice.Decision.Reason.COST_EXCEEDS_LIMIT;
+import static dev.sluice.Decision.Reason.LIMITED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.Decision.Reason;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Token bucket timelines on a manual clock: {at, op, cost} -> {allowed, remaining, retryAfter}. */
+/**
+ * Token bucket timelines on a manual clock:
+ * {at, op, cost} -> {reason, remaining, retryAfter, resetAfter}.
+ *
+ * <p>Expected values follow the GCRA model of {@code TokenBucketAlgorithm}: with one token every
+ * {@code T} and capacity {@code C}, the debt at {@code now} is {@code max(0, TAT - now)}; a cost
+ * {@code c} is admitted iff {@code debt + c*T <= C*T}; then {@code retryAfter} is
+ * {@code debt + c*T - C*T} for a denial, and {@code resetAfter} is the debt after the decision
+ * (the debt as it stands for a denial, {@code debt + c*T} for an admission or a peek that would
+ * admit), both rounded up to whole nanoseconds.
+ */
 class TokenBucketTimelineTest {
 
   private static final long S = 1_000_000_000L;
   private static final long MS = 1_000_000L;
+  private static final long NEVER = Decision.NEVER;
   private static final long T0 = 1_700_000_000L * S;
 
-  /** One step: at (ns after T0), operation, cost; expected allowed, remaining, retryAfter (ns). */
-  record Row(long at, String op, long cost, boolean allowed, long remaining, long retryAfter) {}
+  /**
+   * One step: at (ns after T0), operation, cost; expected reason, remaining, retryAfter and
+   * resetAfter (ns).
+   */
+  record Row(long at, String op, long cost, Reason reason, long remaining, long retryAfter,
+      long resetAfter) {}
 
-  static Row row(long at, long cost, boolean allowed, long remaining, long retryAfter) {
-    return new Row(at, "try", cost, allowed, remaining, retryAfter);
+  static Row row(long at, long cost, Reason reason, long remaining, long retryAfter, long resetAfter) {
+    return new Row(at, "try", cost, reason, remaining, retryAfter, resetAfter);
   }
 
-  static Row op(long at, String op, long cost, boolean allowed, long remaining, long retryAfter) {
-    return new Row(at, op, cost, allowed, remaining, retryAfter);
+  static Row op(long at, String op, long cost, Reason reason, long remaining, long retryAfter,
+      long resetAfter) {
+    return new Row(at, op, cost, reason, remaining, retryAfter, resetAfter);
   }
 
   static void check(TokenBucket policy, List<Row> rows) {
-    ManualClock clock = new ManualClock(T0);
+    check(policy, T0, rows);
+  }
+
+  /** Runs the rows in order on a fresh engine whose manual clock starts at {@code base}. */
+  static void check(TokenBucket policy, long base, List<Row> rows) {
+    ManualClock clock = new ManualClock(base);
     try (Sluice sluice = Sluice.builder().clock(clock).build()) {
       Limiter limiter = sluice.limiter(policy);
       int i = 0;
       for (Row r : rows) {
-        clock.set(T0 + r.at);
+        clock.set(base + r.at);
         Decision d = switch (r.op) {
           case "try" -> limiter.tryAcquire("k", r.cost);
           case "peek" -> limiter.peek("k", r.cost);
@@ -40,9 +65,11 @@ class TokenBucketTimelineTest {
           default -> throw new AssertionError(r.op);
         };
         String at = "row " + i++ + " " + r;
-        assertThat(d.allowed()).as(at + " allowed; " + d).isEqualTo(r.allowed);
+        assertThat(d.allowed()).as(at + " allowed; " + d).isEqualTo(r.reason == ALLOWED);
+        assertThat(d.reason()).as(at + " reason; " + d).isEqualTo(r.reason);
         assertThat(d.remaining()).as(at + " remaining; " + d).isEqualTo(r.remaining);
         assertThat(d.retryAfterNanos()).as(at + " retryAfter; " + d).isEqualTo(r.retryAfter);
+        assertThat(d.resetAfterNanos()).as(at + " resetAfter; " + d).isEqualTo(r.resetAfter);
         assertThat(d.limit()).isEqualTo(policy.capacity());
         assertThat(d.policy()).isEqualTo(policy);
       }
@@ -51,113 +78,182 @@ class TokenBucketTimelineTest {
 
   @Test
   void hundredPerMinuteBurstTwenty() {
-    // One token every 600 ms.
+    // One token every 600 ms; the full bucket is 20 tokens = 12 s of refill.
     TokenBucket p = TokenBucket.of("api", 20, 100, Duration.ofMinutes(1));
     check(p, List.of(
-        row(0, 20, true, 0, 0),
-        row(0, 1, false, 0, 600 * MS),
-        row(599 * MS, 1, false, 0, MS),
-        row(600 * MS, 1, true, 0, 0),
-        row(600 * MS, 1, false, 0, 600 * MS),
-        row(1800 * MS, 2, true, 0, 0),
-        row(1800 * MS + 12 * S, 21, false, 20, Decision.NEVER),
-        row(1800 * MS + 12 * S, 20, true, 0, 0)));
+        row(0, 20, ALLOWED, 0, 0, 12 * S),                    // TAT = 12 s
+        row(0, 1, LIMITED, 0, 600 * MS, 12 * S),              // debt 12 s
+        row(599 * MS, 1, LIMITED, 0, MS, 11_401 * MS),        // debt 11.401 s
+        row(600 * MS, 1, ALLOWED, 0, 0, 12 * S),              // debt 11.4 s + 0.6 s; TAT = 12.6 s
+        row(600 * MS, 1, LIMITED, 0, 600 * MS, 12 * S),
+        row(1800 * MS, 2, ALLOWED, 0, 0, 12 * S),             // debt 10.8 s + 1.2 s; TAT = 13.8 s
+        row(1800 * MS + 12 * S, 21, COST_EXCEEDS_LIMIT, 20, NEVER, 0), // full again: no debt
+        row(1800 * MS + 12 * S, 20, ALLOWED, 0, 0, 12 * S)));
   }
 
   @Test
   void capacityThirtyOneTokenEveryTwoSeconds() {
+    // T = 2 s; the full bucket is 60 s of refill.
     TokenBucket p = TokenBucket.of("feed", 30, 1, Duration.ofSeconds(2));
     check(p, List.of(
-        row(0, 30, true, 0, 0),
-        row(1 * S, 1, false, 0, 1 * S),
-        row(2 * S, 1, true, 0, 0),
-        row(2 * S, 2, false, 0, 4 * S),
-        row(60 * S, 0, true, 29, 0),
-        row(62 * S, 30, true, 0, 0)));
+        row(0, 30, ALLOWED, 0, 0, 60 * S),                    // TAT = 60 s
+        row(1 * S, 1, LIMITED, 0, 1 * S, 59 * S),
+        row(2 * S, 1, ALLOWED, 0, 0, 60 * S),                 // TAT = 62 s
+        row(2 * S, 2, LIMITED, 0, 4 * S, 60 * S),
+        row(60 * S, 0, ALLOWED, 29, 0, 2 * S),                // debt 2 s: 29 whole tokens
+        row(62 * S, 30, ALLOWED, 0, 0, 60 * S)));
   }
 
   @Test
   void threePerTenSecondsKeepsTheFractionOfANanosecond() {
     // One token every 3.333... s: the third token arrives at exactly 10 s, not 9.999999999 s.
+    // TATs carry thirds of a nanosecond; retryAfter and resetAfter round them up.
     TokenBucket p = TokenBucket.of("third", 3, 3, Duration.ofSeconds(10));
     check(p, List.of(
-        row(0, 3, true, 0, 0),
-        row(0, 1, false, 0, 3_333_333_334L),
-        row(3_333_333_333L, 1, false, 0, 1),
-        row(3_333_333_334L, 1, true, 0, 0),
-        row(6_666_666_666L, 1, false, 0, 1),
-        row(6_666_666_667L, 1, true, 0, 0),
-        row(9_999_999_999L, 1, false, 0, 1),
-        row(10 * S, 1, true, 0, 0),
-        row(40 * S, 3, true, 0, 0)));
+        row(0, 3, ALLOWED, 0, 0, 10 * S),                     // TAT = 10 s
+        row(0, 1, LIMITED, 0, 3_333_333_334L, 10 * S),        // wait 3 333 333 333 1/3 ns
+        row(3_333_333_333L, 1, LIMITED, 0, 1, 6_666_666_667L),
+        row(3_333_333_334L, 1, ALLOWED, 0, 0, 10 * S),        // TAT = 13 333 333 333 1/3 ns
+        row(6_666_666_666L, 1, LIMITED, 0, 1, 6_666_666_668L), // debt 6 666 666 667 1/3 ns
+        row(6_666_666_667L, 1, ALLOWED, 0, 0, 10 * S),        // TAT = 16 666 666 666 2/3 ns
+        row(9_999_999_999L, 1, LIMITED, 0, 1, 6_666_666_668L), // debt 6 666 666 667 2/3 ns
+        row(10 * S, 1, ALLOWED, 0, 0, 10 * S),                // TAT = 20 s exactly
+        row(40 * S, 3, ALLOWED, 0, 0, 10 * S)));
   }
 
   @Test
   void costZeroChecksWithoutConsuming() {
     TokenBucket p = TokenBucket.of("z", 2, 1, Duration.ofSeconds(1));
     check(p, List.of(
-        row(0, 0, true, 2, 0),
-        row(0, 2, true, 0, 0),
-        row(0, 0, true, 0, 0),
-        op(0, "record", 1, true, 0, 0),
+        row(0, 0, ALLOWED, 2, 0, 0),
+        row(0, 2, ALLOWED, 0, 0, 2 * S),
+        row(0, 0, ALLOWED, 0, 0, 2 * S),
+        op(0, "record", 1, ALLOWED, 0, 0, 3 * S),
         // in debt: even a check fails until the debt is repaid
-        row(0, 0, false, 0, 1 * S),
-        row(1 * S, 0, true, 0, 0)));
+        row(0, 0, LIMITED, 0, 1 * S, 3 * S),
+        row(1 * S, 0, ALLOWED, 0, 0, 2 * S)));
   }
 
   @Test
   void costAboveCapacityIsDeniedWithoutConsuming() {
     TokenBucket p = TokenBucket.of("big", 5, 1, Duration.ofSeconds(1));
     check(p, List.of(
-        row(0, 6, false, 5, Decision.NEVER),
-        row(0, Long.MAX_VALUE, false, 5, Decision.NEVER),
-        row(0, 5, true, 0, 0)));
+        row(0, 6, COST_EXCEEDS_LIMIT, 5, NEVER, 0),
+        row(0, Long.MAX_VALUE, COST_EXCEEDS_LIMIT, 5, NEVER, 0),
+        row(0, 5, ALLOWED, 0, 0, 5 * S)));
   }
 
   @Test
   void clockGoingBackwardsNeverGrants() {
     TokenBucket p = TokenBucket.of("back", 2, 1, Duration.ofSeconds(1));
     check(p, List.of(
-        row(10 * S, 2, true, 0, 0),
-        row(11 * S, 1, true, 0, 0),
+        row(10 * S, 2, ALLOWED, 0, 0, 2 * S),                 // TAT 12 s
+        row(11 * S, 1, ALLOWED, 0, 0, 2 * S),                 // TAT 13 s
         // back to 5 s: the bucket now looks emptier (TAT 13 s: debt 8 s), not fuller
-        row(5 * S, 1, false, 0, 7 * S),
-        row(11 * S, 1, false, 0, S),
-        row(12 * S, 1, true, 0, 0)));
+        row(5 * S, 1, LIMITED, 0, 7 * S, 8 * S),
+        row(11 * S, 1, LIMITED, 0, S, 2 * S),
+        row(12 * S, 1, ALLOWED, 0, 0, 2 * S)));
   }
 
   @Test
   void recordOvershootsIntoDebtThenRepays() {
     TokenBucket p = TokenBucket.of("rec", 10, 10, Duration.ofSeconds(10));
     check(p, List.of(
-        op(0, "record", 25, true, 0, 0),
-        row(0, 1, false, 0, 16 * S),
-        op(0, "peek", 1, false, 0, 16 * S),
-        row(15 * S, 1, false, 0, S),
-        row(16 * S, 1, true, 0, 0),
-        op(16 * S, "refund", 100, true, 10, 0),
-        row(16 * S, 10, true, 0, 0)));
+        op(0, "record", 25, ALLOWED, 0, 0, 25 * S),           // TAT 25 s
+        row(0, 1, LIMITED, 0, 16 * S, 25 * S),
+        op(0, "peek", 1, LIMITED, 0, 16 * S, 25 * S),
+        row(15 * S, 1, LIMITED, 0, S, 10 * S),
+        row(16 * S, 1, ALLOWED, 0, 0, 10 * S),                // TAT 26 s
+        op(16 * S, "refund", 100, ALLOWED, 10, 0, 0),         // refunds stop at a full bucket
+        row(16 * S, 10, ALLOWED, 0, 0, 10 * S)));
+  }
+
+  @Test
+  void recordOfLongMaxValueIsAllowedAndThenDeniesForCenturiesNeverABypass() {
+    // One token a second (a whole number of ns per token: the packed one-long state). The record
+    // saturates the debt at Long.MAX_VALUE ns: "a debt that is never repaid". The TAT, now + debt,
+    // saturates at Long.MAX_VALUE too, so later decisions see a debt of Long.MAX_VALUE - now.
+    TokenBucket p = TokenBucket.of("huge-record", 10, 10, Duration.ofSeconds(10));
+    long end = (1L << 62) - T0; // the end of the timeline stores accept
+    long tat = Long.MAX_VALUE - T0;
+    check(p, List.of(
+        op(0, "record", Long.MAX_VALUE, ALLOWED, 0, 0, NEVER),
+        row(0, 1, LIMITED, 0, tat - 9 * S, tat),               // debt + 1 s - 10 s
+        row(0, 0, LIMITED, 0, tat - 10 * S, tat),
+        op(0, "peek", 10, LIMITED, 0, tat, tat),
+        row(0, 11, COST_EXCEEDS_LIMIT, 0, NEVER, tat),
+        // a second record does not wrap around into credit
+        op(0, "record", Long.MAX_VALUE, ALLOWED, 0, 0, NEVER),
+        row(0, 1, LIMITED, 0, tat - 9 * S, tat),
+        // still in debt at the end of the timeline, 146 years on
+        row(end, 1, LIMITED, 0, tat - end - 9 * S, tat - end),
+        op(end, "record", Long.MAX_VALUE, ALLOWED, 0, 0, NEVER),
+        row(end, 10, LIMITED, 0, tat - end, tat - end),
+        // a refund of everything repays it
+        op(end, "refund", Long.MAX_VALUE, ALLOWED, 10, 0, 0),
+        row(end, 10, ALLOWED, 0, 0, 10 * S)));
+  }
+
+  @Test
+  void recordOfLongMaxValueOnAFractionalBucketDeniesForDecadesNeverABypass() {
+    // One token every 10/3 s: debts are kept in thirds of a nanosecond. The record saturates the
+    // debt at Long.MAX_VALUE thirds: TAT = now + MAX/3 + 1/3 ns (MAX = 3 * (MAX/3) + 1), about
+    // 97 years ahead, which no store's timeline (at most 2^62 ns) reaches from T0.
+    TokenBucket p = TokenBucket.of("huge-record-3", 3, 3, Duration.ofSeconds(10));
+    long third = Long.MAX_VALUE / 3;
+    long end = (1L << 62) - T0;
+    check(p, List.of(
+        op(0, "record", Long.MAX_VALUE, ALLOWED, 0, 0, third + 1),
+        row(0, 0, LIMITED, 0, third - 10 * S + 1, third + 1),  // ceil(debt - 10 s)
+        row(0, 4, COST_EXCEEDS_LIMIT, 0, NEVER, third + 1),
+        op(0, "record", Long.MAX_VALUE, ALLOWED, 0, 0, third + 1),
+        row(end, 0, LIMITED, 0, third - end - 10 * S + 1, third - end + 1),
+        op(end, "refund", Long.MAX_VALUE, ALLOWED, 3, 0, 0),
+        row(end, 3, ALLOWED, 0, 0, 10 * S)));
+  }
+
+  @Test
+  /** Regression: after a saturating record, a denial's retryAfter was up to cost*T too short. */
+  void retryAfterSufficesAfterASaturatingRecord() {
+    // The class comment promises "waiting retryAfter always suffices". On a clock at 0, a record
+    // of Long.MAX_VALUE tokens at 10/3 s each saturates the debt at Long.MAX_VALUE thirds of a ns:
+    // TAT = MAX/3 + 1/3 ns. One token needs debt + T <= 3T: the wait is until TAT - 2T, i.e.
+    // ceil(MAX/3 + 1/3 - 6 666 666 666 2/3) = MAX/3 - 6 666 666 666 ns. Saturating debt + T at
+    // Long.MAX_VALUE drops T and answers MAX/3 - 9 999 999 999, when the token is still denied.
+    long third = Long.MAX_VALUE / 3;
+    check(TokenBucket.of("huge-record-3", 3, 3, Duration.ofSeconds(10)), 0, List.of(
+        op(0, "record", Long.MAX_VALUE, ALLOWED, 0, 0, third + 1),
+        row(0, 1, LIMITED, 0, third - 6_666_666_666L, third + 1),
+        row(third - 10 * S + 1, 1, LIMITED, 0, 3_333_333_333L, 10 * S), // the wait answered above
+        row(third - 6_666_666_667L, 1, LIMITED, 0, 1, 6_666_666_668L),
+        row(third - 6_666_666_666L, 1, ALLOWED, 0, 0, 10 * S)));
+    // The same on a whole-nanosecond bucket: TAT = Long.MAX_VALUE, one token 1 s, capacity 10 s.
+    check(TokenBucket.of("huge-record", 10, 10, Duration.ofSeconds(10)), 0, List.of(
+        op(0, "record", Long.MAX_VALUE, ALLOWED, 0, 0, NEVER),
+        row(0, 1, LIMITED, 0, Long.MAX_VALUE - 9 * S, Long.MAX_VALUE)));
   }
 
   @Test
   void peekDoesNotConsume() {
     TokenBucket p = TokenBucket.of("peek", 1, 1, Duration.ofSeconds(1));
     check(p, List.of(
-        op(0, "peek", 1, true, 0, 0),
-        op(0, "peek", 1, true, 0, 0),
-        row(0, 1, true, 0, 0),
-        op(0, "peek", 1, false, 0, S)));
+        // a peek that would admit reports what tryAcquire would: resetAfter includes the cost
+        op(0, "peek", 1, ALLOWED, 0, 0, S),
+        op(0, "peek", 1, ALLOWED, 0, 0, S),
+        row(0, 1, ALLOWED, 0, 0, S),
+        op(0, "peek", 1, LIMITED, 0, S, S)));
   }
 
   @Test
   void longMaxValueCapacityAndRate() {
     // 2^62 tokens per nanosecond-period at most: capacity * reduced period must stay <= 2^62.
+    // T = 2^-62 ns: the full bucket is 1 ns of refill.
     TokenBucket p = TokenBucket.of("huge", 1L << 62, 1L << 62, Duration.ofNanos(1));
     check(p, List.of(
-        row(0, 1L << 62, true, 0, 0),
-        row(0, 1, false, 0, 1),
-        row(1, 1L << 62, true, 0, 0),
-        row(1, Long.MAX_VALUE, false, 0, Decision.NEVER)));
+        row(0, 1L << 62, ALLOWED, 0, 0, 1),
+        row(0, 1, LIMITED, 0, 1, 1),
+        row(1, 1L << 62, ALLOWED, 0, 0, 1),
+        row(1, Long.MAX_VALUE, COST_EXCEEDS_LIMIT, 0, NEVER, 1)));
     assertThatThrownBy(() -> TokenBucket.of("t", Long.MAX_VALUE, 1, Duration.ofSeconds(1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("capacity (" + Long.MAX_VALUE + ")");
@@ -168,8 +264,8 @@ class TokenBucketTimelineTest {
     Duration max = Duration.ofNanos(1L << 62);
     TokenBucket p = TokenBucket.of("slow", 1, 1, max);
     check(p, List.of(
-        row(0, 1, true, 0, 0),
-        row(S, 1, false, 0, (1L << 62) - S)));
+        row(0, 1, ALLOWED, 0, 0, 1L << 62),
+        row(S, 1, LIMITED, 0, (1L << 62) - S, (1L << 62) - S)));
     assertThatThrownBy(() -> TokenBucket.of("t", 1, 1, Duration.ofNanos(Long.MAX_VALUE)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("refillPeriod (PT2562047H47M16.854775807S) exceeds the maximum");

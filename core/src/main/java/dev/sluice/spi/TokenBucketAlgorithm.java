@@ -34,7 +34,9 @@ import dev.sluice.TokenBucket;
  * Admitted debts stay within {@code B + maxWait * D}; products and sums saturate at
  * {@link Long#MAX_VALUE} (only {@code record} of enormous costs gets there, which reads as a debt
  * that is never repaid — denial, never a bypass). A cost above {@code C} is refused before any
- * arithmetic on it.
+ * arithmetic on it. Admission and the wait are computed from the excess
+ * {@code debt - (B - c*P)}, which cannot overflow ({@code c*P <= B}), so even after a saturating
+ * record waiting {@code retryAfter} suffices.
  *
  * <h2>Clock jumps</h2>
  * If {@code now} goes backwards, the debt {@code TAT - now} grows: fewer tokens, never more. A jump
@@ -108,14 +110,17 @@ final class TokenBucketAlgorithm extends Algorithm {
     switch (op) {
       case ACQUIRE:
       case RESERVE: {
-        if (cost > capacity) {
+        if (cost > capacity || cost == 0) {
           return NO_CHANGE;
         }
-        long after = Arith.satAdd(debt, cost * tokenUnits);
-        long allowance = op == Operation.ACQUIRE
-            ? bucketUnits
-            : Arith.satAdd(bucketUnits, Arith.satMul(maxWaitNanos, unitsPerNano));
-        return after <= allowance && cost > 0 ? after : NO_CHANGE;
+        // Exact, no saturation: cost * P <= B <= 2^62, so the excess over a full bucket fits a
+        // long even for a debt saturated by a huge record.
+        long costUnits = cost * tokenUnits;
+        long excess = debt - (bucketUnits - costUnits);
+        long waitable = op == Operation.ACQUIRE ? 0 : Arith.satMul(maxWaitNanos, unitsPerNano);
+        return excess <= waitable && excess <= Long.MAX_VALUE - bucketUnits
+            ? debt + costUnits
+            : NO_CHANGE;
       }
       case RECORD:
         return cost == 0 ? NO_CHANGE : Arith.satAdd(debt, Arith.satMul(cost, tokenUnits));
@@ -141,11 +146,13 @@ final class TokenBucketAlgorithm extends Algorithm {
         if (cost > capacity) {
           return Decision.costExceedsLimit(policy, remaining(debt), resetAfter(debt));
         }
-        long wanted = Arith.satAdd(debt, cost * tokenUnits);
-        long wait = wanted <= bucketUnits ? 0 : resetAfter(wanted - bucketUnits);
-        if (wait == 0) {
+        long costUnits = cost * tokenUnits;
+        long excess = debt - (bucketUnits - costUnits); // exact, as in newDebt
+        if (excess <= 0) {
+          long wanted = debt + costUnits;
           return Decision.allowed(policy, remaining(wanted), resetAfter(wanted));
         }
+        long wait = resetAfter(excess);
         if (op == Operation.RESERVE && newDebt != NO_CHANGE) {
           return Decision.reserved(policy, 0, wait, resetAfter(after));
         }

@@ -126,4 +126,21 @@ class InMemoryStoreTest {
     sweeper.join();
     assertThat(admitted.get()).isEqualTo(10 * 100);
   }
+
+  /** Regression: a calendar key evicted after its window ended found it open again when the wall clock stepped back. */
+  @Test
+  void anEvictedKeyDoesNotFindItsWindowOpenAgainWhenTheClockStepsBack() {
+    InMemoryStore store = store(100);
+    Partition day = store.partition(FixedWindow.of("day", 3, Window.day()));
+    clock.set(java.time.Instant.parse("2026-03-10T23:59:00Z"));
+    assertThat(day.apply("k", 3, Operation.ACQUIRE, 0).allowed()).isTrue();
+    clock.set(java.time.Instant.parse("2026-03-11T00:00:30Z")); // a new day: the key is idle
+    assertThat(store.sweep()).isEqualTo(1);
+    clock.set(java.time.Instant.parse("2026-03-10T23:59:40Z")); // the wall clock steps back
+    Decision d = day.apply("k", 1, Operation.ACQUIRE, 0);
+    // The store's time stands at the eviction: a new day, never the old day's empty window.
+    assertThat(d.allowed()).isTrue();
+    assertThat(d.remaining()).isEqualTo(2);
+    assertThat(d.resetAfter()).isEqualTo(Duration.ofHours(24).minusSeconds(30));
+  }
 }

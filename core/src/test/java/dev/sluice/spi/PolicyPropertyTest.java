@@ -1,6 +1,7 @@
 package dev.sluice.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.sluice.Decision;
@@ -24,6 +25,8 @@ import java.time.ZoneOffset;
 import java.time.zone.ZoneOffsetTransition;
 import java.time.temporal.TemporalAdjusters;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,8 +40,9 @@ import org.junit.jupiter.api.Test;
  * billion simulated seconds.
  *
  * <p>Every schedule runs through the pure {@link Algorithm} and, in lockstep, through the public
- * API on a {@link ManualClock}; the two must decide identically. Every failure message names the
- * seed: rerun one with {@code -Dsluice.seed=<seed>} (each property then runs that seed only).
+ * API on a {@link ManualClock}; the two must decide identically. Every failure names the seed,
+ * whether an assertion failed or the code under test threw ({@link #underSeed}): rerun one with
+ * {@code -Dsluice.seed=<seed>} (each property then runs that seed only).
  */
 class PolicyPropertyTest {
 
@@ -81,6 +85,41 @@ class PolicyPropertyTest {
     if (actual != expected) {
       fail(context.get() + ": " + what + " expected " + expected + " but was " + actual);
     }
+  }
+
+  /** One seed's run of a property. */
+  @FunctionalInterface
+  interface SeededBody<T> {
+    T run() throws Throwable;
+  }
+
+  /** One seed's run of a property that returns nothing. */
+  @FunctionalInterface
+  interface SeededRun {
+    void run() throws Throwable;
+  }
+
+  /**
+   * Runs one seed of a property. Whatever it throws (a failed check, or an exception from the code
+   * under test that no check anticipated) is rethrown as an AssertionError that names the
+   * property and the seed, with the original as its cause.
+   */
+  static <T> T underSeed(String property, long seed, SeededBody<T> body) {
+    try {
+      return body.run();
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new AssertionError(
+          property + " failed for seed=" + seed + " (rerun with -Dsluice.seed=" + seed + "): " + t, t);
+    }
+  }
+
+  static void underSeed(String property, long seed, SeededRun body) {
+    underSeed(property, seed, () -> {
+      body.run();
+      return null;
+    });
   }
 
   // ------------------------------------------------------------------------- random setups
@@ -641,33 +680,31 @@ class PolicyPropertyTest {
     int limited = 0;
     int admittedEvents = 0;
     for (long seed : seeds("tokenBucket", RUNS)) {
-      SplittableRandom r = new SplittableRandom(seed);
-      Setup setup = bucket(r);
-      TokenBucket p = (TokenBucket) setup.policy();
-      Outcome out = run(seed, "tokenBucket", setup, r);
-      limited += out.limited();
-      List<long[]> ev = out.admitted();
-      admittedEvents += ev.size();
-      long period = p.refillPeriod().toNanos();
-      for (int i = 0; i < ev.size(); i++) {
-        long sum = 0;
-        for (int j = i; j < ev.size(); j++) {
-          sum += ev.get(j)[1];
-          long bound = p.capacity() + floorMulDiv(p.refillTokens(), ev.get(j)[0] - ev.get(i)[0], period);
-          if (sum > bound) {
-            long s = sum;
-            int from = i;
-            int to = j;
-            fail("tokenBucket seed=" + seed + " policy=" + p + ": " + s + " admitted in ["
-                + ev.get(from)[0] + ", " + ev.get(to)[0] + "] > capacity + floor(refill * t / period) = " + bound);
+      Outcome out = underSeed("tokenBucket", seed, () -> {
+        SplittableRandom r = new SplittableRandom(seed);
+        Setup setup = bucket(r);
+        TokenBucket p = (TokenBucket) setup.policy();
+        Outcome o = run(seed, "tokenBucket", setup, r);
+        List<long[]> ev = o.admitted();
+        long period = p.refillPeriod().toNanos();
+        for (int i = 0; i < ev.size(); i++) {
+          long sum = 0;
+          for (int j = i; j < ev.size(); j++) {
+            sum += ev.get(j)[1];
+            long bound = p.capacity() + floorMulDiv(p.refillTokens(), ev.get(j)[0] - ev.get(i)[0], period);
+            if (sum > bound) {
+              fail("tokenBucket seed=" + seed + " policy=" + p + ": " + sum + " admitted in ["
+                  + ev.get(i)[0] + ", " + ev.get(j)[0] + "] > capacity + floor(refill * t / period) = " + bound);
+            }
           }
         }
-      }
+        return o;
+      });
+      limited += out.limited();
+      admittedEvents += out.admitted().size();
     }
     if (fullRun()) {
-      if (fullRun()) {
       assertThat(limited).as("the schedules must hit the limit").isGreaterThan(RUNS);
-    }
       assertThat(admittedEvents).as("the schedules must admit").isGreaterThan(RUNS * 10);
     }
   }
@@ -676,11 +713,13 @@ class PolicyPropertyTest {
   void fixedWindowAdmitsAtMostTheLimitPerEpochWindow() {
     int limited = 0;
     for (long seed : seeds("fixedWindow", RUNS)) {
-      SplittableRandom r = new SplittableRandom(seed);
-      Setup setup = epochWindow(r);
-      Outcome out = run(seed, "fixedWindow", setup, r);
-      limited += out.limited();
-      checkPerWindow(seed, (FixedWindow) setup.policy(), out.admitted());
+      limited += underSeed("fixedWindow", seed, () -> {
+        SplittableRandom r = new SplittableRandom(seed);
+        Setup setup = epochWindow(r);
+        Outcome out = run(seed, "fixedWindow", setup, r);
+        checkPerWindow(seed, (FixedWindow) setup.policy(), out.admitted());
+        return out.limited();
+      });
     }
     if (fullRun()) {
       assertThat(limited).as("the schedules must hit the limit").isGreaterThan(RUNS);
@@ -691,11 +730,13 @@ class PolicyPropertyTest {
   void fixedWindowAdmitsAtMostTheLimitPerCalendarWindow() {
     int limited = 0;
     for (long seed : seeds("calendarWindow", RUNS)) {
-      SplittableRandom r = new SplittableRandom(seed);
-      Setup setup = calendarWindow(r);
-      Outcome out = run(seed, "calendarWindow", setup, r);
-      limited += out.limited();
-      checkPerWindow(seed, (FixedWindow) setup.policy(), out.admitted());
+      limited += underSeed("calendarWindow", seed, () -> {
+        SplittableRandom r = new SplittableRandom(seed);
+        Setup setup = calendarWindow(r);
+        Outcome out = run(seed, "calendarWindow", setup, r);
+        checkPerWindow(seed, (FixedWindow) setup.policy(), out.admitted());
+        return out.limited();
+      });
     }
     if (fullRun()) {
       assertThat(limited).as("the schedules must hit the limit").isGreaterThan(RUNS);
@@ -717,25 +758,27 @@ class PolicyPropertyTest {
   void slidingLogAdmitsAtMostTheLimitInEveryTrailingWindow() {
     int limited = 0;
     for (long seed : seeds("slidingLog", RUNS)) {
-      SplittableRandom r = new SplittableRandom(seed);
-      Setup setup = log(r);
-      SlidingLog p = (SlidingLog) setup.policy();
-      Outcome out = run(seed, "slidingLog", setup, r);
-      limited += out.limited();
-      List<long[]> ev = out.admitted();
-      long w = p.window().toNanos();
-      for (long[] end : ev) {
-        long x = end[0];
-        long sum = 0;
-        for (long[] e : ev) {
-          if (e[0] > x - w && e[0] <= x) {
-            sum += e[1];
+      limited += underSeed("slidingLog", seed, () -> {
+        SplittableRandom r = new SplittableRandom(seed);
+        Setup setup = log(r);
+        SlidingLog p = (SlidingLog) setup.policy();
+        Outcome out = run(seed, "slidingLog", setup, r);
+        List<long[]> ev = out.admitted();
+        long w = p.window().toNanos();
+        for (long[] end : ev) {
+          long x = end[0];
+          long sum = 0;
+          for (long[] e : ev) {
+            if (e[0] > x - w && e[0] <= x) {
+              sum += e[1];
+            }
           }
+          long s = sum;
+          require(s <= p.limit(), () -> "seed=" + seed + " policy=" + p + ": " + s + " admitted in ("
+              + (x - w) + ", " + x + "] > limit");
         }
-        long s = sum;
-        require(s <= p.limit(), () -> "seed=" + seed + " policy=" + p + ": " + s + " admitted in ("
-            + (x - w) + ", " + x + "] > limit");
-      }
+        return out.limited();
+      });
     }
     if (fullRun()) {
       assertThat(limited).as("the schedules must hit the limit").isGreaterThan(RUNS);
@@ -746,30 +789,32 @@ class PolicyPropertyTest {
   void slidingCounterAdmitsAtMostTheLimitPerAlignedWindowAndUnderTwiceInAnyWindow() {
     int limited = 0;
     double worst = 0;
+    record Run(int limited, double ratio) {}
     for (long seed : seeds("slidingCounter", RUNS)) {
-      SplittableRandom r = new SplittableRandom(seed);
-      Setup setup = counter(r);
-      SlidingCounter p = (SlidingCounter) setup.policy();
-      Outcome out = run(seed, "slidingCounter", setup, r);
-      limited += out.limited();
-      List<long[]> ev = out.admitted();
-      long w = p.window().toNanos();
-      Map<Long, Long> perWindow = new HashMap<>();
-      for (long[] e : ev) {
-        long k = Math.floorDiv(e[0], w);
-        long sum = perWindow.merge(k, e[1], Long::sum);
-        require(sum <= p.limit(), () -> "seed=" + seed + " policy=" + p + ": " + sum
-            + " admitted in aligned window " + k + " > limit");
-      }
-      long most = maxInAnyWindow(ev, w);
-      require(most < 2 * p.limit(), () -> "seed=" + seed + " policy=" + p + ": " + most
-          + " admitted in one window-long interval, not < 2 * limit");
-      worst = Math.max(worst, (double) most / p.limit());
+      Run run = underSeed("slidingCounter", seed, () -> {
+        SplittableRandom r = new SplittableRandom(seed);
+        Setup setup = counter(r);
+        SlidingCounter p = (SlidingCounter) setup.policy();
+        Outcome out = run(seed, "slidingCounter", setup, r);
+        List<long[]> ev = out.admitted();
+        long w = p.window().toNanos();
+        Map<Long, Long> perWindow = new HashMap<>();
+        for (long[] e : ev) {
+          long k = Math.floorDiv(e[0], w);
+          long sum = perWindow.merge(k, e[1], Long::sum);
+          require(sum <= p.limit(), () -> "seed=" + seed + " policy=" + p + ": " + sum
+              + " admitted in aligned window " + k + " > limit");
+        }
+        long most = maxInAnyWindow(ev, w);
+        require(most < 2 * p.limit(), () -> "seed=" + seed + " policy=" + p + ": " + most
+            + " admitted in one window-long interval, not < 2 * limit");
+        return new Run(out.limited(), (double) most / p.limit());
+      });
+      limited += run.limited();
+      worst = Math.max(worst, run.ratio());
     }
     if (fullRun()) {
-      if (fullRun()) {
       assertThat(limited).as("the schedules must hit the limit").isGreaterThan(RUNS);
-    }
       // Random schedules do go past the limit in some window-long interval: the error is real.
       assertThat(worst).as("worst interval / limit over all seeds").isGreaterThan(1.0).isLessThan(2.0);
     }
@@ -824,63 +869,178 @@ class PolicyPropertyTest {
   void clockGoingBackwardsNeverGrantsMoreAndRetryAfterStaysExact() {
     long probes = 0;
     for (long seed : seeds("clockBack", RUNS)) {
-      SplittableRandom r = new SplittableRandom(seed);
-      Setup setup = switch (r.nextInt(5)) {
-        case 0 -> bucket(r);
-        case 1 -> epochWindow(r);
-        case 2 -> calendarWindow(r);
-        case 3 -> log(r);
-        default -> counter(r);
-      };
-      Policy p = setup.policy();
-      Algorithm a = Algorithm.of(p);
-      long limit = p.limit();
-      long scale = setup.scale();
-      long[] state = null;
-      long t = setup.t0() + 10 * scale;
-      long latest = t;
-      for (int i = 0; i < EVENTS; i++) {
-        // Forward most of the time, backwards sometimes (never below 0).
-        if (r.nextInt(4) == 0) {
-          t = Math.max(0, t - r.nextLong(5 * scale + 1));
-        } else {
-          t = Math.min(MAX_T / 2 + MAX_T / 4, t + nextGap(r, scale));
-        }
-        latest = Math.max(latest, t);
-        // Probe the current state: an earlier instant never admits more than a later one, nor has
-        // more available (remaining, plus the cost when an allowed decision has counted it).
-        long c = r.nextInt(4) == 0 ? 0 : 1 + r.nextLong(limit);
-        long t1 = Math.max(0, t - r.nextLong(5 * scale + 1));
-        long[] later = {t, latest, t1 + r.nextLong(5 * scale + 1)};
-        Decision d1 = a.step(state, t1, c, Operation.PEEK, 0).decision();
-        for (long t2 : later) {
-          Decision d2 = a.step(state, t2, c, Operation.PEEK, 0).decision();
-          long[] s = state;
-          Supplier<String> ctx = () -> "clockBack seed=" + seed + " policy=" + p + " state="
-              + java.util.Arrays.toString(s) + " cost=" + c + ": at " + t1 + " " + d1 + ", at " + t2 + " " + d2;
-          require(!d1.allowed() || d2.allowed(), () -> ctx.get() + ": the earlier instant admits more");
-          require(d1.remaining() + (d1.allowed() ? c : 0) <= d2.remaining() + (d2.allowed() ? c : 0),
-              () -> ctx.get() + ": the earlier instant has more available");
-          probes++;
-        }
-        if (d1.reason() == Reason.LIMITED) {
-          long retry = d1.retryAfterNanos();
-          long[] s = state;
-          Supplier<String> ctx = () -> "clockBack seed=" + seed + " policy=" + p + " state="
-              + java.util.Arrays.toString(s) + " cost=" + c + " at " + t1 + ": " + d1;
-          require(a.step(state, t1 + retry, c, Operation.PEEK, 0).decision().allowed(),
-              () -> ctx.get() + ": not admitted after retryAfter");
-          require(!a.step(state, t1 + retry - 1, c, Operation.PEEK, 0).decision().allowed(),
-              () -> ctx.get() + ": admitted before retryAfter");
-        }
-        // Then move the state on: acquire, record, or refund at the (possibly earlier) time.
-        int k = r.nextInt(20);
-        Operation op = k < 16 ? Operation.ACQUIRE : k < 19 ? Operation.RECORD : Operation.REFUND;
-        long cost = op == Operation.ACQUIRE ? nextCost(r, limit, op) : 1 + r.nextLong(limit);
-        state = a.step(state, t, cost, op, 0).state();
-      }
+      probes += underSeed("clockBack", seed, () -> clockGoingBackwards(seed));
     }
     assertThat(probes).isGreaterThan(EVENTS);
+  }
+
+  /** One seed of the clock-going-back property; returns how many probes it made. */
+  static long clockGoingBackwards(long seed) {
+    long probes = 0;
+    SplittableRandom r = new SplittableRandom(seed);
+    Setup setup = switch (r.nextInt(5)) {
+      case 0 -> bucket(r);
+      case 1 -> epochWindow(r);
+      case 2 -> calendarWindow(r);
+      case 3 -> log(r);
+      default -> counter(r);
+    };
+    Policy p = setup.policy();
+    Algorithm a = Algorithm.of(p);
+    long limit = p.limit();
+    long scale = setup.scale();
+    long[] state = null;
+    long t = setup.t0() + 10 * scale;
+    long latest = t;
+    for (int i = 0; i < EVENTS; i++) {
+      // Forward most of the time, backwards sometimes (never below 0).
+      if (r.nextInt(4) == 0) {
+        t = Math.max(0, t - r.nextLong(5 * scale + 1));
+      } else {
+        t = Math.min(MAX_T / 2 + MAX_T / 4, t + nextGap(r, scale));
+      }
+      latest = Math.max(latest, t);
+      // Probe the current state: an earlier instant never admits more than a later one, nor has
+      // more available (remaining, plus the cost when an allowed decision has counted it).
+      long c = r.nextInt(4) == 0 ? 0 : 1 + r.nextLong(limit);
+      long t1 = Math.max(0, t - r.nextLong(5 * scale + 1));
+      long[] later = {t, latest, t1 + r.nextLong(5 * scale + 1)};
+      Decision d1 = a.step(state, t1, c, Operation.PEEK, 0).decision();
+      for (long t2 : later) {
+        Decision d2 = a.step(state, t2, c, Operation.PEEK, 0).decision();
+        long[] s = state;
+        Supplier<String> ctx = () -> "clockBack seed=" + seed + " policy=" + p + " state="
+            + java.util.Arrays.toString(s) + " cost=" + c + ": at " + t1 + " " + d1 + ", at " + t2 + " " + d2;
+        require(!d1.allowed() || d2.allowed(), () -> ctx.get() + ": the earlier instant admits more");
+        require(d1.remaining() + (d1.allowed() ? c : 0) <= d2.remaining() + (d2.allowed() ? c : 0),
+            () -> ctx.get() + ": the earlier instant has more available");
+        probes++;
+      }
+      if (d1.reason() == Reason.LIMITED) {
+        long retry = d1.retryAfterNanos();
+        long[] s = state;
+        Supplier<String> ctx = () -> "clockBack seed=" + seed + " policy=" + p + " state="
+            + java.util.Arrays.toString(s) + " cost=" + c + " at " + t1 + ": " + d1;
+        require(a.step(state, t1 + retry, c, Operation.PEEK, 0).decision().allowed(),
+            () -> ctx.get() + ": not admitted after retryAfter");
+        require(!a.step(state, t1 + retry - 1, c, Operation.PEEK, 0).decision().allowed(),
+            () -> ctx.get() + ": admitted before retryAfter");
+      }
+      // Then move the state on: acquire, record, or refund at the (possibly earlier) time.
+      int k = r.nextInt(20);
+      Operation op = k < 16 ? Operation.ACQUIRE : k < 19 ? Operation.RECORD : Operation.REFUND;
+      long cost = op == Operation.ACQUIRE ? nextCost(r, limit, op) : 1 + r.nextLong(limit);
+      state = a.step(state, t, cost, op, 0).state();
+    }
+    return probes;
+  }
+
+  // ------------------------------------------------------------------------- purity
+
+  /** Any cost an operation may be given: 0, small, the limit, above it, or Long.MAX_VALUE. */
+  static long anyCost(SplittableRandom r, long limit) {
+    return r.nextInt(10) == 0 ? 1 + r.nextLong(limit) : nextCost(r, limit, Operation.ACQUIRE);
+  }
+
+  /** A maximum wait for RESERVE: none, within the schedule's scale, any, or unbounded. */
+  static long anyMaxWait(SplittableRandom r, long scale) {
+    return switch (r.nextInt(4)) {
+      case 0 -> 0;
+      case 1 -> r.nextLong(10 * scale + 1);
+      case 2 -> r.nextLong(MAX_T);
+      default -> Long.MAX_VALUE;
+    };
+  }
+
+  @Test
+  void stepNeverModifiesTheStateItIsGiven() {
+    // Algorithm.step documents its state argument as "never modified": a store keeps the array
+    // it passed in as the expected value of a compare-and-swap, and a remote store may have it
+    // cached. Every operation, on random states reached by random schedules (time moving back
+    // sometimes, records of up to Long.MAX_VALUE, refunds, resets), with random costs and waits.
+    Map<Operation, Long> changedFromAState = new EnumMap<>(Operation.class);
+    for (long seed : seeds("pureStep", RUNS)) {
+      Map<Operation, Long> changed = underSeed("pureStep", seed, () -> stepOnCopies(seed));
+      changed.forEach((op, n) -> changedFromAState.merge(op, n, Long::sum));
+    }
+    if (fullRun()) {
+      // Not vacuous: every writing operation did replace a non-empty state.
+      for (Operation op : List.of(Operation.ACQUIRE, Operation.RESERVE, Operation.RECORD,
+          Operation.REFUND, Operation.RESET)) {
+        assertThat(changedFromAState.getOrDefault(op, 0L)).as(op + " steps that changed a state")
+            .isGreaterThan(RUNS);
+      }
+    }
+  }
+
+  /**
+   * One seed of the purity property: before each step the state is cloned, after it compared.
+   * Returns, per operation, how many steps from a non-null state reported a change.
+   */
+  static Map<Operation, Long> stepOnCopies(long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    Setup setup = switch (r.nextInt(5)) {
+      case 0 -> bucket(r);
+      case 1 -> epochWindow(r);
+      case 2 -> calendarWindow(r);
+      case 3 -> log(r);
+      default -> counter(r);
+    };
+    Policy p = setup.policy();
+    Algorithm a = Algorithm.of(p);
+    long limit = p.limit();
+    long scale = setup.scale();
+    Map<Operation, Long> changed = new EnumMap<>(Operation.class);
+    long[] state = null;
+    long t = setup.t0();
+    for (int i = 0; i < EVENTS; i++) {
+      if (r.nextInt(5) == 0) {
+        t = Math.max(0, t - r.nextLong(5 * scale + 1));
+      } else {
+        t = Math.min(MAX_T / 2 + MAX_T / 4, t + nextGap(r, scale));
+      }
+      for (Operation op : Operation.values()) {
+        long cost = anyCost(r, limit);
+        long maxWait = anyMaxWait(r, scale);
+        long[] given = state;
+        long[] copy = state == null ? null : state.clone();
+        Step step = a.step(given, t, cost, op, maxWait);
+        long now = t;
+        int event = i;
+        require(Arrays.equals(given, copy), () -> "pureStep seed=" + seed + " policy=" + p + " event="
+            + event + " " + op + " cost=" + cost + " maxWait=" + maxWait + " at " + now + ": state "
+            + Arrays.toString(copy) + " became " + Arrays.toString(given) + "; " + step.decision());
+        if (given != null && step.changed()) {
+          changed.merge(op, 1L, Long::sum);
+        }
+      }
+      // Move on: mostly acquisitions, with reservations, records, refunds and resets.
+      int k = r.nextInt(100);
+      Operation op = k < 55 ? Operation.ACQUIRE : k < 70 ? Operation.RESERVE
+          : k < 85 ? Operation.RECORD : k < 96 ? Operation.REFUND : Operation.RESET;
+      long cost = op == Operation.RECORD && r.nextInt(50) == 0 ? Long.MAX_VALUE
+          : op == Operation.RECORD || op == Operation.REFUND ? 1 + r.nextLong(limit)
+          : anyCost(r, limit);
+      state = a.step(state, t, cost, op, anyMaxWait(r, scale)).state();
+    }
+    return changed;
+  }
+
+  @Test
+  void anythingThrownUnderASeedNamesTheSeed() {
+    assertThatThrownBy(() -> underSeed("demo", 42, () -> {
+      throw new ArithmeticException("long overflow");
+    }))
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("demo failed for seed=42")
+        .hasMessageContaining("-Dsluice.seed=42")
+        .hasMessageContaining("ArithmeticException: long overflow")
+        .hasCauseInstanceOf(ArithmeticException.class);
+    assertThatThrownBy(() -> underSeed("demo", 7, () -> require(false, () -> "a check failed")))
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("seed=7")
+        .hasMessageContaining("a check failed");
+    assertThat(underSeed("demo", 1, () -> 5)).isEqualTo(5);
   }
 
   // ------------------------------------------------------------------------- no drift
@@ -967,7 +1127,8 @@ class PolicyPropertyTest {
   @Test
   void threePerTenSecondsDoesNotDriftOverABillionSeconds() {
     for (long seed : seeds("drift3per10s", 2)) {
-      drainGreedily(seed, 3, 3, 10 * S, true, 1_000_000_000L * S, Integer.MAX_VALUE);
+      underSeed("drift3per10s", seed,
+          () -> drainGreedily(seed, 3, 3, 10 * S, true, 1_000_000_000L * S, Integer.MAX_VALUE));
     }
   }
 
@@ -975,8 +1136,10 @@ class PolicyPropertyTest {
   void sevenPerSecondDoesNotDriftOverABillionSeconds() {
     // One token every 142_857_142.857... ns: not a whole number of nanoseconds.
     for (long seed : seeds("drift7perS", 2)) {
-      drainGreedily(seed, 7, 7, S, true, 1_000_000_000L * S, Integer.MAX_VALUE);
-      drainGreedily(seed, 2, 7, S, true, 1_000_000_000L * S, Integer.MAX_VALUE);
+      underSeed("drift7perS", seed, () -> {
+        drainGreedily(seed, 7, 7, S, true, 1_000_000_000L * S, Integer.MAX_VALUE);
+        drainGreedily(seed, 2, 7, S, true, 1_000_000_000L * S, Integer.MAX_VALUE);
+      });
     }
   }
 
@@ -984,9 +1147,11 @@ class PolicyPropertyTest {
   void greedyAcquiresAtRandomInstantsAdmitExactlyTheRefill() {
     // Only acquisitions, no records: 100_000 drains at random instants each.
     for (long seed : seeds("driftDense", 1)) {
-      drainGreedily(seed, 3, 3, 10 * S, false, Long.MAX_VALUE, 100_000);
-      drainGreedily(seed, 7, 7, S, false, Long.MAX_VALUE, 100_000);
-      drainGreedily(seed, 2, 7, S, false, Long.MAX_VALUE, 100_000);
+      underSeed("driftDense", seed, () -> {
+        drainGreedily(seed, 3, 3, 10 * S, false, Long.MAX_VALUE, 100_000);
+        drainGreedily(seed, 7, 7, S, false, Long.MAX_VALUE, 100_000);
+        drainGreedily(seed, 2, 7, S, false, Long.MAX_VALUE, 100_000);
+      });
     }
   }
 
