@@ -20,6 +20,9 @@ import java.util.concurrent.locks.LockSupport;
  * timeline; measured against the system clock, a token bucket admits at most {@code capacity +
  * rate × (interval + lag)} in any interval, and a window opens up to one lag late. A lagging clock
  * never grants early: time that has not been published yet simply has not refilled anything.
+ * The cost of the steps: a token bucket whose capacity is below {@code rate × resolution} (say
+ * capacity 1 at 10,000/s on a 1 ms clock) can take only one capacity per step, so it admits less
+ * than its rate. That, and the thread, is why {@link Clock#system()} stays the default.
  * Waits ({@link #sleep}, {@link #after}) run on the system clock, so {@code acquire} on a window
  * may wake up to one step before this clock shows the window open and wait once more.
  *

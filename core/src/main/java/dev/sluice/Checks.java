@@ -1,5 +1,6 @@
 package dev.sluice;
 
+import dev.sluice.spi.Args;
 import java.time.Duration;
 
 /** Argument checks whose messages name the field and the value. */
@@ -63,6 +64,14 @@ final class Checks {
     return duration;
   }
 
+  /** Refuses a time outside the clocks' range, [0, 2^62] ns since the epoch (until 2116). */
+  static long time(String field, long nanos) {
+    if (nanos < 0 || nanos > MAX_DURATION_NANOS) {
+      throw new IllegalArgumentException(field + " (" + nanos + ") must be within [0, 2^62]");
+    }
+    return nanos;
+  }
+
   static <T> T notNull(String field, T value) {
     if (value == null) {
       throw new IllegalArgumentException(field + " must not be null");
@@ -72,25 +81,10 @@ final class Checks {
 
   /** Validates a limiter key: any non-null value; strings are 1 to 512 characters. */
   static Object key(Object key) {
-    if (key == null) {
-      throw new IllegalArgumentException("key must not be null");
-    }
-    // String is final: an exact class check, cheaper than an interface instanceof on every call.
-    if (key instanceof String s && (s.length() == 0 || s.length() > 512)) {
-      throw new IllegalArgumentException(
-          "key '" + abbreviate(s) + "' must be 1 to 512 characters (was " + s.length() + ")");
-    }
-    return key;
+    return Args.key(key);
   }
 
   static long cost(long cost) {
-    if (cost < 0) {
-      throw new IllegalArgumentException("cost (" + cost + ") must not be negative");
-    }
-    return cost;
-  }
-
-  private static String abbreviate(CharSequence s) {
-    return s.length() <= 40 ? s.toString() : s.subSequence(0, 40) + "...";
+    return Args.cost(cost);
   }
 }

@@ -33,9 +33,12 @@ public interface Clock {
   /** Wall-clock time in nanoseconds since the epoch, for calendar boundaries. */
   long wallNanos();
 
-  /** Blocks for {@code nanos} nanoseconds of this clock's time. */
+  /** Blocks for {@code nanos} nanoseconds of this clock's time; {@code nanos <= 0} returns at once. */
   void sleep(long nanos) throws InterruptedException;
 
-  /** A future completed after {@code nanos} of this clock's time; holds no thread while waiting. */
+  /**
+   * A future completed after {@code nanos} of this clock's time (at once for {@code nanos <= 0});
+   * holds no thread while waiting.
+   */
   CompletableFuture<Void> after(long nanos);
 }

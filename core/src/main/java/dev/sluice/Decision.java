@@ -37,8 +37,8 @@ public final class Decision {
   private Decision(
       Policy policy, Reason reason, long limit, long remaining, long retryAfterNanos,
       long resetAfterNanos) {
-    if (policy == null || (remaining | retryAfterNanos | resetAfterNanos) < 0) {
-      throw invalid(policy, remaining, retryAfterNanos, resetAfterNanos);
+    if (policy == null || (remaining | retryAfterNanos | resetAfterNanos) < 0 || remaining > limit) {
+      throw invalid(policy, limit, remaining, retryAfterNanos, resetAfterNanos);
     }
     this.policy = policy;
     this.reason = reason;
@@ -49,9 +49,13 @@ public final class Decision {
   }
 
   private static IllegalArgumentException invalid(
-      Policy policy, long remaining, long retryAfterNanos, long resetAfterNanos) {
+      Policy policy, long limit, long remaining, long retryAfterNanos, long resetAfterNanos) {
     if (policy == null) {
       return new IllegalArgumentException("policy must not be null");
+    }
+    if (remaining > limit) {
+      return new IllegalArgumentException(
+          "remaining (" + remaining + ") must not exceed the policy's limit (" + limit + ")");
     }
     String field = remaining < 0 ? "remaining" : retryAfterNanos < 0 ? "retryAfterNanos" : "resetAfterNanos";
     long value = remaining < 0 ? remaining : retryAfterNanos < 0 ? retryAfterNanos : resetAfterNanos;

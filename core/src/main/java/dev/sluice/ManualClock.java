@@ -25,12 +25,22 @@ public final class ManualClock implements Clock {
 
   /** A clock at {@code nanos} since the epoch. */
   public ManualClock(long nanos) {
-    this.now = Checks.nonNegative("nanos", nanos);
+    this.now = Checks.time("nanos", nanos);
   }
 
   /** A clock at {@code instant}. */
   public ManualClock(Instant instant) {
-    this(Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano()));
+    this(nanosOf(instant));
+  }
+
+  private static long nanosOf(Instant instant) {
+    Checks.notNull("instant", instant);
+    Instant max = Instant.ofEpochSecond(0, Checks.MAX_DURATION_NANOS);
+    if (instant.isBefore(Instant.EPOCH) || instant.isAfter(max)) {
+      throw new IllegalArgumentException(
+          "instant (" + instant + ") must be within [" + Instant.EPOCH + ", " + max + "]");
+    }
+    return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
   }
 
   /** A clock at the epoch. */
@@ -56,6 +66,9 @@ public final class ManualClock implements Clock {
   /** Moves the clock forward by {@code d} and completes the timers that are due. */
   public void advance(Duration d) {
     Checks.nonNegative("d", d);
+    if (d.compareTo(Duration.ofNanos(Checks.MAX_DURATION_NANOS)) > 0) {
+      throw new IllegalArgumentException("d (" + d + ") would move the clock past 2^62");
+    }
     advanceNanos(d.toNanos());
   }
 
@@ -64,7 +77,10 @@ public final class ManualClock implements Clock {
     Checks.nonNegative("nanos", nanos);
     List<CompletableFuture<Void>> due = new ArrayList<>();
     synchronized (this) {
-      now = Math.addExact(now, nanos);
+      if (nanos > Checks.MAX_DURATION_NANOS - now) {
+        throw new IllegalArgumentException("nanos (" + nanos + ") would move the clock past 2^62");
+      }
+      now += nanos;
       while (!timers.isEmpty() && timers.peek().deadline <= now) {
         due.add(timers.poll().future);
       }
@@ -74,7 +90,7 @@ public final class ManualClock implements Clock {
 
   /** Sets the clock to {@code nanos}, forwards or backwards. */
   public void set(long nanos) {
-    Checks.nonNegative("nanos", nanos);
+    Checks.time("nanos", nanos);
     long delta;
     synchronized (this) {
       delta = nanos - now;
@@ -88,13 +104,16 @@ public final class ManualClock implements Clock {
 
   /** Sets the clock to {@code instant}, forwards or backwards. */
   public void set(Instant instant) {
-    set(Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano()));
+    set(nanosOf(instant));
   }
 
-  /** Advances the clock by {@code nanos} instead of blocking. */
+  /** Advances the clock by {@code nanos} instead of blocking; a non-positive wait returns at once. */
   @Override
   public void sleep(long nanos) {
     synchronized (this) {
+      if (nanos > Checks.MAX_DURATION_NANOS - now) {
+        throw new IllegalArgumentException("nanos (" + nanos + ") would move the clock past 2^62");
+      }
       sleeps.add(nanos);
     }
     advanceNanos(Math.max(0, nanos));
@@ -110,7 +129,7 @@ public final class ManualClock implements Clock {
     CompletableFuture<Void> f = new CompletableFuture<>();
     synchronized (this) {
       if (nanos > 0) {
-        timers.add(new Timer(Math.addExact(now, nanos), seq++, f));
+        timers.add(new Timer(nanos > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + nanos, seq++, f));
         return f;
       }
     }

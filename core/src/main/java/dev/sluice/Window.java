@@ -73,6 +73,7 @@ public sealed interface Window permits Window.Epoch, Window.Calendar {
 
     @Override
     public long startNanos(long nowNanos) {
+      Checks.time("nowNanos", nowNanos);
       long n = length.toNanos();
       return Math.floorDiv(nowNanos, n) * n;
     }
@@ -104,12 +105,12 @@ public sealed interface Window permits Window.Epoch, Window.Calendar {
 
     @Override
     public long startNanos(long nowNanos) {
-      return toNanos(firstDay(localDate(nowNanos)));
+      return toNanos(firstDay(localDate(Checks.time("nowNanos", nowNanos))));
     }
 
     @Override
     public long endNanos(long nowNanos) {
-      LocalDate first = firstDay(localDate(nowNanos));
+      LocalDate first = firstDay(localDate(Checks.time("nowNanos", nowNanos)));
       LocalDate next = switch (unit) {
         case DAY -> first.plusDays(1);
         case WEEK -> first.plusWeeks(1);

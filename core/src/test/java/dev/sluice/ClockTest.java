@@ -46,4 +46,39 @@ class ClockTest {
     c.advance(Duration.ofHours(1));
     assertThat(c.instant()).isEqualTo(Instant.parse("2026-03-29T01:00:00Z"));
   }
+
+  /** Calendar windows read the wall clock; every other policy reads the monotonic timeline. */
+  @Test
+  void calendarWindowsReadTheWallClockAndEverythingElseTheMonotonicOne() {
+    long monotonic = Instant.parse("2026-01-01T00:00:00Z").getEpochSecond() * 1_000_000_000L;
+    long wall = Instant.parse("2026-06-15T23:00:00Z").getEpochSecond() * 1_000_000_000L;
+    Clock split = new Clock() {
+      @Override
+      public long nanos() {
+        return monotonic;
+      }
+
+      @Override
+      public long wallNanos() {
+        return wall;
+      }
+
+      @Override
+      public void sleep(long nanos) {}
+
+      @Override
+      public CompletableFuture<Void> after(long nanos) {
+        return CompletableFuture.completedFuture(null);
+      }
+    };
+    try (Sluice sluice = Sluice.builder().clock(split).build()) {
+      Decision calendarDay = sluice.limiter(FixedWindow.of("cal", 5, Window.day())).tryAcquire("k", 1);
+      Decision epochDay = sluice.limiter(FixedWindow.of("epoch", 5, Window.of(Duration.ofDays(1))))
+          .tryAcquire("k", 1);
+      Decision bucket = sluice.limiter(TokenBucket.of("tb", 1, 1, Duration.ofHours(1))).tryAcquire("k", 1);
+      assertThat(calendarDay.resetAfter()).isEqualTo(Duration.ofHours(1)); // wall: 23:00
+      assertThat(epochDay.resetAfter()).isEqualTo(Duration.ofDays(1)); // monotonic: midnight
+      assertThat(bucket.resetAfter()).isEqualTo(Duration.ofHours(1));
+    }
+  }
 }

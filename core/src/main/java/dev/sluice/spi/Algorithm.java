@@ -50,7 +50,7 @@ public abstract sealed class Algorithm
    * @param cost {@code >= 0}
    * @param maxWaitNanos for {@link Operation#RESERVE}: the longest wait the caller accepts
    * @throws IllegalArgumentException naming the argument, for a state that is not this
-   *     algorithm's, a time out of range, a negative cost or wait, or a null operation
+   *     algorithm's (wrong layout or values out of range), a time out of range, a negative cost or wait, or a null operation
    */
   public final Step step(long[] state, long nowNanos, long cost, Operation op, long maxWaitNanos) {
     checkState(state, nowNanos);
@@ -82,17 +82,18 @@ public abstract sealed class Algorithm
       throw new IllegalArgumentException(
           "nowNanos (" + nowNanos + ") must be within [0, 2^62]");
     }
-    if (state != null && !validShape(state)) {
-      throw new IllegalArgumentException("state (length " + state.length + ") is not a "
-          + policy().getClass().getSimpleName() + " state");
+    if (state != null && !validState(state)) {
+      throw new IllegalArgumentException("state " + (state.length <= 8
+              ? java.util.Arrays.toString(state) : "(length " + state.length + ")")
+          + " is not a valid " + policy().getClass().getSimpleName() + " state");
     }
   }
 
   /** {@link #step}, arguments checked. */
   abstract Step apply(long[] state, long nowNanos, long cost, Operation op, long maxWaitNanos);
 
-  /** Whether {@code state} has this algorithm's layout. */
-  abstract boolean validShape(long[] state);
+  /** Whether {@code state} has this algorithm's layout and its values are in range. */
+  abstract boolean validState(long[] state);
 
   /** {@link #idle}, arguments checked. */
   abstract boolean isIdle(long[] state, long nowNanos);

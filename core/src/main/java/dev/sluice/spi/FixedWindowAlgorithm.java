@@ -116,8 +116,9 @@ final class FixedWindowAlgorithm extends Algorithm {
   }
 
   @Override
-  boolean validShape(long[] state) {
-    return state.length == 3;
+  boolean validState(long[] state) {
+    // {start, end, used}
+    return state.length == 3 && state[0] >= 0 && state[0] < state[1] && state[2] >= 0;
   }
 
   @Override

@@ -72,6 +72,10 @@ public final class InMemory {
       if (d.isNegative() || d.isZero()) {
         throw new IllegalArgumentException(field + " (" + d + ") must be positive");
       }
+      if (d.compareTo(Duration.ofNanos(Algorithm.MAX_NANOS)) > 0) {
+        throw new IllegalArgumentException(
+            field + " (" + d + ") exceeds the maximum of " + Duration.ofNanos(Algorithm.MAX_NANOS));
+      }
       return d;
     }
   }

@@ -340,6 +340,7 @@ final class InMemoryStore implements Store {
 
     @Override
     public Decision apply(Object key, long cost, Operation op, long maxWaitNanos) {
+      Args.apply(key, cost, op, maxWaitNanos);
       for (;;) {
         Cell cell = cellFor(key, op);
         long now = now();
@@ -417,6 +418,7 @@ final class InMemoryStore implements Store {
 
     @Override
     public Decision apply(Object key, long cost, Operation op, long maxWaitNanos) {
+      Args.apply(key, cost, op, maxWaitNanos);
       for (;;) {
         Cell cell = cellFor(key, op);
         long now = now();

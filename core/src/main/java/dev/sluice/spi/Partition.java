@@ -10,7 +10,7 @@ public interface Partition {
 
   /**
    * Applies {@code op} with {@code cost} to {@code key}'s state atomically, at the store's time.
-   * Arguments are validated by the caller.
+   * Bad arguments are refused ({@link Args#apply}) before any state changes.
    *
    * @param maxWaitNanos for {@link Operation#RESERVE}: the longest wait the caller accepts
    */

@@ -163,8 +163,9 @@ final class SlidingCounterAlgorithm extends Algorithm {
   }
 
   @Override
-  boolean validShape(long[] state) {
-    return state.length == 3;
+  boolean validState(long[] state) {
+    // {s, prev, cur}
+    return state.length == 3 && state[0] >= 0 && state[1] >= 0 && state[2] >= 0;
   }
 
   @Override

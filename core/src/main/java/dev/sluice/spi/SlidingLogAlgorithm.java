@@ -184,8 +184,17 @@ final class SlidingLogAlgorithm extends Algorithm {
   }
 
   @Override
-  boolean validShape(long[] state) {
-    return state.length >= 2 && state.length % 2 == 0;
+  boolean validState(long[] state) {
+    // {t0, c0, t1, c1, ...}: at most limit entries, times >= 0 strictly increasing, costs >= 1
+    if (state.length < 2 || state.length % 2 != 0 || state.length / 2 > limit) {
+      return false;
+    }
+    for (int i = 0; i < state.length; i += 2) {
+      if (state[i] < 0 || state[i + 1] < 1 || (i > 0 && state[i] <= state[i - 2])) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override

@@ -9,4 +9,10 @@ import dev.sluice.Decision;
  * @param decision the decision
  * @param changed whether the state differs from the one given (a store skips the write if not)
  */
-public record Step(long[] state, Decision decision, boolean changed) {}
+public record Step(long[] state, Decision decision, boolean changed) {
+  public Step {
+    if (decision == null) {
+      throw new IllegalArgumentException("decision must not be null");
+    }
+  }
+}

@@ -187,8 +187,9 @@ final class TokenBucketAlgorithm extends Algorithm {
   }
 
   @Override
-  boolean validShape(long[] state) {
-    return state.length == 2;
+  boolean validState(long[] state) {
+    // {tat, rem}: TAT = tat + rem / D ns
+    return state.length == 2 && state[0] >= 0 && state[1] >= 0 && state[1] < unitsPerNano;
   }
 
   @Override

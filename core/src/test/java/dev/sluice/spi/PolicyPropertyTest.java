@@ -874,17 +874,22 @@ class PolicyPropertyTest {
     assertThat(probes).isGreaterThan(EVENTS);
   }
 
-  /** One seed of the clock-going-back property; returns how many probes it made. */
-  static long clockGoingBackwards(long seed) {
-    long probes = 0;
-    SplittableRandom r = new SplittableRandom(seed);
-    Setup setup = switch (r.nextInt(5)) {
+  /** A random policy of any kind, with its time scale. */
+  static Setup anyPolicy(SplittableRandom r) {
+    return switch (r.nextInt(5)) {
       case 0 -> bucket(r);
       case 1 -> epochWindow(r);
       case 2 -> calendarWindow(r);
       case 3 -> log(r);
       default -> counter(r);
     };
+  }
+
+  /** One seed of the clock-going-back property; returns how many probes it made. */
+  static long clockGoingBackwards(long seed) {
+    long probes = 0;
+    SplittableRandom r = new SplittableRandom(seed);
+    Setup setup = anyPolicy(r);
     Policy p = setup.policy();
     Algorithm a = Algorithm.of(p);
     long limit = p.limit();
@@ -979,13 +984,7 @@ class PolicyPropertyTest {
    */
   static Map<Operation, Long> stepOnCopies(long seed) {
     SplittableRandom r = new SplittableRandom(seed);
-    Setup setup = switch (r.nextInt(5)) {
-      case 0 -> bucket(r);
-      case 1 -> epochWindow(r);
-      case 2 -> calendarWindow(r);
-      case 3 -> log(r);
-      default -> counter(r);
-    };
+    Setup setup = anyPolicy(r);
     Policy p = setup.policy();
     Algorithm a = Algorithm.of(p);
     long limit = p.limit();

@@ -1,0 +1,49 @@
+package dev.sluice.spi;
+
+/**
+ * Argument checks shared by the limiter API and every store, so a bad key, cost or wait is
+ * refused with the same message wherever it enters, before any state changes. Messages name the
+ * field and the value.
+ */
+public final class Args {
+  private Args() {}
+
+  /** Longest String key accepted, in characters. */
+  public static final int MAX_KEY_LENGTH = 512;
+
+  /** A key: any non-null value; a String of 1 to {@value #MAX_KEY_LENGTH} characters. */
+  public static Object key(Object key) {
+    if (key == null) {
+      throw new IllegalArgumentException("key must not be null");
+    }
+    // String is final: an exact class check, cheaper than an interface instanceof on every call.
+    if (key.getClass() == String.class) {
+      String s = (String) key;
+      if (s.isEmpty() || s.length() > MAX_KEY_LENGTH) {
+        throw new IllegalArgumentException("key '" + (s.length() <= 40 ? s : s.substring(0, 40) + "...")
+            + "' must be 1 to " + MAX_KEY_LENGTH + " characters (was " + s.length() + ")");
+      }
+    }
+    return key;
+  }
+
+  /** A cost: {@code >= 0}. */
+  public static long cost(long cost) {
+    if (cost < 0) {
+      throw new IllegalArgumentException("cost (" + cost + ") must not be negative");
+    }
+    return cost;
+  }
+
+  /** The arguments of {@link Partition#apply}. */
+  public static void apply(Object key, long cost, Operation op, long maxWaitNanos) {
+    key(key);
+    cost(cost);
+    if (op == null) {
+      throw new IllegalArgumentException("op must not be null");
+    }
+    if (maxWaitNanos < 0) {
+      throw new IllegalArgumentException("maxWaitNanos (" + maxWaitNanos + ") must not be negative");
+    }
+  }
+}
