@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.BenchmarkResult;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatType;
@@ -83,7 +84,8 @@ public final class Report {
   }
 
   /** One benchmark's result. */
-  record Row(String scenario, String path, String subject, double ns, double err, double alloc) {}
+  record Row(String scenario, String path, String subject, double ns, double err, double alloc,
+      double forkMin, double forkMax) {}
 
   /** Options. */
   static final class Config {
@@ -184,8 +186,16 @@ public final class Report {
       int us = method.indexOf('_');
       Result<?> primary = r.getPrimaryResult();
       Result<?> alloc = r.getSecondaryResults().get("gc.alloc.rate.norm");
+      double forkMin = Double.POSITIVE_INFINITY;
+      double forkMax = Double.NEGATIVE_INFINITY;
+      for (BenchmarkResult fork : r.getBenchmarkResults()) {
+        double score = fork.getPrimaryResult().getScore();
+        forkMin = Math.min(forkMin, score);
+        forkMax = Math.max(forkMax, score);
+      }
       rows.add(new Row(scenario, method.substring(0, us), method.substring(us + 1),
-          primary.getScore(), primary.getScoreError(), alloc == null ? Double.NaN : alloc.getScore()));
+          primary.getScore(), primary.getScoreError(), alloc == null ? Double.NaN : alloc.getScore(),
+          forkMin, forkMax));
     }
     return rows;
   }
@@ -251,7 +261,8 @@ public final class Report {
     b.append('\n');
     b.append("\"x Sluice\" is that subject's ns/op divided by Sluice's: how many times Sluice's"
         + " throughput it is outdone by (above 1: Sluice is faster). ± is JMH's 99.9% confidence"
-        + " half-interval.\n\n");
+        + " half-interval; \"forks\" is the range of the per-fork means (on this 2-core VM a"
+        + " contended benchmark can settle at levels up to 2x apart from one fork to the next).\n\n");
 
     List<String[]> targets = new ArrayList<>();
     section(b, rows, "OneKeyOneThread", "admit", "One key, one thread, admit path", targets, 1.3,
@@ -371,14 +382,15 @@ public final class Report {
 
   private static void table(StringBuilder b, String title, List<Row> rows, Row sluice) {
     b.append("### ").append(title).append("\n\n");
-    b.append("| Subject | ns/op | ± | alloc B/op | x Sluice |\n|---|---:|---:|---:|---:|\n");
+    b.append("| Subject | ns/op | ± | forks: min–max | alloc B/op | x Sluice |\n"
+        + "|---|---:|---:|---:|---:|---:|\n");
     List<Row> sorted = new ArrayList<>(rows);
     sorted.sort(Comparator.comparing((Row r) -> !r.subject.startsWith(Libs.SLUICE))
         .thenComparing(r -> !PEERS.contains(r.subject))
         .thenComparingDouble(r -> r.ns));
     for (Row r : sorted) {
-      b.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %s | %.2f |%n",
-          NAMES.getOrDefault(r.subject, r.subject), r.ns, r.err,
+      b.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f–%.1f | %s | %.2f |%n",
+          NAMES.getOrDefault(r.subject, r.subject), r.ns, r.err, r.forkMin, r.forkMax,
           Double.isNaN(r.alloc) ? "n/a" : String.format(Locale.ROOT, "%.0f", Math.max(0, r.alloc)),
           r.ns / sluice.ns));
     }
