@@ -45,6 +45,27 @@ class InMemoryStoreTest {
     assertThat(bucket.apply("a", 2, Operation.ACQUIRE, 0).allowed()).isTrue();
   }
 
+  /** Logs and counters too: kept while any usage could still count, forgotten once none can. */
+  @Test
+  void logsAndCountersAreEvictedOnlyWhenNothingCountsAnyMore() {
+    InMemoryStore store = store(100);
+    Partition log = store.partition(SlidingLog.of("l", 5, Duration.ofSeconds(10)));
+    Partition counter = store.partition(dev.sluice.SlidingCounter.of("c", 5, Duration.ofSeconds(10)));
+    log.apply("a", 2, Operation.ACQUIRE, 0);
+    counter.apply("a", 2, Operation.ACQUIRE, 0);
+    clock.advance(Duration.ofSeconds(9));
+    assertThat(store.sweep()).isZero(); // the log entry still counts; so does the counter's window
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(store.sweep()).isEqualTo(1); // the entry slid out: the log is forgotten
+    // The counter's window may have ended, but its count still weighs on the next window.
+    assertThat(counter.apply("a", 0, Operation.PEEK, 0).remaining()).isLessThan(5);
+    clock.advance(Duration.ofSeconds(20));
+    assertThat(store.sweep()).isEqualTo(1);
+    assertThat(store.keyCount()).isZero();
+    assertThat(log.apply("a", 5, Operation.ACQUIRE, 0).allowed()).isTrue();
+    assertThat(counter.apply("a", 5, Operation.ACQUIRE, 0).allowed()).isTrue();
+  }
+
   @Test
   void anInsertingCallerSweepsIdleKeysEveryInterval() {
     InMemoryStore store = store(100);
