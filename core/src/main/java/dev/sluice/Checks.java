@@ -1,5 +1,6 @@
 package dev.sluice;
 
+import dev.sluice.spi.Algorithm;
 import dev.sluice.spi.Args;
 import java.time.Duration;
 
@@ -11,7 +12,7 @@ final class Checks {
   static final int MAX_NAME_LENGTH = 128;
 
   /** Largest duration a policy accepts, in nanoseconds: 2^62 ns, about 146 years. */
-  static final long MAX_DURATION_NANOS = 1L << 62;
+  static final long MAX_DURATION_NANOS = Algorithm.MAX_NANOS;
 
   static String name(String name) {
     if (name == null) {
@@ -66,10 +67,7 @@ final class Checks {
 
   /** Refuses a time outside the clocks' range, [0, 2^62] ns since the epoch (until 2116). */
   static long time(String field, long nanos) {
-    if (nanos < 0 || nanos > MAX_DURATION_NANOS) {
-      throw new IllegalArgumentException(field + " (" + nanos + ") must be within [0, 2^62]");
-    }
-    return nanos;
+    return Args.time(field, nanos);
   }
 
   static <T> T notNull(String field, T value) {

@@ -37,8 +37,8 @@ public final class Decision {
   private Decision(
       Policy policy, Reason reason, long limit, long remaining, long retryAfterNanos,
       long resetAfterNanos) {
-    if (policy == null || (remaining | retryAfterNanos | resetAfterNanos) < 0 || remaining > limit) {
-      throw invalid(policy, limit, remaining, retryAfterNanos, resetAfterNanos);
+    if ((remaining | retryAfterNanos | resetAfterNanos) < 0 || remaining > limit) {
+      throw invalid(limit, remaining, retryAfterNanos, resetAfterNanos);
     }
     this.policy = policy;
     this.reason = reason;
@@ -49,10 +49,7 @@ public final class Decision {
   }
 
   private static IllegalArgumentException invalid(
-      Policy policy, long limit, long remaining, long retryAfterNanos, long resetAfterNanos) {
-    if (policy == null) {
-      return new IllegalArgumentException("policy must not be null");
-    }
+      long limit, long remaining, long retryAfterNanos, long resetAfterNanos) {
     if (remaining > limit) {
       return new IllegalArgumentException(
           "remaining (" + remaining + ") must not exceed the policy's limit (" + limit + ")");

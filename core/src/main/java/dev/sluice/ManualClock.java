@@ -77,15 +77,20 @@ public final class ManualClock implements Clock {
     Checks.nonNegative("nanos", nanos);
     List<CompletableFuture<Void>> due = new ArrayList<>();
     synchronized (this) {
-      if (nanos > Checks.MAX_DURATION_NANOS - now) {
-        throw new IllegalArgumentException("nanos (" + nanos + ") would move the clock past 2^62");
-      }
+      checkAdvance(nanos);
       now += nanos;
       while (!timers.isEmpty() && timers.peek().deadline <= now) {
         due.add(timers.poll().future);
       }
     }
     due.forEach(f -> f.complete(null));
+  }
+
+  /** Refuses a move of {@code nanos} that would take the clock past 2^62; holds the lock. */
+  private void checkAdvance(long nanos) {
+    if (nanos > Checks.MAX_DURATION_NANOS - now) {
+      throw new IllegalArgumentException("nanos (" + nanos + ") would move the clock past 2^62");
+    }
   }
 
   /** Sets the clock to {@code nanos}, forwards or backwards. */
@@ -111,9 +116,7 @@ public final class ManualClock implements Clock {
   @Override
   public void sleep(long nanos) {
     synchronized (this) {
-      if (nanos > Checks.MAX_DURATION_NANOS - now) {
-        throw new IllegalArgumentException("nanos (" + nanos + ") would move the clock past 2^62");
-      }
+      checkAdvance(nanos);
       sleeps.add(nanos);
     }
     advanceNanos(Math.max(0, nanos));

@@ -51,9 +51,7 @@ final class PolicyLimiter implements Limiter {
   }
 
   private Decision apply(String name, Object key, long cost, Operation op) {
-    Checks.key(key);
-    Checks.cost(cost);
-    Decision d = partition.apply(key, cost, op, 0);
+    Decision d = partition.apply(key, cost, op, 0); // refuses a bad key or cost before any change
     return listen ? sluice.notify(name, key, cost, d) : d;
   }
 

@@ -54,15 +54,9 @@ public abstract sealed class Algorithm
    */
   public final Step step(long[] state, long nowNanos, long cost, Operation op, long maxWaitNanos) {
     checkState(state, nowNanos);
-    if (cost < 0) {
-      throw new IllegalArgumentException("cost (" + cost + ") must not be negative");
-    }
-    if (op == null) {
-      throw new IllegalArgumentException("op must not be null");
-    }
-    if (maxWaitNanos < 0) {
-      throw new IllegalArgumentException("maxWaitNanos (" + maxWaitNanos + ") must not be negative");
-    }
+    Args.cost(cost);
+    Args.op(op);
+    Args.maxWaitNanos(maxWaitNanos);
     return apply(state, nowNanos, cost, op, maxWaitNanos);
   }
 
@@ -78,10 +72,7 @@ public abstract sealed class Algorithm
   }
 
   private void checkState(long[] state, long nowNanos) {
-    if (nowNanos < 0 || nowNanos > MAX_NANOS) {
-      throw new IllegalArgumentException(
-          "nowNanos (" + nowNanos + ") must be within [0, 2^62]");
-    }
+    Args.time("nowNanos", nowNanos);
     if (state != null && !validState(state)) {
       throw new IllegalArgumentException("state " + (state.length <= 8
               ? java.util.Arrays.toString(state) : "(length " + state.length + ")")

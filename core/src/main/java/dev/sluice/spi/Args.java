@@ -35,15 +35,35 @@ public final class Args {
     return cost;
   }
 
+  /** An operation: not null. */
+  public static Operation op(Operation op) {
+    if (op == null) {
+      throw new IllegalArgumentException("op must not be null");
+    }
+    return op;
+  }
+
+  /** The longest wait a caller accepts: {@code >= 0}. */
+  public static long maxWaitNanos(long maxWaitNanos) {
+    if (maxWaitNanos < 0) {
+      throw new IllegalArgumentException("maxWaitNanos (" + maxWaitNanos + ") must not be negative");
+    }
+    return maxWaitNanos;
+  }
+
+  /** A time on a store's timeline: within {@code [0, Algorithm.MAX_NANOS]}. */
+  public static long time(String field, long nanos) {
+    if (nanos < 0 || nanos > Algorithm.MAX_NANOS) {
+      throw new IllegalArgumentException(field + " (" + nanos + ") must be within [0, 2^62]");
+    }
+    return nanos;
+  }
+
   /** The arguments of {@link Partition#apply}. */
   public static void apply(Object key, long cost, Operation op, long maxWaitNanos) {
     key(key);
     cost(cost);
-    if (op == null) {
-      throw new IllegalArgumentException("op must not be null");
-    }
-    if (maxWaitNanos < 0) {
-      throw new IllegalArgumentException("maxWaitNanos (" + maxWaitNanos + ") must not be negative");
-    }
+    op(op);
+    maxWaitNanos(maxWaitNanos);
   }
 }
