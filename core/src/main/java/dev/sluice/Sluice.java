@@ -88,7 +88,8 @@ public final class Sluice implements AutoCloseable {
     return m.decision();
   }
 
-  Clock clock() {
+  /** The clock this engine's limiters sleep on (and, by default, its store reads). */
+  public Clock clock() {
     return clock;
   }
 
