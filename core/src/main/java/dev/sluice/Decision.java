@@ -21,7 +21,12 @@ public final class Decision {
     /** The cost exceeds what the policy can ever admit; nothing was consumed. */
     COST_EXCEEDS_LIMIT,
     /** The in-memory store holds its maximum number of keys and this key is new. */
-    STORE_FULL
+    STORE_FULL,
+    /**
+     * A renewal found no hold under its id: it expired (its cost was given back), was released,
+     * or was never granted.
+     */
+    NOT_HELD
   }
 
   /** Marks a time that never comes. */
@@ -30,32 +35,36 @@ public final class Decision {
   private final Policy policy;
   private final Reason reason;
   private final long limit;
+  private final long used;
   private final long remaining;
   private final long retryAfterNanos;
   private final long resetAfterNanos;
 
   private Decision(
-      Policy policy, Reason reason, long limit, long remaining, long retryAfterNanos,
+      Policy policy, Reason reason, long limit, long used, long remaining, long retryAfterNanos,
       long resetAfterNanos) {
-    if ((remaining | retryAfterNanos | resetAfterNanos) < 0 || remaining > limit) {
-      throw invalid(limit, remaining, retryAfterNanos, resetAfterNanos);
+    if ((used | remaining | retryAfterNanos | resetAfterNanos) < 0 || remaining > limit) {
+      throw invalid(limit, used, remaining, retryAfterNanos, resetAfterNanos);
     }
     this.policy = policy;
     this.reason = reason;
     this.limit = limit;
+    this.used = used;
     this.remaining = remaining;
     this.retryAfterNanos = retryAfterNanos;
     this.resetAfterNanos = resetAfterNanos;
   }
 
   private static IllegalArgumentException invalid(
-      long limit, long remaining, long retryAfterNanos, long resetAfterNanos) {
+      long limit, long used, long remaining, long retryAfterNanos, long resetAfterNanos) {
     if (remaining > limit) {
       return new IllegalArgumentException(
           "remaining (" + remaining + ") must not exceed the policy's limit (" + limit + ")");
     }
-    String field = remaining < 0 ? "remaining" : retryAfterNanos < 0 ? "retryAfterNanos" : "resetAfterNanos";
-    long value = remaining < 0 ? remaining : retryAfterNanos < 0 ? retryAfterNanos : resetAfterNanos;
+    String field = remaining < 0 ? "remaining" : used < 0 ? "used"
+        : retryAfterNanos < 0 ? "retryAfterNanos" : "resetAfterNanos";
+    long value = remaining < 0 ? remaining : used < 0 ? used
+        : retryAfterNanos < 0 ? retryAfterNanos : resetAfterNanos;
     return new IllegalArgumentException(field + " (" + value + ") must not be negative");
   }
 
@@ -68,25 +77,28 @@ public final class Decision {
 
   /** An admitting decision. */
   public static Decision allowed(Policy policy, long remaining, long resetAfterNanos) {
-    return new Decision(policy, Reason.ALLOWED, limitOf(policy), remaining, 0, resetAfterNanos);
+    long limit = limitOf(policy);
+    return new Decision(policy, Reason.ALLOWED, limit, limit - remaining, remaining, 0, resetAfterNanos);
   }
 
   /** A denying decision: not enough now; retry after {@code retryAfterNanos}. */
   public static Decision limited(
       Policy policy, long remaining, long retryAfterNanos, long resetAfterNanos) {
+    long limit = limitOf(policy);
     return new Decision(
-        policy, Reason.LIMITED, limitOf(policy), remaining, retryAfterNanos, resetAfterNanos);
+        policy, Reason.LIMITED, limit, limit - remaining, remaining, retryAfterNanos, resetAfterNanos);
   }
 
   /** A denying decision for a cost above what the policy can ever admit. */
   public static Decision costExceedsLimit(Policy policy, long remaining, long resetAfterNanos) {
+    long limit = limitOf(policy);
     return new Decision(
-        policy, Reason.COST_EXCEEDS_LIMIT, limitOf(policy), remaining, NEVER, resetAfterNanos);
+        policy, Reason.COST_EXCEEDS_LIMIT, limit, limit - remaining, remaining, NEVER, resetAfterNanos);
   }
 
   /** A denying decision for a new key when the store is full. */
   public static Decision storeFull(Policy policy, long retryAfterNanos) {
-    return new Decision(policy, Reason.STORE_FULL, limitOf(policy), 0, retryAfterNanos, 0);
+    return new Decision(policy, Reason.STORE_FULL, limitOf(policy), 0, 0, retryAfterNanos, 0);
   }
 
   /**
@@ -95,7 +107,25 @@ public final class Decision {
    */
   public static Decision reserved(
       Policy policy, long remaining, long waitNanos, long resetAfterNanos) {
-    return new Decision(policy, Reason.ALLOWED, limitOf(policy), remaining, waitNanos, resetAfterNanos);
+    long limit = limitOf(policy);
+    return new Decision(policy, Reason.ALLOWED, limit, limit - remaining, remaining, waitNanos, resetAfterNanos);
+  }
+
+  /**
+   * Any decision, with the usage stated rather than derived: for policies whose usage can exceed
+   * the limit (recorded or settled past it) or that hold cost under ids (leases, reservations).
+   * The other factories derive {@code used} as {@code limit - remaining}.
+   *
+   * @param used the cost counted against the limit after this decision; may exceed the limit
+   */
+  public static Decision of(
+      Policy policy, Reason reason, long used, long remaining, long retryAfterNanos,
+      long resetAfterNanos) {
+    long limit = limitOf(policy);
+    if (reason == null) {
+      throw new IllegalArgumentException("reason must not be null");
+    }
+    return new Decision(policy, reason, limit, used, remaining, retryAfterNanos, resetAfterNanos);
   }
 
   /** Whether the cost was admitted. */
@@ -115,6 +145,16 @@ public final class Decision {
   /** The policy's limit: bucket capacity or cost per window. */
   public long limit() {
     return limit;
+  }
+
+  /**
+   * The cost counted against the limit after this decision: tokens spent from a full bucket, cost
+   * in the window or log, slots held by leases, a budget's usage plus its open reservations. It
+   * may exceed the limit after {@code record} or {@code settle} (the budget's overshoot). For
+   * token buckets and sliding counters it is {@code limit - remaining}.
+   */
+  public long used() {
+    return used;
   }
 
   /** Cost still admissible right now after this decision (never negative; 0 while in debt). */
@@ -148,7 +188,7 @@ public final class Decision {
   Decision afterWait() {
     return retryAfterNanos == 0 || !allowed()
         ? this
-        : new Decision(policy, reason, limit, remaining, 0, resetAfterNanos);
+        : new Decision(policy, reason, limit, used, remaining, 0, resetAfterNanos);
   }
 
   @Override
@@ -157,6 +197,7 @@ public final class Decision {
         && policy.equals(d.policy)
         && reason == d.reason
         && limit == d.limit
+        && used == d.used
         && remaining == d.remaining
         && retryAfterNanos == d.retryAfterNanos
         && resetAfterNanos == d.resetAfterNanos;
@@ -166,6 +207,7 @@ public final class Decision {
   public int hashCode() {
     int h = policy.hashCode();
     h = 31 * h + reason.hashCode();
+    h = 31 * h + Long.hashCode(used);
     h = 31 * h + Long.hashCode(remaining);
     h = 31 * h + Long.hashCode(retryAfterNanos);
     return 31 * h + Long.hashCode(resetAfterNanos);
@@ -173,7 +215,7 @@ public final class Decision {
 
   @Override
   public String toString() {
-    return "Decision[" + reason + ", policy=" + policy.name() + ", limit=" + limit + ", remaining="
+    return "Decision[" + reason + ", policy=" + policy.name() + ", limit=" + limit + ", used=" + used + ", remaining="
         + remaining + ", retryAfterNanos=" + (retryAfterNanos == NEVER ? "NEVER" : retryAfterNanos)
         + ", resetAfterNanos=" + resetAfterNanos + "]";
   }

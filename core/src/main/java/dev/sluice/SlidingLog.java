@@ -10,29 +10,74 @@ import java.time.Duration;
  * capped at {@value #MAX_LIMIT}; for larger limits use {@link SlidingCounter}, which keeps three
  * numbers per key.
  *
+ * <p>With a {@code granularity} {@code g > 0} the log keeps time buckets instead: costs logged in
+ * the same granule are merged into one entry that counts until {@code W} after the latest of them.
+ * A key then holds at most {@code W/g + 2} entries whatever the limit, and a cost counts for
+ * between {@code W} and {@code W + g}: never less than exact, so never more admitted. "1M tokens
+ * per 5 h, in 3-minute buckets" is {@code SlidingLog.bucketed("llm", 1_000_000, ofHours(5),
+ * ofMinutes(3))}.
+ *
  * @param name the policy's name
  * @param limit the most cost admitted in any trailing window
  * @param window the window's length
+ * @param granularity the time bucket entries are merged into; {@link Duration#ZERO} keeps every
+ *     instant apart (exact)
  */
-public record SlidingLog(String name, long limit, Duration window) implements Policy {
+public record SlidingLog(String name, long limit, Duration window, Duration granularity)
+    implements Policy {
 
-  /** The largest limit a sliding log accepts. */
+  /** The most entries one key's log may hold: the limit, or with a granularity its bucket count. */
   public static final long MAX_LIMIT = 10_000;
 
   public SlidingLog {
     Checks.name(name);
     Checks.positive("limit", limit);
-    Checks.durationNanos("window", window);
-    if (limit > MAX_LIMIT) {
-      throw new IllegalArgumentException(
-          "limit (" + limit + ") would let one key's sliding log grow to " + limit
-              + " entries; the sliding log is capped at " + MAX_LIMIT
-              + " — use SlidingCounter for large limits (bounded memory, documented error)");
+    long w = Checks.durationNanos("window", window);
+    Checks.notNull("granularity", granularity);
+    if (granularity.isNegative()) {
+      throw new IllegalArgumentException("granularity (" + granularity + ") must not be negative");
+    }
+    if (granularity.isZero()) {
+      if (limit > MAX_LIMIT) {
+        throw new IllegalArgumentException(
+            "limit (" + limit + ") would let one key's sliding log grow to " + limit
+                + " entries; the sliding log is capped at " + MAX_LIMIT
+                + " — use a granularity (time buckets) or SlidingCounter for large limits");
+      }
+    } else {
+      long g = Checks.durationNanos("granularity", granularity);
+      if (g > w) {
+        throw new IllegalArgumentException(
+            "granularity (" + granularity + ") must not exceed the window (" + window + ")");
+      }
+      if (w / g + 2 > MAX_LIMIT) {
+        throw new IllegalArgumentException(
+            "granularity (" + granularity + ") would cut the window (" + window + ") into "
+                + (w / g) + " buckets; at most " + (MAX_LIMIT - 2) + " per key");
+      }
     }
   }
 
-  /** Same as the canonical constructor. */
+  /** An exact log: every instant apart. */
+  public SlidingLog(String name, long limit, Duration window) {
+    this(name, limit, window, Duration.ZERO);
+  }
+
+  /** An exact log: every instant apart. */
   public static SlidingLog of(String name, long limit, Duration window) {
     return new SlidingLog(name, limit, window);
+  }
+
+  /** A log of time buckets of length {@code granularity}: bounded memory, conservative. */
+  public static SlidingLog bucketed(String name, long limit, Duration window, Duration granularity) {
+    if (granularity != null && granularity.isZero()) {
+      throw new IllegalArgumentException("granularity (PT0S) must be positive for a bucketed log");
+    }
+    return new SlidingLog(name, limit, window, granularity);
+  }
+
+  /** The most entries one key's log holds. */
+  public long maxEntries() {
+    return granularity.isZero() ? limit : Math.min(limit, window.toNanos() / granularity.toNanos() + 2);
   }
 }

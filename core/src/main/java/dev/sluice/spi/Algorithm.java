@@ -48,16 +48,34 @@ public abstract sealed class Algorithm
    * @param state the key's state, or {@code null} for a fresh key; never modified
    * @param nowNanos the store's time, in {@code [0, MAX_NANOS]}
    * @param cost {@code >= 0}
-   * @param maxWaitNanos for {@link Operation#RESERVE}: the longest wait the caller accepts
+   * @param arg for {@link Operation#RESERVE}: the longest wait the caller accepts; for the hold
+   *     operations: the hold's id ({@code > 0}); otherwise ignored ({@code >= 0})
    * @throws IllegalArgumentException naming the argument, for a state that is not this
-   *     algorithm's (wrong layout or values out of range), a time out of range, a negative cost or wait, or a null operation
+   *     algorithm's (wrong layout or values out of range), a time out of range, a negative cost or
+   *     wait, a non-positive id, a null operation or one this policy does not support, or a
+   *     {@link Operation#HOLD} whose id is already held
    */
-  public final Step step(long[] state, long nowNanos, long cost, Operation op, long maxWaitNanos) {
+  public final Step step(long[] state, long nowNanos, long cost, Operation op, long arg) {
     checkState(state, nowNanos);
     Args.cost(cost);
-    Args.op(op);
-    Args.maxWaitNanos(maxWaitNanos);
-    return apply(state, nowNanos, cost, op, maxWaitNanos);
+    Args.arg(check(op), arg);
+    return apply(state, nowNanos, cost, op, arg);
+  }
+
+  /** Whether this policy supports {@code op}. */
+  public abstract boolean supports(Operation op);
+
+  /**
+   * Refuses an operation this policy does not support.
+   *
+   * @return {@code op}
+   */
+  public final Operation check(Operation op) {
+    if (!supports(Args.op(op))) {
+      throw new IllegalArgumentException("operation " + op + " does not apply to "
+          + policy().getClass().getSimpleName() + " policy '" + policy().name() + "'");
+    }
+    return op;
   }
 
   /**
@@ -81,7 +99,7 @@ public abstract sealed class Algorithm
   }
 
   /** {@link #step}, arguments checked. */
-  abstract Step apply(long[] state, long nowNanos, long cost, Operation op, long maxWaitNanos);
+  abstract Step apply(long[] state, long nowNanos, long cost, Operation op, long arg);
 
   /** Whether {@code state} has this algorithm's layout and its values are in range. */
   abstract boolean validState(long[] state);

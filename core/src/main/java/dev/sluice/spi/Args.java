@@ -59,11 +59,26 @@ public final class Args {
     return nanos;
   }
 
+  /** A hold's id: positive. */
+  public static long id(long id) {
+    if (id <= 0) {
+      throw new IllegalArgumentException("id (" + id + ") must be positive");
+    }
+    return id;
+  }
+
+  /**
+   * The fourth argument of {@link Partition#apply}: a hold's id for the hold operations
+   * ({@link Operation#usesId()}), otherwise a wait that must not be negative.
+   */
+  public static long arg(Operation op, long arg) {
+    return op.usesId() ? id(arg) : maxWaitNanos(arg);
+  }
+
   /** The arguments of {@link Partition#apply}. */
-  public static void apply(Object key, long cost, Operation op, long maxWaitNanos) {
+  public static void apply(Object key, long cost, Operation op, long arg) {
     key(key);
     cost(cost);
-    op(op);
-    maxWaitNanos(maxWaitNanos);
+    arg(op(op), arg);
   }
 }

@@ -51,6 +51,12 @@ final class FixedWindowAlgorithm extends Algorithm {
     return policy;
   }
 
+  /** Every operation but the hold operations: nothing is held under an id. */
+  @Override
+  public boolean supports(Operation op) {
+    return !op.usesId();
+  }
+
   @Override
   Step apply(long[] state, long now, long cost, Operation op, long maxWaitNanos) {
     long start;
@@ -72,25 +78,25 @@ final class FixedWindowAlgorithm extends Algorithm {
       case RESERVE:
       case PEEK: {
         if (cost > limit) {
-          return unchanged(state, Decision.costExceedsLimit(policy, remaining(used), resetAfter(used, untilEnd)));
+          return unchanged(state, Decision.of(policy, Decision.Reason.COST_EXCEEDS_LIMIT, used, remaining(used), Decision.NEVER, resetAfter(used, untilEnd)));
         }
         if (used <= limit - cost) {
           long after = used + cost;
           Decision d = Decision.allowed(policy, limit - after, resetAfter(after, untilEnd));
           return op == Operation.PEEK || cost == 0 ? unchanged(state, d) : changed(start, end, after, d);
         }
-        return unchanged(state, Decision.limited(policy, remaining(used), untilEnd, untilEnd));
+        return unchanged(state, Decision.of(policy, Decision.Reason.LIMITED, used, remaining(used), untilEnd, untilEnd));
       }
       case RECORD: {
         if (cost == 0) {
-          return unchanged(state, Decision.allowed(policy, remaining(used), resetAfter(used, untilEnd)));
+          return unchanged(state, Decision.of(policy, Decision.Reason.ALLOWED, used, remaining(used), 0, resetAfter(used, untilEnd)));
         }
         long after = Arith.satAdd(used, cost);
-        return changed(start, end, after, Decision.allowed(policy, remaining(after), untilEnd));
+        return changed(start, end, after, Decision.of(policy, Decision.Reason.ALLOWED, after, remaining(after), 0, untilEnd));
       }
       case REFUND: {
         long after = Math.max(0, used - cost);
-        Decision d = Decision.allowed(policy, remaining(after), resetAfter(after, untilEnd));
+        Decision d = Decision.of(policy, Decision.Reason.ALLOWED, after, remaining(after), 0, resetAfter(after, untilEnd));
         return after == used ? unchanged(state, d) : changed(start, end, after, d);
       }
       case RESET:

@@ -123,7 +123,7 @@ final class InMemoryStore implements Store {
   private boolean reserveKey(Operation op) {
     for (;;) {
       long n = keys.get();
-      if (n < maxKeys || op == Operation.RECORD) {
+      if (n < maxKeys || op.charges()) {
         if (keys.compareAndSet(n, n + 1)) {
           maybeSweepIdle();
           return true;
@@ -175,6 +175,7 @@ final class InMemoryStore implements Store {
     MemoryPartition[] parts = new MemoryPartition[n];
     for (int i = 0; i < n; i++) {
       parts[i] = (MemoryPartition) partition(charges.get(i).policy());
+      parts[i].algorithm.check(op); // before any cell is locked
     }
     Cell[] cells = new Cell[n];
     long[][] saved = new long[n][];
@@ -301,7 +302,7 @@ final class InMemoryStore implements Store {
      */
     final Cell cellFor(Object key, Operation op) {
       Cell cell = cells.get(key);
-      if (cell != null || op == Operation.PEEK || op == Operation.REFUND || op == Operation.RESET) {
+      if (cell != null || !op.createsState()) {
         return cell;
       }
       if (!reserveKey(op)) {
@@ -341,11 +342,14 @@ final class InMemoryStore implements Store {
     @Override
     public Decision apply(Object key, long cost, Operation op, long maxWaitNanos) {
       Args.apply(key, cost, op, maxWaitNanos);
+      if (op.usesId()) {
+        bucket.check(op); // throws: a token bucket holds nothing under an id
+      }
       for (;;) {
         Cell cell = cellFor(key, op);
         long now = now();
         if (cell == null) {
-          if (op == Operation.PEEK || op == Operation.REFUND || op == Operation.RESET) {
+          if (!op.createsState()) {
             return bucket.decision(0, TokenBucketAlgorithm.NO_CHANGE, cost, op);
           }
           return Decision.storeFull(bucket.policy(), fullSweepNanos);
@@ -417,14 +421,15 @@ final class InMemoryStore implements Store {
     }
 
     @Override
-    public Decision apply(Object key, long cost, Operation op, long maxWaitNanos) {
-      Args.apply(key, cost, op, maxWaitNanos);
+    public Decision apply(Object key, long cost, Operation op, long arg) {
+      Args.apply(key, cost, op, arg);
+      algorithm.check(op); // before a cell is made for the key
       for (;;) {
         Cell cell = cellFor(key, op);
         long now = now();
         if (cell == null) {
-          if (op == Operation.PEEK || op == Operation.REFUND || op == Operation.RESET) {
-            return algorithm.step(null, now, cost, op, maxWaitNanos).decision();
+          if (!op.createsState()) {
+            return algorithm.step(null, now, cost, op, arg).decision();
           }
           return Decision.storeFull(algorithm.policy(), fullSweepNanos);
         }
@@ -438,7 +443,7 @@ final class InMemoryStore implements Store {
             Thread.yield(); // a multi-policy call holds the cell for a few hundred ns
             continue;
           }
-          Step step = algorithm.step(state, now, cost, op, maxWaitNanos);
+          Step step = algorithm.step(state, now, cost, op, arg);
           if (!step.changed() || STATE.compareAndSet(cell, state, step.state())) {
             return step.decision();
           }

@@ -1,6 +1,15 @@
 package dev.sluice.spi;
 
-/** What a store does with a (policy, key, cost). */
+/**
+ * What a store does with a (policy, key, cost). The fourth argument of
+ * {@link Partition#apply(Object, long, Operation, long)} is the longest wait for
+ * {@link #RESERVE}, a hold's id for the hold operations ({@link #HOLD}, {@link #RENEW},
+ * {@link #RELEASE}, {@link #SETTLE}), and unused (0) otherwise.
+ *
+ * <p>Not every policy supports every operation: holds exist only where something is held (leases
+ * of a {@code Concurrency} policy, reservations of a {@code Budget}); an unsupported operation is
+ * refused before any state changes ({@link Algorithm#supports}).
+ */
 public enum Operation {
   /** Admit and charge the cost if the policy allows it now; otherwise change nothing. */
   ACQUIRE,
@@ -17,5 +26,35 @@ public enum Operation {
   /** Give back up to the cost (never beyond a full bucket or an empty window). */
   REFUND,
   /** Forget the key: it is fresh again. */
-  RESET
+  RESET,
+  /**
+   * Admit the cost as {@link #ACQUIRE} would, and keep it under the given id until the policy's
+   * time-to-live passes, unless released, renewed or settled first: a lease's slots, a budget's
+   * reservation. An expired hold gives its cost back by itself.
+   */
+  HOLD,
+  /** Extend the hold with the given id by the policy's time-to-live from now; NOT_HELD if gone. */
+  RENEW,
+  /** Give back the hold with the given id; a hold already gone is a no-op (idempotent). */
+  RELEASE,
+  /**
+   * End the hold with the given id and charge the cost unconditionally instead (a reservation's
+   * real cost, which may overshoot); charged even if the hold has expired, since the work was done.
+   */
+  SETTLE;
+
+  /** Whether the fourth argument is a hold's id (which must be positive). */
+  public boolean usesId() {
+    return this == HOLD || this == RENEW || this == RELEASE || this == SETTLE;
+  }
+
+  /** Whether the operation can create state for a fresh key (so a store must make room for it). */
+  public boolean createsState() {
+    return this == ACQUIRE || this == RESERVE || this == RECORD || this == HOLD || this == SETTLE;
+  }
+
+  /** Whether the operation charges unconditionally (usage that must never be lost to a key cap). */
+  public boolean charges() {
+    return this == RECORD || this == SETTLE;
+  }
 }

@@ -12,7 +12,10 @@ public interface Partition {
    * Applies {@code op} with {@code cost} to {@code key}'s state atomically, at the store's time.
    * Bad arguments are refused ({@link Args#apply}) before any state changes.
    *
-   * @param maxWaitNanos for {@link Operation#RESERVE}: the longest wait the caller accepts
+   * @param arg for {@link Operation#RESERVE}: the longest wait the caller accepts; for the hold
+   *     operations ({@link Operation#usesId()}): the hold's id; otherwise 0
+   * @throws IllegalArgumentException for bad arguments or an operation the policy does not
+   *     support ({@link Algorithm#supports}), before any state changes
    */
-  Decision apply(Object key, long cost, Operation op, long maxWaitNanos);
+  Decision apply(Object key, long cost, Operation op, long arg);
 }

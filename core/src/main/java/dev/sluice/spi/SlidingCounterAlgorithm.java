@@ -52,6 +52,12 @@ final class SlidingCounterAlgorithm extends Algorithm {
     return policy;
   }
 
+  /** Every operation but the hold operations: nothing is held under an id. */
+  @Override
+  public boolean supports(Operation op) {
+    return !op.usesId();
+  }
+
   @Override
   Step apply(long[] state, long now, long cost, Operation op, long maxWaitNanos) {
     long w = windowNanos;

@@ -14,7 +14,10 @@ import dev.sluice.SlidingLog;
  *
  * <h2>State and units</h2>
  * {@code {t0, c0, t1, c1, ...}}: entries in nanoseconds and cost, oldest first, times strictly
- * increasing (costs logged at the same instant are merged). Entries older than the window are
+ * increasing (costs logged at the same instant are merged; with a granularity {@code g}, costs
+ * logged in the same granule {@code [k*g, (k+1)*g)} are merged into one entry moved up to the
+ * latest time, which expires no sooner than any of its parts: the log stays conservative and holds
+ * at most {@code W/g + 2} entries, whatever the limit). Entries older than the window are
  * dropped on every write. An admitted cost is appended only while the live sum stays within the
  * limit (every entry holds cost {@code >= 1}); a {@code record} that finds {@code limit} live
  * entries merges into the newest one, moved up to {@code now} (it expires later, never sooner).
@@ -39,16 +42,26 @@ final class SlidingLogAlgorithm extends Algorithm {
   private final SlidingLog policy;
   private final long limit;
   private final long windowNanos;
+  private final long granuleNanos;
+  private final long maxEntries;
 
   SlidingLogAlgorithm(SlidingLog policy) {
     this.policy = policy;
     this.limit = policy.limit();
     this.windowNanos = policy.window().toNanos();
+    this.granuleNanos = policy.granularity().toNanos();
+    this.maxEntries = policy.maxEntries();
   }
 
   @Override
   public Policy policy() {
     return policy;
+  }
+
+  /** Every operation but the hold operations: nothing is held under an id. */
+  @Override
+  public boolean supports(Operation op) {
+    return !op.usesId();
   }
 
   @Override
@@ -60,7 +73,7 @@ final class SlidingLogAlgorithm extends Algorithm {
       case RESERVE:
       case PEEK: {
         if (cost > limit) {
-          return new Step(state, Decision.costExceedsLimit(policy, remaining(used), resetAfter(state, first, now)), false);
+          return new Step(state, Decision.of(policy, Decision.Reason.COST_EXCEEDS_LIMIT, used, remaining(used), Decision.NEVER, resetAfter(state, first, now)), false);
         }
         if (used <= limit - cost) {
           if (op == Operation.PEEK || cost == 0) {
@@ -70,21 +83,23 @@ final class SlidingLogAlgorithm extends Algorithm {
           long[] next = append(state, first, now, cost, false);
           return new Step(next, Decision.allowed(policy, limit - used - cost, resetAfter(next, 0, now)), true);
         }
-        return new Step(state, Decision.limited(policy, remaining(used), retryAfter(state, first, cost, now),
-            resetAfter(state, first, now)), false);
+        return new Step(state, Decision.of(policy, Decision.Reason.LIMITED, used, remaining(used),
+            retryAfter(state, first, cost, now), resetAfter(state, first, now)), false);
       }
       case RECORD: {
         if (cost == 0) {
-          return new Step(state, Decision.allowed(policy, remaining(used), resetAfter(state, first, now)), false);
+          return new Step(state, Decision.of(policy, Decision.Reason.ALLOWED, used, remaining(used), 0, resetAfter(state, first, now)), false);
         }
         // With the log already holding `limit` entries, merge into the newest entry, moved up to
         // now (it only expires later): records never grow the log past `limit` entries.
-        long[] next = append(state, first, now, cost, (state == null ? 0 : state.length - first) / 2 >= limit);
-        return new Step(next, Decision.allowed(policy, remaining(Arith.satAdd(used, cost)), resetAfter(next, 0, now)), true);
+        long[] next = append(state, first, now, cost, (state == null ? 0 : state.length - first) / 2 >= maxEntries);
+        long after = Arith.satAdd(used, cost);
+        return new Step(next, Decision.of(policy, Decision.Reason.ALLOWED, after, remaining(after), 0, resetAfter(next, 0, now)), true);
       }
       case REFUND: {
         long[] next = refund(state, first, cost);
-        return new Step(next, Decision.allowed(policy, remaining(sum(next, 0)), resetAfter(next, 0, now)), true);
+        long after = sum(next, 0);
+        return new Step(next, Decision.of(policy, Decision.Reason.ALLOWED, after, remaining(after), 0, resetAfter(next, 0, now)), true);
       }
       case RESET:
       default:
@@ -147,9 +162,10 @@ final class SlidingLogAlgorithm extends Algorithm {
    * Logs {@code cost} at {@code max(now, newest)}; merged into the newest entry when that is at or
    * after {@code now}, or when {@code merge} (the entry then moves up to {@code now}).
    */
-  private static long[] append(long[] state, int first, long now, long cost, boolean merge) {
+  private long[] append(long[] state, int first, long now, long cost, boolean merge) {
     int live = state == null ? 0 : state.length - first;
-    if (live > 0 && (merge || state[state.length - 2] >= now)) {
+    if (live > 0 && (merge || state[state.length - 2] >= now
+        || (granuleNanos > 0 && state[state.length - 2] / granuleNanos == now / granuleNanos))) {
       long[] next = java.util.Arrays.copyOfRange(state, first, state.length);
       next[next.length - 2] = Math.max(now, next[next.length - 2]);
       next[next.length - 1] = Arith.satAdd(next[next.length - 1], cost);
@@ -186,7 +202,7 @@ final class SlidingLogAlgorithm extends Algorithm {
   @Override
   boolean validState(long[] state) {
     // {t0, c0, t1, c1, ...}: at most limit entries, times >= 0 strictly increasing, costs >= 1
-    if (state.length < 2 || state.length % 2 != 0 || state.length / 2 > limit) {
+    if (state.length < 2 || state.length % 2 != 0 || state.length / 2 > maxEntries) {
       return false;
     }
     for (int i = 0; i < state.length; i += 2) {

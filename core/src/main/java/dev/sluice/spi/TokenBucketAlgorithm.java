@@ -78,6 +78,12 @@ final class TokenBucketAlgorithm extends Algorithm {
     return policy;
   }
 
+  /** Every operation but the hold operations: nothing is held under an id. */
+  @Override
+  public boolean supports(Operation op) {
+    return !op.usesId();
+  }
+
   /** Whether the state fits one long ({@code rem} always 0). */
   boolean packable() {
     return unitsPerNano == 1;

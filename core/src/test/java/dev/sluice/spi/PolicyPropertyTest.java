@@ -999,8 +999,11 @@ class PolicyPropertyTest {
         t = Math.min(MAX_T / 2 + MAX_T / 4, t + nextGap(r, scale));
       }
       for (Operation op : Operation.values()) {
+        if (!a.supports(op)) {
+          continue;
+        }
         long cost = anyCost(r, limit);
-        long maxWait = anyMaxWait(r, scale);
+        long maxWait = op.usesId() ? 1 + r.nextInt(4) : anyMaxWait(r, scale);
         long[] given = state;
         long[] copy = state == null ? null : state.clone();
         Step step = a.step(given, t, cost, op, maxWait);

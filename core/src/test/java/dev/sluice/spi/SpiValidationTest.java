@@ -122,6 +122,17 @@ class SpiValidationTest {
       long[] copy = state.clone();
       for (long[] s : Arrays.asList(null, state)) {
         for (Operation op : Operation.values()) {
+          if (!a.supports(op)) {
+            refused(() -> a.step(s, NOW, 1, op, 1), "operation " + op + " does not apply to",
+                "policy '" + p.name() + "'");
+            continue;
+          }
+          if (op.usesId()) {
+            refused(() -> a.step(s, NOW, 1, op, 0), "id (0) must be positive");
+            refused(() -> a.step(s, NOW, 1, op, -1), "id (-1) must be positive");
+            refused(() -> a.step(s, NOW, -1, op, 1), "cost (-1) must not be negative");
+            continue;
+          }
           refused(() -> a.step(s, NOW, -1, op, 0), "cost (-1) must not be negative");
           refused(() -> a.step(s, NOW, Long.MIN_VALUE, op, 0), "cost (" + Long.MIN_VALUE + ") must not be negative");
           refused(() -> a.step(s, NOW, 1, op, -1), "maxWaitNanos (-1) must not be negative");
@@ -286,6 +297,11 @@ class SpiValidationTest {
         refused(() -> part.apply(null, 1, op, 0), "key must not be null");
         refused(() -> part.apply("", 1, op, 0), "key ''");
         for (String key : List.of("k", "new")) {
+          if (op.usesId()) {
+            refused(() -> part.apply(key, 1, op, 0), "id (0) must be positive");
+            refused(() -> part.apply(key, 1, op, 7), "operation " + op + " does not apply to");
+            continue;
+          }
           refused(() -> part.apply(key, -1, op, 0), "cost (-1) must not be negative");
           refused(() -> part.apply(key, 1, op, -1), "maxWaitNanos (-1) must not be negative");
         }
