@@ -6,7 +6,8 @@ package dev.sluice;
  * <p>The name is part of the value: two policies with the same parameters but different names
  * keep separate state in a store. A policy applied to a key with a cost gives a {@link Decision}.
  */
-public sealed interface Policy permits TokenBucket, FixedWindow, SlidingLog, SlidingCounter {
+public sealed interface Policy
+    permits TokenBucket, FixedWindow, SlidingLog, SlidingCounter, Concurrency, Budget {
 
   /** The name used in decisions, metrics and store namespaces. */
   String name();

@@ -44,10 +44,40 @@ public final class Sluice implements AutoCloseable {
     return new Builder();
   }
 
-  /** A limiter for {@code policy}. */
+  /**
+   * A limiter for {@code policy}.
+   *
+   * @throws IllegalArgumentException for a {@link Concurrency} policy: its slots are taken by
+   *     leases ({@link #leases}), which can be given back
+   */
   public Limiter limiter(Policy policy) {
     Checks.notNull("policy", policy);
+    if (policy instanceof Concurrency) {
+      throw new IllegalArgumentException("Concurrency policy '" + policy.name()
+          + "' takes its slots by leases: use Sluice.leases(policy)");
+    }
     return new PolicyLimiter(this, store.partition(policy));
+  }
+
+  /** Leases under a {@link Concurrency} policy: "at most 5 scans in flight per user". */
+  public Leases leases(Concurrency policy) {
+    Checks.notNull("policy", policy);
+    return new Leases(this, store.partition(policy));
+  }
+
+  /**
+   * A lease of one slot on {@code key} under {@code policy}: {@code leases(policy).acquire(key)}.
+   *
+   * @throws QuotaExceededException when the slots are all held
+   */
+  public Lease acquireLease(Concurrency policy, Object key) {
+    return leases(policy).acquire(key);
+  }
+
+  /** A cost budget per period: check, record, reserve/settle, usage. */
+  public Budgets budget(Budget policy) {
+    Checks.notNull("policy", policy);
+    return new Budgets(this, store.partition(policy));
   }
 
   /**

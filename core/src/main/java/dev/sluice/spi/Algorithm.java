@@ -1,5 +1,7 @@
 package dev.sluice.spi;
 
+import dev.sluice.Budget;
+import dev.sluice.Concurrency;
 import dev.sluice.FixedWindow;
 import dev.sluice.Policy;
 import dev.sluice.SlidingCounter;
@@ -15,7 +17,8 @@ import dev.sluice.TokenBucket;
  * <p>Times are nanoseconds on the store's timeline, within {@code [0, 2^62]}.
  */
 public abstract sealed class Algorithm
-    permits TokenBucketAlgorithm, FixedWindowAlgorithm, SlidingLogAlgorithm, SlidingCounterAlgorithm {
+    permits TokenBucketAlgorithm, FixedWindowAlgorithm, SlidingLogAlgorithm, SlidingCounterAlgorithm,
+        ConcurrencyAlgorithm, BudgetAlgorithm {
 
   Algorithm() {}
 
@@ -32,6 +35,10 @@ public abstract sealed class Algorithm
       return new SlidingLogAlgorithm(p);
     } else if (policy instanceof SlidingCounter p) {
       return new SlidingCounterAlgorithm(p);
+    } else if (policy instanceof Concurrency p) {
+      return new ConcurrencyAlgorithm(p);
+    } else if (policy instanceof Budget p) {
+      return new BudgetAlgorithm(p);
     }
     throw new IllegalArgumentException("unknown policy type: " + policy.getClass().getName());
   }
@@ -57,8 +64,7 @@ public abstract sealed class Algorithm
    */
   public final Step step(long[] state, long nowNanos, long cost, Operation op, long arg) {
     checkState(state, nowNanos);
-    Args.cost(cost);
-    Args.arg(check(op), arg);
+    Args.operation(cost, check(op), arg);
     return apply(state, nowNanos, cost, op, arg);
   }
 

@@ -78,7 +78,15 @@ public final class Args {
   /** The arguments of {@link Partition#apply}. */
   public static void apply(Object key, long cost, Operation op, long arg) {
     key(key);
+    operation(cost, op, arg);
+  }
+
+  /** The cost, operation and fourth argument of {@link Partition#apply} (a hold costs {@code > 0}). */
+  static void operation(long cost, Operation op, long arg) {
     cost(cost);
     arg(op(op), arg);
+    if (op == Operation.HOLD && cost == 0) {
+      throw new IllegalArgumentException("cost (0) must be positive for a hold");
+    }
   }
 }

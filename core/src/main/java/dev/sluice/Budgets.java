@@ -1,0 +1,127 @@
+package dev.sluice;
+
+import dev.sluice.spi.Operation;
+import dev.sluice.spi.Partition;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * A {@link Budget} applied to keys: "50 GiB of scanned bytes per user per day". Obtained from
+ * {@link Sluice#budget(Budget)}; thread-safe, stateless, cheap to keep: one instance serves every
+ * endpoint of an application.
+ *
+ * <pre>{@code
+ * Budgets scanned = sluice.budget(Budget.daily("scanned-bytes", 50L << 30));
+ * scanned.check(user);                     // QuotaExceededException once the day's budget is spent
+ * long bytes = runQuery();
+ * scanned.record(user, bytes);             // always succeeds, may overshoot
+ *
+ * try (Reservation r = scanned.reserve(user, estimate)) {   // holds the estimate
+ *   r.settle(runQuery());                  // charges the real cost instead
+ * }                                        // not settled: cancelled, the estimate comes back
+ * }</pre>
+ */
+public final class Budgets {
+
+  private final Sluice sluice;
+  private final Partition partition;
+  private final Budget policy;
+
+  Budgets(Sluice sluice, Partition partition) {
+    this.sluice = sluice;
+    this.partition = partition;
+    this.policy = (Budget) partition.policy();
+  }
+
+  public Budget policy() {
+    return policy;
+  }
+
+  /**
+   * Pre-flight: passes while the key's usage is below the budget.
+   *
+   * @throws QuotaExceededException (kind {@code BUDGET}) once usage has reached the budget, with
+   *     retryAfter until the period ends (or reservations expire, if that makes room first)
+   */
+  public void check(Object key) {
+    Decision d = apply("check", key, 1, Operation.PEEK, 0);
+    if (!d.allowed()) {
+      throw QuotaExceeded.of(d, key).toException();
+    }
+  }
+
+  /** {@link #check} as data: the denial, or empty while usage is below the budget. */
+  public Optional<QuotaExceeded> denial(Object key) {
+    Decision d = apply("check", key, 1, Operation.PEEK, 0);
+    return d.allowed() ? Optional.empty() : Optional.of(QuotaExceeded.of(d, key));
+  }
+
+  /**
+   * Post-hoc: charges {@code cost} unconditionally (the work is done). Never fails for being over
+   * the budget; later checks see the overshoot until the period ends.
+   */
+  public Decision record(Object key, long cost) {
+    return apply("record", key, cost, Operation.RECORD, 0);
+  }
+
+  /**
+   * Holds {@code estimate} against the budget until the reservation is settled, cancelled, or
+   * expires ({@link Budget#reservationTtl()}).
+   *
+   * @throws QuotaExceededException when the estimate does not fit in what is left
+   */
+  public Reservation reserve(Object key, long estimate) {
+    Object[] denied = new Object[1];
+    Reservation r = attempt(key, estimate, denied);
+    if (r == null) {
+      throw ((QuotaExceeded) denied[0]).toException();
+    }
+    return r;
+  }
+
+  /** {@link #reserve}, or empty when the estimate does not fit. */
+  public Optional<Reservation> tryReserve(Object key, long estimate) {
+    return Optional.ofNullable(attempt(key, estimate, null));
+  }
+
+  private Reservation attempt(Object key, long estimate, Object[] denied) {
+    Checks.key(key);
+    Checks.positive("estimate", estimate);
+    long id = Leases.newId();
+    Decision d = apply("reserve", key, estimate, Operation.HOLD, id);
+    if (!d.allowed()) {
+      if (denied != null) {
+        denied[0] = QuotaExceeded.of(d, key);
+      }
+      return null;
+    }
+    return new Reservation(this, key, id, estimate);
+  }
+
+  /** The key's usage now: used (with open reservations), the limit, the period's end. */
+  public Usage usage(Object key) {
+    long now = policy.usesWallClock() ? sluice.clock().wallNanos() : sluice.clock().nanos();
+    Decision d = partition.apply(key, 0, Operation.PEEK, 0);
+    return new Usage(d.used(), d.limit(),
+        Instant.ofEpochSecond(0, Math.min(Long.MAX_VALUE - now, d.resetAfterNanos()) + now));
+  }
+
+  /** Gives back up to {@code cost} of this period's usage (reservations stay). */
+  public Decision refund(Object key, long cost) {
+    return apply("refund", key, cost, Operation.REFUND, 0);
+  }
+
+  /** Forgets {@code key}: usage and open reservations. */
+  public void reset(Object key) {
+    apply("reset", key, 0, Operation.RESET, 0);
+  }
+
+  Decision apply(String name, Object key, long cost, Operation op, long id) {
+    return sluice.notify(name, key, cost, partition.apply(key, cost, op, id));
+  }
+
+  @Override
+  public String toString() {
+    return "Budgets[" + policy + "]";
+  }
+}

@@ -1,0 +1,36 @@
+package dev.sluice;
+
+import java.time.Duration;
+
+/**
+ * At most {@code limit} slots held at once per key: "at most 5 scans in flight per user". Slots
+ * are taken by leases ({@link Leases}); a lease holds its slots until it is released, or until
+ * {@code leaseTtl} passes without a renewal, so a holder that dies frees its slots by itself.
+ *
+ * <p>A key's state lists its live leases (id, deadline, slots), at most {@code limit} of them,
+ * so the limit is capped at {@value #MAX_LIMIT}.
+ *
+ * @param name the policy's name
+ * @param limit the most slots held at once
+ * @param leaseTtl how long a lease lives without a renewal
+ */
+public record Concurrency(String name, long limit, Duration leaseTtl) implements Policy {
+
+  /** The largest limit: one key's state holds up to this many leases. */
+  public static final long MAX_LIMIT = 10_000;
+
+  public Concurrency {
+    Checks.name(name);
+    Checks.positive("limit", limit);
+    Checks.durationNanos("leaseTtl", leaseTtl);
+    if (limit > MAX_LIMIT) {
+      throw new IllegalArgumentException("limit (" + limit + ") must not exceed " + MAX_LIMIT
+          + ": one key's state lists every lease it holds");
+    }
+  }
+
+  /** Same as the canonical constructor. */
+  public static Concurrency of(String name, long limit, Duration leaseTtl) {
+    return new Concurrency(name, limit, leaseTtl);
+  }
+}

@@ -1,0 +1,105 @@
+package dev.sluice;
+
+import dev.sluice.spi.Operation;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Slots held on a key under a {@link Concurrency} policy, until {@link #release()} (or
+ * {@link #close()}, for try-with-resources) or until the lease expires. Thread-safe.
+ *
+ * <p>Releasing is idempotent: twice, or after the lease expired, is a no-op and never frees
+ * someone else's slot (each lease has its own random id).
+ */
+public final class Lease implements AutoCloseable {
+
+  private final Leases leases;
+  private final Object key;
+  private final long id;
+  private final long slots;
+  private volatile long expiresAtNanos;
+  private final AtomicBoolean released = new AtomicBoolean();
+
+  Lease(Leases leases, Object key, long id, long slots, long expiresAtNanos) {
+    this.leases = leases;
+    this.key = key;
+    this.id = id;
+    this.slots = slots;
+    this.expiresAtNanos = expiresAtNanos;
+  }
+
+  /** The lease's id: random, positive, unique per key among live leases. */
+  public long id() {
+    return id;
+  }
+
+  public Object key() {
+    return key;
+  }
+
+  public Concurrency policy() {
+    return leases.policy();
+  }
+
+  /** Slots this lease holds. */
+  public long slots() {
+    return slots;
+  }
+
+  /**
+   * When the lease expires unless renewed, on the engine clock's timeline (nanoseconds since the
+   * epoch): {@code leaseTtl} after the clock read just before the lease was granted or renewed, so
+   * never later than the store's own deadline.
+   */
+  public long expiresAtNanos() {
+    return expiresAtNanos;
+  }
+
+  /** {@link #expiresAtNanos()} as an instant. */
+  public Instant expiry() {
+    return Instant.ofEpochSecond(0, expiresAtNanos);
+  }
+
+  /**
+   * Extends the lease by the policy's {@code leaseTtl} from now.
+   *
+   * @return false if the lease is gone (released, or expired and its slots freed): the holder no
+   *     longer holds a slot and should stop or acquire a new lease
+   */
+  public boolean renew() {
+    if (released.get()) {
+      return false;
+    }
+    long start = leases.clock().nanos();
+    Decision d = leases.apply(key, Operation.RENEW, id);
+    if (d.reason() == Decision.Reason.NOT_HELD) {
+      return false;
+    }
+    expiresAtNanos = start + leases.ttlNanos();
+    return true;
+  }
+
+  /** Gives the slots back. Idempotent; after expiry a no-op. */
+  public void release() {
+    if (released.compareAndSet(false, true)) {
+      leases.apply(key, Operation.RELEASE, id);
+    }
+  }
+
+  /** Whether {@link #release()} was called. */
+  public boolean released() {
+    return released.get();
+  }
+
+  /** {@link #release()}. */
+  @Override
+  public void close() {
+    release();
+  }
+
+  @Override
+  public String toString() {
+    return "Lease[" + leases.policy().name() + ", key=" + key + ", id=" + id + ", slots=" + slots
+        + (released.get() ? ", released" : "") + "]";
+  }
+}

@@ -1,0 +1,126 @@
+package dev.sluice;
+
+import dev.sluice.spi.Operation;
+import dev.sluice.spi.Partition;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A {@link Concurrency} policy applied to keys: "at most 5 scans in flight per user". Obtained
+ * from {@link Sluice#leases(Concurrency)}; thread-safe, stateless, cheap to keep: one instance
+ * serves every endpoint of an application.
+ *
+ * <pre>{@code
+ * Leases scans = sluice.leases(Concurrency.of("scans", 5, Duration.ofMinutes(10)));
+ * try (Lease lease = scans.acquire(userId)) {   // QuotaExceededException when 5 are in flight
+ *   runScan();
+ * }                                             // released, even on an exception
+ * }</pre>
+ *
+ * <p>A lease lives until released or until the policy's {@code leaseTtl} passes without a
+ * {@link Lease#renew()}: a holder that dies frees its slots by itself. Every decision goes
+ * through the engine's store, so leases are shared by every instance using the same store.
+ */
+public final class Leases {
+
+  private final Sluice sluice;
+  private final Partition partition;
+  private final Concurrency policy;
+
+  Leases(Sluice sluice, Partition partition) {
+    this.sluice = sluice;
+    this.partition = partition;
+    this.policy = (Concurrency) partition.policy();
+  }
+
+  /** The policy these leases count against. */
+  public Concurrency policy() {
+    return policy;
+  }
+
+  /**
+   * A lease of one slot on {@code key}.
+   *
+   * @throws QuotaExceededException (kind {@code CONCURRENCY}) when the slots are all held: current
+   *     and limit, and retryAfter until the earliest lease expires
+   */
+  public Lease acquire(Object key) {
+    return acquire(key, 1);
+  }
+
+  /** A lease of {@code slots} slots on {@code key} (a weighted lease). */
+  public Lease acquire(Object key, long slots) {
+    Object[] denied = new Object[1];
+    Lease lease = attempt(key, slots, denied);
+    if (lease == null) {
+      throw ((QuotaExceeded) denied[0]).toException();
+    }
+    return lease;
+  }
+
+  /** A lease of one slot on {@code key}, or empty when the slots are all held. */
+  public Optional<Lease> tryAcquire(Object key) {
+    return Optional.ofNullable(attempt(key, 1, null));
+  }
+
+  private Lease attempt(Object key, long slots, Object[] denied) {
+    Checks.key(key);
+    Checks.positive("slots", slots);
+    long id = newId();
+    long start = sluice.clock().nanos();
+    Decision d = partition.apply(key, slots, Operation.HOLD, id);
+    sluice.notify("acquireLease", key, slots, d);
+    if (!d.allowed()) {
+      if (denied != null) {
+        denied[0] = QuotaExceeded.of(d, key);
+      }
+      return null;
+    }
+    return new Lease(this, key, id, slots, start + policy.leaseTtl().toNanos());
+  }
+
+  /**
+   * What acquiring {@code slots} would decide now, without taking anything; {@code used()} is the
+   * slots held.
+   */
+  public Decision peek(Object key, long slots) {
+    return partition.apply(key, slots, Operation.PEEK, 0);
+  }
+
+  /** Slots held on {@code key} now. */
+  public long held(Object key) {
+    return peek(key, 0).used();
+  }
+
+  /** Drops every lease on {@code key}. */
+  public void reset(Object key) {
+    partition.apply(key, 0, Operation.RESET, 0);
+  }
+
+  Decision apply(Object key, Operation op, long id) {
+    Decision d = partition.apply(key, 0, op, id);
+    return sluice.notify(op == Operation.RENEW ? "renewLease" : "releaseLease", key, 0, d);
+  }
+
+  long ttlNanos() {
+    return policy.leaseTtl().toNanos();
+  }
+
+  Clock clock() {
+    return sluice.clock();
+  }
+
+  /** A random id in {@code [1, 2^63)}: ids are never reused across restarts or evictions. */
+  static long newId() {
+    long id;
+    do {
+      id = ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
+    } while (id == 0);
+    return id;
+  }
+
+  @Override
+  public String toString() {
+    return "Leases[" + policy + "]";
+  }
+}

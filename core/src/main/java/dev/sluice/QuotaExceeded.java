@@ -1,0 +1,79 @@
+package dev.sluice;
+
+import java.time.Duration;
+
+/**
+ * A quota said no: the data of a denial, shared by leases, budgets and rate limits, usable as a
+ * value (to build a response) and as an exception ({@link #toException()}).
+ *
+ * @param kind what kind of quota
+ * @param policy the policy's name
+ * @param key the key that was denied
+ * @param current what the key uses now: slots held, cost used this period (may exceed the limit),
+ *     cost in the window
+ * @param limit the policy's limit
+ * @param retryAfterNanos how long until the same request would pass if nothing else happens
+ *     ({@link Decision#NEVER} for a request above the limit)
+ */
+public record QuotaExceeded(
+    Kind kind, String policy, Object key, long current, long limit, long retryAfterNanos) {
+
+  /** What kind of quota said no. */
+  public enum Kind {
+    /** Too many in flight: a {@link Concurrency} policy. */
+    CONCURRENCY,
+    /** The period's cost budget is spent: a {@link Budget}. */
+    BUDGET,
+    /** A rate limit: token bucket, window, log or counter. */
+    RATE
+  }
+
+  public QuotaExceeded {
+    Checks.notNull("kind", kind);
+    Checks.notNull("policy", policy);
+    Checks.notNull("key", key);
+    Checks.nonNegative("current", current);
+    Checks.positive("limit", limit);
+    Checks.nonNegative("retryAfterNanos", retryAfterNanos);
+  }
+
+  /** The denial {@code decision} made for {@code key}. */
+  public static QuotaExceeded of(Decision decision, Object key) {
+    Checks.notNull("decision", decision);
+    if (decision.allowed()) {
+      throw new IllegalArgumentException("decision " + decision + " is not a denial");
+    }
+    Policy p = decision.policy();
+    Kind kind = p instanceof Concurrency ? Kind.CONCURRENCY : p instanceof Budget ? Kind.BUDGET : Kind.RATE;
+    return new QuotaExceeded(kind, p.name(), key, decision.used(), decision.limit(),
+        decision.retryAfterNanos());
+  }
+
+  /** {@link #retryAfterNanos()} as a duration. */
+  public Duration retryAfter() {
+    return Duration.ofNanos(retryAfterNanos);
+  }
+
+  /** Whole seconds to wait, rounded up, for a {@code Retry-After} header. */
+  public long retryAfterSeconds() {
+    return retryAfterNanos == Decision.NEVER ? Long.MAX_VALUE / 1_000_000_000L
+        : (retryAfterNanos + 999_999_999L) / 1_000_000_000L;
+  }
+
+  /** This denial as an exception to throw. */
+  public QuotaExceededException toException() {
+    return new QuotaExceededException(this);
+  }
+
+  @Override
+  public String toString() {
+    String kindText = switch (kind) {
+      case CONCURRENCY -> "concurrency";
+      case BUDGET -> "budget";
+      case RATE -> "rate";
+    };
+    return kindText + " quota '" + policy + "' exceeded for key '" + key + "': " + current + " of "
+        + limit + " used, retry after "
+        + (retryAfterNanos == Decision.NEVER ? "never (the request exceeds the limit)" : retryAfter());
+  }
+}

@@ -1,0 +1,91 @@
+package dev.sluice;
+
+import dev.sluice.spi.Operation;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An estimate held against a budget until the real cost is known. Settle it once with the real
+ * cost, or cancel it; one neither settled nor cancelled gives the estimate back when it expires.
+ * {@link #close()} cancels an open reservation, so try-with-resources never leaks an estimate.
+ * Thread-safe.
+ */
+public final class Reservation implements AutoCloseable {
+
+  private static final int OPEN = 0;
+  private static final int SETTLED = 1;
+  private static final int CANCELLED = 2;
+
+  private final Budgets budgets;
+  private final Object key;
+  private final long id;
+  private final long estimate;
+  private final AtomicInteger state = new AtomicInteger(OPEN);
+
+  Reservation(Budgets budgets, Object key, long id, long estimate) {
+    this.budgets = budgets;
+    this.key = key;
+    this.id = id;
+    this.estimate = estimate;
+  }
+
+  public long id() {
+    return id;
+  }
+
+  public Object key() {
+    return key;
+  }
+
+  public long estimate() {
+    return estimate;
+  }
+
+  /**
+   * Closes the reservation and charges {@code actual} instead of the estimate: less gives the
+   * difference back, more charges it (and may overshoot the budget). Charged even if the
+   * reservation had expired, since the work was done.
+   *
+   * @return the decision after the charge (always allowed; {@code used()} is the new usage)
+   * @throws IllegalStateException if already settled or cancelled
+   */
+  public Decision settle(long actual) {
+    Checks.nonNegative("actual", actual);
+    int was = state.compareAndExchange(OPEN, SETTLED);
+    if (was != OPEN) {
+      throw new IllegalStateException("reservation " + id + " on key '" + key + "' is already "
+          + (was == SETTLED ? "settled" : "cancelled"));
+    }
+    return budgets.apply("settle", key, actual, Operation.SETTLE, id);
+  }
+
+  /** Gives the estimate back. Idempotent; a no-op once settled or expired. */
+  public void cancel() {
+    if (state.compareAndSet(OPEN, CANCELLED)) {
+      budgets.apply("cancel", key, 0, Operation.RELEASE, id);
+    }
+  }
+
+  /** Extends the reservation by the budget's TTL; false if it is no longer held. */
+  public boolean renew() {
+    return state.get() == OPEN
+        && budgets.apply("renew", key, 0, Operation.RENEW, id).reason() != Decision.Reason.NOT_HELD;
+  }
+
+  /** Whether settle or cancel has been called. */
+  public boolean closed() {
+    return state.get() != OPEN;
+  }
+
+  /** Cancels the reservation unless it was settled. */
+  @Override
+  public void close() {
+    cancel();
+  }
+
+  @Override
+  public String toString() {
+    int s = state.get();
+    return "Reservation[" + budgets.policy().name() + ", key=" + key + ", id=" + id + ", estimate="
+        + estimate + (s == OPEN ? "" : s == SETTLED ? ", settled" : ", cancelled") + "]";
+  }
+}

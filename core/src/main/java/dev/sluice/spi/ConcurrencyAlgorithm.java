@@ -1,0 +1,248 @@
+package dev.sluice.spi;
+
+import dev.sluice.Concurrency;
+import dev.sluice.Decision;
+import dev.sluice.Policy;
+import java.util.Arrays;
+
+/**
+ * Concurrency: slots held by leases that expire.
+ *
+ * <h2>Model</h2>
+ * A lease is a hold of {@code c >= 1} slots under an id, until a deadline. A lease counts while
+ * {@code now < deadline}; {@link Operation#HOLD} admits {@code c} iff the live leases' slots plus
+ * {@code c} do not exceed the limit, and then keeps it until {@code now + ttl}. {@link
+ * Operation#RENEW} moves a live lease's deadline to {@code now + ttl}; {@link Operation#RELEASE}
+ * drops it (a lease already gone is a no-op, so releasing twice never frees a slot twice).
+ *
+ * <h2>State and units</h2>
+ * {@code {id0, deadline0, slots0, id1, ...}}: live leases in grant order, deadlines in nanoseconds
+ * on the store's timeline. Expired leases are dropped on every write. Every lease holds {@code >=
+ * 1} slot and the sum stays within the limit, so a key lists at most {@code limit} leases.
+ *
+ * <h2>Rounding</h2>
+ * None. retryAfter is the exact time until enough leases expire, if none is released first.
+ *
+ * <h2>Overflow</h2>
+ * Slot sums are bounded by the limit; deadlines saturate at {@link Long#MAX_VALUE}.
+ *
+ * <h2>Clock jumps</h2>
+ * Deadlines are absolute: a clock going back keeps every lease longer (never a free slot early);
+ * a renewal never moves a deadline earlier. A clock jumping forward expires leases early, so a
+ * store should use a monotonic timeline (the in-memory store does for this policy).
+ *
+ * <h2>Bound</h2>
+ * At every instant, the slots of live leases {@code <= limit}.
+ */
+final class ConcurrencyAlgorithm extends Algorithm {
+
+  private final Concurrency policy;
+  private final long limit;
+  private final long ttlNanos;
+
+  ConcurrencyAlgorithm(Concurrency policy) {
+    this.policy = policy;
+    this.limit = policy.limit();
+    this.ttlNanos = policy.leaseTtl().toNanos();
+  }
+
+  @Override
+  public Policy policy() {
+    return policy;
+  }
+
+  /** Leases are taken with HOLD, never ACQUIRE: a slot without an id could not be given back. */
+  @Override
+  public boolean supports(Operation op) {
+    return op == Operation.PEEK || op == Operation.HOLD || op == Operation.RENEW
+        || op == Operation.RELEASE || op == Operation.RESET;
+  }
+
+  @Override
+  Step apply(long[] state, long now, long cost, Operation op, long id) {
+    long[] live = live(state, now);
+    boolean pruned = live != state;
+    long held = held(live);
+    switch (op) {
+      case PEEK:
+        return new Step(state, decide(live, held, cost, now), false);
+      case HOLD: {
+        if (indexOf(live, id) >= 0) {
+          throw new IllegalArgumentException("id (" + id + ") is already held on this key");
+        }
+        Decision d = decide(live, held, cost, now);
+        if (!d.allowed()) {
+          return new Step(state, d, false);
+        }
+        long[] next = Arrays.copyOf(live == null ? new long[0] : live, (live == null ? 0 : live.length) + 3);
+        next[next.length - 3] = id;
+        next[next.length - 2] = Arith.satAdd(now, ttlNanos);
+        next[next.length - 1] = cost;
+        return new Step(next, allowed(next, held + cost, now), true);
+      }
+      case RENEW: {
+        int i = indexOf(live, id);
+        if (i < 0) {
+          return new Step(state, Decision.of(policy, Decision.Reason.NOT_HELD, held, limit - held, 0,
+              resetAfter(live, now)), false);
+        }
+        long deadline = Math.max(live[i + 1], Arith.satAdd(now, ttlNanos));
+        long[] next = pruned ? live : live.clone();
+        next[i + 1] = deadline;
+        return new Step(next, allowed(next, held, now), true);
+      }
+      case RELEASE: {
+        int i = indexOf(live, id);
+        if (i < 0) {
+          return new Step(state, allowed(live, held, now), false);
+        }
+        long[] next = remove(live, i);
+        return new Step(next, allowed(next, held - live[i + 2], now), true);
+      }
+      case RESET:
+      default:
+        return new Step(null, Decision.allowed(policy, limit, 0), state != null);
+    }
+  }
+
+  /** What a hold of {@code cost} would get (for PEEK, the decision; for HOLD, its denial). */
+  private Decision decide(long[] live, long held, long cost, long now) {
+    if (cost > limit) {
+      return Decision.of(policy, Decision.Reason.COST_EXCEEDS_LIMIT, held, limit - held,
+          Decision.NEVER, resetAfter(live, now));
+    }
+    if (held <= limit - cost) {
+      long after = held + cost;
+      return Decision.of(policy, Decision.Reason.ALLOWED, after, limit - after, 0,
+          cost == 0 ? resetAfter(live, now) : Math.max(resetAfter(live, now), ttlNanos));
+    }
+    return Decision.of(policy, Decision.Reason.LIMITED, held, limit - held,
+        retryAfter(live, held, cost, now), resetAfter(live, now));
+  }
+
+  private Decision allowed(long[] live, long held, long now) {
+    return Decision.of(policy, Decision.Reason.ALLOWED, held, limit - held, 0, resetAfter(live, now));
+  }
+
+  /** The live leases: {@code state} itself if none expired, else a copy without the expired. */
+  private static long[] live(long[] state, long now) {
+    if (state == null) {
+      return null;
+    }
+    int expired = 0;
+    for (int i = 0; i < state.length; i += 3) {
+      if (state[i + 1] <= now) {
+        expired++;
+      }
+    }
+    if (expired == 0) {
+      return state;
+    }
+    if (expired * 3 == state.length) {
+      return null;
+    }
+    long[] next = new long[state.length - expired * 3];
+    int j = 0;
+    for (int i = 0; i < state.length; i += 3) {
+      if (state[i + 1] > now) {
+        System.arraycopy(state, i, next, j, 3);
+        j += 3;
+      }
+    }
+    return next;
+  }
+
+  private static long held(long[] live) {
+    long held = 0;
+    if (live != null) {
+      for (int i = 2; i < live.length; i += 3) {
+        held += live[i];
+      }
+    }
+    return held;
+  }
+
+  private static int indexOf(long[] live, long id) {
+    if (live != null) {
+      for (int i = 0; i < live.length; i += 3) {
+        if (live[i] == id) {
+          return i;
+        }
+      }
+    }
+    return -1;
+  }
+
+  private static long[] remove(long[] live, int i) {
+    if (live.length == 3) {
+      return null;
+    }
+    long[] next = new long[live.length - 3];
+    System.arraycopy(live, 0, next, 0, i);
+    System.arraycopy(live, i + 3, next, i, live.length - i - 3);
+    return next;
+  }
+
+  /** Time until the last live lease expires. */
+  private static long resetAfter(long[] live, long now) {
+    long last = now;
+    if (live != null) {
+      for (int i = 1; i < live.length; i += 3) {
+        last = Math.max(last, live[i]);
+      }
+    }
+    return last - now;
+  }
+
+  /** Time until enough leases expire, earliest first, for {@code cost} more slots to fit. */
+  private long retryAfter(long[] live, long held, long cost, long now) {
+    int n = live.length / 3;
+    long[][] byDeadline = new long[n][];
+    for (int k = 0; k < n; k++) {
+      byDeadline[k] = new long[] {live[3 * k + 1], live[3 * k + 2]};
+    }
+    Arrays.sort(byDeadline, (a, b) -> Long.compare(a[0], b[0]));
+    long left = held;
+    for (long[] lease : byDeadline) {
+      left -= lease[1];
+      if (left <= limit - cost) {
+        return lease[0] - now;
+      }
+    }
+    throw new IllegalStateException("denied, yet the leases fit");
+  }
+
+  @Override
+  boolean validState(long[] state) {
+    // {id, deadline, slots}*: ids positive and distinct, deadlines >= 0, slots >= 1, sum <= limit
+    if (state.length < 3 || state.length % 3 != 0 || state.length / 3 > limit) {
+      return false;
+    }
+    long sum = 0;
+    long[] ids = new long[state.length / 3];
+    for (int i = 0; i < state.length; i += 3) {
+      if (state[i] <= 0 || state[i + 1] < 0 || state[i + 2] < 1 || state[i + 2] > limit) {
+        return false;
+      }
+      ids[i / 3] = state[i];
+      sum += state[i + 2];
+    }
+    return sum <= limit && distinct(ids);
+  }
+
+  /** Whether the ids are distinct (sorts {@code ids}). */
+  static boolean distinct(long[] ids) {
+    Arrays.sort(ids);
+    for (int k = 1; k < ids.length; k++) {
+      if (ids[k] == ids[k - 1]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  boolean isIdle(long[] state, long now) {
+    return live(state, now) == null;
+  }
+}
