@@ -8,4 +8,5 @@
 module dev.sluice.core {
   exports dev.sluice;
   exports dev.sluice.spi;
+  exports dev.sluice.outbound;
 }
