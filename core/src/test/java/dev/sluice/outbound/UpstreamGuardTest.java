@@ -255,6 +255,9 @@ class UpstreamGuardTest {
       Step step = a.step(state, t, costs[i], Operation.RECORD, 0);
       state = step.state();
       max = Math.max(max, state.length / 2);
+      if (i % 997 != 0 && i != costs.length - 1) {
+        continue;
+      }
       // Conservative: the bucketed usage is at least the exact trailing-window sum, and counts
       // nothing older than window + bucket.
       long exact = 0;
@@ -266,10 +269,7 @@ class UpstreamGuardTest {
         }
         widest += costs[j];
       }
-      long used = step.decision().used();
-      if (i % 997 == 0 || i == costs.length - 1) {
-        assertThat(used).isBetween(exact, widest);
-      }
+      assertThat(step.decision().used()).isBetween(exact, widest);
     }
     assertThat(max).isLessThanOrEqualTo(62);
     assertThat(log.maxEntries()).isEqualTo(62);
