@@ -26,7 +26,12 @@ public final class Decision {
      * A renewal found no hold under its id: it expired (its cost was given back), was released,
      * or was never granted.
      */
-    NOT_HELD
+    NOT_HELD,
+    /**
+     * The store could not decide (unreachable, too slow, failing) and the policy's failure choice
+     * is to deny (fail closed); {@link #retryAfterNanos()} says when the store will be tried again.
+     */
+    STORE_UNAVAILABLE
   }
 
   /** Marks a time that never comes. */

@@ -1,0 +1,84 @@
+package dev.sluice.redis;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * The Lua scripts, assembled from lua/*.lua: the prelude, the algorithms a call needs, the entry
+ * point. A call that uses one algorithm runs a script holding only that one (less for Redis to set
+ * up per call); a batch mixing several runs the script holding those. Each is sent by its SHA-1
+ * (EVALSHA) and, when Redis answers NOSCRIPT (first use, restart, failover), once in full (EVAL,
+ * which also caches it).
+ */
+final class Scripts {
+
+  /** A script: its text and SHA-1. */
+  record Script(String text, String sha) {}
+
+  private static final String[] FILES = {
+      null, "token_bucket", "fixed_window", "sliding_log", "sliding_counter", "concurrency", "budget"};
+
+  private static final String PRELUDE = read("prelude");
+  private static final String MAIN = read("main");
+  private static final String[] ALGORITHMS = new String[FILES.length];
+
+  static {
+    for (int i = 1; i < FILES.length; i++) {
+      ALGORITHMS[i] = read(FILES[i]);
+    }
+  }
+
+  /** By bit mask of algorithm codes (bit {@code 1 << code}). */
+  private static final AtomicReferenceArray<Script> CACHE = new AtomicReferenceArray<>(1 << FILES.length);
+
+  private Scripts() {}
+
+  /** The script holding exactly the algorithms in {@code mask} (bits {@code 1 << code}). */
+  static Script forMask(int mask) {
+    Script s = CACHE.get(mask);
+    if (s == null) {
+      StringBuilder b = new StringBuilder(PRELUDE);
+      for (int code = 1; code < FILES.length; code++) {
+        if ((mask & (1 << code)) != 0) {
+          b.append('\n').append(ALGORITHMS[code]);
+        }
+      }
+      b.append('\n').append(MAIN);
+      String text = b.toString();
+      s = new Script(text, sha1(text));
+      CACHE.compareAndSet(mask, null, s);
+    }
+    return s;
+  }
+
+  static Script forCode(int code) {
+    return forMask(1 << code);
+  }
+
+  private static String read(String name) {
+    String path = "lua/" + name + ".lua";
+    try (InputStream in = Scripts.class.getResourceAsStream(path)) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource dev/sluice/redis/" + path);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static String sha1(String text) {
+    try {
+      return HexFormat.of().formatHex(
+          MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,118 @@
+-- Sluice: the shared part of every script. The files are concatenated into one chunk:
+-- prelude.lua, the algorithm files the script needs, main.lua.
+--
+-- Numbers: Lua 5.1 numbers are doubles, exact for integers up to 2^53. Every quantity is an
+-- integer below 2^53: times are microseconds since the epoch (~1.8e15 today), and sums and
+-- products saturate at MAXN (the Java algorithms saturate at 2^63 - 1; a saturated value reads
+-- as a debt never repaid, on both sides). Numbers are written with string.format('%d'),
+-- never tostring (which keeps only 14 digits).
+--
+-- Codes shared with Java (dev.sluice.redis.Protocol):
+--   operations: Operation.ordinal(); reasons: Decision.Reason.ordinal();
+--   errors (negative reasons): -1 stored value is not a valid state for the policy,
+--   -2 calendar periods given do not cover the time, -3 HOLD of an id already held.
+
+local MAXN = 9007199254740991 -- 2^53 - 1
+local NEVER = -1
+
+local ACQUIRE, PEEK, RESERVE, RECORD, REFUND, RESET, HOLD, RENEW, RELEASE, SETTLE =
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9
+local ALLOWED, LIMITED, COST_EXCEEDS_LIMIT, STORE_FULL, NOT_HELD = 0, 1, 2, 3, 4
+local E_STATE, E_CALENDAR, E_HELD = -1, -2, -3
+
+local fmod = math.fmod
+local floor = math.floor
+local fmt = string.format
+
+local function sadd(a, b)
+  local s = a + b
+  if s > MAXN then return MAXN end
+  return s
+end
+
+local function smul(a, b)
+  local p = a * b
+  if p > MAXN then return MAXN end
+  return p
+end
+
+-- floor(a / b) for 0 <= a <= MAXN, b >= 1: fmod is exact, and so is dividing a multiple of b.
+local function idiv(a, b)
+  return (a - fmod(a, b)) / b
+end
+
+-- ceil(a / b) for 0 <= a <= MAXN, b >= 1.
+local function cdiv(a, b)
+  local r = fmod(a, b)
+  if r == 0 then return a / b end
+  return (a - r) / b + 1
+end
+
+local function num(s)
+  return fmt('%d', s)
+end
+
+-- A non-negative integer below 2^53 from a string, or nil.
+local function nat(s)
+  local n = tonumber(s)
+  if n == nil or n < 0 or n > MAXN or n ~= floor(n) then return nil end
+  return n
+end
+
+-- Time to live in milliseconds for a state that becomes idle (like a fresh key) after `us`
+-- microseconds: rounded up, plus one second for clock differences between the writer and the
+-- server's expiry.
+local function ttl_ms(us)
+  return num(cdiv(us, 1000) + 1000)
+end
+
+-- The algorithms register here by code (dev.sluice.redis.Protocol):
+--   ALG[code] = {
+--     params = function(argv, i, n) -> P      -- n parameters at argv[i..i+n-1]; error() if bad
+--     load = function(key, P, now) -> st | nil, err   -- nil = fresh key; err = E_STATE
+--     step = function(st, now, cost, op, arg, P)
+--              -> st2, changed, reason, used, remaining, retry, reset   (times in µs, NEVER = -1)
+--     save = function(key, st2, now, P)      -- writes st2 (nil: delete), refreshing the TTL
+--   }
+-- `arg` is the wait in µs for RESERVE, the hold's id (a decimal string, compared as a string)
+-- for HOLD/RENEW/RELEASE/SETTLE, 0 otherwise. step must not touch Redis; load and save are the
+-- only functions that do.
+local ALG = {}
+
+-- Windows (FixedWindow, Budget). Parameters at argv[i..]: "0", length µs (epoch-aligned), or
+-- "1", m, then m ascending boundaries in µs (calendar periods computed in Java, where the time
+-- zone rules are, around the caller's clock: the period containing `now` is found among them).
+-- Returns the window spec and the number of parameters it used, or nil and a message.
+local function window_params(argv, i, n)
+  local kind = argv[i]
+  if kind == '0' and n >= 2 then
+    local len = nat(argv[i + 1])
+    if len == nil or len < 1 then return nil, 'window length ' .. tostring(argv[i + 1]) end
+    return {len = len}, 2
+  elseif kind == '1' and n >= 2 then
+    local m = nat(argv[i + 1])
+    if m == nil or m < 2 or n < 2 + m then return nil, 'calendar boundary count ' .. tostring(argv[i + 1]) end
+    local bounds, prev = {}, -1
+    for k = 1, m do
+      local v = nat(argv[i + 1 + k])
+      if v == nil or v <= prev then return nil, 'calendar boundary ' .. tostring(argv[i + 1 + k]) end
+      bounds[k], prev = v, v
+    end
+    return {bounds = bounds}, 2 + m
+  end
+  return nil, 'window kind ' .. tostring(kind)
+end
+
+-- The window containing `now`: start, end (µs, end exclusive), or nil when calendar periods
+-- given do not cover `now`.
+local function window_at(w, now)
+  if w.len then
+    local start = now - fmod(now, w.len)
+    return start, sadd(start, w.len)
+  end
+  local b = w.bounds
+  for k = 1, #b - 1 do
+    if b[k] <= now and now < b[k + 1] then return b[k], b[k + 1] end
+  end
+  return nil
+end
