@@ -1,0 +1,112 @@
+package dev.sluice.redis;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * Exact coalescing: decisions that arrive while earlier ones are on their way to Redis wait in a
+ * queue, and the queue goes as one script call that applies them in arrival order — the same
+ * semantics as one call each, since a script runs atomically and applies its requests one after
+ * the other. At most {@code maxInFlight} calls are outstanding; each takes up to {@code maxBatch}
+ * decisions. With one caller there is no wait: a decision finding nothing in flight goes at once.
+ *
+ * <p>A caller that stops waiting (its deadline passed) marks its entry abandoned; an entry not yet
+ * sent is then skipped, so a decision answered by the failure policy is not applied later. One
+ * already sent may still be applied: it can only consume, never grant more.
+ */
+final class Coalescer {
+
+  /** One caller's requests (several for a multi-policy call) and its future result. */
+  static final class Pending {
+    static final int WAITING = 0;
+    static final int SENT = 1;
+    static final int ABANDONED = 2;
+
+    final Request[] group;
+    final CompletableFuture<List<Object>> result = new CompletableFuture<>();
+    final AtomicInteger state = new AtomicInteger(WAITING);
+
+    Pending(Request[] group) {
+      this.group = group;
+    }
+
+    /** Gives up on this entry; true if it was never sent. */
+    boolean abandon() {
+      return state.compareAndSet(WAITING, ABANDONED);
+    }
+  }
+
+  private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final int maxInFlight;
+  private final int maxBatch;
+  private final Function<Request.Encoded, CompletableFuture<List<Object>>> exec;
+
+  Coalescer(int maxInFlight, int maxBatch, Function<Request.Encoded, CompletableFuture<List<Object>>> exec) {
+    this.maxInFlight = maxInFlight;
+    this.maxBatch = maxBatch;
+    this.exec = exec;
+  }
+
+  Pending submit(Request[] group) {
+    Pending p = new Pending(group);
+    queue.add(p);
+    drain();
+    return p;
+  }
+
+  private void drain() {
+    for (;;) {
+      int f = inFlight.get();
+      if (f >= maxInFlight || queue.isEmpty()) {
+        return;
+      }
+      if (!inFlight.compareAndSet(f, f + 1)) {
+        continue;
+      }
+      List<Pending> batch = new ArrayList<>();
+      List<Request[]> groups = new ArrayList<>();
+      int requests = 0;
+      Pending p;
+      while (requests < maxBatch && (p = queue.peek()) != null) {
+        if (requests > 0 && requests + p.group.length > maxBatch) {
+          break;
+        }
+        queue.poll();
+        if (p.state.compareAndSet(Pending.WAITING, Pending.SENT)) {
+          batch.add(p);
+          groups.add(p.group);
+          requests += p.group.length;
+        }
+      }
+      if (batch.isEmpty()) {
+        inFlight.decrementAndGet();
+        continue;
+      }
+      CompletableFuture<List<Object>> call;
+      try {
+        call = exec.apply(Request.encode(groups));
+      } catch (RuntimeException e) {
+        call = CompletableFuture.failedFuture(e);
+      }
+      call.whenComplete((result, error) -> {
+        inFlight.decrementAndGet();
+        drain();
+        int offset = 0;
+        for (Pending q : batch) {
+          int n = q.group.length * Protocol.RESULT;
+          if (error != null) {
+            q.result.completeExceptionally(error);
+          } else {
+            q.result.complete(result.subList(offset, offset + n));
+          }
+          offset += n;
+        }
+      });
+    }
+  }
+}

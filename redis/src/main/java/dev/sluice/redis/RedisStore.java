@@ -1,0 +1,717 @@
+package dev.sluice.redis;
+
+import dev.sluice.Budget;
+import dev.sluice.Charge;
+import dev.sluice.Clock;
+import dev.sluice.Concurrency;
+import dev.sluice.Decision;
+import dev.sluice.FixedWindow;
+import dev.sluice.Policy;
+import dev.sluice.SlidingCounter;
+import dev.sluice.SlidingLog;
+import dev.sluice.TokenBucket;
+import dev.sluice.spi.Algorithm;
+import dev.sluice.spi.Args;
+import dev.sluice.spi.InMemory;
+import dev.sluice.spi.MultiDecision;
+import dev.sluice.spi.Operation;
+import dev.sluice.spi.Partition;
+import dev.sluice.spi.Store;
+import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A {@link Store} in Redis (standalone or Cluster), shared by every instance that connects to it:
+ * limits stay exact across instances. Each decision is one atomic Lua script call (EVALSHA, and
+ * EVAL once after NOSCRIPT), the twin of the core's pure algorithm, in integer microseconds; time
+ * is the Redis server's ({@code TIME}) unless {@link Builder#callerTime} is set. Concurrent
+ * decisions are coalesced into one script call that applies them in order (exact: the same
+ * result as one call each). While Redis cannot answer within the deadline each policy's
+ * {@link FailurePolicy} decides; a circuit breaker stops piling calls onto a dead connection, and
+ * service resumes by itself when Redis is back. See docs/redis.md.
+ */
+public final class RedisStore implements Store {
+
+  private static final System.Logger LOG = System.getLogger(RedisStore.class.getName());
+
+  private final AbstractRedisClient client;
+  private final ClientResources resources;
+  private final StatefulConnection<String, String> connection;
+  private final RedisScriptingAsyncCommands<String, String> commands;
+  private final boolean cluster;
+  private final String prefix;
+  private final long timeoutNanos;
+  private final Clock callerClock;
+  private final Clock clock;
+  private final boolean coalescing;
+  private final int maxBatch;
+  private final int maxInFlight;
+  private final FailurePolicy defaultRateFailure;
+  private final FailurePolicy defaultQuotaFailure;
+  private final Map<String, FailurePolicy> failurePolicies;
+  private final Breaker breaker;
+  private final Failures failures;
+  private final ConcurrentHashMap<Policy, RedisPartition> partitions = new ConcurrentHashMap<>();
+  private final Coalescer standaloneCoalescer;
+  private final ConcurrentHashMap<Integer, Coalescer> slotCoalescers = new ConcurrentHashMap<>();
+  private volatile Store local;
+
+  private RedisStore(Builder b) {
+    this.cluster = b.cluster;
+    this.prefix = b.keyPrefix;
+    this.timeoutNanos = b.commandTimeout.toNanos();
+    this.callerClock = b.callerClock;
+    this.clock = b.callerClock != null ? b.callerClock : Clock.system();
+    this.coalescing = b.coalescing;
+    this.maxBatch = b.maxBatch;
+    this.maxInFlight = b.maxInFlight;
+    this.defaultRateFailure = b.rateFailure;
+    this.defaultQuotaFailure = b.quotaFailure;
+    this.failurePolicies = Map.copyOf(b.failurePolicies);
+    this.breaker = new Breaker(b.breakerFailures, b.breakerProbe.toNanos());
+    this.failures = new Failures(LOG, b.logInterval.toNanos());
+    this.resources = ClientResources.builder()
+        .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofMillis(500), 2, TimeUnit.MILLISECONDS))
+        .build();
+    SocketOptions socket = SocketOptions.builder().connectTimeout(b.connectTimeout).keepAlive(true).build();
+    // Lettuce cancels a command after the deadline (so a paused Redis does not pile them up) and
+    // rejects commands at once while disconnected instead of buffering them.
+    TimeoutOptions timeouts = TimeoutOptions.enabled(b.commandTimeout);
+    try {
+      if (cluster) {
+        List<RedisURI> uris = new ArrayList<>();
+        for (String u : b.uris) {
+          uris.add(RedisURI.create(u));
+        }
+        RedisClusterClient c = RedisClusterClient.create(resources, uris);
+        c.setOptions(ClusterClientOptions.builder()
+            .autoReconnect(true)
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .socketOptions(socket)
+            .timeoutOptions(timeouts)
+            .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                .enableAllAdaptiveRefreshTriggers()
+                .enablePeriodicRefresh(Duration.ofSeconds(30))
+                .build())
+            .build());
+        this.client = c;
+        StatefulRedisClusterConnection<String, String> conn = c.connect(StringCodec.UTF8);
+        this.connection = conn;
+        this.commands = conn.async();
+      } else {
+        RedisClient c = RedisClient.create(resources, RedisURI.create(b.uris.get(0)));
+        c.setOptions(ClientOptions.builder()
+            .autoReconnect(true)
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .socketOptions(socket)
+            .timeoutOptions(timeouts)
+            .build());
+        this.client = c;
+        StatefulRedisConnection<String, String> conn = c.connect(StringCodec.UTF8);
+        this.connection = conn;
+        this.commands = conn.async();
+      }
+    } catch (RuntimeException e) {
+      resources.shutdown();
+      throw new IllegalStateException("cannot connect to Redis at " + b.uris + ": " + e.getMessage(), e);
+    }
+    this.standaloneCoalescer = cluster ? null : new Coalescer(maxInFlight, maxBatch, this::exec);
+  }
+
+  /** A store on one Redis server, e.g. {@code redis://127.0.0.1:6379}. */
+  public static Builder standalone(String uri) {
+    return new Builder(false, List.of(notBlank("uri", uri)));
+  }
+
+  /** A store on a Redis Cluster, given one or more of its nodes. */
+  public static Builder cluster(String... uris) {
+    if (uris == null || uris.length == 0) {
+      throw new IllegalArgumentException("uris must name at least one cluster node");
+    }
+    List<String> list = new ArrayList<>();
+    for (String u : uris) {
+      list.add(notBlank("uris", u));
+    }
+    return new Builder(true, list);
+  }
+
+  private static String notBlank(String field, String s) {
+    if (s == null || s.isBlank()) {
+      throw new IllegalArgumentException(field + " must not be blank (was " + (s == null ? "null" : "'" + s + "'") + ")");
+    }
+    return s;
+  }
+
+  @Override
+  public Partition partition(Policy policy) {
+    if (policy == null) {
+      throw new IllegalArgumentException("policy must not be null");
+    }
+    RedisPartition p = partitions.get(policy);
+    if (p == null) {
+      p = partitions.computeIfAbsent(policy, RedisPartition::new);
+    }
+    return p;
+  }
+
+  /** How many decisions Redis could not make, by cause and by what answered instead. */
+  public FailureCounts failures() {
+    return failures.snapshot();
+  }
+
+  /** The failure policy that applies to {@code policy}. */
+  public FailurePolicy failurePolicy(Policy policy) {
+    FailurePolicy p = failurePolicies.get(policy.name());
+    if (p != null) {
+      return p;
+    }
+    return policy instanceof Budget || policy instanceof Concurrency ? defaultQuotaFailure : defaultRateFailure;
+  }
+
+  /** Whether the circuit breaker is open (Redis is being probed, decisions answer locally). */
+  public boolean breakerOpen() {
+    return breaker.isOpen();
+  }
+
+  @Override
+  public void close() {
+    try {
+      connection.close();
+      client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    } finally {
+      resources.shutdown(0, 2, TimeUnit.SECONDS);
+      Store l = local;
+      if (l != null) {
+        l.close();
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- the multi-policy call
+
+  @Override
+  public MultiDecision applyAll(List<Charge> charges, Operation op) {
+    if (charges == null || charges.isEmpty()) {
+      throw new IllegalArgumentException("charges must not be null or empty");
+    }
+    if (op != Operation.ACQUIRE && op != Operation.PEEK) {
+      throw new IllegalArgumentException("op (" + op + ") must be ACQUIRE or PEEK");
+    }
+    int n = charges.size();
+    Set<List<Object>> seen = new HashSet<>();
+    Set<String> redisKeys = new HashSet<>();
+    Request[] group = new Request[n];
+    RedisPartition[] parts = new RedisPartition[n];
+    for (int i = 0; i < n; i++) {
+      Charge c = charges.get(i);
+      if (c == null) {
+        throw new IllegalArgumentException("charges must not contain null");
+      }
+      if (!seen.add(List.of(c.policy(), c.key()))) {
+        throw new IllegalArgumentException(
+            "charges name policy '" + c.policy().name() + "' and key '" + c.key() + "' twice");
+      }
+      parts[i] = (RedisPartition) partition(c.policy());
+      parts[i].algorithm.check(op);
+      group[i] = parts[i].request(c.key(), c.cost(), op, 0);
+      if (!redisKeys.add(group[i].key())) {
+        throw new IllegalArgumentException("charges map to the same Redis key twice: '" + group[i].key()
+            + "' (two policies share the name '" + c.policy().name() + "')");
+      }
+    }
+    if (cluster) {
+      int slot = SlotHash.getSlot(group[0].key());
+      for (int i = 1; i < n; i++) {
+        int s = SlotHash.getSlot(group[i].key());
+        if (s != slot) {
+          throw new IllegalArgumentException("a multi-policy call must stay in one Redis Cluster hash slot, but key '"
+              + charges.get(0).key() + "' of policy '" + charges.get(0).policy().name() + "' is in slot " + slot
+              + " and key '" + charges.get(i).key() + "' of policy '" + charges.get(i).policy().name()
+              + "' in slot " + s + "; give the keys a common hash tag, e.g. '{user42}:read' and '{user42}:write'");
+        }
+      }
+    }
+    List<Object> result = call(group);
+    if (result != null) {
+      int bad = 0;
+      for (int i = 0; i < n; i++) {
+        if (Protocol.reason(result, i) < 0) {
+          bad = Protocol.reason(result, i);
+        }
+      }
+      if (bad == 0) {
+        Decision[] ds = new Decision[n];
+        boolean all = true;
+        for (int i = 0; i < n; i++) {
+          ds[i] = Protocol.decision(parts[i].policy, result, i);
+          all &= ds[i].allowed();
+        }
+        return mostRestrictive(ds, all);
+      }
+      failures.badReply(bad, group[0].key());
+    }
+    return failedAll(charges, parts, op);
+  }
+
+  private MultiDecision failedAll(List<Charge> charges, RedisPartition[] parts, Operation op) {
+    int n = charges.size();
+    boolean anyLocal = false;
+    for (int i = 0; i < n; i++) {
+      FailurePolicy fp = failurePolicy(parts[i].policy);
+      if (fp.mode() == FailurePolicy.Mode.CLOSED) {
+        failures.answered(FailurePolicy.Mode.CLOSED);
+        return new MultiDecision(i, closed(parts[i].policy));
+      }
+      anyLocal |= fp.mode() == FailurePolicy.Mode.LOCAL;
+    }
+    if (!anyLocal) {
+      failures.answered(FailurePolicy.Mode.OPEN);
+      return new MultiDecision(0, open(parts[0].policy));
+    }
+    failures.answered(FailurePolicy.Mode.LOCAL);
+    List<Charge> scaled = new ArrayList<>();
+    List<Integer> index = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      FailurePolicy fp = failurePolicy(parts[i].policy);
+      if (fp.mode() == FailurePolicy.Mode.LOCAL) {
+        Policy share = share(parts[i].policy, fp.instances());
+        if (share == null) {
+          return new MultiDecision(i, closed(parts[i].policy));
+        }
+        scaled.add(new Charge(share, charges.get(i).key(), charges.get(i).cost()));
+        index.add(i);
+      }
+    }
+    MultiDecision m = local().applyAll(scaled, op);
+    int i = index.get(m.index());
+    return new MultiDecision(i, rewrap(parts[i].policy, m.decision()));
+  }
+
+  private static MultiDecision mostRestrictive(Decision[] ds, boolean allAllowed) {
+    int best = 0;
+    for (int i = 1; i < ds.length; i++) {
+      Decision d = ds[i];
+      Decision b = ds[best];
+      if (allAllowed) {
+        if (d.remaining() < b.remaining()) {
+          best = i;
+        }
+      } else if (!d.allowed() && (b.allowed() || d.retryAfterNanos() > b.retryAfterNanos())) {
+        best = i;
+      }
+    }
+    return new MultiDecision(best, ds[best]);
+  }
+
+  // ---------------------------------------------------------------- calling Redis
+
+  /** The script's result for {@code group}, or null if Redis did not answer in time (counted). */
+  private List<Object> call(Request[] group) {
+    if (!breaker.allow()) {
+      failures.failed(Failures.Cause.BREAKER_OPEN, null);
+      return null;
+    }
+    Coalescer.Pending pending = null;
+    CompletableFuture<List<Object>> future;
+    if (coalescing) {
+      Coalescer c = cluster
+          ? slotCoalescers.computeIfAbsent(SlotHash.getSlot(group[0].key()),
+              s -> new Coalescer(maxInFlight, maxBatch, this::exec))
+          : standaloneCoalescer;
+      pending = c.submit(group);
+      future = pending.result;
+    } else {
+      future = exec(Request.encode(List.<Request[]>of(group)));
+    }
+    try {
+      List<Object> result = future.get(timeoutNanos, TimeUnit.NANOSECONDS);
+      breaker.success();
+      return result;
+    } catch (TimeoutException e) {
+      if (pending != null) {
+        pending.abandon();
+      }
+      breaker.failure();
+      failures.failed(Failures.Cause.TIMEOUT, null);
+    } catch (ExecutionException e) {
+      breaker.failure();
+      failures.failed(Failures.Cause.ERROR, e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      if (pending != null) {
+        pending.abandon();
+      }
+      failures.failed(Failures.Cause.INTERRUPTED, null);
+    }
+    return null;
+  }
+
+  /** One script call: EVALSHA, and EVAL when Redis does not know the script (yet, or any more). */
+  private CompletableFuture<List<Object>> exec(Request.Encoded e) {
+    Scripts.Script s = Scripts.forMask(e.mask());
+    CompletableFuture<List<Object>> sha =
+        commands.<List<Object>>evalsha(s.sha(), ScriptOutputType.MULTI, e.keys(), e.argv()).toCompletableFuture();
+    return sha.exceptionallyCompose(t -> {
+      Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+      if (cause instanceof RedisNoScriptException
+          || (cause.getMessage() != null && cause.getMessage().startsWith("NOSCRIPT"))) {
+        return commands.<List<Object>>eval(s.text(), ScriptOutputType.MULTI, e.keys(), e.argv()).toCompletableFuture();
+      }
+      return CompletableFuture.failedFuture(cause);
+    });
+  }
+
+  // ---------------------------------------------------------------- when Redis cannot decide
+
+  private Decision failed(RedisPartition p, Object key, long cost, Operation op, long arg) {
+    FailurePolicy fp = failurePolicy(p.policy);
+    failures.answered(fp.mode());
+    switch (fp.mode()) {
+      case OPEN:
+        return open(p.policy);
+      case CLOSED:
+        return closed(p.policy);
+      case LOCAL:
+      default: {
+        Policy share = share(p.policy, fp.instances());
+        if (share == null) {
+          return closed(p.policy);
+        }
+        return rewrap(p.policy, local().partition(share).apply(key, cost, op, arg));
+      }
+    }
+  }
+
+  private static Decision open(Policy policy) {
+    return Decision.allowed(policy, 0, 0);
+  }
+
+  private Decision closed(Policy policy) {
+    return Decision.of(policy, Decision.Reason.STORE_UNAVAILABLE, 0, 0, breaker.retryAfterNanos(), 0);
+  }
+
+  private static Decision rewrap(Policy policy, Decision d) {
+    return Decision.of(policy, d.reason(), d.used(), d.remaining(), d.retryAfterNanos(), d.resetAfterNanos());
+  }
+
+  private Store local() {
+    Store l = local;
+    if (l == null) {
+      synchronized (this) {
+        l = local;
+        if (l == null) {
+          l = InMemory.builder().clock(clock).build();
+          local = l;
+        }
+      }
+    }
+    return l;
+  }
+
+  /** {@code policy} with its limit divided by {@code n} (rounded down), or null if that is 0. */
+  static Policy share(Policy policy, int n) {
+    if (n == 1) {
+      return policy;
+    }
+    long limit = policy.limit() / n;
+    if (limit == 0) {
+      return null;
+    }
+    if (policy instanceof TokenBucket p) {
+      // capacity / n, and the refill rate / n: the same tokens every n periods
+      Duration period = p.refillPeriod().multipliedBy(n);
+      return new TokenBucket(p.name(), p.capacity() / n, p.refillTokens(), period);
+    } else if (policy instanceof FixedWindow p) {
+      return new FixedWindow(p.name(), limit, p.window());
+    } else if (policy instanceof SlidingLog p) {
+      return new SlidingLog(p.name(), limit, p.window(), p.granularity());
+    } else if (policy instanceof SlidingCounter p) {
+      return new SlidingCounter(p.name(), limit, p.window());
+    } else if (policy instanceof Concurrency p) {
+      return new Concurrency(p.name(), limit, p.leaseTtl());
+    } else if (policy instanceof Budget p) {
+      return new Budget(p.name(), limit, p.period(), p.reservationTtl(), p.maxReservations());
+    }
+    throw new IllegalArgumentException("unknown policy type: " + policy.getClass().getName());
+  }
+
+  // ---------------------------------------------------------------- partitions
+
+  /** One policy's keys: {@code <prefix><policy name>:<key>}, the key in a hash tag. */
+  final class RedisPartition implements Partition {
+    final Policy policy;
+    final Algorithm algorithm;
+    final int code;
+    final String keyPrefix;
+    final boolean wall;
+    /** Parameters that do not depend on time, or null (calendar periods). */
+    private final String[] params;
+    private volatile CalendarParams calendar;
+
+    RedisPartition(Policy policy) {
+      String name = policy.name();
+      if (name.indexOf('{') >= 0 || name.indexOf('}') >= 0) {
+        throw new IllegalArgumentException("policy name '" + name
+            + "' must not contain '{' or '}' in a Redis store (they would change the key's hash slot)");
+      }
+      this.policy = policy;
+      this.algorithm = Algorithm.of(policy);
+      this.code = Protocol.code(policy);
+      this.params = Protocol.params(policy);
+      if (params == null) {
+        Protocol.calendarParams(policy, clock.wallNanos()); // refuse a bad policy now
+      }
+      this.keyPrefix = prefix + name + ":";
+      this.wall = policy.usesWallClock();
+    }
+
+    @Override
+    public Policy policy() {
+      return policy;
+    }
+
+    @Override
+    public Decision apply(Object key, long cost, Operation op, long arg) {
+      Args.apply(key, cost, op, arg);
+      algorithm.check(op);
+      Request r = request(key, cost, op, arg);
+      List<Object> result = call(new Request[] {r});
+      if (result != null) {
+        int reason = Protocol.reason(result, 0);
+        if (reason >= 0) {
+          return Protocol.decision(policy, result, 0);
+        }
+        if (reason == Protocol.E_HELD) {
+          throw new IllegalArgumentException("id (" + arg + ") is already held on this key");
+        }
+        failures.badReply(reason, r.key());
+      }
+      return failed(this, key, cost, op, arg);
+    }
+
+    Request request(Object key, long cost, Operation op, long arg) {
+      String time = "";
+      long callerWall = 0;
+      if (callerClock != null) {
+        long t = wall ? callerClock.wallNanos() : callerClock.nanos();
+        time = Long.toString(t / 1000);
+        callerWall = wall ? t : callerClock.wallNanos();
+      }
+      String[] p = params;
+      if (p == null) {
+        p = calendarParams(callerClock != null ? callerWall : clock.wallNanos());
+      }
+      String a = op.usesId() ? Long.toString(arg) : op == Operation.RESERVE ? Long.toString(Math.min(arg / 1000, Protocol.MAX)) : "0";
+      return new Request(redisKey(key), time, code, op.ordinal(), cost, a, p);
+    }
+
+    String redisKey(Object key) {
+      String k = key.toString();
+      int open = k.indexOf('{');
+      if (open >= 0) {
+        int close = k.indexOf('}', open + 1);
+        if (close > open + 1) {
+          return keyPrefix + k; // the key has its own hash tag: keep it
+        }
+      }
+      return keyPrefix + "{" + k + "}";
+    }
+
+    private String[] calendarParams(long wallNanos) {
+      CalendarParams c = calendar;
+      if (c == null || wallNanos < c.from || wallNanos >= c.until) {
+        long from = policy instanceof FixedWindow f ? f.window().startNanos(wallNanos)
+            : ((Budget) policy).period().startNanos(wallNanos);
+        c = new CalendarParams(from, Protocol.calendarValidUntil(policy, wallNanos),
+            Protocol.calendarParams(policy, wallNanos));
+        calendar = c;
+      }
+      return c.params;
+    }
+  }
+
+  private record CalendarParams(long from, long until, String[] params) {}
+
+  // ---------------------------------------------------------------- builder
+
+  /** Configures a {@link RedisStore}. */
+  public static final class Builder {
+    private final boolean cluster;
+    private final List<String> uris;
+    private Duration commandTimeout = Duration.ofMillis(10);
+    private Duration connectTimeout = Duration.ofSeconds(2);
+    private Clock callerClock;
+    private boolean coalescing = true;
+    private int maxBatch = 256;
+    private int maxInFlight = 2;
+    private String keyPrefix = "sluice:";
+    private FailurePolicy rateFailure = FailurePolicy.open();
+    private FailurePolicy quotaFailure = FailurePolicy.closed();
+    private final Map<String, FailurePolicy> failurePolicies = new HashMap<>();
+    private int breakerFailures = 3;
+    private Duration breakerProbe = Duration.ofMillis(100);
+    private Duration logInterval = Duration.ofSeconds(10);
+
+    private Builder(boolean cluster, List<String> uris) {
+      this.cluster = cluster;
+      this.uris = uris;
+    }
+
+    /**
+     * The deadline of one decision, queueing included: 10 ms unless set (Envoy waits 20 ms for its
+     * rate limit service). A decision Redis has not answered by then is decided by its failure
+     * policy. 1 ms to 60 s.
+     */
+    public Builder commandTimeout(Duration timeout) {
+      this.commandTimeout = between("commandTimeout", timeout, Duration.ofMillis(1), Duration.ofSeconds(60));
+      return this;
+    }
+
+    /** How long to wait for a connection when the store is built: 2 s unless set. */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = between("connectTimeout", timeout, Duration.ofMillis(1), Duration.ofMinutes(5));
+      return this;
+    }
+
+    /**
+     * Uses {@code clock} instead of the Redis server's {@code TIME}, for managed Redis services
+     * that refuse {@code TIME} in scripts, and for tests. Every instance sharing the store must
+     * then keep its clock in step: an instance whose clock runs ahead refills buckets early and
+     * opens windows early, by as much as its clock is off.
+     */
+    public Builder callerTime(Clock clock) {
+      if (clock == null) {
+        throw new IllegalArgumentException("clock must not be null");
+      }
+      this.callerClock = clock;
+      return this;
+    }
+
+    /**
+     * Whether decisions waiting for Redis are sent together as one script call (on unless set):
+     * exact, and more decisions per second than one script call each allows.
+     */
+    public Builder coalescing(boolean coalescing) {
+      this.coalescing = coalescing;
+      return this;
+    }
+
+    /** Most decisions in one coalesced script call: 256 unless set; 1 to 10,000. */
+    public Builder maxBatch(int max) {
+      if (max < 1 || max > 10_000) {
+        throw new IllegalArgumentException("maxBatch (" + max + ") must be within [1, 10000]");
+      }
+      this.maxBatch = max;
+      return this;
+    }
+
+    /** Most coalesced script calls outstanding at once (per hash slot on a cluster): 2 unless set; 1 to 64. */
+    public Builder maxInFlight(int max) {
+      if (max < 1 || max > 64) {
+        throw new IllegalArgumentException("maxInFlight (" + max + ") must be within [1, 64]");
+      }
+      this.maxInFlight = max;
+      return this;
+    }
+
+    /** Prefix of every Redis key: {@code sluice:} unless set; no braces. */
+    public Builder keyPrefix(String prefix) {
+      if (prefix == null || prefix.indexOf('{') >= 0 || prefix.indexOf('}') >= 0 || prefix.length() > 128) {
+        throw new IllegalArgumentException("keyPrefix (" + prefix + ") must be at most 128 characters without '{' or '}'");
+      }
+      this.keyPrefix = prefix;
+      return this;
+    }
+
+    /**
+     * The failure policy of every policy not named in {@link #failure(String, FailurePolicy)}.
+     * Unless set: {@link FailurePolicy#open()} for rate limits, {@link FailurePolicy#closed()} for
+     * budgets and concurrency limits.
+     */
+    public Builder failure(FailurePolicy policy) {
+      if (policy == null) {
+        throw new IllegalArgumentException("failure policy must not be null");
+      }
+      this.rateFailure = policy;
+      this.quotaFailure = policy;
+      return this;
+    }
+
+    /** The failure policy of the policy named {@code policyName}. */
+    public Builder failure(String policyName, FailurePolicy policy) {
+      if (policyName == null || policyName.isEmpty()) {
+        throw new IllegalArgumentException("policyName must not be null or empty");
+      }
+      if (policy == null) {
+        throw new IllegalArgumentException("failure policy of '" + policyName + "' must not be null");
+      }
+      failurePolicies.put(policyName, policy);
+      return this;
+    }
+
+    /**
+     * The circuit breaker: open after {@code failures} failed decisions in a row, then let one
+     * probe through every {@code probeInterval}. 3 and 100 ms unless set.
+     */
+    public Builder breaker(int failures, Duration probeInterval) {
+      if (failures < 1) {
+        throw new IllegalArgumentException("breaker failures (" + failures + ") must be at least 1");
+      }
+      this.breakerFailures = failures;
+      this.breakerProbe = between("probeInterval", probeInterval, Duration.ofMillis(1), Duration.ofMinutes(10));
+      return this;
+    }
+
+    /** At most one failure report in the log per interval: 10 s unless set. */
+    public Builder logInterval(Duration interval) {
+      this.logInterval = between("logInterval", interval, Duration.ofMillis(1), Duration.ofDays(1));
+      return this;
+    }
+
+    /**
+     * Connects and returns the store.
+     *
+     * @throws IllegalStateException if Redis cannot be reached
+     */
+    public RedisStore build() {
+      return new RedisStore(this);
+    }
+
+    private static Duration between(String field, Duration d, Duration min, Duration max) {
+      if (d == null || d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+        throw new IllegalArgumentException(field + " (" + d + ") must be within [" + min + ", " + max + "]");
+      }
+      return d;
+    }
+  }
+}

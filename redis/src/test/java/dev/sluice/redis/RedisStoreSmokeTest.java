@@ -1,0 +1,63 @@
+package dev.sluice.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.Decision;
+import dev.sluice.FixedWindow;
+import dev.sluice.Limiter;
+import dev.sluice.ManualClock;
+import dev.sluice.Sluice;
+import dev.sluice.TokenBucket;
+import dev.sluice.redis.testing.RedisServer;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class RedisStoreSmokeTest {
+  static RedisServer server;
+
+  @BeforeAll
+  static void start() {
+    server = RedisServer.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  @Test
+  void aTokenBucketOnServerTime() {
+    for (boolean coalescing : new boolean[] {false, true}) {
+      try (RedisStore store = RedisStore.standalone(server.uri()).coalescing(coalescing).commandTimeout(Duration.ofSeconds(2)).build();
+          Sluice sluice = Sluice.builder().store(store).build()) {
+        Limiter l = sluice.limiter(TokenBucket.of("smoke" + coalescing, 3, 1, Duration.ofHours(1)));
+        assertThat(l.tryAcquire("k", 1).remaining()).isEqualTo(2);
+        assertThat(l.tryAcquire("k", 1).allowed()).isTrue();
+        assertThat(l.tryAcquire("k", 1).allowed()).isTrue();
+        Decision d = l.tryAcquire("k", 1);
+        assertThat(d.allowed()).isFalse();
+        assertThat(d.retryAfter()).isBetween(Duration.ofMinutes(59), Duration.ofHours(1));
+        assertThat(store.failures().total()).isZero();
+      }
+    }
+  }
+
+  @Test
+  void callerTime() {
+    ManualClock clock = new ManualClock(Instant.parse("2026-11-23T10:00:00Z"));
+    try (RedisStore store = RedisStore.standalone(server.uri()).callerTime(clock).commandTimeout(Duration.ofSeconds(2)).build();
+        Sluice sluice = Sluice.builder().clock(clock).store(store).build()) {
+      Limiter l = sluice.limiter(FixedWindow.of("fw-smoke", 2, dev.sluice.Window.of(Duration.ofMinutes(1))));
+      assertThat(l.tryAcquire("k", 1).allowed()).isTrue();
+      assertThat(l.tryAcquire("k", 1).allowed()).isTrue();
+      Decision d = l.tryAcquire("k", 1);
+      assertThat(d.allowed()).isFalse();
+      assertThat(d.retryAfter()).isEqualTo(Duration.ofMinutes(1));
+      clock.advance(Duration.ofSeconds(60));
+      assertThat(l.tryAcquire("k", 1).allowed()).isTrue();
+    }
+  }
+}
