@@ -9,41 +9,54 @@ import java.util.List;
  */
 record Request(String key, String time, int code, int op, long cost, String arg, String[] params) {
 
-  /** Appends this request's fields to {@code argv} (see lua/main.lua for the layout). */
-  void encode(List<String> argv, int group) {
-    argv.add(time);
-    argv.add(Integer.toString(code));
-    argv.add(Integer.toString(op));
-    argv.add(Long.toString(Math.min(cost, Protocol.MAX)));
-    argv.add(arg);
-    argv.add(Integer.toString(group));
-    argv.add(Integer.toString(params.length));
-    for (String p : params) {
-      argv.add(p);
-    }
-  }
-
-  /** Encodes {@code requests} (each a group of one or more) as one script call. */
+  /**
+   * Encodes {@code groups} (each one request, or several for a multi-policy call) as one script
+   * call: each distinct policy's parameters once, then the requests (see lua/main.lua).
+   */
   static Encoded encode(List<Request[]> groups) {
     int n = 0;
     for (Request[] g : groups) {
       n += g.length;
     }
     String[] keys = new String[n];
-    List<String> argv = new java.util.ArrayList<>(1 + n * 12);
-    argv.add(Integer.toString(n));
+    java.util.IdentityHashMap<String[], Integer> policies = new java.util.IdentityHashMap<>();
+    List<String> head = new java.util.ArrayList<>();
+    String[] requests = new String[6 * n];
     int k = 0;
     int mask = 0;
     int group = 0;
     for (Request[] g : groups) {
       int gid = g.length > 1 ? ++group : 0;
       for (Request r : g) {
+        Integer index = policies.get(r.params);
+        if (index == null) {
+          index = policies.size() + 1;
+          policies.put(r.params, index);
+          head.add(Integer.toString(r.code));
+          head.add(Integer.toString(r.params.length));
+          for (String p : r.params) {
+            head.add(p);
+          }
+          mask |= 1 << r.code;
+        }
+        int o = 6 * k;
         keys[k++] = r.key;
-        mask |= 1 << r.code;
-        r.encode(argv, gid);
+        requests[o] = index.toString();
+        requests[o + 1] = r.time;
+        requests[o + 2] = Integer.toString(r.op);
+        requests[o + 3] = Long.toString(Math.min(r.cost, Protocol.MAX));
+        requests[o + 4] = r.arg;
+        requests[o + 5] = Integer.toString(gid);
       }
     }
-    return new Encoded(keys, argv.toArray(new String[0]), mask);
+    String[] argv = new String[2 + head.size() + requests.length];
+    argv[0] = Integer.toString(n);
+    argv[1] = Integer.toString(policies.size());
+    for (int i = 0; i < head.size(); i++) {
+      argv[2 + i] = head.get(i);
+    }
+    System.arraycopy(requests, 0, argv, 2 + head.size(), requests.length);
+    return new Encoded(keys, argv, mask);
   }
 
   /** A script call: its keys, arguments and the algorithms it uses. */

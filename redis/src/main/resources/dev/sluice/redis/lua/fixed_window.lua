@@ -1,6 +1,7 @@
 -- Fixed window: the twin of dev.sluice.spi.FixedWindowAlgorithm, in microseconds.
 -- Parameters: limit, then a window (see window_params). State: "start:end:used".
 ALG[2] = {
+  cacheable = true,
   params = function(argv, i, n)
     local limit = nat(argv[i])
     if limit == nil or limit < 1 then return nil, 'limit ' .. tostring(argv[i]) end

@@ -1,61 +1,93 @@
 -- Sluice: the entry point. Applies n requests in order, atomically (one script call).
 --
 -- KEYS[j]: the Redis key of request j.
--- ARGV[1]: n. Then, per request, 7 fields and its policy's parameters:
---   time (µs; empty: the server's TIME), algorithm code, operation, cost, arg, group, np, p1..p_np
+-- ARGV: n, m, then m policies, then n requests of 6 fields:
+--   policy:  algorithm code, np, p1..p_np
+--   request: policy index (1..m), time (µs; empty: the server's TIME), operation, cost, arg, group
 -- group 0: the request stands alone. Requests sharing a group > 0 are adjacent and form one
 -- multi-policy call: every one admits and all are charged, or none is.
 --
 -- Every argument is checked before the first write (scripts do not roll back); a bad one fails
 -- the whole call with an error reply naming it. Returns 5 numbers per request:
 --   reason (or a negative error code), used, remaining, retryAfter µs, resetAfter µs (NEVER = -1).
+--
+-- States of algorithms marked `cacheable` are read once per call and written once at its end
+-- (the last state of each key): a coalesced call with many requests on one hot key costs one
+-- GET and one SET. Requests still apply one after the other, exactly as separate calls would.
 
 local function bad(field, j, value)
   return redis.error_reply(fmt('SLUICE bad %s of request %d: %s', field, j, tostring(value)))
 end
 
-local n = nat(ARGV[1])
-if n == nil or n < 1 or n ~= #KEYS then
-  return redis.error_reply(fmt('SLUICE bad request count: %s for %d keys', tostring(ARGV[1]), #KEYS))
+local n, m = nat(ARGV[1]), nat(ARGV[2])
+if n == nil or n < 1 or n ~= #KEYS or m == nil or m < 1 then
+  return redis.error_reply(fmt('SLUICE bad request count: %s (%s policies) for %d keys',
+    tostring(ARGV[1]), tostring(ARGV[2]), #KEYS))
 end
 
-local server_now = nil
-local reqs = {}
-local i = 2
-for j = 1, n do
-  local t, code, op, cost, arg, group, np =
-    ARGV[i], ARGV[i + 1], nat(ARGV[i + 2]), nat(ARGV[i + 3]), ARGV[i + 4], nat(ARGV[i + 5]), nat(ARGV[i + 6])
-  local alg = ALG[tonumber(code)]
-  if alg == nil then return bad('algorithm', j, code) end
-  if op == nil or op > SETTLE then return bad('operation', j, ARGV[i + 2]) end
-  if cost == nil then return bad('cost', j, ARGV[i + 3]) end
-  if group == nil then return bad('group', j, ARGV[i + 5]) end
-  if np == nil then return bad('parameter count', j, ARGV[i + 6]) end
-  local now
-  if t == '' then
-    if server_now == nil then
-      local tm = redis.call('TIME')
-      server_now = tonumber(tm[1]) * 1000000 + tonumber(tm[2])
-    end
-    now = server_now
-  else
-    now = nat(t)
-    if now == nil then return bad('time', j, t) end
-  end
-  if op >= HOLD then
-    if arg == nil or not string.match(arg, '^[1-9]%d*$') or #arg > 19 then return bad('id', j, arg) end
-  else
-    arg = nat(arg)
-    if arg == nil then return bad('arg', j, ARGV[i + 4]) end
-  end
-  if op == HOLD and cost == 0 then return bad('cost', j, 0) end
-  local P, msg = alg.params(ARGV, i + 7, np)
-  if P == nil then return bad('parameters', j, msg) end
-  reqs[j] = {alg = alg, now = now, op = op, cost = cost, arg = arg, group = group, P = P}
-  i = i + 7 + np
+local algs, params = {}, {}
+local i = 3
+for k = 1, m do
+  local alg, np = ALG[tonumber(ARGV[i])], nat(ARGV[i + 1])
+  if alg == nil then return bad('algorithm of policy', k, ARGV[i]) end
+  if np == nil then return bad('parameter count of policy', k, ARGV[i + 1]) end
+  local P, msg = alg.params(ARGV, i + 2, np)
+  if P == nil then return bad('parameters of policy', k, msg) end
+  algs[k], params[k] = alg, P
+  i = i + 2 + np
 end
-if i - 1 ~= #ARGV then
-  return redis.error_reply(fmt('SLUICE bad argument count: %d, expected %d', #ARGV, i - 1))
+local base = i
+if base - 1 + 6 * n ~= #ARGV then
+  return redis.error_reply(fmt('SLUICE bad argument count: %d, expected %d', #ARGV, base - 1 + 6 * n))
+end
+
+-- pass 1: check every request
+for j = 1, n do
+  local o = base + (j - 1) * 6
+  local k, t, op, cost, arg, group = nat(ARGV[o]), ARGV[o + 1], nat(ARGV[o + 2]), nat(ARGV[o + 3]), ARGV[o + 4], nat(ARGV[o + 5])
+  if k == nil or k < 1 or k > m then return bad('policy index', j, ARGV[o]) end
+  if t ~= '' and nat(t) == nil then return bad('time', j, t) end
+  if op == nil or op > SETTLE then return bad('operation', j, ARGV[o + 2]) end
+  if cost == nil then return bad('cost', j, ARGV[o + 3]) end
+  if op >= HOLD then
+    if not string.match(arg, '^[1-9]%d*$') or #arg > 19 then return bad('id', j, arg) end
+    if op == HOLD and cost == 0 then return bad('cost', j, 0) end
+  elseif nat(arg) == nil then
+    return bad('arg', j, arg)
+  end
+  if group == nil then return bad('group', j, ARGV[o + 5]) end
+end
+
+local server_now
+local function time(t)
+  if t ~= '' then return tonumber(t) end
+  if server_now == nil then
+    local tm = redis.call('TIME')
+    server_now = tonumber(tm[1]) * 1000000 + tonumber(tm[2])
+  end
+  return server_now
+end
+
+-- key -> {alg, st, P, now, dirty}
+local cache = {}
+local function load(key, alg, P, now)
+  local c = cache[key]
+  if c ~= nil then
+    if c.alg == alg then return c.st end
+    if c.dirty then c.alg.save(key, c.st, c.now, c.P) end
+    cache[key] = nil
+  end
+  local st, err = alg.load(key, P, now)
+  if err == nil and alg.cacheable then cache[key] = {alg = alg, st = st, P = P, now = now, dirty = false} end
+  return st, err
+end
+local function store(key, alg, st, P, now)
+  if alg.cacheable then
+    local c = cache[key]
+    c.st, c.P, c.now, c.dirty = st, P, now, true
+  else
+    alg.save(key, st, now, P)
+  end
 end
 
 local out = {}
@@ -64,48 +96,56 @@ local function put(j, reason, used, remaining, retry, reset)
   out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5] = reason, used, remaining, retry, reset
 end
 
+-- pass 2: apply them in order
 local j = 1
 while j <= n do
-  local r = reqs[j]
-  if r.group == 0 then
-    local st, err = r.alg.load(KEYS[j], r.P, r.now)
+  local o = base + (j - 1) * 6
+  local group = tonumber(ARGV[o + 5])
+  local last = j
+  if group > 0 then
+    while last < n and ARGV[base + last * 6 + 5] == ARGV[o + 5] do last = last + 1 end
+  end
+  local next_states, failed, admitted = {}, nil, true
+  for q = j, last do
+    local oq = base + (q - 1) * 6
+    local k = tonumber(ARGV[oq])
+    local alg, P, now = algs[k], params[k], time(ARGV[oq + 1])
+    local op = tonumber(ARGV[oq + 2])
+    local arg = ARGV[oq + 4]
+    if op < HOLD then arg = tonumber(arg) end
+    local st, err = load(KEYS[q], alg, P, now)
     if err then
-      put(j, err, 0, 0, 0, 0)
+      failed = err
+      put(q, err, 0, 0, 0, 0)
     else
       local st2, changed, reason, used, remaining, retry, reset =
-        r.alg.step(st, r.now, r.cost, r.op, r.arg, r.P)
-      if reason >= 0 and changed then r.alg.save(KEYS[j], st2, r.now, r.P) end
-      put(j, reason, used, remaining, retry, reset)
-    end
-    j = j + 1
-  else
-    local last = j
-    while last < n and reqs[last + 1].group == r.group do last = last + 1 end
-    local next_states, failed, admitted = {}, nil, true
-    for k = j, last do
-      local q = reqs[k]
-      local st, err = q.alg.load(KEYS[k], q.P, q.now)
-      if err then
-        failed = err
-        put(k, err, 0, 0, 0, 0)
-      else
-        local st2, changed, reason, used, remaining, retry, reset =
-          q.alg.step(st, q.now, q.cost, q.op, q.arg, q.P)
-        if reason < 0 then failed = reason end
-        if reason ~= ALLOWED then admitted = false end
-        if changed then next_states[k] = {st2} end
-        put(k, reason, used, remaining, retry, reset)
+        alg.step(st, now, tonumber(ARGV[oq + 3]), op, arg, P)
+      if reason < 0 then failed = reason end
+      if reason ~= ALLOWED then admitted = false end
+      if changed then
+        if group == 0 then
+          if reason >= 0 then store(KEYS[q], alg, st2, P, now) end
+        else
+          next_states[q] = {st2, alg, P, now}
+        end
       end
+      put(q, reason, used, remaining, retry, reset)
     end
-    if failed then
-      for k = j, last do put(k, failed, 0, 0, 0, 0) end
-    elseif admitted then
-      for k = j, last do
-        local s = next_states[k]
-        if s then reqs[k].alg.save(KEYS[k], s[1], reqs[k].now, reqs[k].P) end
-      end
-    end
-    j = last + 1
   end
+  if group > 0 then
+    if failed then
+      for q = j, last do put(q, failed, 0, 0, 0, 0) end
+    elseif admitted then
+      for q = j, last do
+        local s = next_states[q]
+        if s then store(KEYS[q], s[2], s[1], s[3], s[4]) end
+      end
+    end
+  end
+  j = last + 1
+end
+
+for key, c in pairs(cache) do
+  if c.dirty then c.alg.save(key, c.st, c.now, c.P) end
 end
 return out

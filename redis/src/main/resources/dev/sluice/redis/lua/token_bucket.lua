@@ -3,6 +3,7 @@
 -- T = P / D µs per token (reduced). State: "tat" or "tat:rem", TAT = tat + rem / D µs,
 -- 0 <= rem < D. B = C * P < 2^53 (checked in Java and here).
 ALG[1] = {
+  cacheable = true,
   params = function(argv, i, n)
     if n ~= 3 then return nil, 'token bucket takes 3 parameters' end
     local c, p, d = nat(argv[i]), nat(argv[i + 1]), nat(argv[i + 2])
