@@ -12,10 +12,11 @@ package dev.sluice.redis;
  * @param answeredOpen answered by {@link FailurePolicy#open()}
  * @param answeredClosed answered by {@link FailurePolicy#closed()}
  * @param answeredLocal answered by {@link FailurePolicy#local(int)}
+ * @param lastError the last error seen (empty if none): what to look at first
  */
 public record FailureCounts(
     long timeouts, long errors, long breakerOpen, long badState, long interrupted,
-    long answeredOpen, long answeredClosed, long answeredLocal) {
+    long answeredOpen, long answeredClosed, long answeredLocal, String lastError) {
 
   /** All failed decisions. */
   public long total() {

@@ -31,6 +31,8 @@ final class Failures {
     causes[cause.ordinal()].increment();
     if (error != null) {
       lastError = error.getClass().getSimpleName() + ": " + error.getMessage();
+    } else if (cause == Cause.TIMEOUT) {
+      lastError = "no answer within the deadline";
     }
     report();
   }
@@ -52,7 +54,7 @@ final class Failures {
         causes[Cause.BREAKER_OPEN.ordinal()].sum(), causes[Cause.BAD_STATE.ordinal()].sum(),
         causes[Cause.INTERRUPTED.ordinal()].sum(),
         answers[FailurePolicy.Mode.OPEN.ordinal()].sum(), answers[FailurePolicy.Mode.CLOSED.ordinal()].sum(),
-        answers[FailurePolicy.Mode.LOCAL.ordinal()].sum());
+        answers[FailurePolicy.Mode.LOCAL.ordinal()].sum(), lastError);
   }
 
   private void report() {

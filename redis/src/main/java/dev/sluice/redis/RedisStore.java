@@ -114,9 +114,11 @@ public final class RedisStore implements Store {
           uris.add(RedisURI.create(u));
         }
         RedisClusterClient c = RedisClusterClient.create(resources, uris);
+        // Node connections open lazily on first use, so commands must be accepted while one
+        // connects (REJECT_COMMANDS would refuse them); the deadline still bounds each decision.
         c.setOptions(ClusterClientOptions.builder()
             .autoReconnect(true)
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
             .socketOptions(socket)
             .timeoutOptions(timeouts)
             .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()

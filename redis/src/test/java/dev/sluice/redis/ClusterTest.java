@@ -1,0 +1,154 @@
+package dev.sluice.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.Decision;
+import dev.sluice.FixedWindow;
+import dev.sluice.Limiter;
+import dev.sluice.Sluice;
+import dev.sluice.TokenBucket;
+import dev.sluice.Window;
+import dev.sluice.redis.testing.RedisCluster;
+import dev.sluice.redis.testing.RedisServer;
+import io.lettuce.core.MigrateArgs;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.SlotHash;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The store on a 3-master Redis Cluster started by the test. */
+class ClusterTest {
+  static RedisCluster cluster;
+
+  @BeforeAll
+  static void start() {
+    cluster = RedisCluster.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  static RedisStore store(boolean coalescing) {
+    return RedisStore.cluster(cluster.uris().toArray(new String[0])).coalescing(coalescing)
+        .commandTimeout(Duration.ofSeconds(10)).build();
+  }
+
+  @Test
+  void keysOnEveryMasterStayExactAcrossTwoInstances() throws Exception {
+    try (RedisStore a = store(true); RedisStore b = store(false);
+        Sluice sa = Sluice.builder().store(a).build(); Sluice sb = Sluice.builder().store(b).build()) {
+      FixedWindow policy = FixedWindow.of("cl-exact", 2, Window.of(Duration.ofHours(1)));
+      Limiter la = sa.limiter(policy);
+      Limiter lb = sb.limiter(policy);
+      AtomicInteger admitted = new AtomicInteger();
+      List<Thread> threads = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        Limiter l = t % 2 == 0 ? la : lb;
+        Thread th = new Thread(() -> {
+          for (int k = 0; k < 300; k++) {
+            if (l.tryAcquire("user" + k, 1).allowed()) {
+              admitted.incrementAndGet();
+            }
+          }
+        });
+        th.start();
+        threads.add(th);
+      }
+      for (Thread th : threads) {
+        th.join();
+      }
+      assertThat(admitted.get()).isEqualTo(2 * 300);
+      assertThat(a.failures().total() + b.failures().total()).isZero();
+      for (RedisServer node : cluster.nodes()) {
+        RedisClient c = RedisClient.create(node.uri());
+        try (StatefulRedisConnection<String, String> conn = c.connect()) {
+          assertThat(conn.sync().dbsize()).as(node.uri()).isPositive();
+        } finally {
+          c.shutdown();
+        }
+      }
+    }
+  }
+
+  @Test
+  void aMultiPolicyCallMustStayInOneSlot() {
+    try (RedisStore store = store(true); Sluice sluice = Sluice.builder().store(store).build()) {
+      Limiter perSecond = sluice.limiter(TokenBucket.of("cl-s", 2, 2, Duration.ofSeconds(1)));
+      Limiter perHour = sluice.limiter(FixedWindow.of("cl-h", 3, Window.of(Duration.ofHours(1))));
+      // one key under two policies: the key is the hash tag, so one slot
+      assertThat(sluice.tryAcquireAll(perSecond.charge("u1", 1), perHour.charge("u1", 1)).allowed()).isTrue();
+      assertThat(sluice.tryAcquireAll(perSecond.charge("u1", 1), perHour.charge("u1", 1)).allowed()).isTrue();
+      Decision third = sluice.tryAcquireAll(perSecond.charge("u1", 1), perHour.charge("u1", 1));
+      assertThat(third.allowed()).isFalse();
+      assertThat(third.policy().name()).isEqualTo("cl-s");
+      assertThat(perHour.peek("u1", 1).remaining()).isEqualTo(0); // 3 - 2 charged, none by the denied call
+      // keys that carry a common hash tag of their own
+      assertThat(sluice.tryAcquireAll(perSecond.charge("{t9}:a", 1), perHour.charge("{t9}:b", 1)).allowed()).isTrue();
+      // different slots: a clear error, nothing charged
+      assertThat(SlotHash.getSlot("a")).isNotEqualTo(SlotHash.getSlot("b"));
+      assertThatThrownBy(() -> sluice.tryAcquireAll(perSecond.charge("a", 1), perHour.charge("b", 1)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("one Redis Cluster hash slot")
+          .hasMessageContaining("slot " + SlotHash.getSlot("a"))
+          .hasMessageContaining("slot " + SlotHash.getSlot("b"))
+          .hasMessageContaining("hash tag");
+      assertThat(perSecond.peek("a", 2).allowed()).isTrue(); // both tokens still there
+    }
+  }
+
+  @Test
+  void aSlotMovedToAnotherMasterIsFollowed() throws Exception {
+    try (RedisStore store = store(true); Sluice sluice = Sluice.builder().store(store).build()) {
+      Limiter l = sluice.limiter(FixedWindow.of("cl-move", 10, Window.of(Duration.ofHours(1))));
+      assertThat(l.tryAcquire("mover", 4).remaining()).as("%s", store.failures()).isEqualTo(6);
+      int slot = SlotHash.getSlot("mover");
+      RedisServer from = cluster.nodeForSlot(slot);
+      RedisServer to = cluster.nodes().stream().filter(n -> n != from).findFirst().orElseThrow();
+      migrate(slot, from, to);
+      // the store's client still has the old map: Redis answers MOVED and Lettuce follows it
+      Decision d = l.tryAcquire("mover", 1);
+      assertThat(d.allowed()).isTrue();
+      assertThat(d.remaining()).as("%s", store.failures()).isEqualTo(5);
+      assertThat(store.failures().total()).isZero();
+    }
+  }
+
+  private static void migrate(int slot, RedisServer from, RedisServer to) {
+    RedisClient cf = RedisClient.create(from.uri());
+    RedisClient ct = RedisClient.create(to.uri());
+    try (StatefulRedisConnection<String, String> f = cf.connect(); StatefulRedisConnection<String, String> t = ct.connect()) {
+      RedisCommands<String, String> src = f.sync();
+      RedisCommands<String, String> dst = t.sync();
+      String fromId = src.clusterMyId();
+      String toId = dst.clusterMyId();
+      dst.clusterSetSlotImporting(slot, fromId);
+      src.clusterSetSlotMigrating(slot, toId);
+      List<String> keys = src.clusterGetKeysInSlot(slot, 1000);
+      assertThat(keys).isNotEmpty();
+      src.migrate("127.0.0.1", to.port(), 0, 5000, MigrateArgs.Builder.keys(keys));
+      for (RedisServer node : cluster.nodes()) {
+        RedisClient c = RedisClient.create(node.uri());
+        try (StatefulRedisConnection<String, String> conn = c.connect()) {
+          conn.sync().clusterSetSlotNode(slot, toId);
+        } finally {
+          c.shutdown();
+        }
+      }
+    } finally {
+      cf.shutdown();
+      ct.shutdown();
+    }
+  }
+}
