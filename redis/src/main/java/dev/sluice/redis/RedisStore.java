@@ -85,6 +85,7 @@ public final class RedisStore implements Store {
   private final Coalescer standaloneCoalescer;
   private final ConcurrentHashMap<Integer, Coalescer> slotCoalescers = new ConcurrentHashMap<>();
   private volatile Store local;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private RedisStore(Builder b) {
     this.cluster = b.cluster;
@@ -205,8 +206,12 @@ public final class RedisStore implements Store {
     return breaker.isOpen();
   }
 
+  /** Closes the connection; idempotent (the {@code Sluice} engine closes its store too). */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     try {
       connection.close();
       client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
@@ -339,6 +344,9 @@ public final class RedisStore implements Store {
 
   /** The script's result for {@code group}, or null if Redis did not answer in time (counted). */
   private List<Object> call(Request[] group) {
+    if (closed.get()) {
+      throw new IllegalStateException("this Redis store is closed");
+    }
     if (!breaker.allow()) {
       failures.failed(Failures.Cause.BREAKER_OPEN, null);
       return null;

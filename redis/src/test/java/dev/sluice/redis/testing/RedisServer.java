@@ -85,6 +85,7 @@ public final class RedisServer implements AutoCloseable {
   static RedisServer start(Path binary, boolean clusterNode) {
     Path dir = createTempDirectory();
     Children.DIRS.add(dir);
+    boolean started = false;
     List<String> races = new ArrayList<>();
     try {
       for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
@@ -93,25 +94,27 @@ public final class RedisServer implements AutoCloseable {
         Process process = launch(binary, clusterNode, dir, port, false);
         try {
           awaitReady(binary, process, port, dir.resolve("redis.log"), 0);
-          return new RedisServer(binary, clusterNode, dir, port, process);
         } catch (PortTaken e) {
           stop(process, false);
           races.add(e.getMessage());
-        } catch (RuntimeException e) {
+          continue;
+        } catch (RuntimeException | Error e) {
           stop(process, false);
           throw e;
         }
+        started = true;
+        return new RedisServer(binary, clusterNode, dir, port, process);
       }
+      throw new IllegalStateException(
+          "redis-server lost the race for a free port " + START_ATTEMPTS + " times: " + races);
     } catch (IOException e) {
-      deleteDirectory(dir);
       throw new UncheckedIOException(e);
-    } catch (RuntimeException e) {
-      deleteDirectory(dir);
-      throw e;
+    } finally {
+      if (!started) {
+        deleteDirectory(dir);
+        Children.DIRS.remove(dir);
+      }
     }
-    deleteDirectory(dir);
-    throw new IllegalStateException(
-        "redis-server lost the race for a free port " + START_ATTEMPTS + " times: " + races);
   }
 
   /** The loopback port it listens on (never 6379). */

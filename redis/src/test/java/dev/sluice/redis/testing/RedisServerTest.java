@@ -156,7 +156,7 @@ class RedisServerTest {
     server.close();
     // SIGTERM to a stopped process waits for SIGCONT: without it close() would sit out its 5 s
     // grace before the SIGKILL.
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
     assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isEmpty();
     assertThat(server.directory()).doesNotExist();
   }
