@@ -56,9 +56,9 @@ record Request(String key, String time, int code, int op, long cost, String arg,
       argv[2 + i] = head.get(i);
     }
     System.arraycopy(requests, 0, argv, 2 + head.size(), requests.length);
-    return new Encoded(keys, argv, mask);
+    return new Encoded(keys, argv, n == 1 ? mask | Scripts.ONE : mask);
   }
 
-  /** A script call: its keys, arguments and the algorithms it uses. */
+  /** A script call: its keys, arguments and the script it needs ({@link Scripts#forMask}). */
   record Encoded(String[] keys, String[] argv, int mask) {}
 }

@@ -26,6 +26,8 @@ final class Scripts {
 
   private static final String PRELUDE = read("prelude");
   private static final String MAIN = read("main");
+  private static final String MAIN_ONE = read("main_one");
+  private static final String WINDOWS = read("windows");
   private static final String[] ALGORITHMS = new String[FILES.length];
 
   static {
@@ -34,22 +36,34 @@ final class Scripts {
     }
   }
 
-  /** By bit mask of algorithm codes (bit {@code 1 << code}). */
+  /** By bit mask of algorithm codes (bit {@code 1 << code}), plus bit 0 for one request. */
   private static final AtomicReferenceArray<Script> CACHE = new AtomicReferenceArray<>(1 << FILES.length);
+
+  /** Bit 0 of a mask: the call holds exactly one request (lua/main_one.lua). */
+  static final int ONE = 1;
+
+  /** Algorithms that use windows.lua. */
+  private static final int WINDOWED = (1 << Protocol.FIXED_WINDOW) | (1 << Protocol.BUDGET);
 
   private Scripts() {}
 
-  /** The script holding exactly the algorithms in {@code mask} (bits {@code 1 << code}). */
+  /**
+   * The script holding exactly the algorithms in {@code mask} (bits {@code 1 << code}), with the
+   * single-request entry point if bit {@link #ONE} is set.
+   */
   static Script forMask(int mask) {
     Script s = CACHE.get(mask);
     if (s == null) {
       StringBuilder b = new StringBuilder(PRELUDE);
+      if ((mask & WINDOWED) != 0) {
+        b.append('\n').append(WINDOWS);
+      }
       for (int code = 1; code < FILES.length; code++) {
         if ((mask & (1 << code)) != 0) {
           b.append('\n').append(ALGORITHMS[code]);
         }
       }
-      b.append('\n').append(MAIN);
+      b.append('\n').append((mask & ONE) != 0 ? MAIN_ONE : MAIN);
       String text = b.toString();
       s = new Script(text, sha1(text));
       CACHE.compareAndSet(mask, null, s);
@@ -57,8 +71,9 @@ final class Scripts {
     return s;
   }
 
+  /** The single-request script of algorithm {@code code}. */
   static Script forCode(int code) {
-    return forMask(1 << code);
+    return forMask(ONE | (1 << code));
   }
 
   private static String read(String name) {
