@@ -2,6 +2,8 @@
 -- Parameters: limit, then a window (see window_params). State: "start:end:used".
 ALG[2] = {
   cacheable = true,
+  -- nothing is held under an id
+  ops = {[ACQUIRE] = true, [PEEK] = true, [RESERVE] = true, [RECORD] = true, [REFUND] = true, [RESET] = true},
   params = function(argv, i, n)
     local limit = nat(argv[i])
     if limit == nil or limit < 1 then return nil, 'limit ' .. tostring(argv[i]) end

@@ -47,7 +47,7 @@ for j = 1, n do
   local k, t, op, cost, arg, group = nat(ARGV[o]), ARGV[o + 1], nat(ARGV[o + 2]), nat(ARGV[o + 3]), ARGV[o + 4], nat(ARGV[o + 5])
   if k == nil or k < 1 or k > m then return bad('policy index', j, ARGV[o]) end
   if t ~= '' and nat(t) == nil then return bad('time', j, t) end
-  if op == nil or op > SETTLE then return bad('operation', j, ARGV[o + 2]) end
+  if op == nil or op > SETTLE or (algs[k].ops and not algs[k].ops[op]) then return bad('operation', j, ARGV[o + 2]) end
   if cost == nil then return bad('cost', j, ARGV[o + 3]) end
   if op >= HOLD then
     if not string.match(arg, '^[1-9]%d*$') or #arg > 19 then return bad('id', j, arg) end

@@ -23,7 +23,7 @@ local o = 5 + np
 local t, op, cost, arg = ARGV[o + 1], nat(ARGV[o + 2]), nat(ARGV[o + 3]), ARGV[o + 4]
 if ARGV[o] ~= '1' then return bad('policy index', ARGV[o]) end
 if ARGV[o + 5] ~= '0' then return bad('group', ARGV[o + 5]) end
-if op == nil or op > SETTLE then return bad('operation', ARGV[o + 2]) end
+if op == nil or op > SETTLE or (alg.ops and not alg.ops[op]) then return bad('operation', ARGV[o + 2]) end
 if cost == nil then return bad('cost', ARGV[o + 3]) end
 if op >= HOLD then
   if not string.match(arg, '^[1-9]%d*$') or #arg > 19 then return bad('id', arg) end

@@ -68,6 +68,8 @@ end
 
 -- The algorithms register here by code (dev.sluice.redis.Protocol):
 --   ALG[code] = {
+--     ops = {[op] = true, ...}                 -- optional: the operations supported (default all)
+--     cacheable = true                         -- optional: see main.lua (state written once per call)
 --     params = function(argv, i, n) -> P      -- n parameters at argv[i..i+n-1]; error() if bad
 --     load = function(key, P, now) -> st | nil, err   -- nil = fresh key; err = E_STATE
 --     step = function(st, now, cost, op, arg, P)

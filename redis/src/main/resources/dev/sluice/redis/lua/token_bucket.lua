@@ -4,6 +4,8 @@
 -- 0 <= rem < D. B = C * P < 2^53 (checked in Java and here).
 ALG[1] = {
   cacheable = true,
+  -- nothing is held under an id
+  ops = {[ACQUIRE] = true, [PEEK] = true, [RESERVE] = true, [RECORD] = true, [REFUND] = true, [RESET] = true},
   params = function(argv, i, n)
     if n ~= 3 then return nil, 'token bucket takes 3 parameters' end
     local c, p, d = nat(argv[i]), nat(argv[i + 1]), nat(argv[i + 2])
