@@ -2,7 +2,11 @@ package dev.sluice.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.Concurrency;
 import dev.sluice.Decision;
+import dev.sluice.Lease;
+import dev.sluice.Leases;
+import java.util.Optional;
 import dev.sluice.FixedWindow;
 import dev.sluice.Limiter;
 import dev.sluice.Policy;
@@ -19,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -110,6 +115,77 @@ class MultiInstanceExactnessTest {
       }
       for (RedisStore s : stores) {
         s.close();
+      }
+    }
+  }
+
+  /**
+   * Leases across four instances x 16 threads: never more than N held at once. Each thread holds
+   * a lease for a moment, counting holders up after the grant and down before the release, so
+   * the count never exceeds what Redis holds at that moment: seeing more than N would mean Redis
+   * granted more.
+   */
+  @Test
+  void leasesNeverExceedTheLimitAcrossInstances() throws Exception {
+    int n = 5;
+    Concurrency policy = Concurrency.of("leases-exact", n, Duration.ofMinutes(1));
+    List<RedisStore> stores = new ArrayList<>();
+    List<Sluice> engines = new ArrayList<>();
+    try {
+      for (int i = 0; i < INSTANCES; i++) {
+        RedisStore s = RedisStore.standalone(server.uri()).coalescing(i % 2 == 0)
+            .commandTimeout(Duration.ofSeconds(10)).build();
+        stores.add(s);
+        engines.add(Sluice.builder().store(s).build());
+      }
+      AtomicInteger holding = new AtomicInteger();
+      AtomicInteger most = new AtomicInteger();
+      AtomicInteger granted = new AtomicInteger();
+      AtomicInteger refused = new AtomicInteger();
+      AtomicReference<Throwable> error = new AtomicReference<>();
+      CountDownLatch go = new CountDownLatch(1);
+      List<Thread> threads = new ArrayList<>();
+      for (Sluice engine : engines) {
+        Leases leases = engine.leases(policy);
+        for (int t = 0; t < THREADS; t++) {
+          Thread th = new Thread(() -> {
+            try {
+              go.await();
+              for (int a = 0; a < 25; a++) {
+                Optional<Lease> lease = leases.tryAcquire("shared");
+                if (lease.isEmpty()) {
+                  refused.incrementAndGet();
+                  continue;
+                }
+                granted.incrementAndGet();
+                most.accumulateAndGet(holding.incrementAndGet(), Math::max);
+                Thread.sleep(1);
+                holding.decrementAndGet();
+                lease.get().release();
+              }
+            } catch (Throwable e) {
+              error.compareAndSet(null, e);
+            }
+          });
+          th.start();
+          threads.add(th);
+        }
+      }
+      go.countDown();
+      for (Thread th : threads) {
+        th.join();
+      }
+      assertThat(error.get()).isNull();
+      assertThat(most.get()).isBetween(1, n);
+      assertThat(granted.get()).isGreaterThanOrEqualTo(n);
+      assertThat(refused.get()).isPositive(); // 64 threads for 5 slots: there was contention
+      assertThat(engines.get(0).leases(policy).held("shared")).isZero();
+      for (RedisStore s : stores) {
+        assertThat(s.failures().total()).isZero();
+      }
+    } finally {
+      for (Sluice e : engines) {
+        e.close();
       }
     }
   }
