@@ -116,7 +116,7 @@ class ValidationTest {
     }
     for (var f : logs) {
       refused(() -> f.make("l", SlidingLog.MAX_LIMIT + 1, S), "limit (10001)", "10000", "SlidingCounter");
-      refused(() -> f.make("l", Long.MAX_VALUE, S), "limit (" + Long.MAX_VALUE + ")", "10000");
+      refused(() -> f.make("l", Long.MAX_VALUE, S), "limit (" + Long.MAX_VALUE + ")", "10000", "SlidingCounter");
       assertThat(f.make("l", SlidingLog.MAX_LIMIT, S).limit()).isEqualTo(SlidingLog.MAX_LIMIT);
     }
   }
@@ -135,6 +135,7 @@ class ValidationTest {
     refused(() -> Window.of(Duration.ofNanos(-1)), "length (PT-0.000000001S) must be positive");
     refused(() -> Window.of(Duration.ofDays(365 * 200)), "length (PT1752000H) exceeds the maximum", "2^62");
     refused(() -> Window.of(TOO_LONG), "length (" + TOO_LONG + ") exceeds the maximum");
+    refused(() -> Window.of(Duration.ofSeconds(Long.MAX_VALUE)), "length (" + Duration.ofSeconds(Long.MAX_VALUE) + ")");
     refused(() -> new Window.Epoch(null), "length must not be null");
     refused(() -> new Window.Epoch(Duration.ofHours(-1)), "length (PT-1H) must be positive");
     refused(() -> Window.day(null), "zone must not be null");

@@ -1,9 +1,11 @@
-package dev.sluice;
+package dev.sluice.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.Decision;
 import dev.sluice.Decision.Reason;
+import dev.sluice.Limiter;
+import dev.sluice.SlidingCounter;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -14,91 +16,23 @@ import org.junit.jupiter.api.Test;
  * <p>Windows [s, s + W) are aligned to the epoch ({@link #T0} is a multiple of 10 s). At
  * {@code s + x} the estimate is {@code prev * (W - x) / W + cur}; a cost c fits iff
  * {@code prev * (W - x) + (cur + c) * W <= limit * W}; the less obvious expected values are
- * worked out from that formula in comments.
+ * worked out from that formula in comments. Where the first x that fits is a fraction of a
+ * nanosecond past a whole one, the store admits from the first tick at or after it.
  */
-class SlidingCounterTimelineTest {
+public abstract class SlidingCounterConformance extends StoreConformance {
 
-  private static final long S = 1_000_000_000L;
-  private static final long MS = 1_000_000L;
-  private static final long NEVER = Decision.NEVER;
-  private static final long T0 = 1_700_000_000L * S;
-  private static final long UNCHECKED = Long.MIN_VALUE;
-
-  /**
-   * One step: at (ns after the base), operation ("try", "peek", "record", "refund", "reset"), key,
-   * cost; expected allowed, remaining, retryAfter and resetAfter ({@link #UNCHECKED} to skip). The
-   * reason is implied: allowed, COST_EXCEEDS_LIMIT when retryAfter is NEVER, LIMITED otherwise.
-   */
-  record Row(long at, String op, String key, long cost, boolean allowed, long remaining,
-      long retryAfter, long resetAfter) {
-    Row expectReset(long nanos) {
-      return new Row(at, op, key, cost, allowed, remaining, retryAfter, nanos);
-    }
-
-    Row onKey(String k) {
-      return new Row(at, op, k, cost, allowed, remaining, retryAfter, resetAfter);
-    }
-  }
-
-  static Row row(long at, long cost, boolean allowed, long remaining, long retryAfter) {
-    return new Row(at, "try", "k", cost, allowed, remaining, retryAfter, UNCHECKED);
-  }
-
-  static Row op(long at, String op, long cost, boolean allowed, long remaining, long retryAfter) {
-    return new Row(at, op, "k", cost, allowed, remaining, retryAfter, UNCHECKED);
-  }
-
-  static Row reset(long at) {
-    return new Row(at, "reset", "k", 0, true, 0, 0, UNCHECKED);
-  }
-
-  static void check(Policy policy, long base, Row... rows) {
-    ManualClock clock = new ManualClock(base);
-    try (Sluice sluice = Sluice.builder().clock(clock).build()) {
-      Limiter limiter = sluice.limiter(policy);
-      for (int i = 0; i < rows.length; i++) {
-        Row r = rows[i];
-        clock.set(base + r.at);
-        String at = policy + " row " + i + " " + r;
-        Decision d;
-        switch (r.op) {
-          case "try" -> d = limiter.tryAcquire(r.key, r.cost);
-          case "peek" -> d = limiter.peek(r.key, r.cost);
-          case "record" -> d = limiter.record(r.key, r.cost);
-          case "refund" -> d = limiter.refund(r.key, r.cost);
-          case "reset" -> {
-            limiter.reset(r.key);
-            continue;
-          }
-          default -> throw new AssertionError(r.op);
-        }
-        Reason reason = r.allowed ? Reason.ALLOWED
-            : r.retryAfter == NEVER ? Reason.COST_EXCEEDS_LIMIT : Reason.LIMITED;
-        assertThat(d.allowed()).as(at + ": allowed; got " + d).isEqualTo(r.allowed);
-        assertThat(d.reason()).as(at + ": reason; got " + d).isEqualTo(reason);
-        assertThat(d.remaining()).as(at + ": remaining; got " + d).isEqualTo(r.remaining);
-        assertThat(d.retryAfterNanos()).as(at + ": retryAfter; got " + d).isEqualTo(r.retryAfter);
-        if (r.resetAfter != UNCHECKED) {
-          assertThat(d.resetAfterNanos()).as(at + ": resetAfter; got " + d).isEqualTo(r.resetAfter);
-        }
-        assertThat(d.limit()).as(at + ": limit").isEqualTo(policy.limit());
-        assertThat(d.policy()).as(at + ": policy").isEqualTo(policy);
-      }
-    }
-  }
-
-  static SlidingCounter sc(long limit, Duration window) {
+  protected static SlidingCounter sc(long limit, Duration window) {
     return SlidingCounter.of("sc", limit, window);
   }
 
   @Test
-  void tenPerTenSecondsWithExactRetryAfter() {
+  public void tenPerTenSecondsWithExactRetryAfter() {
     check(sc(10, Duration.ofSeconds(10)), T0,
         row(0, 10, true, 0, 0).expectReset(20 * S),
         // [0, 10): cur 10 > 9 = limit - 1; next window prev 10: 10 * (W - x) <= 9 * W from x = 1 s.
         row(5 * S, 1, false, 0, 6 * S).expectReset(15 * S),
         op(5 * S, "peek", 1, false, 0, 6 * S),
-        row(11 * S - 1, 1, false, 0, 1),
+        row(11 * S - r, 1, false, 0, r),
         // [10, 20) at x = 1 s: estimate 10 * 0.9 + 1 = 10.
         row(11 * S, 1, true, 0, 0).expectReset(19 * S),
         // x = 5 s: 10 * 0.5 + 1 = 6 used, 4 left.
@@ -115,26 +49,29 @@ class SlidingCounterTimelineTest {
   }
 
   @Test
-  void retryAfterIsExactToTheNanosecond() {
-    // 3 per 10 s: prev 3 lets one more in once 3 * (W - x) <= 2 * W, at x = W - floor(2W/3).
+  public void retryAfterIsExactToTheTick() {
+    // 3 per 10 s: prev 3 lets one more in once 3 * (W - x) <= 2 * W, from x = W/3 =
+    // 3 333 333 333 1/3 ns: the first tick at or after it is x1.
+    long x1 = up(3_333_333_334L);
+    // cur 1: 3 * (W - x) <= 1 * W from x = 2W/3 = 6 666 666 666 2/3 ns.
+    long x2 = up(6_666_666_667L);
     check(sc(3, Duration.ofSeconds(10)), T0,
         row(9 * S, 3, true, 0, 0).expectReset(11 * S),
-        row(10 * S, 1, false, 0, 3_333_333_334L),
-        row(10 * S + 1, 0, true, 0, 0),
-        row(13_333_333_333L, 1, false, 0, 1),
-        row(13_333_333_334L, 1, true, 0, 0),
-        // cur 1: 3 * (W - x) <= 1 * W from x = W - floor(W/3) = 6_666_666_667.
-        row(16_666_666_666L, 1, false, 0, 1),
-        row(16_666_666_667L, 1, true, 0, 0),
+        row(10 * S, 1, false, 0, x1),
+        row(10 * S + r, 0, true, 0, 0),
+        row(10 * S + x1 - r, 1, false, 0, r),
+        row(10 * S + x1, 1, true, 0, 0),
+        row(10 * S + x2 - r, 1, false, 0, r),
+        row(10 * S + x2, 1, true, 0, 0),
         // [20, 30): prev 2, so exactly one fits at x = 0, the next at x = W/2.
         row(20 * S, 1, true, 0, 0),
         row(20 * S, 1, false, 0, 5 * S),
-        row(25 * S - 1, 1, false, 0, 1),
+        row(25 * S - r, 1, false, 0, r),
         row(25 * S, 1, true, 0, 0));
   }
 
   @Test
-  void trafficSpreadEvenlyOverThePreviousWindowIsCountedExactly() {
+  public void trafficSpreadEvenlyOverThePreviousWindowIsCountedExactly() {
     check(sc(10, Duration.ofSeconds(10)), T0,
         row(500 * MS, 1, true, 9, 0),
         row(1500 * MS, 1, true, 8, 0),
@@ -154,7 +91,8 @@ class SlidingCounterTimelineTest {
   }
 
   @Test
-  void costZeroChecksWithoutConsuming() {
+  public void costZeroChecksWithoutConsuming() {
+    long x1 = up(1_666_666_667L);
     check(sc(10, Duration.ofSeconds(10)), T0,
         row(0, 0, true, 10, 0).expectReset(0),
         row(0, 0, true, 10, 0).expectReset(0),
@@ -162,16 +100,17 @@ class SlidingCounterTimelineTest {
         row(5 * S, 0, true, 0, 0).expectReset(15 * S),
         op(5 * S, "peek", 1, false, 0, 6 * S),
         op(5 * S, "record", 2, true, 0, 0).expectReset(15 * S),
-        // cur 12 > 10: a check waits for 12 * (W - x) <= 10 * W in the next window,
-        // x = W - floor(10W/12) = 1_666_666_667, i.e. 10 s + x - 5 s.
-        row(5 * S, 0, false, 0, 6_666_666_667L).expectReset(15 * S),
-        row(11_666_666_666L, 0, false, 0, 1),
-        row(11_666_666_667L, 0, true, 0, 0).expectReset(8_333_333_333L),
+        // cur 12 > 10: a check waits for 12 * (W - x) <= 10 * W in the next window, from
+        // x = W/6 = 1 666 666 666 2/3 ns; the first tick at or after it is 10 s + x1 - 5 s away.
+        row(5 * S, 0, false, 0, 5 * S + x1).expectReset(15 * S),
+        row(10 * S + x1 - r, 0, false, 0, r),
+        // The window it is in ends at 20 s: 8 333 333 333 ns later on a nanosecond timeline.
+        row(10 * S + x1, 0, true, 0, 0).expectReset(10 * S - x1),
         row(20 * S, 10, true, 0, 0));
   }
 
   @Test
-  void costAboveTheLimitIsRefusedForeverWithoutConsuming() {
+  public void costAboveTheLimitIsRefusedForeverWithoutConsuming() {
     check(sc(10, Duration.ofSeconds(10)), T0,
         row(0, 4, true, 6, 0),
         row(S, 11, false, 6, NEVER).expectReset(19 * S),
@@ -184,7 +123,7 @@ class SlidingCounterTimelineTest {
   }
 
   @Test
-  void longMaxValueCostNeverOverflowsIntoAGrant() {
+  public void longMaxValueCostNeverOverflowsIntoAGrant() {
     check(sc(10, Duration.ofSeconds(10)), T0,
         row(0, Long.MAX_VALUE, false, 10, NEVER).expectReset(0),
         row(0, 3, true, 7, 0),
@@ -200,17 +139,18 @@ class SlidingCounterTimelineTest {
     long w = 10 * S;
     check(SlidingCounter.of("max", Long.MAX_VALUE, Duration.ofNanos(w)), T0,
         row(0, Long.MAX_VALUE, true, 0, 0).expectReset(20 * S),
-        // Next window: MAX * (W - x) <= (MAX - 1) * W from x = 1 ns.
-        row(0, 1, false, 0, w + 1),
-        row(w, 1, false, 0, 1),
-        // At x = 1: MAX - 1 - ceil(MAX * (W - 1) / W) = floor(MAX / W) - 1 left.
-        row(w + 1, 1, true, Long.MAX_VALUE / w - 1, 0),
-        row(w + 1, Long.MAX_VALUE / w - 1, true, 0, 0),
-        row(w + 1, 1, false, 0, 1));
+        // Next window: MAX * (W - x) <= (MAX - 1) * W from x = W / MAX, a tiny fraction of a
+        // nanosecond: the first tick, x = r.
+        row(0, 1, false, 0, w + r),
+        row(w, 1, false, 0, r),
+        // At x = r: MAX - 1 - ceil(MAX * (W - r) / W) = floor(MAX * r / W) - 1 left.
+        row(w + r, 1, true, Long.MAX_VALUE / (w / r) - 1, 0),
+        row(w + r, Long.MAX_VALUE / (w / r) - 1, true, 0, 0),
+        row(w + r, 1, false, 0, r));
   }
 
   @Test
-  void clockGoingBackwardsNeverGrants() {
+  public void clockGoingBackwardsNeverGrants() {
     check(sc(10, Duration.ofSeconds(10)), T0,
         row(15 * S, 10, true, 0, 0).expectReset(15 * S),
         // Back into [0, 10): the stored window [10, 20) stays; cur 10 must become prev and weigh
@@ -218,7 +158,7 @@ class SlidingCounterTimelineTest {
         row(5 * S, 1, false, 0, 16 * S).expectReset(25 * S),
         row(0, 1, false, 0, 21 * S),
         row(-3600 * S, 0, true, 0, 0),
-        row(21 * S - 1, 1, false, 0, 1),
+        row(21 * S - r, 1, false, 0, r),
         row(21 * S, 1, true, 0, 0),
         // Back into [10, 20) from [20, 30): prev 10 weighs fully (x = 0): 10 * W + 2 * W > 10 * W;
         // it fits when 10 * (W - x) <= 8 * W, at 22 s.
@@ -231,12 +171,12 @@ class SlidingCounterTimelineTest {
   }
 
   @Test
-  void recordRefundAndReset() {
+  public void recordRefundAndReset() {
     check(sc(10, Duration.ofSeconds(10)), T0,
         op(0, "record", 15, true, 0, 0).expectReset(20 * S),
         // 15 * (W - x) <= 9 * W from x = 4 s of the next window.
         row(5 * S, 1, false, 0, 9 * S),
-        row(14 * S - 1, 1, false, 0, 1),
+        row(14 * S - r, 1, false, 0, r),
         row(14 * S, 1, true, 0, 0),
         // Refunds come out of the current window first, then the previous one.
         op(14 * S, "refund", 1, true, 1, 0).expectReset(6 * S),
@@ -252,22 +192,15 @@ class SlidingCounterTimelineTest {
   }
 
   @Test
-  void longestWindowWorksAndLongerIsRefused() {
-    long max = 1L << 62;
-    ManualClock clock = new ManualClock(T0);
-    try (Sluice sluice = Sluice.builder().clock(clock).build()) {
-      Limiter l = sluice.limiter(SlidingCounter.of("long", 1, Duration.ofNanos(max)));
-      assertThat(l.tryAcquire("k", 1).allowed()).isTrue();
-      Decision d = l.tryAcquire("k", 1);
-      assertThat(d.reason()).isEqualTo(Reason.LIMITED);
-      // The window [0, 2^62) ends at the end of the timeline; the count then weighs as prev.
-      assertThat(d.retryAfterNanos()).as(d.toString()).isGreaterThan(max - T0);
-      clock.set(max - 1);
-      assertThat(l.tryAcquire("k", 1).allowed()).isFalse();
-    }
-    Duration tooLong = Duration.ofNanos(max + 1);
-    assertThatThrownBy(() -> SlidingCounter.of("long", 1, tooLong))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("window (" + tooLong + ") exceeds the maximum");
+  public void longestWindowWorks() {
+    long max = down(MAX_TIME); // 2^62 ns, or the last whole tick before it
+    Limiter l = sluice.limiter(SlidingCounter.of("long", 1, Duration.ofNanos(max)));
+    assertThat(l.tryAcquire("k", 1).allowed()).isTrue();
+    Decision d = l.tryAcquire("k", 1);
+    assertThat(d.reason()).isEqualTo(Reason.LIMITED);
+    // The window [0, max) ends at the end of the timeline; the count then weighs as prev.
+    assertThat(d.retryAfterNanos()).as(d.toString()).isGreaterThan(max - T0);
+    clock.set(max - r);
+    assertThat(l.tryAcquire("k", 1).allowed()).isFalse();
   }
 }
