@@ -666,7 +666,6 @@ public abstract class ContendedConformance extends StoreConformance {
     assertThat(leases.peek("alice", 5).allowed()).isTrue();
   }
 
-
   @Test
   public void oneSharedInstanceServesEveryEndpoint() throws Exception {
     Budgets shared = sluice.budget(Budget.daily("shared", 1_000));

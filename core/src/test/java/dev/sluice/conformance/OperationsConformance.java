@@ -221,7 +221,6 @@ public abstract class OperationsConformance extends StoreConformance {
     assertThat(clock.nanos() - before).isEqualTo(S);
   }
 
-
   @Test
   public void blockingAcquireReservesFirstComeFirstServed() throws InterruptedException {
     Limiter l = sluice.limiter(TokenBucket.of("b", 1, 1, Duration.ofSeconds(1)));
@@ -238,7 +237,6 @@ public abstract class OperationsConformance extends StoreConformance {
     assertThat(clock.pendingTimers()).isZero();
   }
 
-
   @Test
   public void acquireThatCannotBeServedInTimeReturnsAtOnceWithoutConsuming() throws InterruptedException {
     Limiter l = sluice.limiter(TokenBucket.of("b", 1, 1, Duration.ofSeconds(10)));
@@ -252,7 +250,6 @@ public abstract class OperationsConformance extends StoreConformance {
     assertThat(l.acquireAsync("k", 1, Duration.ofSeconds(9))).isCompletedWithValueMatching(x -> !x.allowed());
     assertThat(l.acquire("k", 2, Duration.ofDays(1)).reason()).isEqualTo(Decision.Reason.COST_EXCEEDS_LIMIT);
   }
-
 
   @Test
   public void blockingAcquireOnAWindowSleepsUntilTheWindowEnds() throws InterruptedException {
@@ -269,7 +266,6 @@ public abstract class OperationsConformance extends StoreConformance {
     clock.advance(Duration.ofSeconds(60));
     assertThat(f).isCompletedWithValueMatching(Decision::allowed);
   }
-
 
   @Test
   public void blockingAcquireOnASlidingLogSleepsUntilTheOldestEntriesExpire() throws InterruptedException {
@@ -302,7 +298,6 @@ public abstract class OperationsConformance extends StoreConformance {
     assertThat(l.peek("k", 0).remaining()).isZero();
   }
 
-
   @Test
   public void blockingAcquireOnASlidingCounterSleepsUntilTheWeightedEstimateAdmits()
       throws InterruptedException {
@@ -333,7 +328,6 @@ public abstract class OperationsConformance extends StoreConformance {
     assertThat(l.tryAcquire("k", 1).allowed()).isFalse();
   }
 
-
   @Test
   public void asyncAcquireOnATokenBucketThatCannotBeServedInTimeCompletesDeniedWithoutConsuming() {
     Limiter l = sluice.limiter(TokenBucket.of("b", 2, 1, Duration.ofSeconds(10)));
@@ -361,7 +355,6 @@ public abstract class OperationsConformance extends StoreConformance {
     clock.advance(Duration.ofSeconds(20));
     assertThat(l.peek("k", 0).remaining()).isEqualTo(2);
   }
-
 
   @Test
   public void asyncAcquireOnAFixedWindowThatCannotBeServedInTimeCompletesDeniedWithoutConsuming() {
@@ -394,5 +387,4 @@ public abstract class OperationsConformance extends StoreConformance {
     assertThat(l.tryAcquire("k", 1).allowed()).isTrue();
     assertThat(l.tryAcquire("k", 1).allowed()).isFalse();
   }
-
 }
