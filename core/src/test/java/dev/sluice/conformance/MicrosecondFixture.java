@@ -17,6 +17,7 @@ import java.util.List;
  * rounds every duration it answers up to whole microseconds, which is what a store computing
  * exactly on a microsecond timeline answers. So a table that strays off the microsecond grid, or
  * expects a wait a microsecond store cannot give, fails in core, before any store module runs it.
+ * Its largest limit is Redis's, 2^53 - 1.
  */
 final class MicrosecondFixture implements StoreFixture {
   private static final long US = 1_000;
@@ -73,6 +74,12 @@ final class MicrosecondFixture implements StoreFixture {
     if (clock.nanos() % US != 0) {
       throw new AssertionError("a call at " + clock.nanos() + " ns, off the microsecond grid");
     }
+  }
+
+  /** Redis's largest limit: its Lua numbers are doubles, exact below 2^53. */
+  @Override
+  public long maxLimit() {
+    return (1L << 53) - 1;
   }
 
   @Override

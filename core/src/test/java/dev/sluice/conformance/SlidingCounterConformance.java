@@ -135,17 +135,22 @@ public abstract class SlidingCounterConformance extends StoreConformance {
         row(5 * S, 0, false, 0, 15 * S),
         row(15 * S, 0, false, 0, 5 * S),
         row(20 * S, 10, true, 0, 0));
-    // With limit Long.MAX_VALUE, the products need 128 bits.
+  }
+
+  @Test
+  public void theLargestLimitNeedsWideProducts() {
+    // With the largest limit MAX (Long.MAX_VALUE in memory), the products need 128 bits.
+    long max = maxLimit();
     long w = 10 * S;
-    check(SlidingCounter.of("max", Long.MAX_VALUE, Duration.ofNanos(w)), T0,
-        row(0, Long.MAX_VALUE, true, 0, 0).expectReset(20 * S),
+    check(SlidingCounter.of("max", max, Duration.ofNanos(w)), T0,
+        row(0, max, true, 0, 0).expectReset(20 * S),
         // Next window: MAX * (W - x) <= (MAX - 1) * W from x = W / MAX, a tiny fraction of a
         // nanosecond: the first tick, x = r.
         row(0, 1, false, 0, w + r),
         row(w, 1, false, 0, r),
         // At x = r: MAX - 1 - ceil(MAX * (W - r) / W) = floor(MAX * r / W) - 1 left.
-        row(w + r, 1, true, Long.MAX_VALUE / (w / r) - 1, 0),
-        row(w + r, Long.MAX_VALUE / (w / r) - 1, true, 0, 0),
+        row(w + r, 1, true, max / (w / r) - 1, 0),
+        row(w + r, max / (w / r) - 1, true, 0, 0),
         row(w + r, 1, false, 0, r));
   }
 

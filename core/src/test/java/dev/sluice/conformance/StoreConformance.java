@@ -114,6 +114,11 @@ public abstract class StoreConformance {
     return r;
   }
 
+  /** The largest policy limit the store accepts ({@link StoreFixture#maxLimit()}). */
+  protected final long maxLimit() {
+    return fixture.maxLimit();
+  }
+
   /** The fixture's name, for messages. */
   protected final String storeName() {
     return fixture.name();

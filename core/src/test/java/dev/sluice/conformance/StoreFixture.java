@@ -31,6 +31,15 @@ public interface StoreFixture {
    */
   long resolutionNanos();
 
+  /**
+   * The largest policy limit the store accepts: {@link Long#MAX_VALUE} for the in-memory store;
+   * 2^53 - 1 for a store that computes in doubles (Redis's Lua). The tables that probe overflow at
+   * the top of the range use it as their limit.
+   */
+  default long maxLimit() {
+    return Long.MAX_VALUE;
+  }
+
   /** Releases what the fixture holds (connections, files); called once after each test. */
   default void close() {}
 
