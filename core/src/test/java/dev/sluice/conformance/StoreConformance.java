@@ -251,12 +251,12 @@ public abstract class StoreConformance {
   }
 
   /**
-   * Runs {@code rows} in order on a fresh store and engine whose clock starts at {@code base}:
-   * before each row the clock is set to {@code base + at} (forwards or backwards), then the
+   * Runs {@code rows} in order on a fresh store and engine whose clock starts at the first row's
+   * time: before each row the clock is set to {@code base + at} (forwards or backwards), then the
    * row's operation runs through a {@link Limiter} and its decision is compared with the row.
    */
   protected final void check(Policy policy, long base, List<Row> rows) {
-    ManualClock c = new ManualClock(aligned(base));
+    ManualClock c = new ManualClock(aligned(base + (rows.isEmpty() ? 0 : rows.get(0).at())));
     Limiter limiter = engine(c).limiter(policy);
     for (int i = 0; i < rows.size(); i++) {
       Row row = rows.get(i);
