@@ -10,20 +10,17 @@ import dev.sluice.spi.Partition;
 import dev.sluice.spi.Store;
 import java.time.Duration;
 import java.time.ZoneId;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * Every public entry point of the leases and budgets API ({@link Concurrency}, {@link Budget},
  * {@link Leases}, {@link Lease}, {@link Budgets}, {@link Reservation}, {@link QuotaExceeded}, and
  * the hold operations of {@link Partition#apply}) refuses bad input with an exception whose message
  * names the field and the value, and a refused call changes nothing: no usage, no listener call, no
- * key taken in the store.
+ * key taken in the in-memory store. The refusals every store shares (leases, budgets, reservations,
+ * multi-policy calls with a lease policy) are in {@code dev.sluice.conformance.ValidationConformance}.
  */
 class QuotaValidationTest {
 
@@ -45,13 +42,6 @@ class QuotaValidationTest {
   private static void refusedAndCollected(List<ThrowingCallable> calls, ThrowingCallable call, String... fragments) {
     refused(call, fragments);
     calls.add(call);
-  }
-
-  /** An engine on a manual clock that counts what its listener hears. */
-  private static final class Engine {
-    final ManualClock clock = new ManualClock(NOW);
-    final AtomicInteger heard = new AtomicInteger();
-    final Sluice sluice = Sluice.builder().clock(clock).listener((op, k, c, d) -> heard.incrementAndGet()).build();
   }
 
   // ---------------------------------------------------------------- policies
@@ -127,196 +117,9 @@ class QuotaValidationTest {
 
   // ---------------------------------------------------------------- engine
 
-  @Test
-  void sluiceEntryPoints() {
-    Engine e = new Engine();
-    Concurrency c = Concurrency.of("scans", 5, HOUR);
-    refused(() -> e.sluice.leases(null), "policy must not be null");
-    refused(() -> e.sluice.budget(null), "policy must not be null");
-    refused(() -> e.sluice.acquireLease(null, "k"), "policy must not be null");
-    refused(() -> e.sluice.acquireLease(c, null), "key must not be null");
-    refused(() -> e.sluice.acquireLease(c, ""), "key ''", "(was 0)");
-    // A Concurrency policy has no limiter: its slots must be given back, which leases do.
-    refused(() -> e.sluice.limiter(c), "Concurrency policy 'scans'", "leases", "Sluice.leases(policy)");
-    assertThat(e.heard).hasValue(0);
-    assertThat(e.sluice.leases(c).held("k")).isZero();
-    // The refused limiter() did not stand in the way of leases on the same policy.
-    try (Lease lease = e.sluice.acquireLease(c, "k")) {
-      assertThat(e.sluice.leases(c).held("k")).isEqualTo(1);
-    }
-    assertThat(e.sluice.leases(c).held("k")).isZero();
-  }
-
   // ---------------------------------------------------------------- leases
 
-  @Test
-  void leasesRefuseBadInputAndChangeNothing() {
-    Engine e = new Engine();
-    Leases leases = e.sluice.leases(Concurrency.of("scans", 5, HOUR));
-    Lease held = leases.acquire("k", 2);
-    int before = e.heard.get();
-    List<ThrowingCallable> calls = new ArrayList<>();
-    for (Object key : new Object[] {"k", "new-key"}) {
-      for (long bad : new long[] {0, -1, Long.MIN_VALUE}) {
-        refusedAndCollected(calls, () -> leases.acquire(key, bad), "slots (" + bad + ") must be positive");
-      }
-      refusedAndCollected(calls, () -> leases.peek(key, -1), "cost (-1) must not be negative");
-    }
-    for (Object key : new Object[] {null, "", TOO_LONG_KEY}) {
-      String msg = key == null ? "key must not be null" : "key '";
-      refusedAndCollected(calls, () -> leases.acquire(key), msg);
-      refusedAndCollected(calls, () -> leases.acquire(key, 1), msg);
-      refusedAndCollected(calls, () -> leases.tryAcquire(key), msg);
-      refusedAndCollected(calls, () -> leases.peek(key, 1), msg);
-      refusedAndCollected(calls, () -> leases.held(key), msg);
-      refusedAndCollected(calls, () -> leases.reset(key), msg);
-    }
-    // A bad key wins over bad slots.
-    refusedAndCollected(calls, () -> leases.acquire(null, 0), "key must not be null");
-    refusedAndCollected(calls, () -> leases.acquire("", -1), "key ''");
-    for (ThrowingCallable c : calls) {
-      assertThatThrownBy(c).isInstanceOf(IllegalArgumentException.class);
-    }
-    assertThat(leases.held("k")).isEqualTo(2);
-    assertThat(leases.held("new-key")).isZero();
-    assertThat(e.heard.get() - before).as("listener calls for refused calls").isZero();
-    // The lease held before is unaffected: it renews and releases as usual.
-    assertThat(held.renew()).isTrue();
-    held.release();
-    assertThat(leases.held("k")).isZero();
-  }
-
-  @Test
-  void aLeaseBiggerThanTheLimitIsDeniedNotRefused() {
-    // slots > limit is legal input that can never be admitted: a denial saying never, not an
-    // IllegalArgumentException, and nothing held.
-    Engine e = new Engine();
-    Leases leases = e.sluice.leases(Concurrency.of("scans", 5, HOUR));
-    assertThatThrownBy(() -> leases.acquire("k", 6))
-        .isInstanceOfSatisfying(QuotaExceededException.class, ex -> {
-          assertThat(ex.quota().kind()).isEqualTo(QuotaExceeded.Kind.CONCURRENCY);
-          assertThat(ex.quota().retryAfterNanos()).isEqualTo(Decision.NEVER);
-          assertThat(ex.quota().limit()).isEqualTo(5);
-        });
-    assertThat(leases.held("k")).isZero();
-  }
-
-  @Test
-  void releasingTwiceAndRenewingAfterReleaseChangeNothing() {
-    Engine e = new Engine();
-    Leases leases = e.sluice.leases(Concurrency.of("scans", 2, HOUR));
-    Lease a = leases.acquire("k");
-    Lease b = leases.acquire("k");
-    a.release();
-    a.release();
-    a.close();
-    assertThat(leases.held("k")).isEqualTo(1); // b's slot is still held: a freed only its own
-    assertThat(a.renew()).isFalse();
-    assertThat(a.released()).isTrue();
-    assertThat(leases.held("k")).isEqualTo(1);
-    b.close();
-    assertThat(leases.held("k")).isZero();
-  }
-
   // ---------------------------------------------------------------- budgets and reservations
-
-  @Test
-  void budgetsRefuseBadInputAndChangeNothing() {
-    Engine e = new Engine();
-    Budgets budgets = e.sluice.budget(Budget.of("bytes", 100, Window.of(HOUR)));
-    budgets.record("k", 10);
-    Reservation open = budgets.reserve("k", 20);
-    int before = e.heard.get();
-    List<ThrowingCallable> calls = new ArrayList<>();
-    for (Object key : new Object[] {"k", "new-key"}) {
-      for (long bad : new long[] {0, -1, Long.MIN_VALUE}) {
-        refusedAndCollected(calls, () -> budgets.reserve(key, bad), "estimate (" + bad + ") must be positive");
-        refusedAndCollected(calls, () -> budgets.tryReserve(key, bad), "estimate (" + bad + ") must be positive");
-      }
-      for (long bad : new long[] {-1, Long.MIN_VALUE}) {
-        refusedAndCollected(calls, () -> budgets.record(key, bad), "cost (" + bad + ") must not be negative");
-        refusedAndCollected(calls, () -> budgets.refund(key, bad), "cost (" + bad + ") must not be negative");
-      }
-    }
-    for (Object key : new Object[] {null, "", TOO_LONG_KEY}) {
-      String msg = key == null ? "key must not be null" : "key '";
-      refusedAndCollected(calls, () -> budgets.check(key), msg);
-      refusedAndCollected(calls, () -> budgets.denial(key), msg);
-      refusedAndCollected(calls, () -> budgets.record(key, 1), msg);
-      refusedAndCollected(calls, () -> budgets.reserve(key, 1), msg);
-      refusedAndCollected(calls, () -> budgets.tryReserve(key, 1), msg);
-      refusedAndCollected(calls, () -> budgets.usage(key), msg);
-      refusedAndCollected(calls, () -> budgets.refund(key, 1), msg);
-      refusedAndCollected(calls, () -> budgets.reset(key), msg);
-    }
-    refusedAndCollected(calls, () -> budgets.reserve(null, 0), "key must not be null");
-    for (ThrowingCallable c : calls) {
-      assertThatThrownBy(c).isInstanceOf(IllegalArgumentException.class);
-    }
-    assertThat(budgets.usage("k").used()).isEqualTo(30);
-    assertThat(budgets.usage("new-key").used()).isZero();
-    assertThat(e.heard.get() - before).as("listener calls for refused calls").isZero();
-    assertThat(open.closed()).isFalse();
-    assertThat(open.settle(5).used()).isEqualTo(15);
-  }
-
-  @Test
-  void reservationSettleAndCancel() {
-    Engine e = new Engine();
-    Budgets budgets = e.sluice.budget(Budget.of("bytes", 100, Window.of(HOUR)));
-    Reservation r = budgets.reserve("k", 40);
-    assertThat(budgets.usage("k").used()).isEqualTo(40);
-
-    // A negative actual is refused and leaves the reservation open, its estimate held.
-    refused(() -> r.settle(-1), "actual (-1) must not be negative");
-    refused(() -> r.settle(Long.MIN_VALUE), "actual (" + Long.MIN_VALUE + ") must not be negative");
-    assertThat(r.closed()).isFalse();
-    assertThat(budgets.usage("k").used()).isEqualTo(40);
-
-    // Settled once: the real cost replaces the estimate.
-    assertThat(r.settle(25).used()).isEqualTo(25);
-    assertThat(r.closed()).isTrue();
-    int heard = e.heard.get();
-
-    // Twice: refused, naming the reservation's state; nothing charged again.
-    assertThatThrownBy(() -> r.settle(25)).isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("reservation " + r.id()).hasMessageContaining("key 'k'")
-        .hasMessageContaining("already settled");
-    assertThatThrownBy(() -> r.settle(0)).isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("already settled");
-    // A bad actual after settling is refused for the actual, before the state is looked at.
-    refused(() -> r.settle(-5), "actual (-5) must not be negative");
-    // Cancel, close and renew after settle: no-ops.
-    r.cancel();
-    r.close();
-    assertThat(r.renew()).isFalse();
-    assertThat(budgets.usage("k").used()).isEqualTo(25);
-    assertThat(e.heard.get()).as("settled: cancel/close/renew reach no store").isEqualTo(heard);
-
-    // Cancelled first: the estimate comes back once; settle is refused naming "cancelled".
-    Reservation c = budgets.reserve("k", 30);
-    assertThat(budgets.usage("k").used()).isEqualTo(55);
-    c.cancel();
-    c.cancel();
-    c.close();
-    assertThat(budgets.usage("k").used()).isEqualTo(25);
-    assertThatThrownBy(() -> c.settle(1)).isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("already cancelled");
-    assertThat(budgets.usage("k").used()).isEqualTo(25);
-  }
-
-  @Test
-  void aReservationAboveTheLimitIsDeniedNotRefused() {
-    Engine e = new Engine();
-    Budgets budgets = e.sluice.budget(Budget.of("bytes", 100, Window.of(HOUR)));
-    assertThatThrownBy(() -> budgets.reserve("k", 101))
-        .isInstanceOfSatisfying(QuotaExceededException.class, ex -> {
-          assertThat(ex.quota().kind()).isEqualTo(QuotaExceeded.Kind.BUDGET);
-          assertThat(ex.quota().retryAfterNanos()).isEqualTo(Decision.NEVER);
-        });
-    assertThat(budgets.tryReserve("k", 101)).isEmpty();
-    assertThat(budgets.usage("k").used()).isZero();
-  }
 
   // ---------------------------------------------------------------- QuotaExceeded
 
@@ -473,49 +276,4 @@ class QuotaValidationTest {
   }
 
   // ---------------------------------------------------------------- multi-policy calls
-
-  @Test
-  @Timeout(value = 20, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-  void tryAcquireAllRefusesAConcurrencyChargeAndLeavesNoCellLocked() {
-    Engine e = new Engine();
-    Concurrency c = Concurrency.of("c", 5, HOUR);
-    Policy bucket = TokenBucket.of("t", 5, 1, HOUR); // one-long state
-    Policy window = FixedWindow.of("w", 5, Window.of(HOUR)); // long[] state
-    Budget budget = Budget.of("b", 5, Window.of(HOUR));
-    Limiter lb = e.sluice.limiter(bucket);
-    Limiter lw = e.sluice.limiter(window);
-    Leases leases = e.sluice.leases(c);
-    Budgets budgets = e.sluice.budget(budget);
-    // Every key already has a cell, so a call that locked cells before refusing would leave them locked.
-    lb.tryAcquire("k", 1);
-    lw.tryAcquire("k", 1);
-    budgets.record("k", 1);
-    Lease lease = leases.acquire("k");
-    int heard = e.heard.get();
-
-    String msg = "operation ACQUIRE does not apply to Concurrency policy 'c'";
-    refused(() -> e.sluice.tryAcquireAll(new Charge(c, "k", 1)), msg);
-    refused(() -> e.sluice.tryAcquireAll(lb.charge("k", 1), lw.charge("k", 1), new Charge(c, "k", 1)), msg);
-    refused(() -> e.sluice.tryAcquireAll(new Charge(c, "k", 1), lb.charge("k", 1)), msg);
-    refused(() -> e.sluice.tryAcquireAll(List.of(new Charge(budget, "k", 1), lw.charge("k", 1), new Charge(c, "k", 1))), msg);
-    refused(() -> e.sluice.tryAcquireAll(lb.charge("fresh", 1), new Charge(c, "fresh", 1)), msg);
-
-    // Nothing charged, nobody told, and every cell still answers (a locked one would spin forever).
-    assertThat(e.heard.get()).isEqualTo(heard);
-    assertThat(lb.peek("k", 0).remaining()).isEqualTo(4);
-    assertThat(lw.peek("k", 0).remaining()).isEqualTo(4);
-    assertThat(budgets.usage("k").used()).isEqualTo(1);
-    assertThat(leases.held("k")).isEqualTo(1);
-    assertThat(lb.tryAcquire("k", 1).allowed()).isTrue();
-    assertThat(lw.tryAcquire("k", 1).allowed()).isTrue();
-    assertThat(lb.tryAcquire("fresh", 1).allowed()).isTrue();
-    try (Lease second = leases.acquire("k")) {
-      assertThat(leases.held("k")).isEqualTo(2);
-    }
-    lease.release();
-    assertThat(leases.held("k")).isZero();
-    assertThat(e.sluice.tryAcquireAll(lb.charge("k", 1), lw.charge("k", 1), new Charge(budget, "k", 1)).allowed()).isTrue();
-    assertThat(lb.peek("k", 0).remaining()).isEqualTo(2);
-    assertThat(budgets.usage("k").used()).isEqualTo(2);
-  }
 }

@@ -3,13 +3,11 @@ package dev.sluice;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sluice.spi.InMemory;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
@@ -18,7 +16,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Every public entry point of {@code dev.sluice} refuses bad input with an
  * {@link IllegalArgumentException} whose message names the field and the value, and a refused
- * call changes nothing. ({@code dev.sluice.spi} is covered by {@code SpiValidationTest}.)
+ * call changes nothing. ({@code dev.sluice.spi} is covered by {@code SpiValidationTest}; the
+ * limiter's and the multi-policy call's refusals, which every store shares, by
+ * {@code dev.sluice.conformance.ValidationConformance}.)
  */
 class ValidationTest {
 
@@ -116,7 +116,7 @@ class ValidationTest {
     }
     for (var f : logs) {
       refused(() -> f.make("l", SlidingLog.MAX_LIMIT + 1, S), "limit (10001)", "10000", "SlidingCounter");
-      refused(() -> f.make("l", Long.MAX_VALUE, S), "limit (" + Long.MAX_VALUE + ")", "10000");
+      refused(() -> f.make("l", Long.MAX_VALUE, S), "limit (" + Long.MAX_VALUE + ")", "10000", "SlidingCounter");
       assertThat(f.make("l", SlidingLog.MAX_LIMIT, S).limit()).isEqualTo(SlidingLog.MAX_LIMIT);
     }
   }
@@ -135,6 +135,7 @@ class ValidationTest {
     refused(() -> Window.of(Duration.ofNanos(-1)), "length (PT-0.000000001S) must be positive");
     refused(() -> Window.of(Duration.ofDays(365 * 200)), "length (PT1752000H) exceeds the maximum", "2^62");
     refused(() -> Window.of(TOO_LONG), "length (" + TOO_LONG + ") exceeds the maximum");
+    refused(() -> Window.of(Duration.ofSeconds(Long.MAX_VALUE)), "length (" + Duration.ofSeconds(Long.MAX_VALUE) + ")");
     refused(() -> new Window.Epoch(null), "length must not be null");
     refused(() -> new Window.Epoch(Duration.ofHours(-1)), "length (PT-1H) must be positive");
     refused(() -> Window.day(null), "zone must not be null");
@@ -307,80 +308,9 @@ class ValidationTest {
         SlidingCounter.of("counter", 5, Duration.ofSeconds(10)));
   }
 
-  @Test
-  void limiterOperationsRefuseBadInputAndChangeNothing() {
-    ManualClock clock = new ManualClock(1_000L);
-    AtomicInteger heard = new AtomicInteger();
-    Sluice sluice = Sluice.builder().clock(clock).listener((op, k, c, d) -> heard.incrementAndGet()).build();
-    String tooLong = "x".repeat(513);
-    for (Policy policy : fivePolicies()) {
-      Limiter l = sluice.limiter(policy);
-      l.tryAcquire("k", 2);
-      int before = heard.get();
-      List<ThrowingCallable> calls = new ArrayList<>();
-      // Keys: null, empty and over 512 characters, on every operation that takes a key.
-      List<KeyedCall> keyed = List.of(
-          k -> l.tryAcquire(k, 1), k -> l.peek(k, 1), k -> l.record(k, 1), k -> l.refund(k, 1),
-          k -> l.reset(k), k -> l.acquire(k, 1, Duration.ZERO), k -> l.acquireAsync(k, 1, Duration.ZERO),
-          k -> l.charge(k, 1));
-      for (KeyedCall c : keyed) {
-        refusedAndCollected(calls, () -> c.call(null), "key must not be null");
-        refusedAndCollected(calls, () -> c.call(""), "key ''", "1 to 512 characters", "(was 0)");
-        refusedAndCollected(calls, () -> c.call(tooLong), "key '" + "x".repeat(40) + "...'", "1 to 512 characters",
-            "(was 513)");
-      }
-      // Costs: negative, on every operation that takes a cost.
-      for (long bad : new long[] {-1, -7, Long.MIN_VALUE}) {
-        String msg = "cost (" + bad + ") must not be negative";
-        refusedAndCollected(calls, () -> l.tryAcquire("k", bad), msg);
-        refusedAndCollected(calls, () -> l.peek("k", bad), msg);
-        refusedAndCollected(calls, () -> l.record("k", bad), msg);
-        refusedAndCollected(calls, () -> l.refund("k", bad), msg);
-        refusedAndCollected(calls, () -> l.acquire("k", bad, Duration.ZERO), msg);
-        refusedAndCollected(calls, () -> l.acquireAsync("k", bad, Duration.ZERO), msg);
-        refusedAndCollected(calls, () -> l.charge("k", bad), msg);
-        refusedAndCollected(calls, () -> l.tryAcquire("new-key", bad), msg);
-        refusedAndCollected(calls, () -> l.record("new-key", bad), msg);
-      }
-      // Waits: null and negative.
-      refusedAndCollected(calls, () -> l.acquire("k", 1, null), "maxWait must not be null");
-      refusedAndCollected(calls, () -> l.acquire("k", 1, Duration.ofSeconds(-2)), "maxWait (PT-2S) must not be negative");
-      refusedAndCollected(calls, () -> l.acquire("k", 1, Duration.ofNanos(-1)), "maxWait (PT-0.000000001S)");
-      refusedAndCollected(calls, () -> l.acquireAsync("k", 1, null), "maxWait must not be null");
-      refusedAndCollected(calls, () -> l.acquireAsync("k", 1, Duration.ofMillis(-1)), "maxWait (PT-0.001S) must not be negative");
-      refusedAndCollected(calls, () -> l.acquire("new-key", 1, Duration.ofSeconds(-1)), "maxWait (PT-1S)");
-      // A bad key wins over a bad cost, a bad cost over a bad wait; all are refused either way.
-      refusedAndCollected(calls, () -> l.acquire(null, -1, null), "key must not be null");
-      refusedAndCollected(calls, () -> l.acquire("k", -1, null), "cost (-1)");
-      // Each refused again, to be sure repetition changes nothing either.
-      for (ThrowingCallable c : calls) {
-        assertThatThrownBy(c).isInstanceOf(IllegalArgumentException.class);
-      }
-      assertThat(l.peek("k", 0).remaining()).as(policy.name()).isEqualTo(3);
-      assertThat(l.peek("new-key", 0).remaining()).as(policy.name()).isEqualTo(5);
-      assertThat(heard.get() - before).as("listener calls for refused calls, " + policy.name()).isEqualTo(2);
-    }
-    assertThat(clock.sleeps()).isEmpty();
-    assertThat(clock.pendingTimers()).isZero();
-    assertThat(clock.nanos()).isEqualTo(1_000L);
-    assertThat(sluice.listenerFailures()).isZero();
-  }
-
   @FunctionalInterface
   private interface KeyedCall {
     void call(Object key) throws Exception;
-  }
-
-  @Test
-  void messagesNameTheValue() {
-    Limiter l = Sluice.inMemory().limiter(TokenBucket.of("t", 5, 1, S));
-    refused(() -> l.tryAcquire("k", -7), "cost (-7) must not be negative");
-    refused(() -> l.tryAcquire(null, 1), "key must not be null");
-    refused(() -> l.tryAcquire("", 1), "key ''", "1 to 512 characters");
-    refused(() -> l.acquire("k", 1, Duration.ofSeconds(-2)), "maxWait (PT-2S) must not be negative");
-    // Non-String keys are not length-checked; 512 characters is the bound, inclusive.
-    assertThat(l.tryAcquire(42L, 1).allowed()).isTrue();
-    assertThat(l.tryAcquire("x".repeat(512), 1).allowed()).isTrue();
   }
 
   @Test
@@ -393,42 +323,5 @@ class ValidationTest {
     refused(() -> new Charge(p, "k", -1), "cost (-1) must not be negative");
     refused(() -> new Charge(p, "k", Long.MIN_VALUE), "cost (" + Long.MIN_VALUE + ") must not be negative");
     assertThat(new Charge(p, 7, 0).cost()).isZero();
-  }
-
-  @Test
-  void multiPolicyCallsRefuseBadListsAndChangeNothing() {
-    ManualClock clock = new ManualClock(1_000L);
-    AtomicInteger heard = new AtomicInteger();
-    Sluice sluice = Sluice.builder().clock(clock).listener((op, k, c, d) -> heard.incrementAndGet()).build();
-    Limiter a = sluice.limiter(TokenBucket.of("a", 5, 1, S));
-    Limiter b = sluice.limiter(FixedWindow.of("b", 5, Window.of(Duration.ofSeconds(10))));
-    Charge ca = a.charge("k", 1);
-    Charge cb = b.charge("k", 1);
-
-    refused(() -> sluice.tryAcquireAll((List<Charge>) null), "charges must not be null");
-    refused(() -> sluice.tryAcquireAll((Charge[]) null), "charges must not be null");
-    refused(() -> sluice.peekAll(null), "charges must not be null");
-    refused(() -> sluice.tryAcquireAll(List.of()), "charges must not be empty");
-    refused(() -> sluice.tryAcquireAll(), "charges must not be empty");
-    refused(() -> sluice.tryAcquireAll(new Charge[0]), "charges must not be empty");
-    refused(() -> sluice.peekAll(List.of()), "charges must not be empty");
-    // A null element, via the List and the varargs overloads, is named by its index.
-    refused(() -> sluice.tryAcquireAll(Arrays.asList(ca, null)), "charges[1] must not be null");
-    refused(() -> sluice.tryAcquireAll(ca, null), "charges[1] must not be null");
-    refused(() -> sluice.tryAcquireAll(ca, cb, null), "charges[2] must not be null");
-    refused(() -> sluice.tryAcquireAll((Charge) null), "charges[0] must not be null");
-    refused(() -> sluice.tryAcquireAll(new ArrayList<>(Arrays.asList(null, ca))), "charges[0] must not be null");
-    refused(() -> sluice.peekAll(Arrays.asList(ca, cb, null)), "charges[2] must not be null");
-    // The same (policy, key) twice.
-    refused(() -> sluice.tryAcquireAll(ca, cb, a.charge("k", 2)), "policy 'a'", "key 'k'", "twice");
-    refused(() -> sluice.tryAcquireAll(List.of(cb, cb)), "policy 'b'", "key 'k'", "twice");
-    refused(() -> sluice.peekAll(List.of(ca, ca)), "policy 'a'", "key 'k'", "twice");
-
-    // Nothing was charged and no listener heard of it.
-    assertThat(a.peek("k", 0).remaining()).isEqualTo(5);
-    assertThat(b.peek("k", 0).remaining()).isEqualTo(5);
-    assertThat(heard.get()).isEqualTo(2); // the two peeks just above
-    assertThat(sluice.tryAcquireAll(ca, cb).allowed()).isTrue();
-    assertThat(a.peek("k", 0).remaining()).isEqualTo(4);
   }
 }

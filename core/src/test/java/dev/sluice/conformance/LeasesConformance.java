@@ -1,73 +1,32 @@
-package dev.sluice;
+package dev.sluice.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.Concurrency;
+import dev.sluice.Decision;
+import dev.sluice.Lease;
+import dev.sluice.Leases;
+import dev.sluice.QuotaExceeded;
+import dev.sluice.QuotaExceededException;
+import dev.sluice.Sluice;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** Concurrency leases: "at most 5 scans in flight per user". */
-class LeasesTest {
+/**
+ * Concurrency leases, "at most 5 scans in flight per user", on one thread: acquire, release,
+ * renew, expiry at the exact instant (one tick before it the slot is still held), idempotent
+ * release that never frees another holder's slot, weighted leases. The races are in
+ * {@link ContendedConformance}.
+ */
+public abstract class LeasesConformance extends StoreConformance {
 
-  private static final long S = 1_000_000_000L;
-  private final ManualClock clock = new ManualClock(1_700_000_000L * S);
-  private final Sluice sluice = Sluice.builder().clock(clock).build();
-  private final Concurrency scans = Concurrency.of("scans", 5, Duration.ofMinutes(10));
-
-  @Test
-  void sixteenThreadsNeverHoldMoreThanFiveSlots() throws Exception {
-    Leases leases = sluice.leases(scans);
-    AtomicInteger inFlight = new AtomicInteger();
-    AtomicInteger maxInFlight = new AtomicInteger();
-    AtomicLong granted = new AtomicLong();
-    AtomicLong denied = new AtomicLong();
-    CountDownLatch start = new CountDownLatch(1);
-    ExecutorService pool = Executors.newFixedThreadPool(16);
-    List<Future<?>> done = new ArrayList<>();
-    for (int t = 0; t < 16; t++) {
-      done.add(pool.submit(() -> {
-        start.await();
-        for (int i = 0; i < 2_000; i++) {
-          var lease = leases.tryAcquire("alice");
-          if (lease.isEmpty()) {
-            denied.incrementAndGet();
-            continue;
-          }
-          try (Lease l = lease.get()) {
-            granted.incrementAndGet();
-            int now = inFlight.incrementAndGet();
-            maxInFlight.accumulateAndGet(now, Math::max);
-            assertThat(now).isLessThanOrEqualTo(5);
-            Thread.onSpinWait();
-            inFlight.decrementAndGet();
-          }
-        }
-        return null;
-      }));
-    }
-    start.countDown();
-    for (Future<?> f : done) {
-      f.get(60, TimeUnit.SECONDS);
-    }
-    pool.shutdown();
-    assertThat(maxInFlight.get()).isBetween(1, 5);
-    assertThat(granted.get() + denied.get()).isEqualTo(32_000);
-    assertThat(granted.get()).isPositive();
-    assertThat(leases.held("alice")).isZero(); // every release restored its slot
-    assertThat(leases.peek("alice", 5).allowed()).isTrue();
-  }
+  protected final Concurrency scans = Concurrency.of("scans", 5, Duration.ofMinutes(10));
 
   @Test
-  void aRejectionCarriesKindCurrentLimitAndTheEarliestExpiry() {
+  public void aRejectionCarriesKindCurrentLimitAndTheEarliestExpiry() {
     Leases leases = sluice.leases(scans);
     List<Lease> held = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
@@ -96,13 +55,13 @@ class LeasesTest {
   }
 
   @Test
-  void anAbandonedLeaseFreesItsSlotExactlyAtItsExpiry() {
+  public void anAbandonedLeaseFreesItsSlotExactlyAtItsExpiry() {
     Leases leases = sluice.leases(Concurrency.of("one", 1, Duration.ofSeconds(30)));
     Lease abandoned = leases.acquire("k"); // its holder "dies": never released
     assertThat(abandoned.expiry()).isEqualTo(clock.instant().plusSeconds(30));
-    clock.advanceNanos(30 * S - 1);
+    clock.advanceNanos(30 * S - r);
     assertThat(leases.tryAcquire("k")).isEmpty();
-    clock.advanceNanos(1);
+    clock.advanceNanos(r);
     Lease next = leases.acquire("k");
     assertThat(leases.held("k")).isEqualTo(1);
     // The dead holder wakes up: its renew fails, its release does not free the new holder's slot.
@@ -116,7 +75,7 @@ class LeasesTest {
   }
 
   @Test
-  void releaseIsIdempotentAndNeverDrivesTheCountNegative() {
+  public void releaseIsIdempotentAndNeverDrivesTheCountNegative() {
     Leases leases = sluice.leases(scans);
     Lease a = leases.acquire("k");
     Lease b = leases.acquire("k");
@@ -133,7 +92,7 @@ class LeasesTest {
   }
 
   @Test
-  void renewExtendsTheLeaseByItsTtlFromNow() {
+  public void renewExtendsTheLeaseByItsTtlFromNow() {
     Leases leases = sluice.leases(Concurrency.of("one", 1, Duration.ofSeconds(30)));
     Lease lease = leases.acquire("k");
     clock.advance(Duration.ofSeconds(20));
@@ -147,7 +106,7 @@ class LeasesTest {
   }
 
   @Test
-  void weightedLeasesAndTheLimiterRefusal() {
+  public void weightedLeasesAndTheLimiterRefusal() {
     Leases leases = sluice.leases(scans);
     Lease big = leases.acquire("k", 4);
     assertThat(leases.tryAcquire("k")).isPresent();
@@ -167,11 +126,9 @@ class LeasesTest {
   }
 
   @Test
-  void listenersSeeLeaseDecisions() {
+  public void listenersSeeLeaseDecisions() {
     List<String> seen = new ArrayList<>();
-    Sluice s = Sluice.builder().clock(clock)
-        .listener((op, key, cost, d) -> seen.add(op + ":" + key + ":" + d.reason()))
-        .build();
+    Sluice s = engine(clock, store, (op, key, cost, d) -> seen.add(op + ":" + key + ":" + d.reason()));
     Leases leases = s.leases(Concurrency.of("one", 1, Duration.ofSeconds(30)));
     try (Lease l = leases.acquire("k")) {
       leases.tryAcquire("k");
@@ -179,5 +136,63 @@ class LeasesTest {
     }
     assertThat(seen).containsExactly("acquireLease:k:ALLOWED", "acquireLease:k:LIMITED",
         "renewLease:k:ALLOWED", "releaseLease:k:ALLOWED");
+  }
+
+  @Test
+  public void aRenewalOneTickBeforeTheDeadlineKeepsTheLeaseAtTheDeadlineItIsGone() {
+    Leases leases = sluice.leases(Concurrency.of("one", 1, Duration.ofSeconds(30)));
+    Lease lease = leases.acquire("k");
+    clock.advanceNanos(30 * S - r);
+    assertThat(lease.renew()).isTrue(); // now held until 60 s - r
+    assertThat(lease.expiresAtNanos()).isEqualTo(clock.nanos() + 30 * S);
+    clock.advanceNanos(30 * S - r);
+    assertThat(leases.held("k")).isEqualTo(1);
+    assertThat(leases.peek("k", 1).retryAfterNanos()).isEqualTo(r);
+    clock.advanceNanos(r);
+    assertThat(leases.held("k")).isZero();
+    assertThat(lease.renew()).as("renewed at its deadline: gone").isFalse();
+    assertThat(leases.tryAcquire("k")).isPresent();
+  }
+
+  @Test
+  public void heldAndPeekReportTheSlotsAndTheEarliestExpiry() {
+    Leases leases = sluice.leases(scans);
+    Lease two = leases.acquire("k", 2);
+    clock.advance(Duration.ofMinutes(3));
+    Lease three = leases.acquire("k", 3);
+    assertThat(leases.held("k")).isEqualTo(5);
+    Decision d = leases.peek("k", 1);
+    assertThat(d.reason()).isEqualTo(Decision.Reason.LIMITED);
+    assertThat(d.used()).isEqualTo(5);
+    assertThat(d.remaining()).isZero();
+    assertThat(d.retryAfter()).isEqualTo(Duration.ofMinutes(7)); // the 2 slots expire first
+    Decision four = leases.peek("k", 4);
+    assertThat(four.retryAfter()).isEqualTo(Duration.ofMinutes(10)); // both must go
+    assertThat(leases.peek("k", 6).reason()).isEqualTo(Decision.Reason.COST_EXCEEDS_LIMIT);
+    assertThat(leases.held("k")).isEqualTo(5);
+    three.release();
+    assertThat(leases.peek("k", 3).allowed()).isTrue();
+    assertThat(leases.peek("k", 4).retryAfter()).isEqualTo(Duration.ofMinutes(7));
+    two.release();
+    assertThat(leases.peek("k", 0).used()).isZero();
+  }
+
+  @Test
+  public void resetDropsEveryLeaseAndOldLeasesStayGone() {
+    Leases leases = sluice.leases(scans);
+    Lease a = leases.acquire("k", 2);
+    Lease b = leases.acquire("k", 3);
+    leases.reset("k");
+    assertThat(leases.held("k")).isZero();
+    Lease c = leases.acquire("k", 5);
+    // The dropped leases neither renew nor free what the new holder took.
+    assertThat(a.renew()).isFalse();
+    b.release();
+    assertThat(leases.held("k")).isEqualTo(5);
+    assertThat(leases.tryAcquire("k")).isEmpty();
+    c.release();
+    assertThat(leases.held("k")).isZero();
+    leases.reset("never-used");
+    assertThat(leases.held("never-used")).isZero();
   }
 }

@@ -1,31 +1,49 @@
-package dev.sluice;
+package dev.sluice.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.Budget;
+import dev.sluice.Budgets;
+import dev.sluice.Decision;
+import dev.sluice.QuotaExceeded;
+import dev.sluice.QuotaExceededException;
+import dev.sluice.Reservation;
+import dev.sluice.Usage;
+import dev.sluice.Window;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Cost budgets per calendar period: check, record, reserve/settle, usage. */
-class BudgetsTest {
+/**
+ * Cost budgets per calendar period, on one thread: check, record past the budget until UTC
+ * midnight, Prague days of 23 and 25 hours, reserve/settle/cancel, reservations expiring at the
+ * exact instant and carrying over into the next period. The races are in
+ * {@link ContendedConformance}.
+ */
+public abstract class BudgetsConformance extends StoreConformance {
 
-  private static final long GIB = 1L << 30;
-  private static final ZoneId PRAGUE = ZoneId.of("Europe/Prague");
+  protected static final long GIB = 1L << 30;
+  protected static final ZoneId PRAGUE = ZoneId.of("Europe/Prague");
 
-  private final ManualClock clock = new ManualClock(Instant.parse("2026-11-23T15:00:00Z"));
-  private final Sluice sluice = Sluice.builder().clock(clock).build();
-  private final Budgets scanned = sluice.budget(Budget.daily("scanned-bytes", 50 * GIB));
+  protected Budgets scanned;
 
-  private static QuotaExceeded denial(Runnable call) {
+  /** 2026-11-23T15:00:00Z: nine hours before UTC midnight. */
+  @Override
+  protected long start() {
+    return at("2026-11-23T15:00:00Z");
+  }
+
+  @BeforeEach
+  public final void scannedBytes() {
+    scanned = sluice.budget(Budget.daily("scanned-bytes", 50 * GIB));
+  }
+
+  protected static QuotaExceeded denial(Runnable call) {
     try {
       call.run();
     } catch (QuotaExceededException e) {
@@ -35,7 +53,7 @@ class BudgetsTest {
   }
 
   @Test
-  void recordingPastTheBudgetSucceedsAndTheNextCheckWaitsForUtcMidnight() {
+  public void recordingPastTheBudgetSucceedsAndTheNextCheckWaitsForUtcMidnight() {
     scanned.check("alice");
     Decision d = scanned.record("alice", 60 * GIB); // the work is done: no error
     assertThat(d.allowed()).isTrue();
@@ -60,7 +78,7 @@ class BudgetsTest {
   }
 
   @Test
-  void checkIsDeniedExactlyWhenUsageReachesTheBudget() {
+  public void checkIsDeniedExactlyWhenUsageReachesTheBudget() {
     Budgets b = sluice.budget(Budget.daily("b", 100));
     b.record("k", 99);
     b.check("k");
@@ -71,7 +89,7 @@ class BudgetsTest {
   }
 
   @Test
-  void aPragueDailyBudgetResetsAtLocalMidnightAcrossBothDstChanges() {
+  public void aPragueDailyBudgetResetsAtLocalMidnightAcrossBothDstChanges() {
     Budgets prague = sluice.budget(Budget.of("prague", 100, Window.day(PRAGUE)));
     // 2026-03-29 has 23 hours in Prague (02:00 -> 03:00), 2026-10-25 has 25 (03:00 -> 02:00).
     for (String[] day : new String[][] {
@@ -79,8 +97,8 @@ class BudgetsTest {
         {"2026-10-25T01:00", "2026-10-26T00:00", "PT24H"}, // a naive 24 h day would say 23 h
         {"2026-03-28T23:30", "2026-03-29T00:00", "PT30M"},
         {"2026-10-24T23:30", "2026-10-25T00:00", "PT30M"}}) {
-      Instant spent = ZonedDateTime.of(java.time.LocalDateTime.parse(day[0]), PRAGUE).toInstant();
-      Instant midnight = ZonedDateTime.of(java.time.LocalDateTime.parse(day[1]), PRAGUE).toInstant();
+      Instant spent = ZonedDateTime.of(LocalDateTime.parse(day[0]), PRAGUE).toInstant();
+      Instant midnight = ZonedDateTime.of(LocalDateTime.parse(day[1]), PRAGUE).toInstant();
       clock.set(spent);
       String key = "k" + day[0];
       prague.record(key, 150);
@@ -88,7 +106,7 @@ class BudgetsTest {
       assertThat(q.retryAfter()).as(day[0]).isEqualTo(Duration.parse(day[2]));
       assertThat(Duration.between(spent, midnight)).isEqualTo(Duration.parse(day[2]));
       assertThat(prague.usage(key).periodEnd()).isEqualTo(midnight);
-      clock.set(midnight.minusNanos(1));
+      clock.set(midnight.minusNanos(r));
       assertThat(prague.denial(key)).as(day[0]).isPresent();
       clock.set(midnight);
       assertThat(prague.denial(key)).as(day[0]).isEmpty();
@@ -96,7 +114,7 @@ class BudgetsTest {
   }
 
   @Test
-  void reserveThenSettleChargesTheActualCost() {
+  public void reserveThenSettleChargesTheActualCost() {
     Budgets b = sluice.budget(Budget.daily("b", 100));
     try (Reservation r = b.reserve("k", 10)) {
       assertThat(b.usage("k").used()).isEqualTo(10); // the estimate is held
@@ -114,13 +132,13 @@ class BudgetsTest {
   }
 
   @Test
-  void anUnsettledReservationIsReturnedAfterItsTtl() {
+  public void anUnsettledReservationIsReturnedAfterItsTtl() {
     Budgets b = sluice.budget(Budget.daily("b", 100).withReservationTtl(Duration.ofMinutes(5)));
     Reservation forgotten = b.reserve("k", 10);
     assertThat(b.usage("k").used()).isEqualTo(10);
-    clock.advance(Duration.ofMinutes(5).minusNanos(1));
+    clock.advance(Duration.ofMinutes(5).minusNanos(r));
     assertThat(b.usage("k").used()).isEqualTo(10);
-    clock.advanceNanos(1);
+    clock.advanceNanos(r);
     assertThat(b.usage("k").used()).isZero(); // the 10 came back by itself
     // Settling late still charges the real cost (the work was done), once.
     assertThat(forgotten.settle(7).used()).isEqualTo(7);
@@ -128,7 +146,7 @@ class BudgetsTest {
   }
 
   @Test
-  void cancelReturnsTheEstimateAndReservationsThatDoNotFitAreDenied() {
+  public void cancelReturnsTheEstimateAndReservationsThatDoNotFitAreDenied() {
     Budgets b = sluice.budget(Budget.daily("b", 100));
     Reservation r = b.reserve("k", 60);
     QuotaExceeded q = denial(() -> b.reserve("k", 50));
@@ -146,7 +164,7 @@ class BudgetsTest {
   }
 
   @Test
-  void openReservationsCarryOverIntoTheNextPeriod() {
+  public void openReservationsCarryOverIntoTheNextPeriod() {
     Budgets b = sluice.budget(Budget.daily("b", 100).withReservationTtl(Duration.ofHours(12)));
     clock.set(Instant.parse("2026-11-23T23:00:00Z"));
     b.record("k", 30);
@@ -158,29 +176,62 @@ class BudgetsTest {
   }
 
   @Test
-  void oneSharedInstanceServesEveryEndpoint() throws Exception {
-    Budgets shared = sluice.budget(Budget.daily("shared", 1_000));
-    ExecutorService pool = Executors.newFixedThreadPool(8);
-    List<Future<Integer>> admitted = new ArrayList<>();
-    for (int t = 0; t < 8; t++) {
-      admitted.add(pool.submit(() -> {
-        int ok = 0;
-        for (int i = 0; i < 500; i++) {
-          var r = shared.tryReserve("k", 1);
-          if (r.isPresent()) {
-            r.get().settle(1);
-            ok++;
-          }
-        }
-        return ok;
-      }));
-    }
-    int total = 0;
-    for (Future<Integer> f : admitted) {
-      total += f.get(60, TimeUnit.SECONDS);
-    }
-    pool.shutdown();
-    assertThat(total).isEqualTo(1_000);
-    assertThat(shared.usage("k").used()).isEqualTo(1_000);
+  public void aRenewedReservationHoldsItsEstimateForAnotherTtlFromNow() {
+    Budgets b = sluice.budget(Budget.daily("b", 100).withReservationTtl(Duration.ofMinutes(5)));
+    Reservation r1 = b.reserve("k", 10);
+    clock.advance(Duration.ofMinutes(4));
+    assertThat(r1.renew()).isTrue(); // now held until 9 min
+    clock.advance(Duration.ofMinutes(5).minusNanos(r));
+    assertThat(b.usage("k").used()).isEqualTo(10);
+    clock.advanceNanos(r);
+    assertThat(b.usage("k").used()).isZero();
+    assertThat(r1.renew()).as("expired: nothing to renew").isFalse();
+    assertThat(r1.closed()).isFalse();
+    assertThat(r1.settle(4).used()).isEqualTo(4);
+  }
+
+  @Test
+  public void maxReservationsCapsOpenReservationsEvenWhenTheCostFits() {
+    Budgets b = sluice.budget(Budget.daily("b", 100).withMaxReservations(2));
+    Reservation first = b.reserve("k", 10);
+    clock.advance(Duration.ofMinutes(1));
+    b.reserve("k", 10);
+    QuotaExceeded q = denial(() -> b.reserve("k", 10));
+    assertThat(q.current()).isEqualTo(20);
+    assertThat(q.retryAfter()).isEqualTo(Duration.ofMinutes(59)); // the first one's expiry
+    assertThat(b.usage("k").used()).isEqualTo(20);
+    // Charges without a reservation still go through.
+    b.record("k", 5);
+    b.check("k");
+    first.cancel();
+    assertThat(b.tryReserve("k", 10)).isPresent();
+    assertThat(b.usage("k").used()).isEqualTo(25);
+  }
+
+  @Test
+  public void refundGivesBackUsageButNotReservationsAndResetForgetsBoth() {
+    Budgets b = sluice.budget(Budget.daily("b", 100));
+    b.record("k", 30);
+    Reservation open = b.reserve("k", 20);
+    assertThat(b.refund("k", 10).used()).isEqualTo(40);
+    assertThat(b.refund("k", 1_000).used()).isEqualTo(20); // down to the open reservation
+    b.reset("k");
+    assertThat(b.usage("k").used()).isZero();
+    open.cancel(); // gone with the reset: a no-op
+    assertThat(b.usage("k").used()).isZero();
+    assertThat(b.tryReserve("k", 100)).isPresent();
+  }
+
+  @Test
+  public void usageReportsThePeriodEndOnTheWallClock() {
+    Budgets weekly = sluice.budget(Budget.of("weekly", 10, Window.week(PRAGUE)));
+    weekly.record("k", 3);
+    // Monday 2026-11-23 16:00 in Prague: the week ends Monday 2026-11-30 00:00 CET.
+    assertThat(weekly.usage("k")).isEqualTo(new Usage(3, 10, Instant.parse("2026-11-29T23:00:00Z")));
+    Budgets hourly = sluice.budget(Budget.of("hourly", 10, Window.of(Duration.ofHours(1))));
+    clock.advance(Duration.ofMinutes(20));
+    hourly.record("k", 10);
+    assertThat(hourly.usage("k")).isEqualTo(new Usage(10, 10, Instant.parse("2026-11-23T16:00:00Z")));
+    assertThat(hourly.usage("k").exhausted()).isTrue();
   }
 }
