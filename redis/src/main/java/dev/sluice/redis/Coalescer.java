@@ -3,7 +3,7 @@ package dev.sluice.redis;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -40,7 +40,7 @@ final class Coalescer {
     }
   }
 
-  private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedDeque<Pending> queue = new ConcurrentLinkedDeque<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final int maxInFlight;
   private final int maxBatch;
@@ -72,11 +72,14 @@ final class Coalescer {
       List<Request[]> groups = new ArrayList<>();
       int requests = 0;
       Pending p;
-      while (requests < maxBatch && (p = queue.peek()) != null) {
+      // poll, never peek-then-poll: up to maxInFlight threads build batches at once, and a poll
+      // after another thread's peek takes a different entry than the one peeked, which was then
+      // never sent (its caller waited out its whole deadline).
+      while (requests < maxBatch && (p = queue.pollFirst()) != null) {
         if (requests > 0 && requests + p.group.length > maxBatch) {
+          queue.offerFirst(p); // still waiting: it leads the next call
           break;
         }
-        queue.poll();
         if (p.state.compareAndSet(Pending.WAITING, Pending.SENT)) {
           batch.add(p);
           groups.add(p.group);

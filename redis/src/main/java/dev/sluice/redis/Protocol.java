@@ -132,7 +132,8 @@ final class Protocol {
     bounds[CALENDAR_SIDE] = start;
     for (int k = CALENDAR_SIDE - 1; k >= 0; k--) {
       long t = bounds[k + 1];
-      bounds[k] = t == 0 ? 0 : w.startNanos(t - 1);
+      // a period that starts before the epoch (a zone west of UTC in 1970) starts at 0 here
+      bounds[k] = t <= 0 ? 0 : Math.max(0, w.startNanos(t - 1));
     }
     for (int k = CALENDAR_SIDE + 1; k < m; k++) {
       bounds[k] = Math.min(w.endNanos(bounds[k - 1]), dev.sluice.spi.Algorithm.MAX_NANOS);
