@@ -7,6 +7,8 @@ import dev.sluice.Concurrency;
 import dev.sluice.Decision;
 import dev.sluice.FixedWindow;
 import dev.sluice.Policy;
+import dev.sluice.SlidingCounter;
+import dev.sluice.SlidingLog;
 import dev.sluice.TokenBucket;
 import dev.sluice.Window;
 import dev.sluice.redis.testing.RedisServer;
@@ -18,6 +20,7 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.RedisFuture;
+import java.math.BigInteger;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -103,6 +106,16 @@ class TwinDifferentialTest {
      */
     default long[] instants(long[] state) {
       return new long[0];
+    }
+
+    /**
+     * Whether a sequence goes to Redis as several script calls (cut at points drawn from its key,
+     * so the sequences themselves stay those of the seed): a script reads a cacheable state once
+     * and writes it once, so with one call per sequence only the first load and the last save
+     * would see the stored text.
+     */
+    default boolean chunked() {
+      return false;
     }
   }
 
@@ -254,6 +267,123 @@ class TwinDifferentialTest {
     }
   };
 
+  /**
+   * Exact logs (limits 1-20 and up to {@link SlidingLog#MAX_LIMIT}) and bucketed ones (granules
+   * from the whole window down to about 1/4999 of it, so caps from 3 to ~10,000 entries, and a few
+   * limits past MAX_LIMIT, which a bucketed log allows). Costs lean small so that logs grow many
+   * entries and records hit the entry cap.
+   */
+  static final Gen SLIDING_LOG = new Gen() {
+    @Override
+    public Policy policy(SplittableRandom r) {
+      long window = r.nextInt(8) == 0 ? randomMicros(r, 1_000_000_000_000L) : randomMicros(r, 100_000_000);
+      long limit = r.nextInt(3) == 0 ? 1 + r.nextLong(SlidingLog.MAX_LIMIT) : 1 + r.nextLong(20);
+      if (r.nextInt(3) == 0) {
+        return SlidingLog.of("sl", limit, Duration.ofNanos(window * 1000));
+      }
+      long buckets = r.nextInt(3) == 0 ? 1 + r.nextLong(4999) : 1 + r.nextLong(12);
+      long granule = Math.max(1, window / buckets);
+      if (r.nextInt(8) == 0) {
+        limit = 1 + r.nextLong(1_000_000_000L);
+      }
+      return SlidingLog.bucketed("sl", limit, Duration.ofNanos(window * 1000), Duration.ofNanos(granule * 1000));
+    }
+
+    @Override
+    public long scaleMicros(Policy p) {
+      SlidingLog l = (SlidingLog) p;
+      long window = l.window().toNanos() / 1000;
+      long granule = l.granularity().toNanos() / 1000;
+      // Half the bucketed logs step by a few granules (now in the newest entry's granule), the
+      // rest by the window (entries expiring).
+      return granule > 0 && l.limit() % 2 == 0 ? Math.max(1, 3 * granule) : window;
+    }
+
+    @Override
+    public long cost(SplittableRandom r, Policy p, Operation op) {
+      if (p.limit() > 20 && r.nextInt(2) == 0) {
+        return 1 + r.nextLong(3);
+      }
+      return Gen.super.cost(r, p, op);
+    }
+
+    @Override
+    public boolean chunked() {
+      return true;
+    }
+  };
+
+  /**
+   * Long logs: limits of 1,000 to {@link SlidingLog#MAX_LIMIT}, exact or in up to 4,999 buckets,
+   * costs of 1 or 2, steps of 1/200 to 1/1200 of the window and no resets, so that a key holds
+   * hundreds of entries (parsed, cut at the oldest live one and re-encoded on every write).
+   */
+  static final Gen LONG_SLIDING_LOG = new Gen() {
+    @Override
+    public Policy policy(SplittableRandom r) {
+      long window = 1000 + randomMicros(r, 100_000_000);
+      long limit = 1000 + r.nextLong(SlidingLog.MAX_LIMIT - 999);
+      if (r.nextBoolean()) {
+        return SlidingLog.of("sl", limit, Duration.ofNanos(window * 1000));
+      }
+      long granule = Math.max(1, window / (500 + r.nextLong(4500)));
+      return SlidingLog.bucketed("sl", limit, Duration.ofNanos(window * 1000), Duration.ofNanos(granule * 1000));
+    }
+
+    /** The window spans ~600 to ~3,000 steps: some logs keep expiring, others keep growing. */
+    @Override
+    public long scaleMicros(Policy p) {
+      return Math.max(1, ((SlidingLog) p).window().toNanos() / 1000 / (200 + p.limit() % 1000));
+    }
+
+    @Override
+    public long cost(SplittableRandom r, Policy p, Operation op) {
+      int k = r.nextInt(50);
+      // (a record of limit + 1 would keep the log full for a whole window)
+      return k == 0 ? 0 : k == 1 && op != Operation.RECORD ? p.limit() + 1 : 1 + r.nextLong(2);
+    }
+
+    @Override
+    public boolean chunked() {
+      return true;
+    }
+
+    /** No resets: they would empty the log every few dozen steps. */
+    @Override
+    public Operation op(SplittableRandom r, List<Operation> ops) {
+      Operation op;
+      do {
+        op = Gen.super.op(r, ops);
+      } while (op == Operation.RESET);
+      return op;
+    }
+  };
+
+  /**
+   * Limits from 1 to 2^44 (records of up to 4 limits stay below 2^53 over a whole sequence, where
+   * the twins' saturation points differ), windows from 1 µs to about 4 months: products
+   * prev * (W - x) far past a double's 53 bits.
+   */
+  static final Gen SLIDING_COUNTER = new Gen() {
+    @Override
+    public Policy policy(SplittableRandom r) {
+      int k = r.nextInt(4);
+      long limit = k == 0 ? 1 + r.nextLong(1L << 44) : k == 1 ? 1 + r.nextLong(100_000) : 1 + r.nextLong(20);
+      long window = r.nextInt(6) == 0 ? randomMicros(r, 10_000_000_000_000L) : randomMicros(r, 100_000_000);
+      return SlidingCounter.of("sc", limit, Duration.ofNanos(window * 1000));
+    }
+
+    @Override
+    public long scaleMicros(Policy p) {
+      return ((SlidingCounter) p).window().toNanos() / 1000;
+    }
+
+    @Override
+    public boolean chunked() {
+      return true;
+    }
+  };
+
   @Test
   void concurrency() {
     differential(CONCURRENCY, 5);
@@ -274,25 +404,216 @@ class TwinDifferentialTest {
     differential(FIXED_WINDOW, 2);
   }
 
+  @Test
+  void slidingLog() {
+    differential(SLIDING_LOG, 3);
+  }
+
+  /** A few sequences of up to 3,000 steps: logs of hundreds of entries (up to ~800 with this seed). */
+  @Test
+  void slidingLogLong() {
+    differential(LONG_SLIDING_LOG, 33, 16, 3000);
+  }
+
+  /**
+   * The sliding log's other path: a log whose costs add up past 2^53 (records only) has no prefix
+   * sums and sums its entries one by one. Sequences like slidingLog's (other seeds: keys are named
+   * by seed, and those of slidingLog may still hold states), with the prefix sums dropped on load.
+   */
+  @Test
+  void slidingLogWithoutPrefixSums() {
+    String drop = "do local load = ALG[3].load\n"
+        + "ALG[3].load = function(key, P, now) local st, err = load(key, P, now); if st then st.s = nil end;"
+        + " return st, err end end\n";
+    scriptText = text -> {
+      int at = text.indexOf("\nlocal function bad(");
+      assertThat(at).isPositive();
+      return text.substring(0, at + 1) + drop + text.substring(at + 1);
+    };
+    try {
+      differential(SLIDING_LOG, 103, 2000, 40);
+      differential(LONG_SLIDING_LOG, 133, 4, 3000);
+    } finally {
+      scriptText = java.util.function.UnaryOperator.identity();
+    }
+  }
+
+  @Test
+  void slidingCounter() {
+    differential(SLIDING_COUNTER, 4);
+  }
+
+  /**
+   * The sliding counter's exact arithmetic on its own, against BigInteger: wcmp (the sign of
+   * a * b - c * d) and muldiv (floor(a * b / d), saturated at 2^53 - 1) on operands up to 2^53,
+   * near the limb boundaries (2^24, 2^48) and on equal products, where a lost bit shows.
+   */
+  @Test
+  void slidingCounterArithmetic() throws Exception {
+    String script = resource("prelude") + "\n" + resource("sliding_counter") + "\n"
+        + "local out = {}\n"
+        + "for i = 1, #ARGV, 4 do\n"
+        + "  local a, b, c, d = tonumber(ARGV[i]), tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])\n"
+        + "  out[#out + 1] = wcmp(a, b, c, d)\n"
+        + "  out[#out + 1] = num(muldiv(a, b, math.max(d, 1)))\n"
+        + "end\n"
+        + "return out\n";
+    SplittableRandom r = new SplittableRandom(44);
+    long max = Protocol.MAX;
+    for (int batch = 0; batch < 50; batch++) {
+      List<long[]> cases = new ArrayList<>();
+      for (int i = 0; i < 1000; i++) {
+        long a = operand(r);
+        long b = operand(r);
+        long c;
+        long d;
+        switch (r.nextInt(4)) {
+          case 0 -> { // the same product, factored differently
+            long g = 1L << r.nextInt(1, 8);
+            boolean scale = a % g == 0 && b <= (1L << 53) / g;
+            c = scale ? a / g : b;
+            d = scale ? b * g : a;
+          }
+          case 1 -> { // a product one away
+            c = a;
+            d = b + (b < max ? 1 : -1);
+          }
+          default -> {
+            c = operand(r);
+            d = operand(r);
+          }
+        }
+        cases.add(new long[] {a, b, c, d});
+      }
+      List<String> argv = new ArrayList<>();
+      for (long[] k : cases) {
+        for (long v : k) {
+          argv.add(Long.toString(v));
+        }
+      }
+      List<Object> out = connection.sync().eval(script, ScriptOutputType.MULTI, new String[0], argv.toArray(new String[0]));
+      for (int i = 0; i < cases.size(); i++) {
+        long[] k = cases.get(i);
+        BigInteger ab = BigInteger.valueOf(k[0]).multiply(BigInteger.valueOf(k[1]));
+        BigInteger cd = BigInteger.valueOf(k[2]).multiply(BigInteger.valueOf(k[3]));
+        BigInteger q = ab.divide(BigInteger.valueOf(Math.max(k[3], 1))).min(BigInteger.valueOf(max));
+        String what = java.util.Arrays.toString(k);
+        assertThat((Long) out.get(2 * i)).as("wcmp " + what).isEqualTo((long) ab.compareTo(cd));
+        assertThat(out.get(2 * i + 1)).as("muldiv " + what).isEqualTo(q.toString());
+      }
+    }
+  }
+
+  /** Stored values that are not a sliding log's or counter's state are refused, not misread. */
+  @Test
+  void slidingStatesAreValidated() {
+    // limit 3, W 1 ms, exact: at most 3 entries
+    SlidingLog log = SlidingLog.of("sl", 3, Duration.ofMillis(1));
+    for (String bad : new String[] {"", "x", "5", "5;;", ";5;", "5:;", "5:0;", "5;0;", "5:1:2;", " 5;", "5;x",
+        "5; ", "-5;", "1e3;", "1.5;", "1;1;1;1;", "9007199254740992;", "9007199254740991;1;",
+        "5:9007199254740992;", "5:" + "9".repeat(400) + ";"}) {
+      assertThat(reasonFor(log, bad)).as("'" + bad + "'").isEqualTo(Protocol.E_STATE);
+    }
+    for (String good : new String[] {"5;", "0;", "5:3;7;1:2;", "9007199254740990;1;"}) {
+      assertThat(reasonFor(log, good)).as("'" + good + "'").isGreaterThanOrEqualTo(0);
+    }
+    SlidingCounter counter = SlidingCounter.of("sc", 3, Duration.ofMillis(1));
+    for (String bad : new String[] {"", "1:2", "1:2:3:4", "-1:0:0", "1.5:0:0", "a:b:c", "1:2:3 ",
+        "9007199254740992:0:0", "0:0:9007199254740992"}) {
+      assertThat(reasonFor(counter, bad)).as("'" + bad + "'").isEqualTo(Protocol.E_STATE);
+    }
+    assertThat(reasonFor(counter, "0:0:0")).isGreaterThanOrEqualTo(0);
+  }
+
+  /** Keys live until their state is idle (plus the prelude's second of slack), and no longer. */
+  @Test
+  void slidingTtls() {
+    long w = 600_000_000L; // 10 minutes, in µs
+    long t = 1_800_000_000_000_000L - 1_800_000_000_000_000L % w + w / 4; // a quarter into a window
+    // a log is idle W after its newest entry
+    SlidingLog log = SlidingLog.of("ttl", 10, Duration.ofNanos(w * 1000));
+    assertThat(ttlAfter(log, t - w / 8, t)).isBetween((w - w / 8) / 1000 + 1000 - 5000, (w - w / 8) / 1000 + 1000);
+    // a counter with a current count is idle at s + 2W; refunded down to the previous count, at s + W
+    SlidingCounter counter = SlidingCounter.of("ttl", 10, Duration.ofNanos(w * 1000));
+    long s = t - w / 4;
+    assertThat(ttlAfter(counter, t, t)).isBetween((s + 2 * w - t) / 1000 + 1000 - 5000, (s + 2 * w - t) / 1000 + 1000);
+    assertThat(ttlAfter(counter, t - w, t)).isBetween((s + w - t) / 1000 + 1000 - 5000, (s + w - t) / 1000 + 1000);
+  }
+
+  /** PTTL (ms) of a key after an ACQUIRE of 2 at {@code first} and a REFUND of 1 at {@code now}. */
+  private static long ttlAfter(Policy policy, long first, long now) {
+    String key = "ttl:" + policy.getClass().getSimpleName();
+    connection.sync().del(key);
+    for (long[] s : new long[][] {{first, Operation.ACQUIRE.ordinal(), 2}, {now, Operation.REFUND.ordinal(), 1}}) {
+      Request.Encoded e = Request.encode(List.<Request[]>of(new Request[] {new Request(key, Long.toString(s[0]),
+          Protocol.code(policy), (int) s[1], s[2], "0", Protocol.params(policy))}));
+      connection.sync().eval(Scripts.forMask(e.mask()).text(), ScriptOutputType.MULTI, e.keys(), e.argv());
+    }
+    return connection.sync().pttl(key);
+  }
+
+  /** The reason of a PEEK on a key holding {@code value}. */
+  private static int reasonFor(Policy policy, String value) {
+    String key = "stored:" + policy.name();
+    connection.sync().set(key, value);
+    Request.Encoded e = Request.encode(List.<Request[]>of(new Request[] {new Request(key,
+        Long.toString(1_800_000_000_000_000L), Protocol.code(policy), Operation.PEEK.ordinal(), 1, "0",
+        Protocol.params(policy))}));
+    List<Object> out = connection.sync().eval(Scripts.forMask(e.mask()).text(), ScriptOutputType.MULTI, e.keys(), e.argv());
+    return Protocol.reason(out, 0);
+  }
+
+  /** An operand up to 2^53: uniform, log-uniform, or next to a limb boundary or the ends. */
+  private static long operand(SplittableRandom r) {
+    switch (r.nextInt(5)) {
+      case 0:
+        return r.nextLong(Protocol.MAX + 2);
+      case 1:
+        return (long) Math.exp(r.nextDouble() * Math.log(Protocol.MAX));
+      case 2: {
+        long edge = new long[] {1L << 24, 1L << 48, 1L << 53, Protocol.MAX, 1L << 26, 1L << 52}[r.nextInt(6)];
+        return Math.max(0, Math.min(1L << 53, edge + r.nextLong(-3, 4)));
+      }
+      case 3:
+        return r.nextLong(1000);
+      default:
+        return Protocol.MAX - r.nextLong(1L << 30);
+    }
+  }
+
+  private static String resource(String name) throws java.io.IOException {
+    try (java.io.InputStream in = TwinDifferentialTest.class.getResourceAsStream("lua/" + name + ".lua")) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+
+  /** What the sequences send instead of a script's text (a test may change it, and restores it). */
+  static java.util.function.UnaryOperator<String> scriptText = java.util.function.UnaryOperator.identity();
+
   /** Runs {@link #SEQUENCES} seeded sequences of {@code gen}'s policies. */
   static void differential(Gen gen, long seed) {
+    differential(gen, seed, SEQUENCES, 40);
+  }
+
+  /** Runs {@code sequences} seeded sequences of 1 to {@code maxSteps} steps. */
+  static void differential(Gen gen, long seed, int sequences, int maxSteps) {
     SplittableRandom root = new SplittableRandom(seed);
     RedisAsyncCommands<String, String> redis = connection.async();
     int inFlight = 64;
     List<Sequence> pending = new ArrayList<>();
     long decisions = 0;
-    for (int s = 0; s < SEQUENCES; s++) {
-      Sequence seq = Sequence.generate(gen, root.split(), "diff:" + seed + ":" + s);
-      seq.send(redis);
+    for (int s = 0; s < sequences; s++) {
+      Sequence seq = Sequence.generate(gen, root.split(), "diff:" + seed + ":" + s, maxSteps);
+      seq.send(redis, gen.chunked());
       pending.add(seq);
-      if (pending.size() == inFlight || s == SEQUENCES - 1) {
+      if (pending.size() == inFlight || s == sequences - 1) {
         for (Sequence p : pending) {
           decisions += p.check();
         }
         pending.clear();
       }
     }
-    assertThat(decisions).isGreaterThan(SEQUENCES * 5L);
+    assertThat(decisions).isGreaterThan(sequences * 5L);
   }
 
   /** One key's random steps, their Java decisions and the script's. */
@@ -301,14 +622,14 @@ class TwinDifferentialTest {
     final Policy policy;
     final List<long[]> steps = new ArrayList<>(); // {timeMicros, cost, op, arg}
     final List<Object> expected = new ArrayList<>(); // Decision, or "HELD"
-    RedisFuture<List<Object>> result;
+    final List<RedisFuture<List<Object>>> results = new ArrayList<>();
 
     Sequence(String key, Policy policy) {
       this.key = key;
       this.policy = policy;
     }
 
-    static Sequence generate(Gen gen, SplittableRandom r, String key) {
+    static Sequence generate(Gen gen, SplittableRandom r, String key, int maxSteps) {
       Policy policy = gen.policy(r);
       Sequence seq = new Sequence(key, policy);
       Algorithm alg = Algorithm.of(policy);
@@ -325,7 +646,7 @@ class TwinDifferentialTest {
       // same double, so a script comparing ids as Lua numbers would mix them up
       long[] ids = {big, 1 + r.nextLong(1000), 1 + r.nextLong(Long.MAX_VALUE - 1),
           big < (1L << 53) ? big + 1 : big ^ 1};
-      int n = 1 + r.nextInt(40);
+      int n = 1 + r.nextInt(maxSteps);
       long[] state = null;
       for (int i = 0; i < n; i++) {
         int k = r.nextInt(20);
@@ -365,9 +686,19 @@ class TwinDifferentialTest {
       return seq;
     }
 
-    void send(RedisAsyncCommands<String, String> redis) {
+    /** Sends the steps in one script call, or if {@code chunked} in calls of 1 to 8 steps. */
+    void send(RedisAsyncCommands<String, String> redis, boolean chunked) {
+      SplittableRandom cuts = new SplittableRandom(key.hashCode());
+      for (int from = 0; from < steps.size(); ) {
+        int to = chunked ? Math.min(steps.size(), from + 1 + cuts.nextInt(8)) : steps.size();
+        send(redis, steps.subList(from, to));
+        from = to;
+      }
+    }
+
+    private void send(RedisAsyncCommands<String, String> redis, List<long[]> chunk) {
       List<Request[]> groups = new ArrayList<>();
-      for (long[] s : steps) {
+      for (long[] s : chunk) {
         long t = s[0];
         Operation op = Operation.values()[(int) s[2]];
         String[] params = Protocol.params(policy);
@@ -379,13 +710,15 @@ class TwinDifferentialTest {
       }
       Request.Encoded e = Request.encode(groups);
       Scripts.Script script = Scripts.forMask(e.mask());
-      result = redis.eval(script.text(), ScriptOutputType.MULTI, e.keys(), e.argv());
+      results.add(redis.eval(scriptText.apply(script.text()), ScriptOutputType.MULTI, e.keys(), e.argv()));
     }
 
     int check() {
-      List<Object> out;
+      List<Object> out = new ArrayList<>();
       try {
-        out = result.get(60, TimeUnit.SECONDS);
+        for (RedisFuture<List<Object>> result : results) {
+          out.addAll(result.get(60, TimeUnit.SECONDS));
+        }
       } catch (Exception e) {
         throw new AssertionError(describe(-1) + " failed: " + e, e);
       }
