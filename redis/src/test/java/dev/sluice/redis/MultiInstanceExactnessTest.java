@@ -64,7 +64,7 @@ class MultiInstanceExactnessTest {
     List<Sluice> engines = new ArrayList<>();
     try {
       for (int i = 0; i < INSTANCES; i++) {
-        RedisStore s = RedisStore.standalone(server.uri()).coalescing(coalescing)
+        RedisStore s = RedisStore.standalone(server.uri()).coalescing(coalescing).failure(FailurePolicy.closed())
             .commandTimeout(Duration.ofSeconds(10)).build();
         stores.add(s);
         engines.add(Sluice.builder().store(s).build());

@@ -60,4 +60,32 @@ class RedisStoreSmokeTest {
       assertThat(l.tryAcquire("k", 1).allowed()).isTrue();
     }
   }
+
+  /**
+   * A key holding something that is not the policy's state (here a hash, written by another
+   * program) is never overwritten: the decision is a failure answered by the failure policy, and
+   * the other decisions of the same coalesced call are not affected.
+   */
+  @Test
+  void aForeignValueAtTheKeyIsAFailureNotAnOverwrite() throws Exception {
+    io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(server.uri());
+    try (var conn = client.connect();
+        RedisStore store = RedisStore.standalone(server.uri()).commandTimeout(Duration.ofSeconds(2))
+            .failure(FailurePolicy.closed()).build();
+        Sluice sluice = Sluice.builder().store(store).build()) {
+      conn.sync().hset("sluice:foreign:{k}", "field", "value");
+      conn.sync().set("sluice:foreign:{s}", "not a state");
+      Limiter l = sluice.limiter(TokenBucket.of("foreign", 3, 1, Duration.ofHours(1)));
+      Decision d = l.tryAcquire("k", 1);
+      assertThat(d.reason()).isEqualTo(Decision.Reason.STORE_UNAVAILABLE);
+      assertThat(l.tryAcquire("s", 1).reason()).isEqualTo(Decision.Reason.STORE_UNAVAILABLE);
+      assertThat(store.failures().badState()).isEqualTo(2);
+      assertThat(store.failures().lastError()).contains("sluice:foreign:{s}");
+      assertThat(conn.sync().hget("sluice:foreign:{k}", "field")).isEqualTo("value");
+      assertThat(conn.sync().get("sluice:foreign:{s}")).isEqualTo("not a state");
+      assertThat(l.tryAcquire("fine", 1).allowed()).isTrue();
+    } finally {
+      client.shutdown();
+    }
+  }
 }

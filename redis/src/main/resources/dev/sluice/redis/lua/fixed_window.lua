@@ -14,7 +14,8 @@ ALG[2] = {
   end,
 
   load = function(key, P, now)
-    local v = redis.call('GET', key)
+    local v = redis.pcall('GET', key)
+    if type(v) == 'table' then return nil, E_STATE end -- another type at the key (WRONGTYPE)
     if not v then return nil end
     local s, e, u = string.match(v, '^(%d+):(%d+):(%d+)$')
     s, e, u = nat(s), nat(e), nat(u)

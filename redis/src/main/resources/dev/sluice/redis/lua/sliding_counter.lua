@@ -87,7 +87,8 @@ ALG[4] = {
   end,
 
   load = function(key, P, now)
-    local v = redis.call('GET', key)
+    local v = redis.pcall('GET', key)
+    if type(v) == 'table' then return nil, E_STATE end -- another type at the key (WRONGTYPE)
     if not v then return nil end
     local s, p, c = string.match(v, '^(%d+):(%d+):(%d+)$')
     s, p, c = nat(s), nat(p), nat(c)

@@ -48,7 +48,8 @@ ALG[3] = {
   end,
 
   load = function(key, P, now)
-    local v = redis.call('GET', key)
+    local v = redis.pcall('GET', key)
+    if type(v) == 'table' then return nil, E_STATE end -- another type at the key (WRONGTYPE)
     if not v then return nil end
     -- T[k], C[k]: entry k's time and cost; O[k]: where its text starts (O[k + 1]: past its end)
     -- S[k]: the costs of entries 1..k (S[0] = 0), or no S if that passes MAXN (records only)

@@ -16,7 +16,8 @@ ALG[1] = {
   end,
 
   load = function(key, P, now)
-    local v = redis.call('GET', key)
+    local v = redis.pcall('GET', key)
+    if type(v) == 'table' then return nil, E_STATE end -- another type at the key (WRONGTYPE)
     if not v then return nil end
     local tat, rem = string.match(v, '^(%d+):?(%d*)$')
     tat = tat and nat(tat)

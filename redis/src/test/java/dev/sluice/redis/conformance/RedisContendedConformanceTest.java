@@ -9,4 +9,10 @@ class RedisContendedConformanceTest extends ContendedConformance {
   protected StoreFixture fixture() {
     return new RedisFixture(true);
   }
+
+  /** Fewer lease and budget race rounds than in memory: each is a network round trip. */
+  @Override
+  protected int rounds() {
+    return 500;
+  }
 }

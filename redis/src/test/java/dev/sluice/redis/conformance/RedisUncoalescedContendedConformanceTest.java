@@ -9,4 +9,10 @@ class RedisUncoalescedContendedConformanceTest extends ContendedConformance {
   protected StoreFixture fixture() {
     return new RedisFixture(false);
   }
+
+  /** Fewer lease and budget race rounds than in memory: each is a network round trip. */
+  @Override
+  protected int rounds() {
+    return 500;
+  }
 }
