@@ -214,9 +214,10 @@ public final class RedisStore implements Store {
     }
     try {
       connection.close();
-      client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+      // a short quiet period lets callbacks of the last replies run before the event loops stop
+      client.shutdown(Duration.ofMillis(20), Duration.ofSeconds(2));
     } finally {
-      resources.shutdown(0, 2, TimeUnit.SECONDS);
+      resources.shutdown(20, 2000, TimeUnit.MILLISECONDS);
       Store l = local;
       if (l != null) {
         l.close();
