@@ -75,6 +75,29 @@ public final class Args {
     return op.usesId() ? id(arg) : maxWaitNanos(arg);
   }
 
+  /**
+   * The arguments of {@link Store#applyAll}: at least one charge, no null, no (policy, key) pair
+   * twice, and {@code op} {@link Operation#ACQUIRE} or {@link Operation#PEEK}.
+   */
+  public static void charges(java.util.List<dev.sluice.Charge> charges, Operation op) {
+    if (charges == null || charges.isEmpty()) {
+      throw new IllegalArgumentException("charges must not be null or empty");
+    }
+    if (op != Operation.ACQUIRE && op != Operation.PEEK) {
+      throw new IllegalArgumentException("op (" + op + ") must be ACQUIRE or PEEK");
+    }
+    java.util.Set<java.util.List<Object>> seen = new java.util.HashSet<>();
+    for (dev.sluice.Charge c : charges) {
+      if (c == null) {
+        throw new IllegalArgumentException("charges must not contain null");
+      }
+      if (!seen.add(java.util.List.of(c.policy(), c.key()))) {
+        throw new IllegalArgumentException(
+            "charges name policy '" + c.policy().name() + "' and key '" + c.key() + "' twice");
+      }
+    }
+  }
+
   /** The arguments of {@link Partition#apply}. */
   public static void apply(Object key, long cost, Operation op, long arg) {
     key(key);

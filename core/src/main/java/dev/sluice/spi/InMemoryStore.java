@@ -7,9 +7,7 @@ import dev.sluice.Policy;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -155,23 +153,8 @@ final class InMemoryStore implements Store {
 
   @Override
   public MultiDecision applyAll(List<Charge> charges, Operation op) {
-    if (charges == null || charges.isEmpty()) {
-      throw new IllegalArgumentException("charges must not be null or empty");
-    }
-    if (op != Operation.ACQUIRE && op != Operation.PEEK) {
-      throw new IllegalArgumentException("op (" + op + ") must be ACQUIRE or PEEK");
-    }
+    Args.charges(charges, op);
     int n = charges.size();
-    Set<List<Object>> seen = new HashSet<>();
-    for (Charge c : charges) {
-      if (c == null) {
-        throw new IllegalArgumentException("charges must not contain null");
-      }
-      if (!seen.add(List.of(c.policy(), c.key()))) {
-        throw new IllegalArgumentException(
-            "charges name policy '" + c.policy().name() + "' and key '" + c.key() + "' twice");
-      }
-    }
     MemoryPartition[] parts = new MemoryPartition[n];
     for (int i = 0; i < n; i++) {
       parts[i] = (MemoryPartition) partition(charges.get(i).policy());
@@ -235,7 +218,7 @@ final class InMemoryStore implements Store {
             parts[i].unlock(cells[i], all && op == Operation.ACQUIRE ? steps[i].state() : saved[i]);
           }
         }
-        return mostRestrictive(steps, all);
+        return mostRestrictive(steps);
       } finally {
         if (ties) {
           tieLock.unlock();
@@ -248,20 +231,12 @@ final class InMemoryStore implements Store {
     return c == null ? 0 : System.identityHashCode(c);
   }
 
-  private static MultiDecision mostRestrictive(Step[] steps, boolean allAllowed) {
-    int best = 0;
-    for (int i = 1; i < steps.length; i++) {
-      Decision d = steps[i].decision();
-      Decision b = steps[best].decision();
-      if (allAllowed) {
-        if (d.remaining() < b.remaining()) {
-          best = i;
-        }
-      } else if (!d.allowed() && (b.allowed() || d.retryAfterNanos() > b.retryAfterNanos())) {
-        best = i;
-      }
+  private static MultiDecision mostRestrictive(Step[] steps) {
+    Decision[] ds = new Decision[steps.length];
+    for (int i = 0; i < steps.length; i++) {
+      ds[i] = steps[i].decision();
     }
-    return new MultiDecision(best, steps[best].decision());
+    return MultiDecision.mostRestrictive(ds);
   }
 
   /** One policy's keys. */

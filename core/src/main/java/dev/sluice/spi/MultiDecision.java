@@ -19,4 +19,28 @@ public record MultiDecision(int index, Decision decision) {
       throw new IllegalArgumentException("decision must not be null");
     }
   }
+
+  /**
+   * The decision of a multi-policy call from each charge's decision: the denying one with the
+   * longest retryAfter, or, when all admit, the one with the least remaining (ties: the first).
+   */
+  public static MultiDecision mostRestrictive(Decision[] decisions) {
+    boolean allAllowed = true;
+    for (Decision d : decisions) {
+      allAllowed &= d.allowed();
+    }
+    int best = 0;
+    for (int i = 1; i < decisions.length; i++) {
+      Decision d = decisions[i];
+      Decision b = decisions[best];
+      if (allAllowed) {
+        if (d.remaining() < b.remaining()) {
+          best = i;
+        }
+      } else if (!d.allowed() && (b.allowed() || d.retryAfterNanos() > b.retryAfterNanos())) {
+        best = i;
+      }
+    }
+    return new MultiDecision(best, decisions[best]);
+  }
 }

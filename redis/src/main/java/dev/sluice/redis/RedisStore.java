@@ -229,26 +229,13 @@ public final class RedisStore implements Store {
 
   @Override
   public MultiDecision applyAll(List<Charge> charges, Operation op) {
-    if (charges == null || charges.isEmpty()) {
-      throw new IllegalArgumentException("charges must not be null or empty");
-    }
-    if (op != Operation.ACQUIRE && op != Operation.PEEK) {
-      throw new IllegalArgumentException("op (" + op + ") must be ACQUIRE or PEEK");
-    }
+    Args.charges(charges, op);
     int n = charges.size();
-    Set<List<Object>> seen = new HashSet<>();
     Set<String> redisKeys = new HashSet<>();
     Request[] group = new Request[n];
     RedisPartition[] parts = new RedisPartition[n];
     for (int i = 0; i < n; i++) {
       Charge c = charges.get(i);
-      if (c == null) {
-        throw new IllegalArgumentException("charges must not contain null");
-      }
-      if (!seen.add(List.of(c.policy(), c.key()))) {
-        throw new IllegalArgumentException(
-            "charges name policy '" + c.policy().name() + "' and key '" + c.key() + "' twice");
-      }
       parts[i] = (RedisPartition) partition(c.policy());
       parts[i].algorithm.check(op);
       group[i] = parts[i].request(c.key(), c.cost(), op, 0);
@@ -279,12 +266,10 @@ public final class RedisStore implements Store {
       }
       if (bad == 0) {
         Decision[] ds = new Decision[n];
-        boolean all = true;
         for (int i = 0; i < n; i++) {
           ds[i] = Protocol.decision(parts[i].policy, result, i);
-          all &= ds[i].allowed();
         }
-        return mostRestrictive(ds, all);
+        return MultiDecision.mostRestrictive(ds);
       }
       failures.badReply(bad, group[0].key());
     }
@@ -323,22 +308,6 @@ public final class RedisStore implements Store {
     MultiDecision m = local().applyAll(scaled, op);
     int i = index.get(m.index());
     return new MultiDecision(i, rewrap(parts[i].policy, m.decision()));
-  }
-
-  private static MultiDecision mostRestrictive(Decision[] ds, boolean allAllowed) {
-    int best = 0;
-    for (int i = 1; i < ds.length; i++) {
-      Decision d = ds[i];
-      Decision b = ds[best];
-      if (allAllowed) {
-        if (d.remaining() < b.remaining()) {
-          best = i;
-        }
-      } else if (!d.allowed() && (b.allowed() || d.retryAfterNanos() > b.retryAfterNanos())) {
-        best = i;
-      }
-    }
-    return new MultiDecision(best, ds[best]);
   }
 
   // ---------------------------------------------------------------- calling Redis
