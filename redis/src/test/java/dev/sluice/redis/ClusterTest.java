@@ -125,7 +125,32 @@ class ClusterTest {
     }
   }
 
+  @Test
+  void aSlotHalfwayThroughMigrationIsFollowedWithAsk() throws Exception {
+    try (RedisStore store = store(true); Sluice sluice = Sluice.builder().store(store).build()) {
+      Limiter l = sluice.limiter(FixedWindow.of("cl-ask", 10, Window.of(Duration.ofHours(1))));
+      assertThat(l.tryAcquire("asker", 4).remaining()).isEqualTo(6);
+      int slot = SlotHash.getSlot("asker");
+      RedisServer from = cluster.nodeForSlot(slot);
+      RedisServer to = cluster.nodes().stream().filter(n -> n != from).findFirst().orElseThrow();
+      // the key has moved but the slot still belongs to the source: it answers ASK, and Lettuce
+      // asks the target (ASKING, then the script) for this one call
+      migrate(slot, from, to, () -> {
+        Decision d = l.tryAcquire("asker", 1);
+        assertThat(d.allowed()).isTrue();
+        assertThat(d.remaining()).as("%s", store.failures()).isEqualTo(5);
+      });
+      assertThat(l.tryAcquire("asker", 1).remaining()).isEqualTo(4);
+      assertThat(store.failures().total()).isZero();
+    }
+  }
+
   private static void migrate(int slot, RedisServer from, RedisServer to) {
+    migrate(slot, from, to, () -> {});
+  }
+
+  /** Moves {@code slot} with its keys, running {@code halfway} after the keys moved and before the slot does. */
+  private static void migrate(int slot, RedisServer from, RedisServer to, Runnable halfway) {
     RedisClient cf = RedisClient.create(from.uri());
     RedisClient ct = RedisClient.create(to.uri());
     try (StatefulRedisConnection<String, String> f = cf.connect(); StatefulRedisConnection<String, String> t = ct.connect()) {
@@ -138,6 +163,7 @@ class ClusterTest {
       List<String> keys = src.clusterGetKeysInSlot(slot, 1000);
       assertThat(keys).isNotEmpty();
       src.migrate("127.0.0.1", to.port(), 0, 5000, MigrateArgs.Builder.keys(keys));
+      halfway.run();
       for (RedisServer node : cluster.nodes()) {
         RedisClient c = RedisClient.create(node.uri());
         try (StatefulRedisConnection<String, String> conn = c.connect()) {
