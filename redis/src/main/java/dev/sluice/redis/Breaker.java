@@ -4,21 +4,30 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A circuit breaker in front of Redis: after {@code threshold} failures in a row it opens, and
- * decisions are answered by their failure policy at once instead of each waiting out its deadline
- * on a dead connection. While open, one probe at a time is let through every {@code probeNanos};
- * the first success closes it. Reads System.nanoTime (operational timing, not algorithm state).
+ * A circuit breaker in front of Redis: when at least {@code threshold} decisions have failed and
+ * none has succeeded for {@code windowNanos}, it opens, and decisions are answered by their
+ * failure policy at once instead of each waiting out its deadline on a dead connection. While
+ * open, one probe at a time is let through every {@code probeNanos}; the first success closes it.
+ *
+ * <p>Requiring a window without success, not just failures in a row, matters under concurrency:
+ * a pause of the JVM or the machine longer than the deadline fails every call in flight at once
+ * (64 callers: 64 failures in a row) although Redis is fine and answers the next ones; opening
+ * then would fail everything for a probe interval. Reads System.nanoTime (operational timing, not
+ * algorithm state).
  */
 final class Breaker {
   private final int threshold;
+  private final long windowNanos;
   private final long probeNanos;
   private final AtomicInteger failures = new AtomicInteger();
   private final AtomicBoolean probing = new AtomicBoolean();
+  private volatile long lastSuccess = System.nanoTime();
   /** 0 while closed; otherwise when the next probe may go. */
   private volatile long nextProbe;
 
-  Breaker(int threshold, long probeNanos) {
+  Breaker(int threshold, long windowNanos, long probeNanos) {
     this.threshold = threshold;
+    this.windowNanos = windowNanos;
     this.probeNanos = probeNanos;
   }
 
@@ -32,6 +41,7 @@ final class Breaker {
   }
 
   void success() {
+    lastSuccess = System.nanoTime();
     if (nextProbe != 0 || failures.get() != 0) {
       failures.set(0);
       nextProbe = 0;
@@ -40,11 +50,12 @@ final class Breaker {
   }
 
   void failure() {
+    long now = System.nanoTime();
     if (probing.get()) {
-      nextProbe = System.nanoTime() + probeNanos;
+      nextProbe = now + probeNanos;
       probing.set(false);
-    } else if (failures.incrementAndGet() >= threshold && nextProbe == 0) {
-      nextProbe = System.nanoTime() + probeNanos;
+    } else if (failures.incrementAndGet() >= threshold && now - lastSuccess >= windowNanos && nextProbe == 0) {
+      nextProbe = now + probeNanos;
     }
   }
 

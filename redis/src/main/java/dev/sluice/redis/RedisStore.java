@@ -99,7 +99,7 @@ public final class RedisStore implements Store {
     this.defaultRateFailure = b.rateFailure;
     this.defaultQuotaFailure = b.quotaFailure;
     this.failurePolicies = Map.copyOf(b.failurePolicies);
-    this.breaker = new Breaker(b.breakerFailures, b.breakerProbe.toNanos());
+    this.breaker = new Breaker(b.breakerFailures, b.breakerWindow.toNanos(), b.breakerProbe.toNanos());
     this.failures = new Failures(LOG, b.logInterval.toNanos());
     this.resources = ClientResources.builder()
         .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofMillis(500), 2, TimeUnit.MILLISECONDS))
@@ -559,6 +559,7 @@ public final class RedisStore implements Store {
     private FailurePolicy quotaFailure = FailurePolicy.closed();
     private final Map<String, FailurePolicy> failurePolicies = new HashMap<>();
     private int breakerFailures = 3;
+    private Duration breakerWindow = Duration.ofMillis(250);
     private Duration breakerProbe = Duration.ofMillis(100);
     private Duration logInterval = Duration.ofSeconds(10);
 
@@ -660,14 +661,17 @@ public final class RedisStore implements Store {
     }
 
     /**
-     * The circuit breaker: open after {@code failures} failed decisions in a row, then let one
-     * probe through every {@code probeInterval}. 3 and 100 ms unless set.
+     * The circuit breaker: open when at least {@code failures} decisions have failed and none has
+     * succeeded for {@code window}, then let one probe through every {@code probeInterval}. 3,
+     * 250 ms and 100 ms unless set. (A hiccup that fails every call in flight at once, then
+     * recovers, does not open it.)
      */
-    public Builder breaker(int failures, Duration probeInterval) {
+    public Builder breaker(int failures, Duration window, Duration probeInterval) {
       if (failures < 1) {
         throw new IllegalArgumentException("breaker failures (" + failures + ") must be at least 1");
       }
       this.breakerFailures = failures;
+      this.breakerWindow = between("window", window, Duration.ZERO, Duration.ofMinutes(10));
       this.breakerProbe = between("probeInterval", probeInterval, Duration.ofMillis(1), Duration.ofMinutes(10));
       return this;
     }

@@ -46,7 +46,7 @@ class FaultTest {
     server = RedisServer.start();
     store = RedisStore.standalone(server.uri())
         .commandTimeout(DEADLINE)
-        .breaker(3, Duration.ofMillis(50))
+        .breaker(3, Duration.ofMillis(100), Duration.ofMillis(50))
         .failure("open", FailurePolicy.open())
         .failure("closed", FailurePolicy.closed())
         .failure("local", FailurePolicy.local(2))
