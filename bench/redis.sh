@@ -7,6 +7,7 @@
 #   bench/redis.sh                          # default: 5 s warmup + 10 s per row and key set
 #   bench/redis.sh --rounds 3               # every row three times, interleaved; median shown
 #   bench/redis.sh --warmup 2 --time 5 --rows 'gcra|sluice.*'
+#   bench/redis.sh --quiet-wait 120         # first wait (up to 120 s) for other load to stop
 # Needs redis-server on the PATH (Debian: apt-get install redis-server) or --redis-server PATH.
 # MVN overrides the build command (e.g. MVN="mvn -o" to build offline with a local Maven).
 set -euo pipefail

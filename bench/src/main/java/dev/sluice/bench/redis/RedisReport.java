@@ -53,6 +53,8 @@ import org.HdrHistogram.Histogram;
  *                      sluice, sluice-coalescing) [all]
  *   --hot-only, --many-only   only the one-key runs, only the many-keys runs
  *   --redis-server P   the redis-server executable [redis-server]
+ *   --quiet-wait S     before each measurement, wait up to S seconds for the machine to be
+ *                      idle (under 20% of one core busy over 1 s: nothing else running) [0]
  *   --out FILE         where to write the Markdown report [next to the jar: redis-report.md]
  *   --note TEXT        a line added to the report's conditions (e.g. the commit measured)
  * </pre>
@@ -81,6 +83,7 @@ public final class RedisReport {
     boolean hot = true;
     boolean many = true;
     String redisServer = "redis-server";
+    int quietWait = 0;
     Path out;
     final List<String> notes = new ArrayList<>();
 
@@ -98,12 +101,13 @@ public final class RedisReport {
           case "--hot-only" -> c.many = false;
           case "--many-only" -> c.hot = false;
           case "--redis-server" -> c.redisServer = args[++i];
+          case "--quiet-wait" -> c.quietWait = Integer.parseInt(args[++i]);
           case "--out" -> c.out = Path.of(args[++i]);
           case "--note" -> c.notes.add(args[++i]);
           case "-h", "--help" -> {
             System.out.println("see the Javadoc of " + RedisReport.class.getName()
                 + ": --warmup S --time S --threads N --keys N --rounds N --rows REGEX --hot-only"
-                + " --many-only --redis-server PATH --out FILE --note TEXT");
+                + " --many-only --redis-server PATH --quiet-wait S --out FILE --note TEXT");
             System.exit(0);
           }
           default -> throw new IllegalArgumentException("unknown option " + a + " (try --help)");
@@ -245,6 +249,9 @@ public final class RedisReport {
 
   static Result measure(RedisRow row, int keys, RedisServer server, Config c) throws Exception {
     server.flushAll();
+    if (c.quietWait > 0) {
+      waitQuiet(c.quietWait);
+    }
     try (RedisRow.Session session = row.open(server.uri(), keys)) {
       List<Caller> callers = new ArrayList<>();
       for (int i = 0; i < c.threads; i++) {
@@ -305,6 +312,29 @@ public final class RedisReport {
       return new Result(row.id(), keys, decisions, denied, errors, firstError, seconds, latency,
           redisCpu, clientCpu, otherCpu, stealCpu, scripts, attempts, server.dbSize());
     }
+  }
+
+  /**
+   * Waits up to {@code seconds} for a second in which the whole machine is under 20% of one core
+   * busy (nothing of ours runs between measurements, so that is everything else), and says so.
+   */
+  private static void waitQuiet(int seconds) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    double busy = Double.NaN;
+    while (System.nanoTime() < deadline) {
+      long[] a = machineTicks();
+      Thread.sleep(1000);
+      long[] b = machineTicks();
+      if (a == null || b == null) {
+        return;
+      }
+      busy = (b[0] - a[0]) / (double) b[2];
+      if (busy < 0.2) {
+        return;
+      }
+    }
+    System.out.printf(Locale.ROOT, "  (machine still %.0f%% busy after %d s; measuring anyway)%n",
+        100 * busy, seconds);
   }
 
   /** This JVM's CPU time (every thread), in ns. */
