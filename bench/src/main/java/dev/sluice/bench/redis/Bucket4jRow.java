@@ -97,8 +97,8 @@ final class Bucket4jRow implements RedisRow {
     }
     return new Session() {
       @Override
-      public boolean tryAcquire(int key) {
-        return buckets[key].tryConsume(1);
+      public int tryAcquire(int key) {
+        return buckets[key].tryConsume(1) ? ADMITTED : DENIED;
       }
 
       @Override

@@ -50,11 +50,14 @@ import org.HdrHistogram.Histogram;
  *   --rounds N         run every row N times, interleaved; the table shows the median round
  *                      and the range of decisions/s [1]
  *   --rows REGEX       only rows whose id matches (ids: bucket4j, bucket4j-batching, gcra, scg,
- *                      sluice, sluice-coalescing) [all]
+ *                      sluice, sluice-coalescing, sluice-10ms, sluice-coalescing-10ms) [all]
  *   --hot-only, --many-only   only the one-key runs, only the many-keys runs
  *   --redis-server P   the redis-server executable [redis-server]
  *   --quiet-wait S     before each measurement, wait up to S seconds for the machine to be
  *                      idle (under 20% of one core busy over 1 s: nothing else running) [0]
+ *   --sluice-deadline-ms N   the deadline of Sluice's rows (RedisStore commandTimeout); the
+ *                      *-10ms rows keep the store's default [60000: Lettuce's default timeout,
+ *                      which the other rows run with]
  *   --out FILE         where to write the Markdown report [next to the jar: redis-report.md]
  *   --note TEXT        a line added to the report's conditions (e.g. the commit measured)
  * </pre>
@@ -63,12 +66,17 @@ public final class RedisReport {
   private RedisReport() {}
 
   /** Every row, in table order. */
-  static List<RedisRow> allRows() {
+  static List<RedisRow> allRows(Config c) {
+    Duration deadline = Duration.ofMillis(c.sluiceDeadlineMs);
     List<RedisRow> rows = new ArrayList<>();
     rows.add(Bucket4jRow.plain());
     rows.add(Bucket4jRow.batching());
     rows.add(ScriptRow.gcra());
     rows.add(ScriptRow.twoKeyTokenBucket());
+    rows.add(SluiceRow.plain(deadline));
+    rows.add(SluiceRow.coalescing(deadline));
+    rows.add(SluiceRow.plainDefaultDeadline());
+    rows.add(SluiceRow.coalescingDefaultDeadline());
     return rows;
   }
 
@@ -84,6 +92,7 @@ public final class RedisReport {
     boolean many = true;
     String redisServer = "redis-server";
     int quietWait = 0;
+    long sluiceDeadlineMs = 60_000;
     Path out;
     final List<String> notes = new ArrayList<>();
 
@@ -102,12 +111,13 @@ public final class RedisReport {
           case "--many-only" -> c.hot = false;
           case "--redis-server" -> c.redisServer = args[++i];
           case "--quiet-wait" -> c.quietWait = Integer.parseInt(args[++i]);
+          case "--sluice-deadline-ms" -> c.sluiceDeadlineMs = Long.parseLong(args[++i]);
           case "--out" -> c.out = Path.of(args[++i]);
           case "--note" -> c.notes.add(args[++i]);
           case "-h", "--help" -> {
             System.out.println("see the Javadoc of " + RedisReport.class.getName()
                 + ": --warmup S --time S --threads N --keys N --rounds N --rows REGEX --hot-only"
-                + " --many-only --redis-server PATH --quiet-wait S --out FILE --note TEXT");
+                + " --many-only --redis-server PATH --quiet-wait S --sluice-deadline-ms N --out FILE --note TEXT");
             System.exit(0);
           }
           default -> throw new IllegalArgumentException("unknown option " + a + " (try --help)");
@@ -122,7 +132,8 @@ public final class RedisReport {
   }
 
   /** One measurement: a row on a key set. */
-  record Result(String row, int keys, long decisions, long denied, long errors, String firstError,
+  record Result(String row, int keys, long decisions, long denied, long errors, long undecided,
+      String firstError, String details,
       double seconds, Histogram latency, double redisCpu, double clientCpu, double otherCpu,
       double stealCpu, double scriptsPerDecision, double attemptsPerDecision, long keysInRedis) {
 
@@ -141,7 +152,7 @@ public final class RedisReport {
 
   public static void main(String[] args) throws Exception {
     Config c = Config.parse(args);
-    List<RedisRow> rows = allRows().stream().filter(r -> c.rows.matcher(r.id()).matches()).toList();
+    List<RedisRow> rows = allRows(c).stream().filter(r -> c.rows.matcher(r.id()).matches()).toList();
     if (rows.isEmpty()) {
       throw new IllegalArgumentException("no row id matches " + c.rows);
     }
@@ -207,6 +218,8 @@ public final class RedisReport {
     volatile int phase = WARMUP;
     long decisions;
     long denied;
+    long undecided;
+    long undecidedMaxNanos;
     long errors;
     Throwable firstError;
 
@@ -223,9 +236,9 @@ public final class RedisReport {
       for (int p; (p = phase) != STOP; ) {
         int key = keys == 1 ? 0 : random.nextInt(keys);
         long t0 = System.nanoTime();
-        boolean admitted;
+        int outcome;
         try {
-          admitted = session.tryAcquire(key);
+          outcome = session.tryAcquire(key);
         } catch (RuntimeException e) {
           if (p == MEASURE) {
             errors++;
@@ -237,10 +250,15 @@ public final class RedisReport {
         }
         long t = System.nanoTime() - t0;
         if (p == MEASURE) {
-          latency.recordValue(Math.min(t, latency.getHighestTrackableValue()));
-          decisions++;
-          if (!admitted) {
-            denied++;
+          if (outcome == RedisRow.Session.NOT_DECIDED) {
+            undecided++;
+            undecidedMaxNanos = Math.max(undecidedMaxNanos, t);
+          } else {
+            latency.recordValue(Math.min(t, latency.getHighestTrackableValue()));
+            decisions++;
+            if (outcome == RedisRow.Session.DENIED) {
+              denied++;
+            }
           }
         }
       }
@@ -286,12 +304,16 @@ public final class RedisReport {
       long decisions = 0;
       long denied = 0;
       long errors = 0;
+      long undecided = 0;
+      long undecidedMax = 0;
       String firstError = null;
       for (Caller t : callers) {
         latency.add(t.latency);
         decisions += t.decisions;
         denied += t.denied;
         errors += t.errors;
+        undecided += t.undecided;
+        undecidedMax = Math.max(undecidedMax, t.undecidedMaxNanos);
         if (firstError == null && t.firstError != null) {
           firstError = t.firstError.toString();
         }
@@ -309,7 +331,10 @@ public final class RedisReport {
       double scripts = decisions == 0 ? Double.NaN : (scripts1 - scripts0) / (double) decisions;
       double attempts = attempts0 < 0 || decisions == 0 ? Double.NaN
           : (attempts1 - attempts0) / (double) decisions;
-      return new Result(row.id(), keys, decisions, denied, errors, firstError, seconds, latency,
+      return new Result(row.id(), keys, decisions, denied, errors, undecided,
+          firstError, (undecided > 0 ? String.format(Locale.ROOT,
+              "longest call answered without Redis: %.1f ms; ", undecidedMax / 1e6) : "")
+              + session.details(), seconds, latency,
           redisCpu, clientCpu, otherCpu, stealCpu, scripts, attempts, server.dbSize());
     }
   }
@@ -369,15 +394,16 @@ public final class RedisReport {
     return String.format(Locale.ROOT,
         "  %s, %,d key(s): %,.0f decisions/s (%,d in %.2f s), p50 %.1f µs, p99 %.1f µs,"
             + " max %.1f ms; CPU %%: redis %.0f, client %.0f, other %.0f, steal %.0f;"
-            + " scripts/decision %.3f, attempts/decision %s; denied %d, errors %d%s;"
-            + " keys in Redis after: %,d",
+            + " scripts/decision %.3f, attempts/decision %s; denied %d, errors %d,"
+            + " answered without Redis (not counted) %d%s;"
+            + " keys in Redis after: %,d%s",
         r.row(), r.keys(), r.perSecond(), r.decisions(), r.seconds(), r.p50us(), r.p99us(),
         r.latency().getMaxValue() / 1e6, 100 * r.redisCpu(), 100 * r.clientCpu(),
         100 * r.otherCpu(), 100 * r.stealCpu(), r.scriptsPerDecision(),
         Double.isNaN(r.attemptsPerDecision()) ? "n/a"
             : String.format(Locale.ROOT, "%.3f", r.attemptsPerDecision()),
-        r.denied(), r.errors(), r.firstError() == null ? "" : " (first: " + r.firstError() + ")",
-        r.keysInRedis());
+        r.denied(), r.errors(), r.undecided(), r.firstError() == null ? "" : " (first: " + r.firstError() + ")",
+        r.keysInRedis(), r.details().isEmpty() ? "" : "; " + r.details());
   }
 
   // ---- formatting
@@ -439,15 +465,18 @@ public final class RedisReport {
           r.scriptsPerDecision(),
           Double.isNaN(r.attemptsPerDecision()) ? "—"
               : String.format(Locale.ROOT, "%.2f", r.attemptsPerDecision())));
-      if (r.denied() > 0 || r.errors() > 0) {
-        problems.add(String.format(Locale.ROOT, "%s, %s: %,d denied, %,d errors%s", row.id(),
-            keysLabel(r.keys()), r.denied(), r.errors(),
+      if (r.denied() > 0 || r.errors() > 0 || r.undecided() > 0) {
+        problems.add(String.format(Locale.ROOT,
+            "%s, %s: %,d denied, %,d errors, %,d answered by a failure policy, not by Redis (not"
+                + " counted as decisions)%s",
+            row.id(), keysLabel(r.keys()), r.denied(), r.errors(), r.undecided(),
             r.firstError() == null ? "" : " (first: " + r.firstError() + ")"));
       }
     }
     b.append('\n');
     if (!problems.isEmpty()) {
-      b.append("**Not every call was an admitted decision** (the limits are meant never to deny):\n");
+      b.append("**Not every call was an admitted decision made by Redis** (the limits are meant"
+          + " never to deny):\n");
       problems.forEach(p -> b.append("- ").append(p).append('\n'));
       b.append('\n');
     }

@@ -27,9 +27,19 @@ interface RedisRow {
 
   /** A connected subject, shared by every caller thread. */
   interface Session extends AutoCloseable {
+    int ADMITTED = 1;
+    int DENIED = 0;
+    /**
+     * Answered without Redis deciding (Sluice: by its failure policy, after its deadline passed
+     * or while its circuit breaker is open): not a decision, not counted as one.
+     */
+    int NOT_DECIDED = -1;
 
-    /** One blocking decision on key number {@code key} (0 ≤ key < keys): true if admitted. */
-    boolean tryAcquire(int key);
+    /**
+     * One blocking decision on key number {@code key} (0 ≤ key < keys): {@link #ADMITTED},
+     * {@link #DENIED}, or {@link #NOT_DECIDED} when the answer did not come from Redis.
+     */
+    int tryAcquire(int key);
 
     /**
      * Round trips of the row's own retry loop made so far (Bucket4j: compare-and-swap attempts),
@@ -37,6 +47,11 @@ interface RedisRow {
      */
     default long attempts() {
       return -1;
+    }
+
+    /** Anything worth printing after a measurement (counters of the library's own), or "". */
+    default String details() {
+      return "";
     }
 
     @Override

@@ -125,9 +125,9 @@ final class ScriptRow implements RedisRow {
     boolean multi = type == ScriptOutputType.MULTI;
     return new Session() {
       @Override
-      public boolean tryAcquire(int key) {
+      public int tryAcquire(int key) {
         Object r = commands.evalsha(sha, type, names[key], args);
-        return multi ? (Long) ((List<?>) r).get(0) == 1L : (Long) r == 1L;
+        return (multi ? (Long) ((List<?>) r).get(0) == 1L : (Long) r == 1L) ? ADMITTED : DENIED;
       }
 
       @Override
