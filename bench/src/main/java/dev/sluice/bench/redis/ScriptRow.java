@@ -3,14 +3,18 @@ package dev.sluice.bench.redis;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.function.IntFunction;
 
 /**
- * A decision as one Lua script call ({@code EVALSHA}, loaded once per session) through Lettuce's
- * synchronous API, written here from the algorithms' textbook descriptions. Two of them:
+ * A decision as one Lua script call ({@code EVALSHA}, loaded once per session), written here from
+ * the algorithms' textbook descriptions, sent through Lettuce's asynchronous API and waited for
+ * ({@code RedisFuture.get()}): the leanest blocking call Lettuce offers, and what Sluice's store
+ * does (Lettuce's synchronous API adds a reflective proxy per call, which costs measurably more
+ * client CPU here, where the 64 callers' client side is the bottleneck). Two of them:
  * <ul>
  *   <li>{@link #gcra()}: the least one script per decision can do, one {@code GET} and one
  *       {@code SET ... PX} of one key: the ceiling for any store that makes one round trip per
@@ -116,8 +120,8 @@ final class ScriptRow implements RedisRow {
   public Session open(String uri, int keys) {
     RedisClient client = RedisClient.create(uri);
     StatefulRedisConnection<String, String> connection = client.connect(StringCodec.UTF8);
-    RedisCommands<String, String> commands = connection.sync();
-    String sha = commands.scriptLoad(script);
+    RedisAsyncCommands<String, String> commands = connection.async();
+    String sha = connection.sync().scriptLoad(script);
     String[][] names = new String[keys][];
     for (int i = 0; i < keys; i++) {
       names[i] = keyNames.apply(i);
@@ -126,7 +130,15 @@ final class ScriptRow implements RedisRow {
     return new Session() {
       @Override
       public int tryAcquire(int key) {
-        Object r = commands.evalsha(sha, type, names[key], args);
+        Object r;
+        try {
+          r = commands.evalsha(sha, type, names[key], args).get();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+          throw new IllegalStateException(e.getCause());
+        }
         return (multi ? (Long) ((List<?>) r).get(0) == 1L : (Long) r == 1L) ? ADMITTED : DENIED;
       }
 
