@@ -372,15 +372,18 @@ public final class RedisReport {
   }
 
   /**
-   * The machine's busy and steal time from the first line of {@code /proc/stat}, in clock ticks,
+   * The machine's busy time in processes and its steal time, from the first line of
+   * {@code /proc/stat}, in clock ticks,
    * and the ticks per second (USER_HZ, 100 on Linux); null where there is no /proc.
    */
   private static long[] machineTicks() {
     try {
       String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-      // cpu user nice system idle iowait irq softirq steal ...
+      // cpu user nice system idle iowait irq softirq steal ...: user + nice + system. Not irq and
+      // softirq: loopback packets are processed there, mostly for this run's own traffic, and
+      // charged to no process.
       long busy = 0;
-      for (int i : new int[] {1, 2, 3, 6, 7}) {
+      for (int i : new int[] {1, 2, 3}) {
         busy += Long.parseLong(f[i]);
       }
       long steal = f.length > 8 ? Long.parseLong(f[8]) : 0;
@@ -439,7 +442,9 @@ public final class RedisReport {
     }
     b.append('\n');
     b.append("CPU columns are % of one core (200% = both cores): Redis from `INFO cpu`, client ="
-        + " this JVM, other = the rest of the machine (anything else running disturbs the run)."
+        + " this JVM, other = every other process on the machine (user + system time from"
+        + " /proc/stat less Redis and this JVM; interrupt time, where loopback traffic is"
+        + " handled, is left out): anything else running disturbs the run."
         + " Scripts/decision: EVAL + EVALSHA calls seen by Redis per decision; attempts/decision:"
         + " Bucket4j's compare-and-swap attempts (each one a GET and an EVAL) per decision.\n\n");
 
