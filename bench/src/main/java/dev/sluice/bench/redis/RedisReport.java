@@ -148,6 +148,16 @@ public final class RedisReport {
     double p99us() {
       return latency.getValueAtPercentile(99) / 1000.0;
     }
+
+    /** Redis CPU time per decision, µs. */
+    double redisUs() {
+      return redisCpu * seconds * 1e6 / decisions;
+    }
+
+    /** This JVM's CPU time per decision, µs. */
+    double clientUs() {
+      return clientCpu * seconds * 1e6 / decisions;
+    }
   }
 
   public static void main(String[] args) throws Exception {
@@ -397,12 +407,13 @@ public final class RedisReport {
     return String.format(Locale.ROOT,
         "  %s, %,d key(s): %,.0f decisions/s (%,d in %.2f s), p50 %.1f µs, p99 %.1f µs,"
             + " max %.1f ms; CPU %%: redis %.0f, client %.0f, other %.0f, steal %.0f;"
+            + " CPU µs/decision: redis %.1f, client %.1f;"
             + " scripts/decision %.3f, attempts/decision %s; denied %d, errors %d,"
             + " answered without Redis (not counted) %d%s;"
             + " keys in Redis after: %,d%s",
         r.row(), r.keys(), r.perSecond(), r.decisions(), r.seconds(), r.p50us(), r.p99us(),
         r.latency().getMaxValue() / 1e6, 100 * r.redisCpu(), 100 * r.clientCpu(),
-        100 * r.otherCpu(), 100 * r.stealCpu(), r.scriptsPerDecision(),
+        100 * r.otherCpu(), 100 * r.stealCpu(), r.redisUs(), r.clientUs(), r.scriptsPerDecision(),
         Double.isNaN(r.attemptsPerDecision()) ? "n/a"
             : String.format(Locale.ROOT, "%.3f", r.attemptsPerDecision()),
         r.denied(), r.errors(), r.undecided(), r.firstError() == null ? "" : " (first: " + r.firstError() + ")",
@@ -445,14 +456,16 @@ public final class RedisReport {
         + " this JVM, other = every other process on the machine (user + system time from"
         + " /proc/stat less Redis and this JVM; interrupt time, where loopback traffic is"
         + " handled, is left out): anything else running disturbs the run."
+        + " CPU µs/decision: CPU time over decisions made, which other load disturbs less than"
+        + " decisions/s."
         + " Scripts/decision: EVAL + EVALSHA calls seen by Redis per decision; attempts/decision:"
         + " Bucket4j's compare-and-swap attempts (each one a GET and an EVAL) per decision.\n\n");
 
     b.append("| Row | keys | decisions/s |").append(c.rounds > 1 ? " rounds: min–max |" : "")
-        .append(" p50 µs | p99 µs | Redis CPU % | client CPU % | other CPU % | scripts/decision"
-            + " | attempts/decision |\n");
+        .append(" p50 µs | p99 µs | Redis CPU % | client CPU % | other CPU % | Redis CPU µs/decision"
+            + " | client CPU µs/decision | scripts/decision | attempts/decision |\n");
     b.append("|---|---:|---:|").append(c.rounds > 1 ? "---:|" : "")
-        .append("---:|---:|---:|---:|---:|---:|---:|\n");
+        .append("---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     List<String> problems = new ArrayList<>();
     for (int i = 0; i < results.size(); i++) {
       Result r = results.get(i);
@@ -463,11 +476,11 @@ public final class RedisReport {
         b.append(String.format(Locale.ROOT, "%,.0f–%,.0f", ranges.get(i)[0], ranges.get(i)[1]))
             .append(" | ");
       }
-      b.append(String.format(Locale.ROOT, "%s | %s | %.0f | %.0f | %s | %.2f | %s |%n",
+      b.append(String.format(Locale.ROOT, "%s | %s | %.0f | %.0f | %s | %.1f | %.1f | %.2f | %s |%n",
           us(r.p50us()), us(r.p99us()), 100 * r.redisCpu(), 100 * r.clientCpu(),
           Double.isNaN(r.otherCpu()) ? "n/a" : String.format(Locale.ROOT, "%.0f",
               Math.max(0, 100 * r.otherCpu())),
-          r.scriptsPerDecision(),
+          r.redisUs(), r.clientUs(), r.scriptsPerDecision(),
           Double.isNaN(r.attemptsPerDecision()) ? "—"
               : String.format(Locale.ROOT, "%.2f", r.attemptsPerDecision())));
       if (r.denied() > 0 || r.errors() > 0 || r.undecided() > 0) {
@@ -501,8 +514,8 @@ public final class RedisReport {
     if (t.isEmpty()) {
       return;
     }
-    b.append("### Ratios (decisions/s)\n\n| Ratio | keys | Required | Measured | Result |\n"
-        + "|---|---:|---|---|---|\n");
+    b.append("### Ratios (decisions/s)\n\n| Ratio | keys | Required | Measured | Result |"
+        + " Redis CPU µs/decision |\n|---|---:|---|---|---|---|\n");
     for (String[] row : t) {
       b.append("| ").append(String.join(" | ", row)).append(" |\n");
     }
@@ -520,7 +533,8 @@ public final class RedisReport {
     out.add(new String[] {row + " / " + base, keysLabel(keys),
         String.format(Locale.ROOT, "≥ %s", trim(required)),
         String.format(Locale.ROOT, "%.2f (%,.0f / %,.0f)", x, r.perSecond(), s.perSecond()),
-        x >= required ? "**met**" : "**MISSED**"});
+        x >= required ? "**met**" : "**MISSED**",
+        String.format(Locale.ROOT, "%.1f vs %.1f", r.redisUs(), s.redisUs())});
   }
 
   private static Result find(List<Result> results, String row, int keys) {
