@@ -1,0 +1,610 @@
+package dev.sluice.bench.redis;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Rate-limit decisions against a Redis server, side by side in one run: decisions per second and
+ * per-call latency (p50, p99) with {@code --threads} callers (64) each making blocking calls in a
+ * loop, on one hot key and on {@code --keys} keys (100,000, a uniformly random one per call).
+ *
+ * <pre>
+ * ./mvnw -q -B -pl bench -am package -DskipTests
+ * java -Xms1g -Xmx1g -cp bench/target/benchmarks.jar dev.sluice.bench.redis.RedisReport [options]
+ * </pre>
+ *
+ * Not JMH: 64 callers on a 2-core machine need plain platform threads, and Redis shares the cores.
+ * The report starts its own {@code redis-server} on a free loopback port (no persistence) and stops
+ * it by its PID at the end. For every row and key set it flushes Redis, opens the row (its own
+ * Lettuce client), runs all callers for the warmup, then for the measurement, and closes the row.
+ * Latency is each call's wall time ({@code System.nanoTime()} around the blocking call) in an
+ * HdrHistogram (3 significant digits) per thread, merged. During the measurement it also samples
+ * Redis's CPU time ({@code INFO cpu}: used_cpu_user + used_cpu_sys), this JVM's CPU time, the
+ * machine's busy time ({@code /proc/stat}; "other" is what neither Redis nor this JVM used, i.e.
+ * other processes disturbing the run), and top-level script calls ({@code INFO commandstats}:
+ * EVAL + EVALSHA) per decision. CPU is in % of one core (2 cores: 200% at most).
+ *
+ * <p>Options (defaults in brackets; the default run takes about 5 minutes with the Sluice rows):
+ * <pre>
+ *   --warmup S         warmup seconds per measurement [5]
+ *   --time S           measured seconds per measurement [10]
+ *   --threads N        caller threads [64]
+ *   --keys N           keys of the many-keys runs [100000]
+ *   --rounds N         run every row N times, interleaved; the table shows the median round
+ *                      and the range of decisions/s [1]
+ *   --rows REGEX       only rows whose id matches (ids: bucket4j, bucket4j-batching, gcra, scg,
+ *                      sluice, sluice-coalescing, sluice-10ms, sluice-coalescing-10ms) [all]
+ *   --hot-only, --many-only   only the one-key runs, only the many-keys runs
+ *   --redis-server P   the redis-server executable [redis-server]
+ *   --quiet-wait S     before each measurement, wait up to S seconds for the machine to be
+ *                      idle (under 20% of one core busy over 1 s: nothing else running) [0]
+ *   --sluice-deadline-ms N   the deadline of Sluice's rows (RedisStore commandTimeout); the
+ *                      *-10ms rows keep the store's default [60000: Lettuce's default timeout,
+ *                      which the other rows run with]
+ *   --out FILE         where to write the Markdown report [next to the jar: redis-report.md]
+ *   --note TEXT        a line added to the report's conditions (e.g. the commit measured)
+ * </pre>
+ */
+public final class RedisReport {
+  private RedisReport() {}
+
+  /** Every row, in table order. */
+  static List<RedisRow> allRows(Config c) {
+    Duration deadline = Duration.ofMillis(c.sluiceDeadlineMs);
+    List<RedisRow> rows = new ArrayList<>();
+    rows.add(Bucket4jRow.plain());
+    rows.add(Bucket4jRow.batching());
+    rows.add(ScriptRow.gcra());
+    rows.add(ScriptRow.twoKeyTokenBucket());
+    rows.add(SluiceRow.plain(deadline));
+    rows.add(SluiceRow.coalescing(deadline));
+    rows.add(SluiceRow.plainDefaultDeadline());
+    rows.add(SluiceRow.coalescingDefaultDeadline());
+    return rows;
+  }
+
+  /** Options. */
+  static final class Config {
+    int warmup = 5;
+    int time = 10;
+    int threads = 64;
+    int keys = 100_000;
+    int rounds = 1;
+    Pattern rows = Pattern.compile(".*");
+    boolean hot = true;
+    boolean many = true;
+    String redisServer = "redis-server";
+    int quietWait = 0;
+    long sluiceDeadlineMs = 60_000;
+    Path out;
+    final List<String> notes = new ArrayList<>();
+
+    static Config parse(String[] args) {
+      Config c = new Config();
+      for (int i = 0; i < args.length; i++) {
+        String a = args[i];
+        switch (a) {
+          case "--warmup" -> c.warmup = Integer.parseInt(args[++i]);
+          case "--time" -> c.time = Integer.parseInt(args[++i]);
+          case "--threads" -> c.threads = Integer.parseInt(args[++i]);
+          case "--keys" -> c.keys = Integer.parseInt(args[++i]);
+          case "--rounds" -> c.rounds = Integer.parseInt(args[++i]);
+          case "--rows" -> c.rows = Pattern.compile(args[++i]);
+          case "--hot-only" -> c.many = false;
+          case "--many-only" -> c.hot = false;
+          case "--redis-server" -> c.redisServer = args[++i];
+          case "--quiet-wait" -> c.quietWait = Integer.parseInt(args[++i]);
+          case "--sluice-deadline-ms" -> c.sluiceDeadlineMs = Long.parseLong(args[++i]);
+          case "--out" -> c.out = Path.of(args[++i]);
+          case "--note" -> c.notes.add(args[++i]);
+          case "-h", "--help" -> {
+            System.out.println("see the Javadoc of " + RedisReport.class.getName()
+                + ": --warmup S --time S --threads N --keys N --rounds N --rows REGEX --hot-only"
+                + " --many-only --redis-server PATH --quiet-wait S --sluice-deadline-ms N --out FILE --note TEXT");
+            System.exit(0);
+          }
+          default -> throw new IllegalArgumentException("unknown option " + a + " (try --help)");
+        }
+      }
+      if (c.warmup < 0 || c.time < 1 || c.threads < 1 || c.keys < 2 || c.rounds < 1) {
+        throw new IllegalArgumentException("need --warmup >= 0, --time >= 1, --threads >= 1,"
+            + " --keys >= 2, --rounds >= 1");
+      }
+      return c;
+    }
+  }
+
+  /** One measurement: a row on a key set. */
+  record Result(String row, int keys, long decisions, long denied, long errors, long undecided,
+      String firstError, String details,
+      double seconds, Histogram latency, double redisCpu, double clientCpu, double otherCpu,
+      double stealCpu, double scriptsPerDecision, double attemptsPerDecision, long keysInRedis) {
+
+    double perSecond() {
+      return decisions / seconds;
+    }
+
+    double p50us() {
+      return latency.getValueAtPercentile(50) / 1000.0;
+    }
+
+    double p99us() {
+      return latency.getValueAtPercentile(99) / 1000.0;
+    }
+
+    /** Redis CPU time per decision, µs. */
+    double redisUs() {
+      return redisCpu * seconds * 1e6 / decisions;
+    }
+
+    /** This JVM's CPU time per decision, µs. */
+    double clientUs() {
+      return clientCpu * seconds * 1e6 / decisions;
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    Config c = Config.parse(args);
+    List<RedisRow> rows = allRows(c).stream().filter(r -> c.rows.matcher(r.id()).matches()).toList();
+    if (rows.isEmpty()) {
+      throw new IllegalArgumentException("no row id matches " + c.rows);
+    }
+    List<Integer> keySets = new ArrayList<>();
+    if (c.hot) {
+      keySets.add(1);
+    }
+    if (c.many) {
+      keySets.add(c.keys);
+    }
+    Path out = c.out != null ? c.out : jarDirectory().resolve("redis-report.md");
+    Instant start = Instant.now();
+    String loadBefore = loadAverage();
+    List<List<Result>> results = new ArrayList<>(); // per (row, key set), one per round
+    String redisVersion;
+    try (RedisServer server = RedisServer.start(c.redisServer)) {
+      redisVersion = server.version();
+      System.out.printf(Locale.ROOT, "# redis-server %s, pid %d, port %d%n", redisVersion,
+          server.pid(), server.port);
+      for (int i = 0; i < rows.size() * keySets.size(); i++) {
+        results.add(new ArrayList<>());
+      }
+      for (int round = 1; round <= c.rounds; round++) {
+        int slot = 0;
+        for (RedisRow row : rows) {
+          for (int keys : keySets) {
+            System.out.printf(Locale.ROOT, "# round %d/%d: %s, %,d key(s)%n", round, c.rounds,
+                row.id(), keys);
+            Result r = measure(row, keys, server, c);
+            System.out.println(describe(r));
+            results.get(slot++).add(r);
+          }
+        }
+      }
+    }
+    List<Result> medians = new ArrayList<>();
+    List<double[]> ranges = new ArrayList<>();
+    for (List<Result> rs : results) {
+      List<Result> sorted = new ArrayList<>(rs);
+      sorted.sort(Comparator.comparingDouble(Result::perSecond));
+      medians.add(sorted.get((sorted.size() - 1) / 2));
+      ranges.add(new double[] {sorted.get(0).perSecond(), sorted.get(sorted.size() - 1).perSecond()});
+    }
+    String md = format(c, rows, medians, ranges, start, loadBefore, loadAverage(), redisVersion);
+    Files.writeString(out, md, StandardCharsets.UTF_8);
+    System.out.println();
+    System.out.println(md);
+    System.out.println("(written to " + out + ")");
+  }
+
+  // ---- measuring
+
+  private static final int WARMUP = 0;
+  private static final int MEASURE = 1;
+  private static final int STOP = 2;
+
+  /** One caller thread's counts; written by that thread only, read after it is joined. */
+  static final class Caller extends Thread {
+    final RedisRow.Session session;
+    final int keys;
+    final SplittableRandom random;
+    final Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+    volatile int phase = WARMUP;
+    long decisions;
+    long denied;
+    long undecided;
+    long undecidedMaxNanos;
+    long errors;
+    Throwable firstError;
+
+    Caller(RedisRow.Session session, int keys, int index) {
+      super("caller-" + index);
+      this.session = session;
+      this.keys = keys;
+      this.random = new SplittableRandom(0x5EED + index);
+      setDaemon(true);
+    }
+
+    @Override
+    public void run() {
+      for (int p; (p = phase) != STOP; ) {
+        int key = keys == 1 ? 0 : random.nextInt(keys);
+        long t0 = System.nanoTime();
+        int outcome;
+        try {
+          outcome = session.tryAcquire(key);
+        } catch (RuntimeException e) {
+          if (p == MEASURE) {
+            errors++;
+          }
+          if (firstError == null) {
+            firstError = e;
+          }
+          continue;
+        }
+        long t = System.nanoTime() - t0;
+        if (p == MEASURE) {
+          if (outcome == RedisRow.Session.NOT_DECIDED) {
+            undecided++;
+            undecidedMaxNanos = Math.max(undecidedMaxNanos, t);
+          } else {
+            latency.recordValue(Math.min(t, latency.getHighestTrackableValue()));
+            decisions++;
+            if (outcome == RedisRow.Session.DENIED) {
+              denied++;
+            }
+          }
+        }
+      }
+    }
+  }
+
+  static Result measure(RedisRow row, int keys, RedisServer server, Config c) throws Exception {
+    server.flushAll();
+    if (c.quietWait > 0) {
+      waitQuiet(c.quietWait);
+    }
+    try (RedisRow.Session session = row.open(server.uri(), keys)) {
+      List<Caller> callers = new ArrayList<>();
+      for (int i = 0; i < c.threads; i++) {
+        callers.add(new Caller(session, keys, i));
+      }
+      callers.forEach(Thread::start);
+      Thread.sleep(TimeUnit.SECONDS.toMillis(c.warmup));
+
+      double redis0 = server.cpuSeconds();
+      long scripts0 = server.scriptCalls();
+      long attempts0 = session.attempts();
+      long[] machine0 = machineTicks();
+      long client0 = processCpuNanos();
+      long t0 = System.nanoTime();
+      callers.forEach(t -> t.phase = MEASURE);
+      Thread.sleep(TimeUnit.SECONDS.toMillis(c.time));
+      callers.forEach(t -> t.phase = STOP);
+      long t1 = System.nanoTime();
+      long client1 = processCpuNanos();
+      long[] machine1 = machineTicks();
+      long attempts1 = session.attempts();
+      long scripts1 = server.scriptCalls();
+      double redis1 = server.cpuSeconds();
+
+      for (Caller t : callers) {
+        t.join(TimeUnit.SECONDS.toMillis(120));
+        if (t.isAlive()) {
+          throw new IllegalStateException(t.getName() + " of " + row.id() + " did not stop");
+        }
+      }
+      Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+      long decisions = 0;
+      long denied = 0;
+      long errors = 0;
+      long undecided = 0;
+      long undecidedMax = 0;
+      String firstError = null;
+      for (Caller t : callers) {
+        latency.add(t.latency);
+        decisions += t.decisions;
+        denied += t.denied;
+        errors += t.errors;
+        undecided += t.undecided;
+        undecidedMax = Math.max(undecidedMax, t.undecidedMaxNanos);
+        if (firstError == null && t.firstError != null) {
+          firstError = t.firstError.toString();
+        }
+      }
+      double seconds = (t1 - t0) / 1e9;
+      double redisCpu = (redis1 - redis0) / seconds;
+      double clientCpu = (client1 - client0) / 1e9 / seconds;
+      double otherCpu = Double.NaN;
+      double stealCpu = Double.NaN;
+      if (machine0 != null && machine1 != null) {
+        double busy = (machine1[0] - machine0[0]) / (double) machine1[2] / seconds;
+        otherCpu = busy - redisCpu - clientCpu;
+        stealCpu = (machine1[1] - machine0[1]) / (double) machine1[2] / seconds;
+      }
+      double scripts = decisions == 0 ? Double.NaN : (scripts1 - scripts0) / (double) decisions;
+      double attempts = attempts0 < 0 || decisions == 0 ? Double.NaN
+          : (attempts1 - attempts0) / (double) decisions;
+      return new Result(row.id(), keys, decisions, denied, errors, undecided,
+          firstError, (undecided > 0 ? String.format(Locale.ROOT,
+              "longest call answered without Redis: %.1f ms; ", undecidedMax / 1e6) : "")
+              + session.details(), seconds, latency,
+          redisCpu, clientCpu, otherCpu, stealCpu, scripts, attempts, server.dbSize());
+    }
+  }
+
+  /**
+   * Waits up to {@code seconds} for a second in which the whole machine is under 20% of one core
+   * busy (nothing of ours runs between measurements, so that is everything else), and says so.
+   */
+  private static void waitQuiet(int seconds) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    double busy = Double.NaN;
+    while (System.nanoTime() < deadline) {
+      long[] a = machineTicks();
+      Thread.sleep(1000);
+      long[] b = machineTicks();
+      if (a == null || b == null) {
+        return;
+      }
+      busy = (b[0] - a[0]) / (double) b[2];
+      if (busy < 0.2) {
+        return;
+      }
+    }
+    System.out.printf(Locale.ROOT, "  (machine still %.0f%% busy after %d s; measuring anyway)%n",
+        100 * busy, seconds);
+  }
+
+  /** This JVM's CPU time (every thread), in ns. */
+  private static long processCpuNanos() {
+    var os = ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+      return sun.getProcessCpuTime();
+    }
+    return 0;
+  }
+
+  /**
+   * The machine's busy and steal time from the first line of {@code /proc/stat}, in clock ticks,
+   * and the ticks per second (USER_HZ, 100 on Linux); null where there is no /proc.
+   */
+  private static long[] machineTicks() {
+    try {
+      String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+      // cpu user nice system idle iowait irq softirq steal ...: all but idle, iowait and steal.
+      // Interrupt time counts: loopback packets are processed in softirq, mostly inside this
+      // run's own send calls, where the kernel charges it to the calling process's CPU time too
+      // (leaving it out made "other" read -5 to -20% on an idle machine).
+      long busy = 0;
+      for (int i : new int[] {1, 2, 3, 6, 7}) {
+        busy += Long.parseLong(f[i]);
+      }
+      long steal = f.length > 8 ? Long.parseLong(f[8]) : 0;
+      return new long[] {busy, steal, 100};
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  static String describe(Result r) {
+    return String.format(Locale.ROOT,
+        "  %s, %,d key(s): %,.0f decisions/s (%,d in %.2f s), p50 %.1f µs, p99 %.1f µs,"
+            + " max %.1f ms; CPU %%: redis %.0f, client %.0f, other %.0f, steal %.0f;"
+            + " CPU µs/decision: redis %.1f, client %.1f;"
+            + " scripts/decision %.3f, attempts/decision %s; denied %d, errors %d,"
+            + " answered without Redis (not counted) %d%s;"
+            + " keys in Redis after: %,d%s",
+        r.row(), r.keys(), r.perSecond(), r.decisions(), r.seconds(), r.p50us(), r.p99us(),
+        r.latency().getMaxValue() / 1e6, 100 * r.redisCpu(), 100 * r.clientCpu(),
+        100 * r.otherCpu(), 100 * r.stealCpu(), r.redisUs(), r.clientUs(), r.scriptsPerDecision(),
+        Double.isNaN(r.attemptsPerDecision()) ? "n/a"
+            : String.format(Locale.ROOT, "%.3f", r.attemptsPerDecision()),
+        r.denied(), r.errors(), r.undecided(), r.firstError() == null ? "" : " (first: " + r.firstError() + ")",
+        r.keysInRedis(), r.details().isEmpty() ? "" : "; " + r.details());
+  }
+
+  // ---- formatting
+
+  static String format(Config c, List<RedisRow> rows, List<Result> results, List<double[]> ranges,
+      Instant start, String loadBefore, String loadAfter, String redisVersion) {
+    StringBuilder b = new StringBuilder();
+    Duration took = Duration.between(start, Instant.now());
+    b.append("## Redis store: ").append(DateTimeFormatter.ISO_LOCAL_DATE_TIME
+        .format(start.atOffset(ZoneOffset.UTC).withNano(0))).append(" UTC\n\n");
+    b.append("- JDK: ").append(System.getProperty("java.vm.name")).append(' ')
+        .append(System.getProperty("java.runtime.version")).append("; heap ")
+        .append(Runtime.getRuntime().maxMemory() >> 20).append(" MiB, ")
+        .append(gcName()).append('\n');
+    b.append("- Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
+        .append(cpuModel()).append(", ").append(System.getProperty("os.name")).append(' ')
+        .append(System.getProperty("os.version"))
+        .append("; Redis and the load generator share the cores\n");
+    b.append("- Redis ").append(redisVersion)
+        .append(" (own redis-server on a loopback port, no persistence), Lettuce ")
+        .append(version("io.lettuce", "lettuce-core")).append(", Bucket4j ")
+        .append(version("com.bucket4j", "bucket4j_jdk17-lettuce")).append('\n');
+    b.append(String.format(Locale.ROOT,
+        "- %d caller threads, blocking calls; %d s warmup + %d s measured per row and key set;"
+            + " %,d keys uniformly at random for the many-keys runs; %d round(s)%s%n",
+        c.threads, c.warmup, c.time, c.keys, c.rounds,
+        c.rounds > 1 ? " interleaved, the median round shown" : ""));
+    b.append("- Load average (1/5/15 min) before: ").append(loadBefore).append("; after: ")
+        .append(loadAfter).append("; run took ").append(took.toMinutes()).append(" min ")
+        .append(took.toSecondsPart()).append(" s\n");
+    for (String n : c.notes) {
+      b.append("- ").append(n).append('\n');
+    }
+    b.append('\n');
+    b.append("CPU columns are % of one core (200% = both cores): Redis from `INFO cpu`, client ="
+        + " this JVM, other = the rest of the machine's busy time (/proc/stat, less Redis and"
+        + " this JVM): anything else running disturbs the run; it reads within about ±10 of 0"
+        + " on an idle machine (tick-based accounting)."
+        + " CPU µs/decision: CPU time over decisions made, which other load disturbs less than"
+        + " decisions/s."
+        + " Scripts/decision: EVAL + EVALSHA calls seen by Redis per decision; attempts/decision:"
+        + " Bucket4j's compare-and-swap attempts (each one a GET and an EVAL) per decision.\n\n");
+
+    b.append("| Row | keys | decisions/s |").append(c.rounds > 1 ? " rounds: min–max |" : "")
+        .append(" p50 µs | p99 µs | Redis CPU % | client CPU % | other CPU % | Redis CPU µs/decision"
+            + " | client CPU µs/decision | scripts/decision | attempts/decision |\n");
+    b.append("|---|---:|---:|").append(c.rounds > 1 ? "---:|" : "")
+        .append("---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    List<String> problems = new ArrayList<>();
+    for (int i = 0; i < results.size(); i++) {
+      Result r = results.get(i);
+      RedisRow row = rows.stream().filter(x -> x.id().equals(r.row())).findFirst().orElseThrow();
+      b.append("| ").append(row.title()).append(" | ").append(keysLabel(r.keys())).append(" | ")
+          .append(String.format(Locale.ROOT, "%,.0f", r.perSecond())).append(" | ");
+      if (c.rounds > 1) {
+        b.append(String.format(Locale.ROOT, "%,.0f–%,.0f", ranges.get(i)[0], ranges.get(i)[1]))
+            .append(" | ");
+      }
+      b.append(String.format(Locale.ROOT, "%s | %s | %.0f | %.0f | %s | %.1f | %.1f | %.2f | %s |%n",
+          us(r.p50us()), us(r.p99us()), 100 * r.redisCpu(), 100 * r.clientCpu(),
+          Double.isNaN(r.otherCpu()) ? "n/a" : String.format(Locale.ROOT, "%.0f",
+              Math.max(0, 100 * r.otherCpu())),
+          r.redisUs(), r.clientUs(), r.scriptsPerDecision(),
+          Double.isNaN(r.attemptsPerDecision()) ? "—"
+              : String.format(Locale.ROOT, "%.2f", r.attemptsPerDecision())));
+      if (r.denied() > 0 || r.errors() > 0 || r.undecided() > 0) {
+        problems.add(String.format(Locale.ROOT,
+            "%s, %s: %,d denied, %,d errors, %,d answered by a failure policy, not by Redis (not"
+                + " counted as decisions)%s",
+            row.id(), keysLabel(r.keys()), r.denied(), r.errors(), r.undecided(),
+            r.firstError() == null ? "" : " (first: " + r.firstError() + ")"));
+      }
+    }
+    b.append('\n');
+    if (!problems.isEmpty()) {
+      b.append("**Not every call was an admitted decision made by Redis** (the limits are meant"
+          + " never to deny):\n");
+      problems.forEach(p -> b.append("- ").append(p).append('\n'));
+      b.append('\n');
+    }
+    targets(b, c, results);
+    return b.toString();
+  }
+
+  /** The ratios of decisions/s the targets ask for, where both rows were measured. */
+  private static void targets(StringBuilder b, Config c, List<Result> results) {
+    List<String[]> t = new ArrayList<>();
+    for (int keys : new int[] {1, c.keys}) {
+      ratio(t, results, "sluice", "gcra", keys, 0.9);
+      ratio(t, results, "sluice-coalescing", "gcra", keys, keys == 1 ? 3 : 2);
+    }
+    ratio(t, results, "sluice-coalescing", "bucket4j", 1, 50);
+    ratio(t, results, "sluice", "bucket4j", 1, 50);
+    if (t.isEmpty()) {
+      return;
+    }
+    b.append("### Ratios (decisions/s)\n\n| Ratio | keys | Required | Measured | Result |"
+        + " Redis CPU µs/decision |\n|---|---:|---|---|---|---|\n");
+    for (String[] row : t) {
+      b.append("| ").append(String.join(" | ", row)).append(" |\n");
+    }
+    b.append('\n');
+  }
+
+  private static void ratio(List<String[]> out, List<Result> results, String row, String base,
+      int keys, double required) {
+    Result r = find(results, row, keys);
+    Result s = find(results, base, keys);
+    if (r == null || s == null) {
+      return;
+    }
+    double x = r.perSecond() / s.perSecond();
+    out.add(new String[] {row + " / " + base, keysLabel(keys),
+        String.format(Locale.ROOT, "≥ %s", trim(required)),
+        String.format(Locale.ROOT, "%.2f (%,.0f / %,.0f)", x, r.perSecond(), s.perSecond()),
+        x >= required ? "**met**" : "**MISSED**",
+        String.format(Locale.ROOT, "%.1f vs %.1f", r.redisUs(), s.redisUs())});
+  }
+
+  private static Result find(List<Result> results, String row, int keys) {
+    return results.stream().filter(r -> r.row().equals(row) && r.keys() == keys).findFirst()
+        .orElse(null);
+  }
+
+  private static String keysLabel(int keys) {
+    return keys == 1 ? "1 (hot)" : String.format(Locale.ROOT, "%,d", keys);
+  }
+
+  private static String us(double v) {
+    return v >= 100 ? String.format(Locale.ROOT, "%,.0f", v)
+        : String.format(Locale.ROOT, "%.1f", v);
+  }
+
+  private static String trim(double d) {
+    return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+  }
+
+  // ---- environment
+
+  private static String version(String group, String artifact) {
+    String res = "/META-INF/maven/" + group + "/" + artifact + "/pom.properties";
+    try (InputStream in = RedisReport.class.getResourceAsStream(res)) {
+      if (in == null) {
+        return "?";
+      }
+      Properties p = new Properties();
+      p.load(in);
+      return p.getProperty("version", "?");
+    } catch (IOException e) {
+      return "?";
+    }
+  }
+
+  private static String gcName() {
+    List<String> names = new ArrayList<>();
+    ManagementFactory.getGarbageCollectorMXBeans().forEach(g -> names.add(g.getName()));
+    return String.join(" + ", names);
+  }
+
+  private static Path jarDirectory() {
+    try {
+      Path p = Path.of(RedisReport.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      return Files.isDirectory(p) ? p : p.getParent();
+    } catch (Exception e) {
+      return Path.of(".");
+    }
+  }
+
+  private static String cpuModel() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (line.startsWith("model name")) {
+          return line.substring(line.indexOf(':') + 1).trim();
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux
+    }
+    return System.getProperty("os.arch");
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+      return f[0] + " / " + f[1] + " / " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return "n/a";
+    }
+  }
+}
