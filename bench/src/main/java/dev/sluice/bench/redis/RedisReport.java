@@ -77,6 +77,7 @@ public final class RedisReport {
     rows.add(SluiceRow.coalescing(deadline));
     rows.add(SluiceRow.plainDefaultDeadline());
     rows.add(SluiceRow.coalescingDefaultDeadline());
+    rows.add(new HandoffRow());
     return rows;
   }
 
