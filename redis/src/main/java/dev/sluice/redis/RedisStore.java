@@ -123,7 +123,10 @@ public final class RedisStore implements Store {
             .socketOptions(socket)
             .timeoutOptions(timeouts)
             .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-                .enableAllAdaptiveRefreshTriggers()
+                .enableAdaptiveRefreshTrigger(
+                    ClusterTopologyRefreshOptions.RefreshTrigger.MOVED_REDIRECT,
+                    ClusterTopologyRefreshOptions.RefreshTrigger.ASK_REDIRECT,
+                    ClusterTopologyRefreshOptions.RefreshTrigger.PERSISTENT_RECONNECTS)
                 .enablePeriodicRefresh(Duration.ofSeconds(30))
                 .build())
             .build());

@@ -130,10 +130,14 @@ class FaultTest {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
       running.set(false);
-      for (Thread th : threads) {
-        th.join();
+      try {
+        for (Thread th : threads) {
+          th.join();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
   }
