@@ -1,7 +1,6 @@
 package dev.sluice.bench;
 
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -138,10 +137,10 @@ public final class Report {
 
   public static void main(String[] args) throws Exception {
     Config c = Config.parse(args);
-    Path dir = jarDirectory();
+    Path dir = Machine.jarDirectory(Report.class);
     Path out = c.out != null ? c.out : dir.resolve("report.md");
     Instant start = Instant.now();
-    String loadBefore = loadAverage();
+    String loadBefore = Machine.loadAverage();
 
     List<Row> rows = c.jmh ? runJmh(c, dir) : List.of();
     Map<String, Double> bytesPerKey = new LinkedHashMap<>();
@@ -154,7 +153,7 @@ public final class Report {
       }
     }
 
-    String md = format(c, rows, bytesPerKey, jolPerKey, start, loadBefore, loadAverage());
+    String md = format(c, rows, bytesPerKey, jolPerKey, start, loadBefore, Machine.loadAverage());
     Files.writeString(out, md, StandardCharsets.UTF_8);
     System.out.println();
     System.out.println(md);
@@ -245,7 +244,7 @@ public final class Report {
         .append(System.getProperty("java.runtime.version")).append(" (")
         .append(System.getProperty("java.vendor")).append(")\n");
     b.append("- Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
-        .append(cpuModel()).append(", ").append(System.getProperty("os.name")).append(' ')
+        .append(Machine.cpuModel()).append(", ").append(System.getProperty("os.name")).append(' ')
         .append(System.getProperty("os.version")).append('\n');
     b.append(String.format(Locale.ROOT,
         "- JMH: %d fork(s), %d x %d s warmup, %d x %d s measurement, average time (ns/op),"
@@ -429,38 +428,5 @@ public final class Report {
 
   private static String plain(String subject) {
     return NAMES.getOrDefault(subject, subject).replace("*", "");
-  }
-
-  // ---- environment
-
-  private static Path jarDirectory() {
-    try {
-      Path p = Path.of(Report.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-      return Files.isDirectory(p) ? p : p.getParent();
-    } catch (Exception e) {
-      return Path.of(".");
-    }
-  }
-
-  private static String cpuModel() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-        if (line.startsWith("model name")) {
-          return line.substring(line.indexOf(':') + 1).trim();
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // not Linux
-    }
-    return System.getProperty("os.arch");
-  }
-
-  private static String loadAverage() {
-    try {
-      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
-      return f[0] + " / " + f[1] + " / " + f[2];
-    } catch (IOException | RuntimeException e) {
-      return "n/a";
-    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.sluice.bench.redis;
 
+import dev.sluice.bench.Machine;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
@@ -174,9 +175,9 @@ public final class RedisReport {
     if (c.many) {
       keySets.add(c.keys);
     }
-    Path out = c.out != null ? c.out : jarDirectory().resolve("redis-report.md");
+    Path out = c.out != null ? c.out : Machine.jarDirectory(RedisReport.class).resolve("redis-report.md");
     Instant start = Instant.now();
-    String loadBefore = loadAverage();
+    String loadBefore = Machine.loadAverage();
     List<List<Result>> results = new ArrayList<>(); // per (row, key set), one per round
     String redisVersion;
     try (RedisServer server = RedisServer.start(c.redisServer)) {
@@ -207,7 +208,7 @@ public final class RedisReport {
       medians.add(sorted.get((sorted.size() - 1) / 2));
       ranges.add(new double[] {sorted.get(0).perSecond(), sorted.get(sorted.size() - 1).perSecond()});
     }
-    String md = format(c, rows, medians, ranges, start, loadBefore, loadAverage(), redisVersion);
+    String md = format(c, rows, medians, ranges, start, loadBefore, Machine.loadAverage(), redisVersion);
     Files.writeString(out, md, StandardCharsets.UTF_8);
     System.out.println();
     System.out.println(md);
@@ -434,7 +435,7 @@ public final class RedisReport {
         .append(Runtime.getRuntime().maxMemory() >> 20).append(" MiB, ")
         .append(gcName()).append('\n');
     b.append("- Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
-        .append(cpuModel()).append(", ").append(System.getProperty("os.name")).append(' ')
+        .append(Machine.cpuModel()).append(", ").append(System.getProperty("os.name")).append(' ')
         .append(System.getProperty("os.version"))
         .append("; Redis and the load generator share the cores\n");
     b.append("- Redis ").append(redisVersion)
@@ -556,8 +557,6 @@ public final class RedisReport {
     return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
   }
 
-  // ---- environment
-
   private static String version(String group, String artifact) {
     String res = "/META-INF/maven/" + group + "/" + artifact + "/pom.properties";
     try (InputStream in = RedisReport.class.getResourceAsStream(res)) {
@@ -576,36 +575,5 @@ public final class RedisReport {
     List<String> names = new ArrayList<>();
     ManagementFactory.getGarbageCollectorMXBeans().forEach(g -> names.add(g.getName()));
     return String.join(" + ", names);
-  }
-
-  private static Path jarDirectory() {
-    try {
-      Path p = Path.of(RedisReport.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-      return Files.isDirectory(p) ? p : p.getParent();
-    } catch (Exception e) {
-      return Path.of(".");
-    }
-  }
-
-  private static String cpuModel() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-        if (line.startsWith("model name")) {
-          return line.substring(line.indexOf(':') + 1).trim();
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // not Linux
-    }
-    return System.getProperty("os.arch");
-  }
-
-  private static String loadAverage() {
-    try {
-      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
-      return f[0] + " / " + f[1] + " / " + f[2];
-    } catch (IOException | RuntimeException e) {
-      return "n/a";
-    }
   }
 }
