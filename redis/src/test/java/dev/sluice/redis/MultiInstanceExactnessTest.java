@@ -57,18 +57,36 @@ class MultiInstanceExactnessTest {
         SlidingLog.of("sl-" + tag, LIMIT, Duration.ofHours(1)));
   }
 
-  @ParameterizedTest(name = "coalescing={0}")
-  @ValueSource(booleans = {false, true})
-  void exactlyTheLimitIsAdmittedAcrossInstances(boolean coalescing) throws Exception {
-    List<RedisStore> stores = new ArrayList<>();
-    List<Sluice> engines = new ArrayList<>();
-    try {
+  /** Four application instances: each its own store and Lettuce client, and an engine on it. */
+  static final class Instances implements AutoCloseable {
+    final List<RedisStore> stores = new ArrayList<>();
+    final List<Sluice> engines = new ArrayList<>();
+
+    /** Instance {@code i} coalesces if {@code coalescing.test(i)}; failures are answered closed. */
+    Instances(java.util.function.IntPredicate coalescing) {
       for (int i = 0; i < INSTANCES; i++) {
-        RedisStore s = RedisStore.standalone(server.uri()).coalescing(coalescing).failure(FailurePolicy.closed())
-            .commandTimeout(Duration.ofSeconds(10)).build();
+        RedisStore s = RedisStore.standalone(server.uri()).coalescing(coalescing.test(i))
+            .failure(FailurePolicy.closed()).commandTimeout(Duration.ofSeconds(10)).build();
         stores.add(s);
         engines.add(Sluice.builder().store(s).build());
       }
+    }
+
+    long failures() {
+      return stores.stream().mapToLong(s -> s.failures().total()).sum();
+    }
+
+    @Override
+    public void close() {
+      engines.forEach(Sluice::close); // each closes its store
+    }
+  }
+
+  @ParameterizedTest(name = "coalescing={0}")
+  @ValueSource(booleans = {false, true})
+  void exactlyTheLimitIsAdmittedAcrossInstances(boolean coalescing) throws Exception {
+    try (Instances instances = new Instances(i -> coalescing)) {
+      List<Sluice> engines = instances.engines;
       for (Policy policy : policies("c" + coalescing)) {
         AtomicInteger admitted = new AtomicInteger();
         AtomicInteger denied = new AtomicInteger();
@@ -106,16 +124,7 @@ class MultiInstanceExactnessTest {
         assertThat(admitted.get()).as(policy.name()).isEqualTo(LIMIT);
         assertThat(denied.get()).as(policy.name()).isEqualTo(INSTANCES * THREADS * ATTEMPTS_PER_THREAD - LIMIT);
       }
-      for (RedisStore s : stores) {
-        assertThat(s.failures().total()).isZero();
-      }
-    } finally {
-      for (Sluice e : engines) {
-        e.close();
-      }
-      for (RedisStore s : stores) {
-        s.close();
-      }
+      assertThat(instances.failures()).isZero();
     }
   }
 
@@ -129,15 +138,8 @@ class MultiInstanceExactnessTest {
   void leasesNeverExceedTheLimitAcrossInstances() throws Exception {
     int n = 5;
     Concurrency policy = Concurrency.of("leases-exact", n, Duration.ofMinutes(1));
-    List<RedisStore> stores = new ArrayList<>();
-    List<Sluice> engines = new ArrayList<>();
-    try {
-      for (int i = 0; i < INSTANCES; i++) {
-        RedisStore s = RedisStore.standalone(server.uri()).coalescing(i % 2 == 0)
-            .commandTimeout(Duration.ofSeconds(10)).build();
-        stores.add(s);
-        engines.add(Sluice.builder().store(s).build());
-      }
+    try (Instances instances = new Instances(i -> i % 2 == 0)) {
+      List<Sluice> engines = instances.engines;
       AtomicInteger holding = new AtomicInteger();
       AtomicInteger most = new AtomicInteger();
       AtomicInteger granted = new AtomicInteger();
@@ -180,13 +182,7 @@ class MultiInstanceExactnessTest {
       assertThat(granted.get()).isGreaterThanOrEqualTo(n);
       assertThat(refused.get()).isPositive(); // 64 threads for 5 slots: there was contention
       assertThat(engines.get(0).leases(policy).held("shared")).isZero();
-      for (RedisStore s : stores) {
-        assertThat(s.failures().total()).isZero();
-      }
-    } finally {
-      for (Sluice e : engines) {
-        e.close();
-      }
+      assertThat(instances.failures()).isZero();
     }
   }
 }
