@@ -38,6 +38,9 @@ final class Protocol {
   static final int E_CALENDAR = -2;
   static final int E_HELD = -3;
 
+  /** Reasons by code (values() would copy the array on every decision). */
+  private static final Decision.Reason[] REASONS = Decision.Reason.values();
+
   /** Number of values a script returns per request. */
   static final int RESULT = 5;
 
@@ -212,7 +215,7 @@ final class Protocol {
   static Decision decision(Policy policy, List<?> result, int index) {
     int o = index * RESULT;
     int reason = (int) (long) (Long) result.get(o);
-    return Decision.of(policy, Decision.Reason.values()[reason], (Long) result.get(o + 1),
+    return Decision.of(policy, REASONS[reason], (Long) result.get(o + 1),
         (Long) result.get(o + 2), nanos((Long) result.get(o + 3)), nanos((Long) result.get(o + 4)));
   }
 
