@@ -9,11 +9,35 @@ import java.util.List;
  */
 record Request(String key, String time, int code, int op, long cost, String arg, String[] params) {
 
+  /** Encodes one caller's requests (one, or several for a multi-policy call) as one script call. */
+  static Encoded encode(Request[] group) {
+    return group.length == 1 ? group[0].encodeOne() : encode(List.<Request[]>of(group));
+  }
+
+  /**
+   * One request alone: its policy's parameters, time, operation, cost and argument (see
+   * lua/token_bucket_one.lua and lua/main_one.lua).
+   */
+  Encoded encodeOne() {
+    String[] argv = new String[params.length + 4];
+    System.arraycopy(params, 0, argv, 0, params.length);
+    int o = params.length;
+    argv[o] = time;
+    argv[o + 1] = Integer.toString(op);
+    argv[o + 2] = Long.toString(Math.min(cost, Protocol.MAX));
+    argv[o + 3] = arg;
+    return new Encoded(new String[] {key}, argv, Scripts.ONE | 1 << code);
+  }
+
   /**
    * Encodes {@code groups} (each one request, or several for a multi-policy call) as one script
-   * call: each distinct policy's parameters once, then the requests (see lua/main.lua).
+   * call: each distinct policy's parameters once, then the requests (see lua/main.lua). A call
+   * holding one request alone is encoded by {@link #encodeOne}.
    */
   static Encoded encode(List<Request[]> groups) {
+    if (groups.size() == 1 && groups.get(0).length == 1) {
+      return groups.get(0)[0].encodeOne();
+    }
     int n = 0;
     for (Request[] g : groups) {
       n += g.length;
@@ -56,7 +80,7 @@ record Request(String key, String time, int code, int op, long cost, String arg,
       argv[2 + i] = head.get(i);
     }
     System.arraycopy(requests, 0, argv, 2 + head.size(), requests.length);
-    return new Encoded(keys, argv, n == 1 ? mask | Scripts.ONE : mask);
+    return new Encoded(keys, argv, mask);
   }
 
   /** A script call: its keys, arguments and the script it needs ({@link Scripts#forMask}). */

@@ -10,9 +10,10 @@ import java.util.HexFormat;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * The Lua scripts, assembled from lua/*.lua: the prelude, the algorithms a call needs, the entry
- * point. A call that uses one algorithm runs a script holding only that one (less for Redis to set
- * up per call); a batch mixing several runs the script holding those. Each is sent by its SHA-1
+ * The Lua scripts, assembled from lua/*.lua (the order is in lua/constants.lua): the constants,
+ * the helpers, the algorithms a call needs, the entry point. Every file's top level runs on every
+ * call, so a call runs a script holding only the algorithms it uses; one token bucket request,
+ * the most common call, runs a lean script of its own. Each is sent by its SHA-1
  * (EVALSHA) and, when Redis answers NOSCRIPT (first use, restart, failover), once in full (EVAL,
  * which also caches it).
  */
@@ -24,7 +25,10 @@ final class Scripts {
   private static final String[] FILES = {
       null, "token_bucket", "fixed_window", "sliding_log", "sliding_counter", "concurrency", "budget"};
 
+  private static final String CONSTANTS = read("constants");
   private static final String PRELUDE = read("prelude");
+  private static final String TOKEN_BUCKET_CORE = read("token_bucket_core");
+  private static final String TOKEN_BUCKET_ONE = read("token_bucket_one");
   private static final String MAIN = read("main");
   private static final String MAIN_ONE = read("main_one");
   private static final String WINDOWS = read("windows");
@@ -54,16 +58,25 @@ final class Scripts {
   static Script forMask(int mask) {
     Script s = CACHE.get(mask);
     if (s == null) {
-      StringBuilder b = new StringBuilder(PRELUDE);
-      if ((mask & WINDOWED) != 0) {
-        b.append('\n').append(WINDOWS);
-      }
-      for (int code = 1; code < FILES.length; code++) {
-        if ((mask & (1 << code)) != 0) {
-          b.append('\n').append(ALGORITHMS[code]);
+      StringBuilder b = new StringBuilder(CONSTANTS);
+      boolean tokenBucket = (mask & (1 << Protocol.TOKEN_BUCKET)) != 0;
+      if (mask == (ONE | (1 << Protocol.TOKEN_BUCKET))) {
+        b.append('\n').append(TOKEN_BUCKET_CORE).append('\n').append(TOKEN_BUCKET_ONE);
+      } else {
+        b.append('\n').append(PRELUDE);
+        if ((mask & WINDOWED) != 0) {
+          b.append('\n').append(WINDOWS);
         }
+        if (tokenBucket) {
+          b.append('\n').append(TOKEN_BUCKET_CORE);
+        }
+        for (int code = 1; code < FILES.length; code++) {
+          if ((mask & (1 << code)) != 0) {
+            b.append('\n').append(ALGORITHMS[code]);
+          }
+        }
+        b.append('\n').append((mask & ONE) != 0 ? MAIN_ONE : MAIN);
       }
-      b.append('\n').append((mask & ONE) != 0 ? MAIN_ONE : MAIN);
       String text = b.toString();
       s = new Script(text, sha1(text));
       CACHE.compareAndSet(mask, null, s);

@@ -36,8 +36,10 @@ import org.junit.jupiter.api.Test;
  * operation, argument) on one key per sequence, for every policy type, must give the same decisions
  * from {@link Algorithm#step} (nanoseconds) and from the script (microseconds): the same reason,
  * used and remaining, and times equal once the Java value is rounded up to whole microseconds
- * (the script rounds the same exact quantity up to µs instead of ns). Each sequence is one script
- * call holding all its requests, applied in order, so the batch path is what runs.
+ * (the script rounds the same exact quantity up to µs instead of ns). Two sequences in three go
+ * to Redis as one script call holding all their requests (or calls of 1 to 8, see
+ * {@link Gen#chunked}), applied in order by the batch entry point; every third goes one step per
+ * call, through the single-request scripts.
  */
 class TwinDifferentialTest {
 
@@ -450,7 +452,7 @@ class TwinDifferentialTest {
    */
   @Test
   void slidingCounterArithmetic() throws Exception {
-    String script = resource("prelude") + "\n" + resource("sliding_counter") + "\n"
+    String script = resource("constants") + "\n" + resource("prelude") + "\n" + resource("sliding_counter") + "\n"
         + "local out = {}\n"
         + "for i = 1, #ARGV, 4 do\n"
         + "  local a, b, c, d = tonumber(ARGV[i]), tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])\n"
@@ -604,7 +606,9 @@ class TwinDifferentialTest {
     long decisions = 0;
     for (int s = 0; s < sequences; s++) {
       Sequence seq = Sequence.generate(gen, root.split(), "diff:" + seed + ":" + s, maxSteps);
-      seq.send(redis, gen.chunked());
+      // a third of the sequences go one step per call: the single-request scripts
+      // (token_bucket_one.lua, main_one.lua); the others through main.lua
+      seq.send(redis, s % 3 == 2 ? 1 : gen.chunked() ? 8 : 0);
       pending.add(seq);
       if (pending.size() == inFlight || s == sequences - 1) {
         for (Sequence p : pending) {
@@ -686,11 +690,14 @@ class TwinDifferentialTest {
       return seq;
     }
 
-    /** Sends the steps in one script call, or if {@code chunked} in calls of 1 to 8 steps. */
-    void send(RedisAsyncCommands<String, String> redis, boolean chunked) {
+    /**
+     * Sends the steps in one script call if {@code chunk} is 0, else in calls of 1 to {@code chunk}
+     * steps.
+     */
+    void send(RedisAsyncCommands<String, String> redis, int chunk) {
       SplittableRandom cuts = new SplittableRandom(key.hashCode());
       for (int from = 0; from < steps.size(); ) {
-        int to = chunked ? Math.min(steps.size(), from + 1 + cuts.nextInt(8)) : steps.size();
+        int to = chunk > 0 ? Math.min(steps.size(), from + 1 + cuts.nextInt(chunk)) : steps.size();
         send(redis, steps.subList(from, to));
         from = to;
       }

@@ -1,36 +1,32 @@
--- Sluice: the entry point for a call holding exactly one request (the common case without
--- coalescing). Same KEYS/ARGV layout as main.lua with n = 1 and m = 1, same checks, same result;
--- it only skips what a batch needs (two passes, the state cache), which costs Redis time on
--- every call.
+-- Sluice: the entry point for a call holding exactly one request of an algorithm other than the
+-- token bucket (which has token_bucket_one.lua). The script holds that one algorithm. Same checks
+-- and same result as main.lua for one request; it only skips what a batch needs (two passes, the
+-- state cache), which costs Redis time on every call.
+--
+-- KEYS[1]: the key. ARGV: the policy's parameters p1..p_np, then time (µs; empty: the server's
+-- TIME), operation, cost, arg: np = #ARGV - 4.
 
 local function bad(field, value)
   return redis.error_reply(fmt('SLUICE bad %s of request 1: %s', field, tostring(value)))
 end
 
-if #KEYS ~= 1 or ARGV[1] ~= '1' or ARGV[2] ~= '1' then
-  return redis.error_reply(fmt('SLUICE bad request count: %s (%s policies) for %d keys',
-    tostring(ARGV[1]), tostring(ARGV[2]), #KEYS))
+local _, alg = next(ALG)
+local np = #ARGV - 4
+if #KEYS ~= 1 or np < 0 then
+  return redis.error_reply(fmt('SLUICE bad single request: %d keys, %d arguments', #KEYS, #ARGV))
 end
-local alg, np = ALG[tonumber(ARGV[3])], nat(ARGV[4])
-if alg == nil then return bad('algorithm of policy', ARGV[3]) end
-if np == nil then return bad('parameter count of policy', ARGV[4]) end
-if #ARGV ~= 10 + np then
-  return redis.error_reply(fmt('SLUICE bad argument count: %d, expected %d', #ARGV, 10 + np))
-end
-local P, msg = alg.params(ARGV, 5, np)
+local P, msg = alg.params(ARGV, 1, np)
 if P == nil then return bad('parameters of policy', msg) end
-local o = 5 + np
-local t, op, cost, arg = ARGV[o + 1], nat(ARGV[o + 2]), nat(ARGV[o + 3]), ARGV[o + 4]
-if ARGV[o] ~= '1' then return bad('policy index', ARGV[o]) end
-if ARGV[o + 5] ~= '0' then return bad('group', ARGV[o + 5]) end
-if op == nil or op > SETTLE or (alg.ops and not alg.ops[op]) then return bad('operation', ARGV[o + 2]) end
-if cost == nil then return bad('cost', ARGV[o + 3]) end
+local o = np + 1
+local t, op, cost, arg = ARGV[o], nat(ARGV[o + 1]), nat(ARGV[o + 2]), ARGV[o + 3]
+if op == nil or op > SETTLE or (alg.ops and not alg.ops[op]) then return bad('operation', ARGV[o + 1]) end
+if cost == nil then return bad('cost', ARGV[o + 2]) end
 if op >= HOLD then
   if not string.match(arg, '^[1-9]%d*$') or #arg > 19 then return bad('id', arg) end
   if op == HOLD and cost == 0 then return bad('cost', 0) end
 else
   arg = nat(arg)
-  if arg == nil then return bad('arg', ARGV[o + 4]) end
+  if arg == nil then return bad('arg', ARGV[o + 3]) end
 end
 local now
 if t == '' then

@@ -1,28 +1,4 @@
--- Sluice: the shared part of every script. The files are concatenated into one chunk:
--- prelude.lua, the algorithm files the script needs, main.lua.
---
--- Numbers: Lua 5.1 numbers are doubles, exact for integers up to 2^53. Every quantity is an
--- integer below 2^53: times are microseconds since the epoch (~1.8e15 today), and sums and
--- products saturate at MAXN (the Java algorithms saturate at 2^63 - 1; a saturated value reads
--- as a debt never repaid, on both sides). Numbers are written with string.format('%d'),
--- never tostring (which keeps only 14 digits).
---
--- Codes shared with Java (dev.sluice.redis.Protocol):
---   operations: Operation.ordinal(); reasons: Decision.Reason.ordinal();
---   errors (negative reasons): -1 stored value is not a valid state for the policy,
---   -2 calendar periods given do not cover the time, -3 HOLD of an id already held.
-
-local MAXN = 9007199254740991 -- 2^53 - 1
-local NEVER = -1
-
-local ACQUIRE, PEEK, RESERVE, RECORD, REFUND, RESET, HOLD, RENEW, RELEASE, SETTLE =
-  0, 1, 2, 3, 4, 5, 6, 7, 8, 9
-local ALLOWED, LIMITED, COST_EXCEEDS_LIMIT, STORE_FULL, NOT_HELD = 0, 1, 2, 3, 4
-local E_STATE, E_CALENDAR, E_HELD = -1, -2, -3
-
-local fmod = math.fmod
-local floor = math.floor
-local fmt = string.format
+-- Sluice: helpers shared by the algorithms under main.lua and main_one.lua (after constants.lua).
 
 local function sadd(a, b)
   local s = a + b

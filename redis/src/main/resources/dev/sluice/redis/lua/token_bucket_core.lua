@@ -1,0 +1,131 @@
+-- Token bucket (GCRA) arithmetic: the twin of dev.sluice.spi.TokenBucketAlgorithm, in
+-- microseconds. Written once, used by both entry points: the batch twin (token_bucket.lua, under
+-- main.lua) and the single-request script (token_bucket_one.lua). Plain local functions that
+-- touch neither Redis nor any helper closure, so the single-request script defines only these.
+--
+-- Parameters: c (capacity), p (scaled units per token), d (scaled units per µs), with
+-- T = p / d µs per token (reduced); b = c * p < 2^53 (checked in Java and by the callers).
+-- State: "tat" or "tat:rem", TAT = tat + rem / d µs, 0 <= rem < d.
+-- Needs MAXN, the operation and reason codes, and fmod in scope.
+
+-- (tat, rem), or nil if `v` is not a state of this policy.
+local function tb_parse(v, d)
+  local t, r = string.match(v, '^(%d+):?(%d*)$')
+  t = tonumber(t)
+  if t == nil or t > MAXN then return nil end
+  if r == '' then return t, 0 end
+  r = tonumber(r)
+  if r >= d then return nil end
+  return t, r
+end
+
+-- The debt at `now` in scaled units, saturated at MAXN.
+local function tb_debt(tat, rem, now, d)
+  if tat > now or (tat == now and rem > 0) then
+    local debt = (tat - now) * d
+    if debt > MAXN then return MAXN end
+    debt = debt + rem
+    if debt > MAXN then return MAXN end
+    return debt
+  end
+  return 0
+end
+
+-- One step from `debt`: the new debt (nil if the state does not change), and the decision:
+-- reason, used, remaining, retry and reset (µs; NEVER = -1). Remaining rounds down, times up.
+local function tb_decide(debt, cost, op, arg, c, p, d, b)
+  local new
+  if op == ACQUIRE or op == RESERVE then
+    if cost <= c and cost > 0 then
+      local excess = debt - (b - cost * p)
+      local waitable = 0
+      if op == RESERVE then
+        waitable = arg * d
+        if waitable > MAXN then waitable = MAXN end
+      end
+      if excess <= waitable and excess <= MAXN - b then new = debt + cost * p end
+    end
+  elseif op == RECORD then
+    if cost > 0 then
+      local q = cost * p
+      if q > MAXN then q = MAXN end
+      new = debt + q
+      if new > MAXN then new = MAXN end
+    end
+  elseif op == REFUND then
+    if debt > 0 and cost > 0 then
+      local q = cost * p
+      if q > MAXN then q = MAXN end
+      new = debt - q
+      if new < 0 then new = 0 end
+    end
+  elseif op == RESET then
+    new = 0
+  end
+
+  local reason, x, retry = ALLOWED, new or debt, 0
+  if op == ACQUIRE or op == PEEK or op == RESERVE then
+    if cost > c then
+      reason, x, retry = COST_EXCEEDS_LIMIT, debt, NEVER
+    else
+      local excess = debt - (b - cost * p)
+      if excess <= 0 then
+        x = debt + cost * p
+      else
+        local wait = excess
+        if d ~= 1 then
+          local r = fmod(excess, d)
+          wait = (excess - r) / d
+          if r ~= 0 then wait = wait + 1 end
+        end
+        if op == RESERVE and new ~= nil then
+          retry = wait
+        else
+          reason, x, retry = LIMITED, debt, wait
+        end
+      end
+    end
+  end
+  local rem = 0
+  if x < b then rem = (b - x - fmod(b - x, p)) / p end
+  if retry > 0 and reason == ALLOWED then rem = 0 end -- granted ahead of time (Decision.reserved)
+  local reset = x
+  if d ~= 1 then
+    local r = fmod(x, d)
+    reset = (x - r) / d
+    if r ~= 0 then reset = reset + 1 end
+  end
+  return new, reason, c - rem, rem, retry, reset
+end
+
+-- The state for debt `new` > 0 at `now`: TAT = now + new / d as (tat, rem).
+local function tb_tat(new, now, d)
+  if d == 1 then
+    local tat = now + new
+    if tat > MAXN then tat = MAXN end
+    return tat, 0
+  end
+  local r = fmod(new, d)
+  local tat = now + (new - r) / d
+  if tat > MAXN then tat = MAXN end
+  return tat, r
+end
+
+-- Writes state (tat, rem) of debt `new` > 0, kept until the debt is repaid, plus 1 s (see
+-- ttl_ms in prelude.lua).
+local function tb_save(key, tat, rem, new, d)
+  local idle = new
+  if d ~= 1 then
+    local r = fmod(new, d)
+    idle = (new - r) / d
+    if r ~= 0 then idle = idle + 1 end
+  end
+  local r = fmod(idle, 1000)
+  local ms = (idle - r) / 1000 + 1000
+  if r ~= 0 then ms = ms + 1 end
+  if rem == 0 then
+    redis.call('SET', key, string.format('%d', tat), 'PX', string.format('%d', ms))
+  else
+    redis.call('SET', key, string.format('%d:%d', tat, rem), 'PX', string.format('%d', ms))
+  end
+end
