@@ -105,9 +105,10 @@ public final class RedisStore implements Store {
         .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofMillis(500), 2, TimeUnit.MILLISECONDS))
         .build();
     SocketOptions socket = SocketOptions.builder().connectTimeout(b.connectTimeout).keepAlive(true).build();
-    // Lettuce cancels a command after the deadline (so a paused Redis does not pile them up) and
-    // rejects commands at once while disconnected instead of buffering them.
-    TimeoutOptions timeouts = TimeoutOptions.enabled(b.commandTimeout);
+    // No Lettuce command timeouts: each would schedule and cancel a timer task, a contended queue
+    // under load. The store waits for each decision at most its deadline and then cancels the
+    // command itself (see call), which also keeps it from being replayed after a reconnect.
+    TimeoutOptions timeouts = TimeoutOptions.builder().timeoutCommands(false).build();
     try {
       if (cluster) {
         List<RedisURI> uris = new ArrayList<>();
@@ -324,7 +325,9 @@ public final class RedisStore implements Store {
       failures.failed(Failures.Cause.BREAKER_OPEN, null);
       return null;
     }
+    long deadline = System.nanoTime() + timeoutNanos;
     Coalescer.Pending pending = null;
+    Request.Encoded encoded = null;
     CompletableFuture<List<Object>> future;
     if (coalescing) {
       Coalescer c = cluster
@@ -334,15 +337,30 @@ public final class RedisStore implements Store {
       pending = c.submit(group);
       future = pending.result;
     } else {
-      future = exec(Request.encode(List.<Request[]>of(group)));
+      // the command itself, not a stage after it: cancelling it at the deadline keeps Lettuce
+      // from replaying it after a reconnect
+      encoded = Request.encode(group);
+      future = evalsha(encoded);
     }
     try {
-      List<Object> result = future.get(timeoutNanos, TimeUnit.NANOSECONDS);
+      List<Object> result;
+      try {
+        result = future.get(timeoutNanos, TimeUnit.NANOSECONDS);
+      } catch (ExecutionException e) {
+        if (encoded == null || !noScript(e.getCause())) {
+          throw e;
+        }
+        // Redis does not know the script (first use, restart, failover): send it whole, once
+        future = eval(encoded);
+        result = future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      }
       breaker.success();
       return result;
     } catch (TimeoutException e) {
       if (pending != null) {
         pending.abandon();
+      } else {
+        future.cancel(false);
       }
       breaker.failure();
       failures.failed(Failures.Cause.TIMEOUT, null);
@@ -353,25 +371,34 @@ public final class RedisStore implements Store {
       Thread.currentThread().interrupt();
       if (pending != null) {
         pending.abandon();
+      } else {
+        future.cancel(false);
       }
       failures.failed(Failures.Cause.INTERRUPTED, null);
     }
     return null;
   }
 
-  /** One script call: EVALSHA, and EVAL when Redis does not know the script (yet, or any more). */
+  /** One script call for a batch: EVALSHA, and EVAL when Redis does not know the script. */
   private CompletableFuture<List<Object>> exec(Request.Encoded e) {
-    Scripts.Script s = Scripts.forMask(e.mask());
-    CompletableFuture<List<Object>> sha =
-        commands.<List<Object>>evalsha(s.sha(), ScriptOutputType.MULTI, e.keys(), e.argv()).toCompletableFuture();
-    return sha.exceptionallyCompose(t -> {
+    return evalsha(e).exceptionallyCompose(t -> {
       Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-      if (cause instanceof RedisNoScriptException
-          || (cause.getMessage() != null && cause.getMessage().startsWith("NOSCRIPT"))) {
-        return commands.<List<Object>>eval(s.text(), ScriptOutputType.MULTI, e.keys(), e.argv()).toCompletableFuture();
-      }
-      return CompletableFuture.failedFuture(cause);
+      return noScript(cause) ? eval(e) : CompletableFuture.failedFuture(cause);
     });
+  }
+
+  private CompletableFuture<List<Object>> evalsha(Request.Encoded e) {
+    return commands.<List<Object>>evalsha(Scripts.forMask(e.mask()).sha(), ScriptOutputType.MULTI, e.keys(), e.argv())
+        .toCompletableFuture();
+  }
+
+  private CompletableFuture<List<Object>> eval(Request.Encoded e) {
+    return commands.<List<Object>>eval(Scripts.forMask(e.mask()).text(), ScriptOutputType.MULTI, e.keys(), e.argv())
+        .toCompletableFuture();
+  }
+
+  private static boolean noScript(Throwable t) {
+    return t instanceof RedisNoScriptException || (t != null && t.getMessage() != null && t.getMessage().startsWith("NOSCRIPT"));
   }
 
   // ---------------------------------------------------------------- when Redis cannot decide
