@@ -27,7 +27,7 @@ final class Coalescer {
     static final int ABANDONED = 2;
 
     final Request[] group;
-    final CompletableFuture<List<Object>> result = new CompletableFuture<>();
+    final CompletableFuture<long[]> result = new CompletableFuture<>();
     final AtomicInteger state = new AtomicInteger(WAITING);
 
     Pending(Request[] group) {
@@ -44,9 +44,9 @@ final class Coalescer {
   private final AtomicInteger inFlight = new AtomicInteger();
   private final int maxInFlight;
   private final int maxBatch;
-  private final Function<Request.Encoded, CompletableFuture<List<Object>>> exec;
+  private final Function<Request.Encoded, CompletableFuture<long[]>> exec;
 
-  Coalescer(int maxInFlight, int maxBatch, Function<Request.Encoded, CompletableFuture<List<Object>>> exec) {
+  Coalescer(int maxInFlight, int maxBatch, Function<Request.Encoded, CompletableFuture<long[]>> exec) {
     this.maxInFlight = maxInFlight;
     this.maxBatch = maxBatch;
     this.exec = exec;
@@ -90,7 +90,8 @@ final class Coalescer {
         inFlight.decrementAndGet();
         continue;
       }
-      CompletableFuture<List<Object>> call;
+      int sent = requests;
+      CompletableFuture<long[]> call;
       try {
         call = exec.apply(Request.encode(groups));
       } catch (RuntimeException e) {
@@ -99,13 +100,18 @@ final class Coalescer {
       call.whenComplete((result, error) -> {
         inFlight.decrementAndGet();
         drain();
+        Throwable failure = error;
+        if (failure == null && result.length != sent * Protocol.RESULT) {
+          failure = new IllegalStateException("SLUICE unexpected reply: " + result.length + " integers for "
+              + sent + " requests");
+        }
         int offset = 0;
         for (Pending q : batch) {
           int n = q.group.length * Protocol.RESULT;
-          if (error != null) {
-            q.result.completeExceptionally(error);
+          if (failure != null) {
+            q.result.completeExceptionally(failure);
           } else {
-            q.result.complete(result.subList(offset, offset + n));
+            q.result.complete(java.util.Arrays.copyOfRange(result, offset, offset + n));
           }
           offset += n;
         }

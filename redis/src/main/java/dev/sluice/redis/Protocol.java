@@ -212,15 +212,14 @@ final class Protocol {
   }
 
   /** The decision in {@code result} at request {@code index} (reason known to be >= 0). */
-  static Decision decision(Policy policy, List<?> result, int index) {
+  static Decision decision(Policy policy, long[] result, int index) {
     int o = index * RESULT;
-    int reason = (int) (long) (Long) result.get(o);
-    return Decision.of(policy, REASONS[reason], (Long) result.get(o + 1),
-        (Long) result.get(o + 2), nanos((Long) result.get(o + 3)), nanos((Long) result.get(o + 4)));
+    return Decision.of(policy, REASONS[(int) result[o]], result[o + 1], result[o + 2], nanos(result[o + 3]),
+        nanos(result[o + 4]));
   }
 
   /** The reason code at request {@code index}. */
-  static int reason(List<?> result, int index) {
-    return (int) (long) (Long) result.get(index * RESULT);
+  static int reason(long[] result, int index) {
+    return (int) result[index * RESULT];
   }
 }

@@ -22,18 +22,18 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.api.async.BaseRedisAsyncCommands;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import java.time.Duration;
@@ -67,7 +67,7 @@ public final class RedisStore implements Store {
   private final AbstractRedisClient client;
   private final ClientResources resources;
   private final StatefulConnection<String, String> connection;
-  private final RedisScriptingAsyncCommands<String, String> commands;
+  private final BaseRedisAsyncCommands<String, String> commands;
   private final boolean cluster;
   private final String prefix;
   private final long timeoutNanos;
@@ -260,7 +260,7 @@ public final class RedisStore implements Store {
         }
       }
     }
-    List<Object> result = call(group);
+    long[] result = call(group);
     if (result != null) {
       int bad = 0;
       for (int i = 0; i < n; i++) {
@@ -317,7 +317,7 @@ public final class RedisStore implements Store {
   // ---------------------------------------------------------------- calling Redis
 
   /** The script's result for {@code group}, or null if Redis did not answer in time (counted). */
-  private List<Object> call(Request[] group) {
+  private long[] call(Request[] group) {
     if (closed.get()) {
       throw new IllegalStateException("this Redis store is closed");
     }
@@ -328,7 +328,7 @@ public final class RedisStore implements Store {
     long deadline = System.nanoTime() + timeoutNanos;
     Coalescer.Pending pending = null;
     Request.Encoded encoded = null;
-    CompletableFuture<List<Object>> future;
+    CompletableFuture<long[]> future;
     if (coalescing) {
       Coalescer c = cluster
           ? slotCoalescers.computeIfAbsent(SlotHash.getSlot(group[0].key()),
@@ -343,7 +343,7 @@ public final class RedisStore implements Store {
       future = evalsha(encoded);
     }
     try {
-      List<Object> result;
+      long[] result;
       try {
         result = future.get(timeoutNanos, TimeUnit.NANOSECONDS);
       } catch (ExecutionException e) {
@@ -380,21 +380,23 @@ public final class RedisStore implements Store {
   }
 
   /** One script call for a batch: EVALSHA, and EVAL when Redis does not know the script. */
-  private CompletableFuture<List<Object>> exec(Request.Encoded e) {
+  private CompletableFuture<long[]> exec(Request.Encoded e) {
     return evalsha(e).exceptionallyCompose(t -> {
       Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
       return noScript(cause) ? eval(e) : CompletableFuture.failedFuture(cause);
     });
   }
 
-  private CompletableFuture<List<Object>> evalsha(Request.Encoded e) {
-    return commands.<List<Object>>evalsha(Scripts.forMask(e.mask()).sha(), ScriptOutputType.MULTI, e.keys(), e.argv())
-        .toCompletableFuture();
+  private CompletableFuture<long[]> evalsha(Request.Encoded e) {
+    return script(CommandType.EVALSHA, Scripts.forMask(e.mask()).sha(), e);
   }
 
-  private CompletableFuture<List<Object>> eval(Request.Encoded e) {
-    return commands.<List<Object>>eval(Scripts.forMask(e.mask()).text(), ScriptOutputType.MULTI, e.keys(), e.argv())
-        .toCompletableFuture();
+  private CompletableFuture<long[]> eval(Request.Encoded e) {
+    return script(CommandType.EVAL, Scripts.forMask(e.mask()).text(), e);
+  }
+
+  private CompletableFuture<long[]> script(CommandType type, String script, Request.Encoded e) {
+    return commands.dispatch(type, new Results(), e.args(script)).toCompletableFuture();
   }
 
   private static boolean noScript(Throwable t) {
@@ -515,7 +517,7 @@ public final class RedisStore implements Store {
       Args.apply(key, cost, op, arg);
       algorithm.check(op);
       Request r = request(key, cost, op, arg);
-      List<Object> result = call(new Request[] {r});
+      long[] result = call(new Request[] {r});
       if (result != null) {
         int reason = Protocol.reason(result, 0);
         if (reason >= 0) {

@@ -1,5 +1,7 @@
 package dev.sluice.redis;
 
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.protocol.CommandArgs;
 import java.util.List;
 
 /**
@@ -84,5 +86,23 @@ record Request(String key, String time, int code, int op, long cost, String arg,
   }
 
   /** A script call: its keys, arguments and the script it needs ({@link Scripts#forMask}). */
-  record Encoded(String[] keys, String[] argv, int mask) {}
+  record Encoded(String[] keys, String[] argv, int mask) {
+
+    /**
+     * The arguments of EVAL or EVALSHA: {@code script} (its text or SHA-1), the keys, the
+     * arguments. Added as plain strings: Lettuce's own eval and evalsha encode each value through
+     * the codec into a temporary buffer, a cost on its event loop thread per argument. The keys
+     * are added as keys, so a cluster connection routes by the first one's slot.
+     */
+    CommandArgs<String, String> args(String script) {
+      CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8).add(script).add(keys.length);
+      for (String key : keys) {
+        args.addKey(key);
+      }
+      for (String arg : argv) {
+        args.add(arg);
+      }
+      return args;
+    }
+  }
 }

@@ -24,7 +24,7 @@ class CoalescerTest {
     Coalescer c = new Coalescer(2, 8, e -> {
       sent.addAndGet(e.keys().length);
       return CompletableFuture.supplyAsync(
-          () -> Collections.nCopies(e.keys().length * Protocol.RESULT, (Object) 0L), redis);
+          () -> new long[e.keys().length * Protocol.RESULT], redis);
     });
     int threads = 8;
     int each = 20_000;

@@ -1,0 +1,69 @@
+package dev.sluice.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.redis.testing.RedisServer;
+import io.lettuce.core.LettuceFutures;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Script replies read into a long[]: a flat array of integers, and nothing else. */
+class ResultsTest {
+
+  static RedisServer server;
+  static RedisClient client;
+  static StatefulRedisConnection<String, String> connection;
+
+  @BeforeAll
+  static void start() {
+    server = RedisServer.start();
+    client = RedisClient.create(server.uri());
+    connection = client.connect();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (connection != null) {
+      connection.close();
+    }
+    if (client != null) {
+      client.shutdown();
+    }
+    server.close();
+  }
+
+  private static long[] eval(String script) {
+    CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8).add(script).add(0);
+    return LettuceFutures.awaitOrCancel(connection.async().dispatch(CommandType.EVAL, new Results(), args), 10,
+        TimeUnit.SECONDS);
+  }
+
+  @Test
+  void readsAFlatArrayOfIntegers() {
+    assertThat(eval("return {0, 5, -1, 9007199254740991, 1800000000000000}"))
+        .containsExactly(0, 5, -1, 9007199254740991L, 1800000000000000L);
+    assertThat(eval("return {}")).isEmpty();
+  }
+
+  @Test
+  void anythingElseIsAnErrorOfTheCommand() {
+    assertThatThrownBy(() -> eval("return {1, {2, 3}}")).hasMessageContaining("SLUICE unexpected reply: a nested array");
+    assertThatThrownBy(() -> eval("return {1, 'x'}")).hasMessageContaining("SLUICE unexpected reply: a string");
+    assertThatThrownBy(() -> eval("return 7")).hasMessageContaining("SLUICE unexpected reply: an integer outside an array");
+    assertThatThrownBy(() -> eval("return 'x'")).hasMessageContaining("SLUICE unexpected reply: a string");
+  }
+
+  @Test
+  void errorRepliesStayErrors() {
+    assertThatThrownBy(() -> eval("return redis.error_reply('SLUICE bad cost of request 1: -1')"))
+        .hasMessageContaining("SLUICE bad cost of request 1: -1");
+  }
+}
