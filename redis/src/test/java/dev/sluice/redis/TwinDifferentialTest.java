@@ -23,10 +23,13 @@ import io.lettuce.core.RedisFuture;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.time.ZoneId;
+import io.lettuce.core.protocol.CommandType;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -527,7 +530,10 @@ class TwinDifferentialTest {
     assertThat(reasonFor(counter, "0:0:0")).isGreaterThanOrEqualTo(0);
   }
 
-  /** Keys live until their state is idle (plus the prelude's second of slack), and no longer. */
+  /**
+   * Keys live until their state is idle (plus, on the caller's clock, a second of slack), and no
+   * longer.
+   */
   @Test
   void slidingTtls() {
     long w = 600_000_000L; // 10 minutes, in µs
@@ -542,6 +548,51 @@ class TwinDifferentialTest {
     assertThat(ttlAfter(counter, t - w, t)).isBetween((s + w - t) / 1000 + 1000 - 5000, (s + w - t) / 1000 + 1000);
   }
 
+  /**
+   * On the server's clock (no caller time) the TTL's slack is 10 ms, not a second: the clock that
+   * computed the state is the one that expires the key. Through each entry point: the token
+   * bucket's own script, main_one.lua, and main.lua with two requests.
+   */
+  @Test
+  void serverTimeTtls() {
+    // 2 of 10 tokens taken, refilled 1 per second: idle (full again) in 2 s
+    TokenBucket bucket = TokenBucket.of("ttl", 10, 1, Duration.ofSeconds(1));
+    // 2 taken from a 10-per-hour window: idle when the hour ends (by the server's clock, which is
+    // this machine's)
+    FixedWindow window = FixedWindow.of("ttl", 10, Window.of(Duration.ofHours(1)));
+    long hour = 3_600_000;
+    long before;
+    long after;
+    do {
+      connection.sync().del("srv:tb", "srv:fw", "srv:tb2", "srv:fw2");
+      before = System.currentTimeMillis();
+      await(Request.encode(new Request[] {serverTime("srv:tb", bucket)}));
+      await(Request.encode(new Request[] {serverTime("srv:fw", window)}));
+      await(Request.encode(List.of(new Request[] {serverTime("srv:tb2", bucket)},
+          new Request[] {serverTime("srv:fw2", window)})));
+      after = System.currentTimeMillis();
+    } while (before / hour != after / hour); // the hour ended meanwhile: again
+    long end = (before / hour + 1) * hour;
+    for (String key : new String[] {"srv:tb", "srv:tb2"}) {
+      assertThat(connection.sync().pttl(key)).as(key).isBetween(2000L + 10 - 1000, 2000L + 10);
+    }
+    for (String key : new String[] {"srv:fw", "srv:fw2"}) {
+      assertThat(connection.sync().pttl(key)).as(key).isBetween(end - after - 1000, end - before + 10 + 1);
+    }
+  }
+
+  private static Request serverTime(String key, Policy policy) {
+    return new Request(key, "", Protocol.code(policy), Operation.ACQUIRE.ordinal(), 2, "0", Protocol.params(policy));
+  }
+
+  private static void await(Request.Encoded e) {
+    long[] out = io.lettuce.core.LettuceFutures.awaitOrCancel(eval(connection.async(), e, UnaryOperator.identity()),
+        60, TimeUnit.SECONDS);
+    for (int i = 0; i < out.length; i += Protocol.RESULT) {
+      assertThat(out[i]).isEqualTo(Decision.Reason.ALLOWED.ordinal());
+    }
+  }
+
   /** PTTL (ms) of a key after an ACQUIRE of 2 at {@code first} and a REFUND of 1 at {@code now}. */
   private static long ttlAfter(Policy policy, long first, long now) {
     String key = "ttl:" + policy.getClass().getSimpleName();
@@ -554,6 +605,14 @@ class TwinDifferentialTest {
     return connection.sync().pttl(key);
   }
 
+  /**
+   * EVAL of {@code e}'s script (its text through {@code text}), read as the store reads it
+   * ({@link Results}).
+   */
+  static RedisFuture<long[]> eval(RedisAsyncCommands<String, String> redis, Request.Encoded e, UnaryOperator<String> text) {
+    return redis.dispatch(CommandType.EVAL, new Results(), e.args(text.apply(Scripts.forMask(e.mask()).text())));
+  }
+
   /** The reason of a PEEK on a key holding {@code value}. */
   private static int reasonFor(Policy policy, String value) {
     String key = "stored:" + policy.name();
@@ -561,8 +620,7 @@ class TwinDifferentialTest {
     Request.Encoded e = Request.encode(List.<Request[]>of(new Request[] {new Request(key,
         Long.toString(1_800_000_000_000_000L), Protocol.code(policy), Operation.PEEK.ordinal(), 1, "0",
         Protocol.params(policy))}));
-    List<Object> out = connection.sync().eval(Scripts.forMask(e.mask()).text(), ScriptOutputType.MULTI, e.keys(), e.argv());
-    return Protocol.reason(out, 0);
+    return Protocol.reason(io.lettuce.core.LettuceFutures.awaitOrCancel(eval(connection.async(), e, UnaryOperator.identity()), 60, TimeUnit.SECONDS), 0);
   }
 
   /** An operand up to 2^53: uniform, log-uniform, or next to a limb boundary or the ends. */
@@ -590,7 +648,7 @@ class TwinDifferentialTest {
   }
 
   /** What the sequences send instead of a script's text (a test may change it, and restores it). */
-  static java.util.function.UnaryOperator<String> scriptText = java.util.function.UnaryOperator.identity();
+  static UnaryOperator<String> scriptText = UnaryOperator.identity();
 
   /** Runs {@link #SEQUENCES} seeded sequences of {@code gen}'s policies. */
   static void differential(Gen gen, long seed) {
@@ -626,7 +684,7 @@ class TwinDifferentialTest {
     final Policy policy;
     final List<long[]> steps = new ArrayList<>(); // {timeMicros, cost, op, arg}
     final List<Object> expected = new ArrayList<>(); // Decision, or "HELD"
-    final List<RedisFuture<List<Object>>> results = new ArrayList<>();
+    final List<RedisFuture<long[]>> results = new ArrayList<>();
 
     Sequence(String key, Policy policy) {
       this.key = key;
@@ -716,16 +774,19 @@ class TwinDifferentialTest {
             Long.toString(s[3]), params)});
       }
       Request.Encoded e = Request.encode(groups);
-      Scripts.Script script = Scripts.forMask(e.mask());
-      results.add(redis.eval(scriptText.apply(script.text()), ScriptOutputType.MULTI, e.keys(), e.argv()));
+      results.add(eval(redis, e, scriptText));
     }
 
     int check() {
-      List<Object> out = new ArrayList<>();
+      long[] out = new long[Protocol.RESULT * steps.size()];
       try {
-        for (RedisFuture<List<Object>> result : results) {
-          out.addAll(result.get(60, TimeUnit.SECONDS));
+        int at = 0;
+        for (RedisFuture<long[]> result : results) {
+          long[] r = result.get(60, TimeUnit.SECONDS);
+          System.arraycopy(r, 0, out, at, r.length);
+          at += r.length;
         }
+        assertThat(at).as(describe(-1)).isEqualTo(out.length);
       } catch (Exception e) {
         throw new AssertionError(describe(-1) + " failed: " + e, e);
       }
@@ -742,7 +803,7 @@ class TwinDifferentialTest {
           got = Protocol.decision(policy, out, i);
         } catch (IllegalArgumentException e) {
           // numbers no Decision can hold (remaining above the limit...): the script is wrong
-          throw new AssertionError(describe(i) + "\n  script answered " + out.subList(5 * i, 5 * i + 5)
+          throw new AssertionError(describe(i) + "\n  script answered " + Arrays.toString(Arrays.copyOfRange(out, 5 * i, 5 * i + 5))
               + ": " + e.getMessage(), e);
         }
         Decision java = (Decision) want;

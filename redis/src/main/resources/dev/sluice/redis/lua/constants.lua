@@ -26,6 +26,16 @@ local ACQUIRE, PEEK, RESERVE, RECORD, REFUND, RESET, HOLD, RENEW, RELEASE, SETTL
 local ALLOWED, LIMITED, COST_EXCEEDS_LIMIT, STORE_FULL, NOT_HELD = 0, 1, 2, 3, 4
 local E_STATE, E_CALENDAR, E_HELD = -1, -2, -3
 
+-- What a TTL adds to the time until a state is idle (decides like a fresh key), in ms:
+-- * on the server's clock (TIME), the clock that expires the key: 10 ms, for the rounding to
+--   whole ms and the time a script runs between reading TIME and Redis taking the time it adds
+--   the TTL to;
+-- * on the caller's clock, which is not the clock that expires the key: one second, for latency
+--   and drift between the two.
+-- The entry points set ttl_slack before their first write.
+local SERVER_SLACK_MS, CALLER_SLACK_MS = 10, 1000
+local ttl_slack = CALLER_SLACK_MS
+
 local fmod = math.fmod
 local floor = math.floor
 local fmt = string.format

@@ -42,11 +42,15 @@ if base - 1 + 6 * n ~= #ARGV then
 end
 
 -- pass 1: check every request
+local caller_time = false
 for j = 1, n do
   local o = base + (j - 1) * 6
   local k, t, op, cost, arg, group = nat(ARGV[o]), ARGV[o + 1], nat(ARGV[o + 2]), nat(ARGV[o + 3]), ARGV[o + 4], nat(ARGV[o + 5])
   if k == nil or k < 1 or k > m then return bad('policy index', j, ARGV[o]) end
-  if t ~= '' and nat(t) == nil then return bad('time', j, t) end
+  if t ~= '' then
+    if nat(t) == nil then return bad('time', j, t) end
+    caller_time = true
+  end
   if op == nil or op > SETTLE or (algs[k].ops and not algs[k].ops[op]) then return bad('operation', j, ARGV[o + 2]) end
   if cost == nil then return bad('cost', j, ARGV[o + 3]) end
   if op >= HOLD then
@@ -57,6 +61,7 @@ for j = 1, n do
   end
   if group == nil then return bad('group', j, ARGV[o + 5]) end
 end
+if not caller_time then ttl_slack = SERVER_SLACK_MS end
 
 local server_now
 local function time(t)

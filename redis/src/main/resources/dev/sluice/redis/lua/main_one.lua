@@ -32,6 +32,7 @@ local now
 if t == '' then
   local tm = redis.call('TIME')
   now = tonumber(tm[1]) * 1000000 + tonumber(tm[2])
+  ttl_slack = SERVER_SLACK_MS
 else
   now = nat(t)
   if now == nil then return bad('time', t) end

@@ -36,10 +36,9 @@ local function nat(s)
 end
 
 -- Time to live in milliseconds for a state that becomes idle (like a fresh key) after `us`
--- microseconds: rounded up, plus one second for clock differences between the writer and the
--- server's expiry.
+-- microseconds: rounded up, plus ttl_slack (constants.lua).
 local function ttl_ms(us)
-  return num(cdiv(us, 1000) + 1000)
+  return num(cdiv(us, 1000) + ttl_slack)
 end
 
 -- The algorithms register here by code (dev.sluice.redis.Protocol):

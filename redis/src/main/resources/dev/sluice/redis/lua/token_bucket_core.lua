@@ -111,8 +111,8 @@ local function tb_tat(new, now, d)
   return tat, r
 end
 
--- Writes state (tat, rem) of debt `new` > 0, kept until the debt is repaid, plus 1 s (see
--- ttl_ms in prelude.lua).
+-- Writes state (tat, rem) of debt `new` > 0, kept until the debt is repaid, plus ttl_slack
+-- (constants.lua).
 local function tb_save(key, tat, rem, new, d)
   local idle = new
   if d ~= 1 then
@@ -121,7 +121,7 @@ local function tb_save(key, tat, rem, new, d)
     if r ~= 0 then idle = idle + 1 end
   end
   local r = fmod(idle, 1000)
-  local ms = (idle - r) / 1000 + 1000
+  local ms = (idle - r) / 1000 + ttl_slack
   if r ~= 0 then ms = ms + 1 end
   if rem == 0 then
     redis.call('SET', key, string.format('%d', tat), 'PX', string.format('%d', ms))

@@ -29,6 +29,7 @@ local now
 if t == '' then
   local tm = redis.call('TIME')
   now = tm[1] * 1000000 + tm[2]
+  ttl_slack = SERVER_SLACK_MS
 else
   now = nat(t)
   if now == nil then return redis.error_reply('SLUICE bad time of request 1: ' .. t) end
