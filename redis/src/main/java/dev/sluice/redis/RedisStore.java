@@ -388,11 +388,11 @@ public final class RedisStore implements Store {
   }
 
   private CompletableFuture<long[]> evalsha(Request.Encoded e) {
-    return script(CommandType.EVALSHA, Scripts.forMask(e.mask()).sha(), e);
+    return script(CommandType.EVALSHA, e.script().sha(), e);
   }
 
   private CompletableFuture<long[]> eval(Request.Encoded e) {
-    return script(CommandType.EVAL, Scripts.forMask(e.mask()).text(), e);
+    return script(CommandType.EVAL, e.script().text(), e);
   }
 
   private CompletableFuture<long[]> script(CommandType type, String script, Request.Encoded e) {

@@ -17,18 +17,22 @@ record Request(String key, String time, int code, int op, long cost, String arg,
   }
 
   /**
-   * One request alone: its policy's parameters, time, operation, cost and argument (see
-   * lua/token_bucket_one.lua and lua/main_one.lua).
+   * One request alone: time, operation, cost and argument, after its policy's parameters (see
+   * lua/main_one.lua) or, for a token bucket, in its script (lua/token_bucket_one.lua).
    */
   Encoded encodeOne() {
-    String[] argv = new String[params.length + 4];
-    System.arraycopy(params, 0, argv, 0, params.length);
-    int o = params.length;
+    boolean bucket = code == Protocol.TOKEN_BUCKET;
+    int o = bucket ? 0 : params.length;
+    String[] argv = new String[o + 4];
+    if (!bucket) {
+      System.arraycopy(params, 0, argv, 0, o);
+    }
     argv[o] = time;
     argv[o + 1] = Integer.toString(op);
     argv[o + 2] = Long.toString(Math.min(cost, Protocol.MAX));
     argv[o + 3] = arg;
-    return new Encoded(new String[] {key}, argv, Scripts.ONE | 1 << code);
+    return new Encoded(new String[] {key}, argv,
+        bucket ? Scripts.tokenBucket(params) : Scripts.forMask(Scripts.ONE | 1 << code));
   }
 
   /**
@@ -82,11 +86,11 @@ record Request(String key, String time, int code, int op, long cost, String arg,
       argv[2 + i] = head.get(i);
     }
     System.arraycopy(requests, 0, argv, 2 + head.size(), requests.length);
-    return new Encoded(keys, argv, mask);
+    return new Encoded(keys, argv, Scripts.forMask(mask));
   }
 
-  /** A script call: its keys, arguments and the script it needs ({@link Scripts#forMask}). */
-  record Encoded(String[] keys, String[] argv, int mask) {
+  /** A script call: its keys, arguments and the script it runs. */
+  record Encoded(String[] keys, String[] argv, Scripts.Script script) {
 
     /**
      * The arguments of EVAL or EVALSHA: {@code script} (its text or SHA-1), the keys, the

@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -58,25 +60,22 @@ final class Scripts {
   static Script forMask(int mask) {
     Script s = CACHE.get(mask);
     if (s == null) {
-      StringBuilder b = new StringBuilder(CONSTANTS);
-      boolean tokenBucket = (mask & (1 << Protocol.TOKEN_BUCKET)) != 0;
       if (mask == (ONE | (1 << Protocol.TOKEN_BUCKET))) {
-        b.append('\n').append(TOKEN_BUCKET_CORE).append('\n').append(TOKEN_BUCKET_ONE);
-      } else {
-        b.append('\n').append(PRELUDE);
-        if ((mask & WINDOWED) != 0) {
-          b.append('\n').append(WINDOWS);
-        }
-        if (tokenBucket) {
-          b.append('\n').append(TOKEN_BUCKET_CORE);
-        }
-        for (int code = 1; code < FILES.length; code++) {
-          if ((mask & (1 << code)) != 0) {
-            b.append('\n').append(ALGORITHMS[code]);
-          }
-        }
-        b.append('\n').append((mask & ONE) != 0 ? MAIN_ONE : MAIN);
+        throw new IllegalArgumentException("one token bucket request runs its bucket's own script: tokenBucket(params)");
       }
+      StringBuilder b = new StringBuilder(CONSTANTS).append('\n').append(PRELUDE);
+      if ((mask & WINDOWED) != 0) {
+        b.append('\n').append(WINDOWS);
+      }
+      if ((mask & (1 << Protocol.TOKEN_BUCKET)) != 0) {
+        b.append('\n').append(TOKEN_BUCKET_CORE);
+      }
+      for (int code = 1; code < FILES.length; code++) {
+        if ((mask & (1 << code)) != 0) {
+          b.append('\n').append(ALGORITHMS[code]);
+        }
+      }
+      b.append('\n').append((mask & ONE) != 0 ? MAIN_ONE : MAIN);
       String text = b.toString();
       s = new Script(text, sha1(text));
       CACHE.compareAndSet(mask, null, s);
@@ -84,9 +83,37 @@ final class Scripts {
     return s;
   }
 
-  /** The single-request script of algorithm {@code code}. */
+  /** The single-request script of algorithm {@code code} (not the token bucket: {@link #tokenBucket}). */
   static Script forCode(int code) {
     return forMask(ONE | (1 << code));
+  }
+
+  /** Token bucket scripts by their parameters. */
+  private static final ConcurrentHashMap<List<String>, Script> TOKEN_BUCKETS = new ConcurrentHashMap<>();
+
+  /**
+   * The script for one request of the token bucket with {@code params} (capacity, units per
+   * token, units per µs: {@link Protocol#params}), which it holds as constants: one script per
+   * distinct bucket, so each call sends and Redis parses and checks three arguments fewer.
+   */
+  static Script tokenBucket(String[] params) {
+    List<String> key = List.of(params);
+    Script s = TOKEN_BUCKETS.get(key);
+    if (s == null) {
+      if (params.length != 3) {
+        throw new IllegalArgumentException("a token bucket takes 3 parameters, not " + params.length);
+      }
+      for (String p : params) {
+        if (!p.matches("[1-9][0-9]{0,15}")) {
+          throw new IllegalArgumentException("token bucket parameter '" + p + "' is not a positive integer below 2^53");
+        }
+      }
+      String text = CONSTANTS + '\n' + TOKEN_BUCKET_CORE + '\n'
+          + "local c, p, d = " + params[0] + ", " + params[1] + ", " + params[2] + " -- the bucket's parameters\n"
+          + TOKEN_BUCKET_ONE;
+      s = TOKEN_BUCKETS.computeIfAbsent(key, k -> new Script(text, sha1(text)));
+    }
+    return s;
   }
 
   private static String read(String name) {

@@ -34,7 +34,7 @@ class CoalescerTest {
       int id = t;
       callers.add(new Thread(() -> {
         for (int i = 0; i < each && lost.isEmpty(); i++) {
-          Request r = new Request("k" + id, "", 1, 0, 1, "0", new String[] {"1"});
+          Request r = new Request("k" + id, "", Protocol.TOKEN_BUCKET, 0, 1, "0", new String[] {"10", "1", "1"});
           Coalescer.Pending p = c.submit(new Request[] {r});
           try {
             assertThat(p.result.get(5, TimeUnit.SECONDS)).hasSize(Protocol.RESULT);

@@ -600,7 +600,7 @@ class TwinDifferentialTest {
     for (long[] s : new long[][] {{first, Operation.ACQUIRE.ordinal(), 2}, {now, Operation.REFUND.ordinal(), 1}}) {
       Request.Encoded e = Request.encode(List.<Request[]>of(new Request[] {new Request(key, Long.toString(s[0]),
           Protocol.code(policy), (int) s[1], s[2], "0", Protocol.params(policy))}));
-      connection.sync().eval(Scripts.forMask(e.mask()).text(), ScriptOutputType.MULTI, e.keys(), e.argv());
+      connection.sync().eval(e.script().text(), ScriptOutputType.MULTI, e.keys(), e.argv());
     }
     return connection.sync().pttl(key);
   }
@@ -610,7 +610,7 @@ class TwinDifferentialTest {
    * ({@link Results}).
    */
   static RedisFuture<long[]> eval(RedisAsyncCommands<String, String> redis, Request.Encoded e, UnaryOperator<String> text) {
-    return redis.dispatch(CommandType.EVAL, new Results(), e.args(text.apply(Scripts.forMask(e.mask()).text())));
+    return redis.dispatch(CommandType.EVAL, new Results(), e.args(text.apply(e.script().text())));
   }
 
   /** The reason of a PEEK on a key holding {@code value}. */

@@ -2,8 +2,10 @@
 -- the shared arithmetic (token_bucket_core.lua): no algorithm table, no closures beyond it.
 -- Same checks and same result as main.lua for one request of a token bucket.
 --
--- KEYS[1]: the key. ARGV: c, p, d (the policy), time (µs; empty: the server's TIME), operation,
--- cost, arg (the wait in µs for RESERVE, else 0).
+-- One script per bucket: Java puts `local c, p, d = ...` (the policy's parameters) just before
+-- this file, so a call carries only the request.
+-- KEYS[1]: the key. ARGV: time (µs; empty: the server's TIME), operation, cost, arg (the wait in
+-- µs for RESERVE, else 0).
 -- Returns {reason (or E_STATE), used, remaining, retryAfter µs, resetAfter µs}.
 
 -- a non-negative integer below 2^53, or nil
@@ -13,18 +15,16 @@ local function nat(s)
   return n
 end
 
-if #KEYS ~= 1 or #ARGV ~= 7 then
-  return redis.error_reply(fmt('SLUICE bad token bucket request: %d keys, %d arguments, expected 1 and 7', #KEYS, #ARGV))
+if #KEYS ~= 1 or #ARGV ~= 4 then
+  return redis.error_reply(fmt('SLUICE bad token bucket request: %d keys, %d arguments, expected 1 and 4', #KEYS, #ARGV))
 end
-local c, p, d = nat(ARGV[1]), nat(ARGV[2]), nat(ARGV[3])
-if c == nil or p == nil or d == nil or c < 1 or p < 1 or d < 1 or c * p > MAXN then
-  return redis.error_reply(fmt('SLUICE bad parameters of policy of request 1: token bucket parameters %s %s %s',
-    ARGV[1], ARGV[2], ARGV[3]))
+if c < 1 or p < 1 or d < 1 or c * p > MAXN then
+  return redis.error_reply(fmt('SLUICE bad parameters of token bucket: %d %d %d', c, p, d))
 end
-local t, op, cost, arg = ARGV[4], nat(ARGV[5]), nat(ARGV[6]), nat(ARGV[7])
-if op == nil or op > RESET then return redis.error_reply('SLUICE bad operation of request 1: ' .. ARGV[5]) end
-if cost == nil then return redis.error_reply('SLUICE bad cost of request 1: ' .. ARGV[6]) end
-if arg == nil then return redis.error_reply('SLUICE bad arg of request 1: ' .. ARGV[7]) end
+local t, op, cost, arg = ARGV[1], nat(ARGV[2]), nat(ARGV[3]), nat(ARGV[4])
+if op == nil or op > RESET then return redis.error_reply('SLUICE bad operation of request 1: ' .. ARGV[2]) end
+if cost == nil then return redis.error_reply('SLUICE bad cost of request 1: ' .. ARGV[3]) end
+if arg == nil then return redis.error_reply('SLUICE bad arg of request 1: ' .. ARGV[4]) end
 local now
 if t == '' then
   local tm = redis.call('TIME')
