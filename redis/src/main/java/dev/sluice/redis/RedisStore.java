@@ -43,6 +43,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -80,6 +81,7 @@ public final class RedisStore implements Store {
   private final FailurePolicy defaultQuotaFailure;
   private final Map<String, FailurePolicy> failurePolicies;
   private final Breaker breaker;
+  private final Deadlines deadlines;
   private final Failures failures;
   private final ConcurrentHashMap<Policy, RedisPartition> partitions = new ConcurrentHashMap<>();
   private final Coalescer standaloneCoalescer;
@@ -153,6 +155,7 @@ public final class RedisStore implements Store {
       throw new IllegalStateException("cannot connect to Redis at " + b.uris + ": " + e.getMessage(), e);
     }
     this.standaloneCoalescer = cluster ? null : new Coalescer(maxInFlight, maxBatch, this::exec);
+    this.deadlines = new Deadlines("sluice-redis-deadlines");
   }
 
   /** A store on one Redis server, e.g. {@code redis://127.0.0.1:6379}. */
@@ -216,6 +219,7 @@ public final class RedisStore implements Store {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    deadlines.close();
     try {
       connection.close();
       // a short quiet period lets callbacks of the last replies run before the event loops stop
@@ -342,31 +346,32 @@ public final class RedisStore implements Store {
       encoded = Request.encode(group);
       future = evalsha(encoded);
     }
+    // the wait has no timeout of its own: Deadlines ends the future at the deadline
+    deadlines.watch(future, deadline, pending == null);
     try {
       long[] result;
       try {
-        result = future.get(timeoutNanos, TimeUnit.NANOSECONDS);
+        result = future.get();
       } catch (ExecutionException e) {
         if (encoded == null || !noScript(e.getCause())) {
           throw e;
         }
         // Redis does not know the script (first use, restart, failover): send it whole, once
         future = eval(encoded);
-        result = future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        deadlines.watch(future, deadline, true);
+        result = future.get();
       }
       breaker.success();
       return result;
-    } catch (TimeoutException e) {
-      if (pending != null) {
-        pending.abandon();
-      } else {
-        future.cancel(false);
-      }
-      breaker.failure();
-      failures.failed(Failures.Cause.TIMEOUT, null);
+    } catch (CancellationException e) {
+      timedOut(pending);
     } catch (ExecutionException e) {
-      breaker.failure();
-      failures.failed(Failures.Cause.ERROR, e.getCause());
+      if (e.getCause() instanceof TimeoutException) {
+        timedOut(pending);
+      } else {
+        breaker.failure();
+        failures.failed(Failures.Cause.ERROR, e.getCause());
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       if (pending != null) {
@@ -377,6 +382,14 @@ public final class RedisStore implements Store {
       failures.failed(Failures.Cause.INTERRUPTED, null);
     }
     return null;
+  }
+
+  private void timedOut(Coalescer.Pending pending) {
+    if (pending != null) {
+      pending.abandon();
+    }
+    breaker.failure();
+    failures.failed(Failures.Cause.TIMEOUT, null);
   }
 
   /** One script call for a batch: EVALSHA, and EVAL when Redis does not know the script. */
