@@ -86,7 +86,8 @@ record Request(String key, String time, int code, int op, long cost, String arg,
       argv[2 + i] = head.get(i);
     }
     System.arraycopy(requests, 0, argv, 2 + head.size(), requests.length);
-    return new Encoded(keys, argv, Scripts.forMask(mask));
+    return new Encoded(keys, argv,
+        mask == 1 << Protocol.TOKEN_BUCKET && group == 0 ? Scripts.tokenBucketBatch() : Scripts.forMask(mask));
   }
 
   /** A script call: its keys, arguments and the script it runs. */

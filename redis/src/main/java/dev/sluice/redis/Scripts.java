@@ -31,6 +31,8 @@ final class Scripts {
   private static final String PRELUDE = read("prelude");
   private static final String TOKEN_BUCKET_CORE = read("token_bucket_core");
   private static final String TOKEN_BUCKET_ONE = read("token_bucket_one");
+  private static final Script TOKEN_BUCKET_BATCH = script(CONSTANTS + '\n' + TOKEN_BUCKET_CORE + '\n'
+      + read("token_bucket_many"));
   private static final String MAIN = read("main");
   private static final String MAIN_ONE = read("main_one");
   private static final String WINDOWS = read("windows");
@@ -86,6 +88,18 @@ final class Scripts {
   /** The single-request script of algorithm {@code code} (not the token bucket: {@link #tokenBucket}). */
   static Script forCode(int code) {
     return forMask(ONE | (1 << code));
+  }
+
+  /**
+   * The script for a batch of token bucket requests without multi-policy groups
+   * (lua/token_bucket_many.lua; main.lua's layout).
+   */
+  static Script tokenBucketBatch() {
+    return TOKEN_BUCKET_BATCH;
+  }
+
+  private static Script script(String text) {
+    return new Script(text, sha1(text));
   }
 
   /** Token bucket scripts by their parameters. */

@@ -1,0 +1,124 @@
+-- Sluice: a batch of token bucket requests with no multi-policy group, the common coalesced call.
+-- Same KEYS/ARGV layout as main.lua (every policy a token bucket, every group 0), same checks,
+-- same result, same order; straight-line code after the shared arithmetic
+-- (token_bucket_core.lua) instead of main.lua's algorithm table and per-key cache records, which
+-- cost Redis time on every request.
+--
+-- KEYS[j]: the key of request j. ARGV: n, m, then m policies (1, 3, c, p, d), then n requests of
+-- 6 fields: policy index, time (µs; empty: the server's TIME), operation, cost, arg, group (0).
+-- Returns 5 numbers per request: reason (or E_STATE), used, remaining, retryAfter µs, resetAfter µs.
+
+local function nat(s)
+  local n = tonumber(s)
+  if n == nil or n < 0 or n > MAXN or n % 1 ~= 0 then return nil end
+  return n
+end
+local function bad(field, j, value)
+  return redis.error_reply(fmt('SLUICE bad %s of request %d: %s', field, j, tostring(value)))
+end
+
+local n, m = nat(ARGV[1]), nat(ARGV[2])
+if n == nil or n < 1 or n ~= #KEYS or m == nil or m < 1 then
+  return redis.error_reply(fmt('SLUICE bad request count: %s (%s policies) for %d keys',
+    tostring(ARGV[1]), tostring(ARGV[2]), #KEYS))
+end
+local C, PP, DD = {}, {}, {}
+local i = 3
+for k = 1, m do
+  if ARGV[i] ~= '1' then return bad('algorithm of policy', k, ARGV[i]) end
+  if ARGV[i + 1] ~= '3' then return bad('parameters of policy', k, 'token bucket takes 3 parameters') end
+  local c, p, d = nat(ARGV[i + 2]), nat(ARGV[i + 3]), nat(ARGV[i + 4])
+  if c == nil or p == nil or d == nil or c < 1 or p < 1 or d < 1 or c * p > MAXN then
+    return bad('parameters of policy', k, fmt('token bucket parameters %s %s %s',
+      tostring(ARGV[i + 2]), tostring(ARGV[i + 3]), tostring(ARGV[i + 4])))
+  end
+  C[k], PP[k], DD[k] = c, p, d
+  i = i + 5
+end
+local base = i
+if base - 1 + 6 * n ~= #ARGV then
+  return redis.error_reply(fmt('SLUICE bad argument count: %d, expected %d', #ARGV, base - 1 + 6 * n))
+end
+
+-- pass 1: check every request
+local caller_time = false
+for j = 1, n do
+  local o = base + (j - 1) * 6
+  local k, t, op = nat(ARGV[o]), ARGV[o + 1], nat(ARGV[o + 2])
+  if k == nil or k < 1 or k > m then return bad('policy index', j, ARGV[o]) end
+  if t ~= '' then
+    if nat(t) == nil then return bad('time', j, t) end
+    caller_time = true
+  end
+  if op == nil or op > RESET then return bad('operation', j, ARGV[o + 2]) end
+  if nat(ARGV[o + 3]) == nil then return bad('cost', j, ARGV[o + 3]) end
+  if nat(ARGV[o + 4]) == nil then return bad('arg', j, ARGV[o + 4]) end
+  if ARGV[o + 5] ~= '0' then return bad('group', j, ARGV[o + 5]) end
+end
+if not caller_time then ttl_slack = SERVER_SLACK_MS end
+
+local server_now
+-- key -> state after the requests so far: tat (false: fresh), rem, debt written, d of its policy
+local tats, rems, news, ds = {}, {}, {}, {}
+local dirty = {}
+local out = {}
+for j = 1, n do
+  local o = base + (j - 1) * 6
+  local k, t = tonumber(ARGV[o]), ARGV[o + 1]
+  local now
+  if t ~= '' then
+    now = tonumber(t)
+  else
+    if server_now == nil then
+      local tm = redis.call('TIME')
+      server_now = tm[1] * 1000000 + tm[2]
+    end
+    now = server_now
+  end
+  local key = KEYS[j]
+  local d = DD[k]
+  local tat, rem = tats[key], rems[key]
+  local err = nil
+  if tat == nil then
+    local v = redis.pcall('GET', key)
+    if not v then
+      tat = false
+    elseif type(v) == 'table' then
+      err = E_STATE -- another type at the key (WRONGTYPE)
+    else
+      tat, rem = tb_parse(v, d)
+      if tat == nil then err = E_STATE end
+    end
+    if err == nil then tats[key], rems[key] = tat, rem end
+  end
+  local r = (j - 1) * 5
+  if err then
+    out[r + 1], out[r + 2], out[r + 3], out[r + 4], out[r + 5] = err, 0, 0, 0, 0
+  else
+    local debt = 0
+    if tat then debt = tb_debt(tat, rem, now, d) end
+    local new, reason, used, remaining, retry, reset =
+      tb_decide(debt, tonumber(ARGV[o + 3]), tonumber(ARGV[o + 2]), tonumber(ARGV[o + 4]), C[k], PP[k], d, C[k] * PP[k])
+    if new ~= nil then
+      if new == 0 then
+        tats[key] = false
+      else
+        tats[key], rems[key] = tb_tat(new, now, d)
+        news[key] = new
+      end
+      ds[key] = d
+      dirty[key] = true
+    end
+    out[r + 1], out[r + 2], out[r + 3], out[r + 4], out[r + 5] = reason, used, remaining, retry, reset
+  end
+end
+
+for key in pairs(dirty) do
+  local tat = tats[key]
+  if tat then
+    tb_save(key, tat, rems[key], news[key], ds[key])
+  else
+    redis.call('DEL', key)
+  end
+end
+return out
