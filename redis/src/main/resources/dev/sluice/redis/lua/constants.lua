@@ -4,6 +4,8 @@
 --     in it, token_bucket_core.lua if a token bucket is, the algorithm files, main.lua;
 --   one request of a token bucket: constants.lua, token_bucket_core.lua, the bucket's parameters
 --     as constants, token_bucket_one.lua (one script per bucket);
+--   a batch of token bucket requests without groups: constants.lua, token_bucket_core.lua,
+--     token_bucket_many.lua;
 --   one request of another algorithm: the same as a batch of it, with main_one.lua.
 -- Every file's top level runs on every call (Redis does not keep a script's locals between
 -- calls), so what a script defines costs on every decision: keep the single-request ones lean.
