@@ -8,6 +8,14 @@
 -- State: "tat" or "tat:rem", TAT = tat + rem / d µs, 0 <= rem < d.
 -- Needs MAXN, the operation and reason codes, and fmod in scope.
 
+-- ceil(a / b) for 0 <= a <= MAXN, b >= 1 (fmod is exact, and so is dividing a multiple of b).
+local function tb_ceil(a, b)
+  if b == 1 then return a end
+  local r = fmod(a, b)
+  if r == 0 then return a / b end
+  return (a - r) / b + 1
+end
+
 -- (tat, rem), or nil if `v` is not a state of this policy.
 local function tb_parse(v, d)
   local t, r = string.match(v, '^(%d+):?(%d*)$')
@@ -72,12 +80,7 @@ local function tb_decide(debt, cost, op, arg, c, p, d, b)
       if excess <= 0 then
         x = debt + cost * p
       else
-        local wait = excess
-        if d ~= 1 then
-          local r = fmod(excess, d)
-          wait = (excess - r) / d
-          if r ~= 0 then wait = wait + 1 end
-        end
+        local wait = tb_ceil(excess, d)
         if op == RESERVE and new ~= nil then
           retry = wait
         else
@@ -89,13 +92,7 @@ local function tb_decide(debt, cost, op, arg, c, p, d, b)
   local rem = 0
   if x < b then rem = (b - x - fmod(b - x, p)) / p end
   if retry > 0 and reason == ALLOWED then rem = 0 end -- granted ahead of time (Decision.reserved)
-  local reset = x
-  if d ~= 1 then
-    local r = fmod(x, d)
-    reset = (x - r) / d
-    if r ~= 0 then reset = reset + 1 end
-  end
-  return new, reason, c - rem, rem, retry, reset
+  return new, reason, c - rem, rem, retry, tb_ceil(x, d)
 end
 
 -- The state for debt `new` > 0 at `now`: TAT = now + new / d as (tat, rem).
@@ -114,15 +111,7 @@ end
 -- Writes state (tat, rem) of debt `new` > 0, kept until the debt is repaid, plus ttl_slack
 -- (constants.lua).
 local function tb_save(key, tat, rem, new, d)
-  local idle = new
-  if d ~= 1 then
-    local r = fmod(new, d)
-    idle = (new - r) / d
-    if r ~= 0 then idle = idle + 1 end
-  end
-  local r = fmod(idle, 1000)
-  local ms = (idle - r) / 1000 + ttl_slack
-  if r ~= 0 then ms = ms + 1 end
+  local ms = tb_ceil(tb_ceil(new, d), 1000) + ttl_slack
   if rem == 0 then
     redis.call('SET', key, string.format('%d', tat), 'PX', string.format('%d', ms))
   else
