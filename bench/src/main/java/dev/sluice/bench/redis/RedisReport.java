@@ -53,6 +53,7 @@ import org.HdrHistogram.Histogram;
  *   --rows REGEX       only rows whose id matches (ids: bucket4j, bucket4j-batching, gcra, scg,
  *                      sluice, sluice-coalescing, sluice-10ms, sluice-coalescing-10ms) [all]
  *   --hot-only, --many-only   only the one-key runs, only the many-keys runs
+ *   --virtual-threads        the callers are virtual threads (JDK 21+) instead of platform threads
  *   --redis-server P   the redis-server executable [redis-server]
  *   --quiet-wait S     before each measurement, wait up to S seconds for the machine to be
  *                      idle (under 20% of one core busy over 1 s: nothing else running) [0]
@@ -95,6 +96,7 @@ public final class RedisReport {
     String redisServer = "redis-server";
     int quietWait = 0;
     long sluiceDeadlineMs = 60_000;
+    boolean virtualThreads;
     Path out;
     final List<String> notes = new ArrayList<>();
 
@@ -110,6 +112,7 @@ public final class RedisReport {
           case "--rounds" -> c.rounds = Integer.parseInt(args[++i]);
           case "--rows" -> c.rows = Pattern.compile(args[++i]);
           case "--hot-only" -> c.many = false;
+          case "--virtual-threads" -> c.virtualThreads = true;
           case "--many-only" -> c.hot = false;
           case "--redis-server" -> c.redisServer = args[++i];
           case "--quiet-wait" -> c.quietWait = Integer.parseInt(args[++i]);
@@ -119,7 +122,7 @@ public final class RedisReport {
           case "-h", "--help" -> {
             System.out.println("see the Javadoc of " + RedisReport.class.getName()
                 + ": --warmup S --time S --threads N --keys N --rounds N --rows REGEX --hot-only"
-                + " --many-only --redis-server PATH --quiet-wait S --sluice-deadline-ms N --out FILE --note TEXT");
+                + " --many-only --virtual-threads --redis-server PATH --quiet-wait S --sluice-deadline-ms N --out FILE --note TEXT");
             System.exit(0);
           }
           default -> throw new IllegalArgumentException("unknown option " + a + " (try --help)");
@@ -222,7 +225,8 @@ public final class RedisReport {
   private static final int STOP = 2;
 
   /** One caller thread's counts; written by that thread only, read after it is joined. */
-  static final class Caller extends Thread {
+  static final class Caller implements Runnable {
+    final Thread thread;
     final RedisRow.Session session;
     final int keys;
     final SplittableRandom random;
@@ -235,12 +239,12 @@ public final class RedisReport {
     long errors;
     Throwable firstError;
 
-    Caller(RedisRow.Session session, int keys, int index) {
-      super("caller-" + index);
+    Caller(RedisRow.Session session, int keys, int index, boolean virtual) {
       this.session = session;
       this.keys = keys;
       this.random = new SplittableRandom(0x5EED + index);
-      setDaemon(true);
+      this.thread = virtual ? virtualThread(this, "caller-" + index) : new Thread(this, "caller-" + index);
+      thread.setDaemon(true);
     }
 
     @Override
@@ -277,6 +281,22 @@ public final class RedisReport {
     }
   }
 
+  /**
+   * An unstarted virtual thread running {@code r} (JDK 21+; this module compiles for 17, so
+   * through reflection).
+   */
+  static Thread virtualThread(Runnable r, String name) {
+    try {
+      Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+      Class<?> type = Class.forName("java.lang.Thread$Builder");
+      builder = type.getMethod("name", String.class).invoke(builder, name);
+      return (Thread) type.getMethod("unstarted", Runnable.class).invoke(builder, r);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("--virtual-threads needs JDK 21 or later, this is "
+          + System.getProperty("java.version"), e);
+    }
+  }
+
   static Result measure(RedisRow row, int keys, RedisServer server, Config c) throws Exception {
     server.flushAll();
     if (c.quietWait > 0) {
@@ -285,9 +305,9 @@ public final class RedisReport {
     try (RedisRow.Session session = row.open(server.uri(), keys)) {
       List<Caller> callers = new ArrayList<>();
       for (int i = 0; i < c.threads; i++) {
-        callers.add(new Caller(session, keys, i));
+        callers.add(new Caller(session, keys, i, c.virtualThreads));
       }
-      callers.forEach(Thread::start);
+      callers.forEach(t -> t.thread.start());
       Thread.sleep(TimeUnit.SECONDS.toMillis(c.warmup));
 
       double redis0 = server.cpuSeconds();
@@ -307,9 +327,9 @@ public final class RedisReport {
       double redis1 = server.cpuSeconds();
 
       for (Caller t : callers) {
-        t.join(TimeUnit.SECONDS.toMillis(120));
-        if (t.isAlive()) {
-          throw new IllegalStateException(t.getName() + " of " + row.id() + " did not stop");
+        t.thread.join(TimeUnit.SECONDS.toMillis(120));
+        if (t.thread.isAlive()) {
+          throw new IllegalStateException(t.thread.getName() + " of " + row.id() + " did not stop");
         }
       }
       Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
@@ -443,9 +463,9 @@ public final class RedisReport {
         .append(version("io.lettuce", "lettuce-core")).append(", Bucket4j ")
         .append(version("com.bucket4j", "bucket4j_jdk17-lettuce")).append('\n');
     b.append(String.format(Locale.ROOT,
-        "- %d caller threads, blocking calls; %d s warmup + %d s measured per row and key set;"
+        "- %d caller %s, blocking calls; %d s warmup + %d s measured per row and key set;"
             + " %,d keys uniformly at random for the many-keys runs; %d round(s)%s%n",
-        c.threads, c.warmup, c.time, c.keys, c.rounds,
+        c.threads, c.virtualThreads ? "virtual threads" : "threads", c.warmup, c.time, c.keys, c.rounds,
         c.rounds > 1 ? " interleaved, the median round shown" : ""));
     b.append("- Load average (1/5/15 min) before: ").append(loadBefore).append("; after: ")
         .append(loadAfter).append("; run took ").append(took.toMinutes()).append(" min ")
