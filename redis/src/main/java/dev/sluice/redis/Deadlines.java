@@ -43,7 +43,9 @@ final class Deadlines implements AutoCloseable {
    */
   void watch(CompletableFuture<?> future, long deadline, boolean cancel) {
     queue.add(new Entry(future, deadline, cancel));
-    if (idle) {
+    if (closed) {
+      endAll(); // nobody keeps the deadlines any more: do not let the caller wait forever
+    } else if (idle) {
       LockSupport.unpark(thread);
     }
   }
@@ -66,20 +68,32 @@ final class Deadlines implements AutoCloseable {
       long wait = e.deadline - System.nanoTime();
       if (wait <= 0) {
         queue.poll();
-        if (e.cancel) {
-          e.future.cancel(false);
-        } else {
-          e.future.completeExceptionally(new TimeoutException("deadline passed"));
-        }
+        end(e);
         continue;
       }
       LockSupport.parkNanos(this, Math.min(wait, SLACK_NANOS));
     }
   }
 
+  private static void end(Entry e) {
+    if (e.cancel) {
+      e.future.cancel(false);
+    } else {
+      e.future.completeExceptionally(new TimeoutException("deadline passed"));
+    }
+  }
+
+  private void endAll() {
+    for (Entry e; (e = queue.poll()) != null; ) {
+      end(e);
+    }
+  }
+
+  /** Stops the thread and ends every call still watched, as if its deadline had passed. */
   @Override
   public void close() {
     closed = true;
     LockSupport.unpark(thread);
+    endAll();
   }
 }

@@ -219,13 +219,13 @@ public final class RedisStore implements Store {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    deadlines.close();
     try {
       connection.close();
       // a short quiet period lets callbacks of the last replies run before the event loops stop
       client.shutdown(Duration.ofMillis(20), Duration.ofSeconds(2));
     } finally {
       resources.shutdown(20, 2000, TimeUnit.MILLISECONDS);
+      deadlines.close(); // ends any call still waiting
       Store l = local;
       if (l != null) {
         l.close();

@@ -65,4 +65,16 @@ class DeadlinesTest {
       }
     }
   }
+
+  @Test
+  void closingEndsWhatIsStillWatchedAndWhatComesAfter() {
+    Deadlines d = new Deadlines("test-deadlines");
+    CompletableFuture<Object> waiting = new CompletableFuture<>();
+    d.watch(waiting, System.nanoTime() + TimeUnit.MINUTES.toNanos(10), false);
+    d.close();
+    assertThat(waiting).isCompletedExceptionally();
+    CompletableFuture<Object> after = new CompletableFuture<>();
+    d.watch(after, System.nanoTime() + TimeUnit.MINUTES.toNanos(10), true);
+    assertThat(after).isCancelled();
+  }
 }
