@@ -3,9 +3,8 @@ package dev.sluice.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sluice.redis.testing.RedisServer;
+import dev.sluice.redis.testing.RedisConnection;
 import io.lettuce.core.LettuceFutures;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.CommandArgs;
@@ -18,26 +17,20 @@ import org.junit.jupiter.api.Test;
 /** Script replies read into a long[]: a flat array of integers, and nothing else. */
 class ResultsTest {
 
-  static RedisServer server;
-  static RedisClient client;
+  static RedisConnection redis;
   static StatefulRedisConnection<String, String> connection;
 
   @BeforeAll
   static void start() {
-    server = RedisServer.start();
-    client = RedisClient.create(server.uri());
-    connection = client.connect();
+    redis = RedisConnection.start();
+    connection = redis.connection();
   }
 
   @AfterAll
   static void stop() {
-    if (connection != null) {
-      connection.close();
+    if (redis != null) {
+      redis.close();
     }
-    if (client != null) {
-      client.shutdown();
-    }
-    server.close();
   }
 
   private static long[] eval(String script) {

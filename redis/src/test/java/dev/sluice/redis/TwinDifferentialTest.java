@@ -11,11 +11,10 @@ import dev.sluice.SlidingCounter;
 import dev.sluice.SlidingLog;
 import dev.sluice.TokenBucket;
 import dev.sluice.Window;
-import dev.sluice.redis.testing.RedisServer;
+import dev.sluice.redis.testing.RedisConnection;
 import dev.sluice.spi.Algorithm;
 import dev.sluice.spi.Operation;
 import dev.sluice.spi.Step;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -50,29 +49,22 @@ class TwinDifferentialTest {
   /** Sequences per policy type. */
   static final int SEQUENCES = 10_000;
 
-  static RedisServer server;
-  static RedisClient client;
+  static RedisConnection redis;
   static StatefulRedisConnection<String, String> connection;
 
   @BeforeAll
   static void start() {
-    server = RedisServer.start();
-    client = RedisClient.create(server.uri());
-    connection = client.connect();
+    redis = RedisConnection.start();
+    connection = redis.connection();
   }
 
   @AfterAll
   static void stop() {
-    if (connection != null) {
-      connection.close();
-    }
-    if (client != null) {
-      client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-    }
-    if (server != null) {
-      server.close();
+    if (redis != null) {
+      redis.close();
     }
   }
+
 
   /** Generates a policy, and costs and arguments for it. */
   interface Gen {

@@ -72,9 +72,7 @@ ALG[2] = {
     if st == nil then
       redis.call('DEL', key)
     else
-      local ttl = st[2] - now
-      if ttl < 0 then ttl = 0 end
-      redis.call('SET', key, num(st[1]) .. ':' .. num(st[2]) .. ':' .. num(st[3]), 'PX', ttl_ms(ttl))
+      redis.call('SET', key, num(st[1]) .. ':' .. num(st[2]) .. ':' .. num(st[3]), 'PX', ttl_ms(st[2] - now))
     end
   end,
 }

@@ -36,8 +36,9 @@ local function nat(s)
 end
 
 -- Time to live in milliseconds for a state that becomes idle (like a fresh key) after `us`
--- microseconds: rounded up, plus ttl_slack (constants.lua).
+-- microseconds (0 if `us` is negative: idle already): rounded up, plus ttl_slack (constants.lua).
 local function ttl_ms(us)
+  if us < 0 then us = 0 end
   return num(cdiv(us, 1000) + ttl_slack)
 end
 

@@ -184,7 +184,6 @@ ALG[4] = {
     -- idle once the counts have left the trailing window: at s + W with cur = 0, else s + 2W
     local ttl = sadd(st[1] - now, P.w)
     if st[3] > 0 then ttl = sadd(ttl, P.w) end
-    if ttl < 0 then ttl = 0 end
     redis.call('SET', key, num(st[1]) .. ':' .. num(st[2]) .. ':' .. num(st[3]), 'PX', ttl_ms(ttl))
   end,
 }

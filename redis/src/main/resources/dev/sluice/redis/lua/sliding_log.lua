@@ -251,8 +251,6 @@ ALG[3] = {
       newest = t
     end
     -- idle (every entry expired) W after the newest entry
-    local ttl = sadd(P.w, newest - now)
-    if ttl < 0 then ttl = 0 end
-    redis.call('SET', key, table.concat(parts), 'PX', ttl_ms(ttl))
+    redis.call('SET', key, table.concat(parts), 'PX', ttl_ms(sadd(P.w, newest - now)))
   end,
 }
