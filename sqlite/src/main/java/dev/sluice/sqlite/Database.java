@@ -1,0 +1,328 @@
+package dev.sluice.sqlite;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
+
+/**
+ * The database file: opening it (refusing a foreign, corrupt or newer file before touching it),
+ * the schema, and the few statements the writer runs. Used by the writer thread only.
+ *
+ * <p>Schema version 1:
+ *
+ * <pre>
+ * sluice_state(policy TEXT, key TEXT, state BLOB, PRIMARY KEY (policy, key)) WITHOUT ROWID
+ * sluice_meta(name TEXT PRIMARY KEY, value INTEGER) WITHOUT ROWID   -- the time floors
+ * PRAGMA application_id = 0x536c6365 ("Slce"), PRAGMA user_version = 1
+ * </pre>
+ *
+ * A state is the algorithm's {@code long[]}, each value as 8 bytes big-endian.
+ */
+final class Database implements AutoCloseable {
+
+  /** {@code PRAGMA application_id} of a Sluice database: "Slce". */
+  static final int APPLICATION_ID = 0x536c6365;
+
+  /** The schema this version writes, and the newest it reads. */
+  static final int SCHEMA_VERSION = 1;
+
+  /** Name of the meta row holding the monotonic timeline's floor. */
+  static final String MONOTONIC_FLOOR = "monotonic_floor";
+
+  /** Name of the meta row holding the wall timeline's floor. */
+  static final String WALL_FLOOR = "wall_floor";
+
+  private final Path path;
+  private final Connection connection;
+  private final Statement statement;
+  private final PreparedStatement select;
+  private final PreparedStatement upsert;
+  private final PreparedStatement delete;
+  private final PreparedStatement setMeta;
+  private final PreparedStatement scan;
+
+  private Database(Path path, Connection connection) throws SQLException {
+    this.path = path;
+    this.connection = connection;
+    this.statement = connection.createStatement();
+    this.select = connection.prepareStatement("SELECT state FROM sluice_state WHERE policy = ? AND key = ?");
+    this.upsert = connection.prepareStatement("INSERT INTO sluice_state (policy, key, state) VALUES (?, ?, ?)"
+        + " ON CONFLICT (policy, key) DO UPDATE SET state = excluded.state");
+    this.delete = connection.prepareStatement("DELETE FROM sluice_state WHERE policy = ? AND key = ?");
+    this.setMeta = connection.prepareStatement("INSERT INTO sluice_meta (name, value) VALUES (?, ?)"
+        + " ON CONFLICT (name) DO UPDATE SET value = excluded.value");
+    this.scan = connection.prepareStatement("SELECT policy, key, state FROM sluice_state"
+        + " WHERE (policy, key) > (?, ?) ORDER BY policy, key LIMIT ?");
+  }
+
+  /**
+   * Opens (creating if absent) the database at {@code path}.
+   *
+   * @param check whether to run {@code PRAGMA quick_check} (on the first open; not on a reopen
+   *     after a failed commit)
+   * @param maxPages the most pages the file may hold ({@code PRAGMA max_page_count}); 0 for
+   *     SQLite's default
+   * @throws IllegalStateException with a message naming the file, for a file that is not a
+   *     SQLite database, is corrupt, belongs to another application, or has a schema version this
+   *     version cannot read
+   * @throws SQLException for an I/O problem opening it
+   */
+  static Database open(Path path, Synchronous synchronous, long maxPages, boolean check) throws SQLException {
+    Connection c = DriverManager.getConnection("jdbc:sqlite:" + path);
+    boolean ok = false;
+    try {
+      try (Statement s = c.createStatement()) {
+        s.execute("PRAGMA busy_timeout = 100");
+        checkIdentity(path, s);
+        if (check) {
+          quickCheck(path, s);
+        }
+        String mode = string(s, "PRAGMA journal_mode = WAL");
+        if (!"wal".equalsIgnoreCase(mode)) {
+          throw new IllegalStateException("cannot put " + path + " in WAL mode (journal_mode is " + mode + ")");
+        }
+        s.execute("PRAGMA synchronous = " + synchronous.name());
+        // After a checkpoint resets the log, truncate the file to at most this much.
+        s.execute("PRAGMA journal_size_limit = " + (16L << 20));
+        if (maxPages > 0) {
+          s.execute("PRAGMA max_page_count = " + maxPages);
+        }
+        createSchema(s);
+      }
+      Database db = new Database(path, c);
+      ok = true;
+      return db;
+    } catch (SQLException e) {
+      throw describe(path, e);
+    } finally {
+      if (!ok) {
+        c.close();
+      }
+    }
+  }
+
+  /** Refuses a file that is not an empty database or a Sluice database this version reads. */
+  private static void checkIdentity(Path path, Statement s) throws SQLException {
+    int applicationId = (int) number(s, "PRAGMA application_id");
+    int version = (int) number(s, "PRAGMA user_version");
+    long objects = number(s, "SELECT count(*) FROM sqlite_schema");
+    if (applicationId == 0 && version == 0 && objects == 0) {
+      return; // new or empty: the schema is created below
+    }
+    if (applicationId != APPLICATION_ID) {
+      throw new IllegalStateException(path + " is not a Sluice database: it is a SQLite database of another"
+          + " application (application_id " + String.format("0x%08x", applicationId) + ", " + objects
+          + " schema objects); refusing to open or change it");
+    }
+    if (version > SCHEMA_VERSION) {
+      throw new IllegalStateException(path + " was written by a newer Sluice: its schema version is " + version
+          + ", and this version reads versions up to " + SCHEMA_VERSION + "; upgrade Sluice or open another file");
+    }
+    if (version < SCHEMA_VERSION) {
+      // Migrations from older schema versions go here, each in one transaction. Version 1 is the
+      // first, so a lower version is a file this store never wrote.
+      throw new IllegalStateException(path + " has Sluice schema version " + version
+          + ", which no release wrote, and this version cannot migrate it (it reads version "
+          + SCHEMA_VERSION + "); move the file away to start empty");
+    }
+  }
+
+  private static void quickCheck(Path path, Statement s) throws SQLException {
+    List<String> problems = new ArrayList<>();
+    try (ResultSet r = s.executeQuery("PRAGMA quick_check(5)")) {
+      while (r.next()) {
+        problems.add(r.getString(1));
+      }
+    }
+    if (!problems.equals(List.of("ok"))) {
+      throw new IllegalStateException(path + " is corrupt (PRAGMA quick_check: " + String.join("; ", problems)
+          + "); restore it from a backup or move it away to start empty");
+    }
+  }
+
+  private static void createSchema(Statement s) throws SQLException {
+    s.execute("BEGIN IMMEDIATE");
+    try {
+      if (number(s, "PRAGMA user_version") == 0) {
+        s.execute("CREATE TABLE sluice_state (policy TEXT NOT NULL, key TEXT NOT NULL, state BLOB NOT NULL,"
+            + " PRIMARY KEY (policy, key)) WITHOUT ROWID");
+        s.execute("CREATE TABLE sluice_meta (name TEXT NOT NULL PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID");
+        s.execute("PRAGMA application_id = " + APPLICATION_ID);
+        s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
+      }
+      s.execute("COMMIT");
+    } catch (SQLException | RuntimeException e) {
+      s.execute("ROLLBACK");
+      throw e;
+    }
+  }
+
+  /** A clear message for an error from opening the file. */
+  static RuntimeException describe(Path path, SQLException e) {
+    if (e instanceof SQLiteException se) {
+      SQLiteErrorCode code = se.getResultCode();
+      if (code == SQLiteErrorCode.SQLITE_NOTADB) {
+        return new IllegalStateException(path + " is not a SQLite database, or its header is corrupt"
+            + " (SQLite: file is not a database); refusing to open it", e);
+      }
+      if (code == SQLiteErrorCode.SQLITE_CORRUPT || code.name().startsWith("SQLITE_CORRUPT")) {
+        return new IllegalStateException(path + " is corrupt (SQLite: " + e.getMessage()
+            + "); restore it from a backup or move it away to start empty", e);
+      }
+    }
+    return new IllegalStateException("cannot open " + path + ": " + e.getMessage(), e);
+  }
+
+  Path path() {
+    return path;
+  }
+
+  void begin() throws SQLException {
+    statement.execute("BEGIN IMMEDIATE");
+  }
+
+  void commit() throws SQLException {
+    statement.execute("COMMIT");
+  }
+
+  /** Rolls back the open transaction, if any; false if that failed (the connection is suspect). */
+  boolean rollback() {
+    try {
+      statement.execute("ROLLBACK");
+      return true;
+    } catch (SQLException e) {
+      // "cannot rollback - no transaction is active": SQLite already rolled it back
+      return e.getMessage() != null && e.getMessage().contains("no transaction is active");
+    }
+  }
+
+  /** The stored state, {@code null} if none, or {@link #CORRUPT} if its length is not 8n. */
+  long[] load(String policy, String key) throws SQLException {
+    select.setString(1, policy);
+    select.setString(2, key);
+    try (ResultSet r = select.executeQuery()) {
+      return r.next() ? decode(r.getBytes(1)) : null;
+    }
+  }
+
+  void save(String policy, String key, long[] state) throws SQLException {
+    if (state == null) {
+      delete.setString(1, policy);
+      delete.setString(2, key);
+      delete.executeUpdate();
+    } else {
+      upsert.setString(1, policy);
+      upsert.setString(2, key);
+      upsert.setBytes(3, encode(state));
+      upsert.executeUpdate();
+    }
+  }
+
+  long meta(String name, long absent) throws SQLException {
+    try (PreparedStatement p = connection.prepareStatement("SELECT value FROM sluice_meta WHERE name = ?")) {
+      p.setString(1, name);
+      try (ResultSet r = p.executeQuery()) {
+        return r.next() ? r.getLong(1) : absent;
+      }
+    }
+  }
+
+  void setMeta(String name, long value) throws SQLException {
+    setMeta.setString(1, name);
+    setMeta.setLong(2, value);
+    setMeta.executeUpdate();
+  }
+
+  /** One stored row, for the idle sweep. */
+  record Row(String policy, String key, long[] state) {}
+
+  /** Up to {@code limit} rows after ({@code policy}, {@code key}), in key order. */
+  List<Row> scan(String policy, String key, int limit) throws SQLException {
+    scan.setString(1, policy);
+    scan.setString(2, key);
+    scan.setInt(3, limit);
+    List<Row> rows = new ArrayList<>(limit);
+    try (ResultSet r = scan.executeQuery()) {
+      while (r.next()) {
+        rows.add(new Row(r.getString(1), r.getString(2), decode(r.getBytes(3))));
+      }
+    }
+    return rows;
+  }
+
+  /**
+   * {@code PRAGMA wal_checkpoint(TRUNCATE)}: copies the log into the database and, once no reader
+   * uses it (waiting up to the busy timeout), truncates it.
+   *
+   * @return whether the log was reset (false: a reader held it past the busy timeout)
+   */
+  boolean checkpoint() throws SQLException {
+    try (ResultSet r = statement.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+      return r.next() && r.getInt(1) == 0;
+    }
+  }
+
+  /** A stored value whose length is not a whole number of longs. */
+  static final long[] CORRUPT = new long[0];
+
+  static byte[] encode(long[] state) {
+    ByteBuffer b = ByteBuffer.allocate(state.length * 8);
+    for (long v : state) {
+      b.putLong(v);
+    }
+    return b.array();
+  }
+
+  static long[] decode(byte[] bytes) {
+    if (bytes == null || bytes.length % 8 != 0) {
+      return CORRUPT;
+    }
+    ByteBuffer b = ByteBuffer.wrap(bytes);
+    long[] state = new long[bytes.length / 8];
+    for (int i = 0; i < state.length; i++) {
+      state[i] = b.getLong();
+    }
+    return state;
+  }
+
+  private static long number(Statement s, String sql) throws SQLException {
+    try (ResultSet r = s.executeQuery(sql)) {
+      return r.next() ? r.getLong(1) : 0;
+    }
+  }
+
+  private static String string(Statement s, String sql) throws SQLException {
+    try (ResultSet r = s.executeQuery(sql)) {
+      return r.next() ? r.getString(1) : null;
+    }
+  }
+
+  /** The size of the write-ahead log file in bytes (0 if absent). */
+  static long walBytes(Path db) {
+    try {
+      Path wal = db.resolveSibling(db.getFileName() + "-wal");
+      return Files.exists(wal) ? Files.size(wal) : 0;
+    } catch (java.io.IOException e) {
+      return 0;
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      connection.close();
+    } catch (SQLException e) {
+      // closing after a failure: nothing more to do
+    }
+  }
+}

@@ -1,0 +1,914 @@
+package dev.sluice.sqlite;
+
+import dev.sluice.Budget;
+import dev.sluice.Charge;
+import dev.sluice.Clock;
+import dev.sluice.Concurrency;
+import dev.sluice.Decision;
+import dev.sluice.Policy;
+import dev.sluice.spi.Algorithm;
+import dev.sluice.spi.Args;
+import dev.sluice.spi.MultiDecision;
+import dev.sluice.spi.Operation;
+import dev.sluice.spi.Partition;
+import dev.sluice.spi.Store;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A durable {@link Store} in a local SQLite file: quotas and windows survive restarts and
+ * {@code kill -9}. It runs the core's pure algorithms; it only adds durability.
+ *
+ * <p>One writer thread owns the database. Callers queue their decisions and wait; the writer takes
+ * what is queued (up to {@link Builder#maxBatch}), applies it in order in one {@code BEGIN
+ * IMMEDIATE} transaction, commits (WAL, {@code synchronous=FULL} unless set), and only then
+ * completes every caller: group commit, so throughput grows with the number of callers while each
+ * acknowledged decision is on disk. States are kept in memory after they are read or written
+ * (the database stays the record: the cache only ever holds committed states).
+ *
+ * <p>When a commit fails (disk full, I/O error, the file locked by another writer) the
+ * transaction is rolled back, nothing in it is acknowledged, and each decision is answered by its
+ * policy's {@link OnFailure} choice; the next batch tries again, so service resumes when the
+ * cause goes away. Idle keys (whose state decides like a fresh key) are deleted by a periodic
+ * sweep, and the write-ahead log is checkpointed periodically. See docs/sqlite.md.
+ */
+public final class SqliteStore implements Store {
+
+  private static final System.Logger LOG = System.getLogger(SqliteStore.class.getName());
+
+  /** Keys per idle-sweep step. */
+  static final int SWEEP_CHUNK = 512;
+
+  private final Path path;
+  private final Clock clock;
+  private final Synchronous synchronous;
+  private final int maxBatch;
+  private final long maxWaitNanos;
+  private final long timeoutNanos;
+  private final long idleSweepNanos;
+  private final long checkpointNanos;
+  private final long maxPages;
+  private final int maxCachedKeys;
+  private final OnFailure rateFailure;
+  private final OnFailure quotaFailure;
+  private final Map<String, OnFailure> failureChoices;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+  private final ConcurrentHashMap<Policy, SqlitePartition> partitions = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, SqlitePartition> byName = new ConcurrentHashMap<>();
+  private final ConcurrentLinkedQueue<Call> queue = new ConcurrentLinkedQueue<>();
+  private final Writer writer;
+  private final Thread writerThread;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile boolean writerParked;
+  private volatile boolean writerExited;
+  private final AtomicLong failedDecisions = new AtomicLong();
+  private final AtomicLong commits = new AtomicLong();
+  private final AtomicLong lastFailureLog = new AtomicLong(System.nanoTime() - (1L << 62));
+  private final long logIntervalNanos;
+  private volatile String lastError = "";
+
+  private SqliteStore(Builder b, Path path, Database db) {
+    this.path = path;
+    this.clock = b.clock;
+    this.synchronous = b.synchronous;
+    this.maxBatch = b.maxBatch;
+    this.maxWaitNanos = b.maxWait.toNanos();
+    this.timeoutNanos = b.decisionTimeout.toNanos();
+    this.idleSweepNanos = b.idleSweepInterval.toNanos();
+    this.checkpointNanos = b.checkpointInterval.toNanos();
+    this.maxPages = b.maxPages;
+    this.maxCachedKeys = b.maxCachedKeys;
+    this.rateFailure = b.rateFailure;
+    this.quotaFailure = b.quotaFailure;
+    this.failureChoices = Map.copyOf(b.failureChoices);
+    this.logIntervalNanos = b.logInterval.toNanos();
+    this.lockChannel = b.lockChannel;
+    this.lock = b.lock;
+    this.writer = new Writer(db);
+    this.writerThread = new Thread(writer, "sluice-sqlite-writer " + path.getFileName());
+    this.writerThread.setDaemon(true);
+    this.writerThread.start();
+  }
+
+  /** Starts configuring a store on the database file at {@code path} (created if absent). */
+  public static Builder open(Path path) {
+    if (path == null) {
+      throw new IllegalArgumentException("path must not be null");
+    }
+    return new Builder(path);
+  }
+
+  /** The database file. */
+  public Path path() {
+    return path;
+  }
+
+  @Override
+  public Partition partition(Policy policy) {
+    if (policy == null) {
+      throw new IllegalArgumentException("policy must not be null");
+    }
+    SqlitePartition p = partitions.get(policy);
+    if (p != null) {
+      return p;
+    }
+    synchronized (byName) {
+      p = partitions.get(policy);
+      if (p == null) {
+        SqlitePartition other = byName.get(policy.name());
+        if (other != null) {
+          throw new IllegalArgumentException("policy name '" + policy.name() + "' is already used in this store by "
+              + other.policy + "; keys are stored under the policy's name, so each policy needs its own");
+        }
+        p = new SqlitePartition(policy);
+        byName.put(policy.name(), p);
+        partitions.put(policy, p);
+      }
+      return p;
+    }
+  }
+
+  /** The failure choice of {@code policy}. */
+  public OnFailure onFailure(Policy policy) {
+    OnFailure named = failureChoices.get(policy.name());
+    if (named != null) {
+      return named;
+    }
+    return policy instanceof Budget || policy instanceof Concurrency ? quotaFailure : rateFailure;
+  }
+
+  /** Decisions answered by a failure choice (not committed) since the store opened. */
+  public long failedDecisions() {
+    return failedDecisions.get();
+  }
+
+  /** Transactions committed since the store opened (one per batch that wrote something). */
+  public long commits() {
+    return commits.get();
+  }
+
+  /** The last error that made decisions fail, or "" if none has. */
+  public String lastError() {
+    return lastError;
+  }
+
+  @Override
+  public MultiDecision applyAll(List<Charge> charges, Operation op) {
+    Args.charges(charges, op);
+    int n = charges.size();
+    SqlitePartition[] parts = new SqlitePartition[n];
+    String[] keys = new String[n];
+    for (int i = 0; i < n; i++) {
+      Charge c = charges.get(i);
+      parts[i] = (SqlitePartition) partition(c.policy());
+      parts[i].algorithm.check(op);
+      keys[i] = c.key().toString();
+    }
+    Call call = new Call(null, null, 0, op, 0, charges, parts, keys);
+    if (!run(call)) {
+      for (int i = 0; i < n; i++) {
+        if (onFailure(parts[i].policy) == OnFailure.CLOSED) {
+          return new MultiDecision(i, closedDecision(parts[i].policy));
+        }
+      }
+      return new MultiDecision(0, Decision.allowed(parts[0].policy, 0, 0));
+    }
+    return call.multi;
+  }
+
+  /** Queues {@code call} and waits for it; false if it failed (answer by failure choice). */
+  private boolean run(Call call) {
+    if (closed.get()) {
+      throw new IllegalStateException("the SQLite store on " + path + " is closed");
+    }
+    queue.offer(call);
+    if (writerParked) {
+      LockSupport.unpark(writerThread);
+    }
+    if (writerExited) {
+      writer.abandonQueued(); // closed meanwhile: no writer will take it
+    }
+    long deadline = System.nanoTime() + timeoutNanos;
+    while (!call.done) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        failed("no commit within the decision timeout (" + Duration.ofNanos(timeoutNanos) + ")");
+        return false;
+      }
+      LockSupport.parkNanos(call, left);
+    }
+    if (call.error != null) {
+      throw call.error;
+    }
+    return !call.failed;
+  }
+
+  private void failed(String error) {
+    failedDecisions.incrementAndGet();
+    lastError = error;
+    long now = System.nanoTime();
+    long last = lastFailureLog.get();
+    if (now - last >= logIntervalNanos && lastFailureLog.compareAndSet(last, now)) {
+      LOG.log(System.Logger.Level.WARNING, "SQLite store on " + path + " answered decisions by their failure"
+          + " choice (" + failedDecisions.get() + " so far); last error: " + error);
+    }
+  }
+
+  private Decision failureDecision(Policy policy) {
+    return onFailure(policy) == OnFailure.CLOSED ? closedDecision(policy) : Decision.allowed(policy, 0, 0);
+  }
+
+  private static Decision closedDecision(Policy policy) {
+    return Decision.of(policy, Decision.Reason.STORE_UNAVAILABLE, 0, 0, Writer.RETRY_NANOS, 0);
+  }
+
+  /**
+   * Stops taking decisions, lets the writer commit what is queued, and closes the database and
+   * its lock. Decisions asked after this throw {@link IllegalStateException}.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    LockSupport.unpark(writerThread);
+    boolean interrupted = false;
+    while (writerThread.isAlive()) {
+      try {
+        writerThread.join();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    try {
+      lock.release();
+      lockChannel.close();
+    } catch (IOException e) {
+      // the lock goes with the channel
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ---------------------------------------------------------------- partitions
+
+  /** One policy's keys: rows {@code (policy name, key.toString())}. */
+  final class SqlitePartition implements Partition {
+    final Policy policy;
+    final Algorithm algorithm;
+    final boolean wall;
+    final String name;
+
+    SqlitePartition(Policy policy) {
+      this.policy = policy;
+      this.algorithm = Algorithm.of(policy);
+      this.wall = policy.usesWallClock();
+      this.name = policy.name();
+    }
+
+    @Override
+    public Policy policy() {
+      return policy;
+    }
+
+    @Override
+    public Decision apply(Object key, long cost, Operation op, long arg) {
+      Args.apply(key, cost, op, arg);
+      algorithm.check(op);
+      Call call = new Call(this, key.toString(), cost, op, arg, null, null, null);
+      return run(call) ? call.decision : failureDecision(policy);
+    }
+  }
+
+  /** A decision on its way through the writer. */
+  static final class Call {
+    final Thread waiter = Thread.currentThread();
+    final SqlitePartition partition;
+    final String key;
+    final long cost;
+    final Operation op;
+    final long arg;
+    final List<Charge> charges;
+    final SqlitePartition[] parts;
+    final String[] keys;
+    Decision decision;
+    MultiDecision multi;
+    RuntimeException error;
+    boolean failed;
+    volatile boolean done;
+
+    Call(SqlitePartition partition, String key, long cost, Operation op, long arg, List<Charge> charges,
+        SqlitePartition[] parts, String[] keys) {
+      this.partition = partition;
+      this.key = key;
+      this.cost = cost;
+      this.op = op;
+      this.arg = arg;
+      this.charges = charges;
+      this.parts = parts;
+      this.keys = keys;
+    }
+
+    void complete() {
+      done = true;
+      LockSupport.unpark(waiter);
+    }
+  }
+
+  /** A key in the writer's maps. */
+  record CacheKey(SqlitePartition partition, String key) {}
+
+  /** A stored state that is not one of its policy's. */
+  static final class BadState extends Exception {
+    private static final long serialVersionUID = 1;
+
+    BadState(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  // ---------------------------------------------------------------- the writer
+
+  /** The one thread that reads and writes the database. */
+  final class Writer implements Runnable {
+    /** The retryAfter of a fail-closed answer, and the pause between attempts to reopen. */
+    static final long RETRY_NANOS = 100_000_000;
+
+    /** Marks a key known to have no row. */
+    private final long[] absent = new long[0];
+
+    private Database db;
+    /** Committed states, most recently used last. */
+    private final Map<CacheKey, long[]> cache;
+    /** States written by the batch in progress, not yet committed. */
+    private final Map<CacheKey, long[]> staged = new HashMap<>();
+    /**
+     * Per timeline, the latest time at which the sweep deleted an idle key (committed with the
+     * deletion); no decision sees an earlier time. Deleting forgets a key whose window has ended;
+     * if a clock then stepped back into that window (a wall clock does, under NTP, and so may a
+     * restarted process's clock) the key would find it open and empty.
+     */
+    private long monotonicFloor;
+    private long wallFloor;
+    private long nextOpen;
+    private long lastSweep;
+    private String sweepPolicy;
+    private String sweepKey;
+    private long lastCheckpoint = System.nanoTime();
+
+    Writer(Database db) {
+      this.db = db;
+      this.cache = new java.util.LinkedHashMap<>(1024, 0.75f, true) {
+        private static final long serialVersionUID = 1;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<CacheKey, long[]> eldest) {
+          return size() > maxCachedKeys;
+        }
+      };
+      this.lastSweep = clock.nanos();
+    }
+
+    @Override
+    public void run() {
+      java.util.ArrayList<Call> batch = new java.util.ArrayList<>(maxBatch);
+      try {
+        if (db != null) {
+          loadFloors();
+        }
+        for (;;) {
+          Call first = queue.poll();
+          if (first == null) {
+            if (closed.get()) {
+              break;
+            }
+            maintain();
+            writerParked = true;
+            first = queue.poll();
+            if (first == null) {
+              if (!closed.get()) {
+                LockSupport.parkNanos(this, 50_000_000);
+              }
+              writerParked = false;
+              continue;
+            }
+            writerParked = false;
+          }
+          batch.add(first);
+          fill(batch);
+          process(batch);
+          batch.clear();
+          maintain();
+        }
+      } catch (Throwable t) {
+        LOG.log(System.Logger.Level.ERROR, "SQLite store writer on " + path + " stopped", t);
+        for (Call c : batch) {
+          c.failed = true;
+          c.complete();
+        }
+      } finally {
+        writerExited = true;
+        abandonQueued();
+        if (db != null) {
+          db.close();
+        }
+      }
+    }
+
+    /** Fails every queued call: no writer will take them. */
+    void abandonQueued() {
+      for (Call c; (c = queue.poll()) != null; ) {
+        c.failed = true;
+        c.complete();
+      }
+    }
+
+    /** Adds what is queued, up to maxBatch, waiting up to maxWait for more. */
+    private void fill(java.util.List<Call> batch) {
+      long deadline = maxWaitNanos > 0 ? System.nanoTime() + maxWaitNanos : 0;
+      while (batch.size() < maxBatch) {
+        Call c = queue.poll();
+        if (c != null) {
+          batch.add(c);
+          continue;
+        }
+        if (maxWaitNanos == 0) {
+          return;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return;
+        }
+        LockSupport.parkNanos(Math.min(left, 20_000));
+      }
+    }
+
+    private void loadFloors() throws java.sql.SQLException {
+      monotonicFloor = Math.max(monotonicFloor, db.meta(Database.MONOTONIC_FLOOR, 0));
+      wallFloor = Math.max(wallFloor, db.meta(Database.WALL_FLOOR, 0));
+    }
+
+    /** The connection, reopened after a failure (at most once per RETRY_NANOS); null if none. */
+    private Database database() {
+      if (db != null) {
+        return db;
+      }
+      long now = System.nanoTime();
+      if (now - nextOpen < 0) {
+        return null;
+      }
+      try {
+        db = Database.open(path, synchronous, maxPages, false);
+        loadFloors();
+        return db;
+      } catch (java.sql.SQLException | RuntimeException e) {
+        if (db != null) {
+          db.close();
+          db = null;
+        }
+        nextOpen = now + RETRY_NANOS;
+        lastError = describe(e);
+        return null;
+      }
+    }
+
+    /** Decides the batch in one transaction; completes every call after the commit. */
+    private void process(java.util.List<Call> batch) {
+      Database d = database();
+      if (d == null) {
+        failAll(batch, lastError);
+        return;
+      }
+      long monotonic = Math.max(monotonicFloor, Args.time("clock.nanos()", clock.nanos()));
+      long wall = Math.max(wallFloor, Args.time("clock.wallNanos()", clock.wallNanos()));
+      boolean wrote = false;
+      try {
+        d.begin();
+        for (Call c : batch) {
+          decide(d, c, monotonic, wall);
+        }
+        if (!staged.isEmpty()) {
+          for (Map.Entry<CacheKey, long[]> e : staged.entrySet()) {
+            long[] s = e.getValue();
+            d.save(e.getKey().partition().name, e.getKey().key(), s == absent ? null : s);
+          }
+          wrote = true;
+        }
+        d.commit();
+      } catch (java.sql.SQLException | RuntimeException e) {
+        abort(d, e);
+        failAll(batch, lastError);
+        return;
+      }
+      if (wrote) {
+        commits.incrementAndGet();
+        cache.putAll(staged);
+        staged.clear();
+      }
+      for (Call c : batch) {
+        if (c.failed) {
+          failed(lastError);
+        }
+        c.complete();
+      }
+    }
+
+    /** After a failed transaction: roll back, forget cached states, drop a suspect connection. */
+    private void abort(Database d, Exception e) {
+      staged.clear();
+      cache.clear();
+      lastError = describe(e);
+      if (!d.rollback()) {
+        d.close();
+        db = null;
+        nextOpen = System.nanoTime() + RETRY_NANOS;
+      }
+    }
+
+    private void failAll(java.util.List<Call> batch, String error) {
+      for (Call c : batch) {
+        c.failed = true;
+        failed(error);
+        c.complete();
+      }
+    }
+
+    private void decide(Database d, Call c, long monotonic, long wall) throws java.sql.SQLException {
+      try {
+        if (c.partition != null) {
+          SqlitePartition p = c.partition;
+          long now = p.wall ? wall : monotonic;
+          CacheKey k = new CacheKey(p, c.key);
+          dev.sluice.spi.Step s = p.algorithm.step(load(d, k, now), now, c.cost, c.op, c.arg);
+          if (s.changed()) {
+            staged.put(k, s.state() == null ? absent : s.state());
+          }
+          c.decision = s.decision();
+        } else {
+          decideAll(d, c, monotonic, wall);
+        }
+      } catch (BadState e) {
+        c.failed = true;
+        lastError = e.getMessage();
+      } catch (IllegalArgumentException e) {
+        c.error = e; // e.g. a hold whose id is already held: the caller's error, nothing changed
+      }
+    }
+
+    private void decideAll(Database d, Call c, long monotonic, long wall) throws java.sql.SQLException, BadState {
+      int n = c.parts.length;
+      CacheKey[] keys = new CacheKey[n];
+      dev.sluice.spi.Step[] steps = new dev.sluice.spi.Step[n];
+      Decision[] decisions = new Decision[n];
+      boolean all = true;
+      for (int i = 0; i < n; i++) {
+        SqlitePartition p = c.parts[i];
+        long now = p.wall ? wall : monotonic;
+        keys[i] = new CacheKey(p, c.keys[i]);
+        steps[i] = p.algorithm.step(load(d, keys[i], now), now, c.charges.get(i).cost(), c.op, 0);
+        decisions[i] = steps[i].decision();
+        all &= decisions[i].allowed();
+      }
+      if (all && c.op == Operation.ACQUIRE) {
+        for (int i = 0; i < n; i++) {
+          if (steps[i].changed()) {
+            staged.put(keys[i], steps[i].state() == null ? absent : steps[i].state());
+          }
+        }
+      }
+      c.multi = MultiDecision.mostRestrictive(decisions);
+    }
+
+    /** The key's state: staged in this batch, cached, or read (and cached); null if none. */
+    private long[] load(Database d, CacheKey k, long now) throws java.sql.SQLException, BadState {
+      long[] s = staged.get(k);
+      if (s == null) {
+        s = cache.get(k);
+        if (s == null) {
+          s = d.load(k.partition().name, k.key());
+          if (s != null) {
+            check(k, s, now);
+          }
+          s = s == null ? absent : s;
+          cache.put(k, s);
+        }
+      }
+      return s == absent ? null : s;
+    }
+
+    private void check(CacheKey k, long[] s, long now) throws BadState {
+      String problem = s == Database.CORRUPT ? "a value that is not a list of 64-bit integers" : null;
+      if (problem == null) {
+        try {
+          k.partition().algorithm.idle(s, now);
+        } catch (IllegalArgumentException e) {
+          problem = e.getMessage();
+        }
+      }
+      if (problem != null) {
+        throw new BadState("key '" + k.key() + "' of policy '" + k.partition().name + "' holds " + problem
+            + " (was the policy redefined under the same name with another shape?); reset the key to start it fresh");
+      }
+    }
+
+    // ------------------------------------------------------------ maintenance
+
+    /** Runs one step of the idle sweep and the checkpoint, when due. */
+    private void maintain() {
+      Database d = db;
+      if (d == null) {
+        return;
+      }
+      try {
+        long now = clock.nanos();
+        if (sweepPolicy == null && now - lastSweep >= idleSweepNanos) {
+          lastSweep = now;
+          sweepPolicy = "";
+          sweepKey = "";
+        }
+        if (sweepPolicy != null) {
+          sweepStep(d);
+        }
+        long real = System.nanoTime();
+        if (real - lastCheckpoint >= checkpointNanos) {
+          lastCheckpoint = real;
+          if (!d.checkpoint()) {
+            LOG.log(System.Logger.Level.DEBUG, "checkpoint of " + path + " could not reset the log: a reader holds it");
+          }
+        }
+      } catch (java.sql.SQLException | RuntimeException e) {
+        abort(d, e);
+        sweepPolicy = null;
+      }
+    }
+
+    /** Deletes idle keys among the next SWEEP_CHUNK rows. */
+    private void sweepStep(Database d) throws java.sql.SQLException {
+      List<Database.Row> rows = d.scan(sweepPolicy, sweepKey, SWEEP_CHUNK);
+      long monotonic = Math.max(monotonicFloor, clock.nanos());
+      long wall = Math.max(wallFloor, clock.wallNanos());
+      java.util.List<CacheKey> idle = new java.util.ArrayList<>();
+      for (Database.Row r : rows) {
+        SqlitePartition p = byName.get(r.policy());
+        if (p == null || r.state() == Database.CORRUPT) {
+          continue; // a policy this process does not use: it cannot tell whether the key is idle
+        }
+        try {
+          if (p.algorithm.idle(r.state(), p.wall ? wall : monotonic)) {
+            idle.add(new CacheKey(p, r.key()));
+          }
+        } catch (IllegalArgumentException e) {
+          // not this policy's state: left for the decision that meets it to report
+        }
+      }
+      if (!idle.isEmpty()) {
+        d.begin();
+        for (CacheKey k : idle) {
+          d.save(k.partition().name, k.key(), null);
+        }
+        d.setMeta(Database.MONOTONIC_FLOOR, monotonic);
+        d.setMeta(Database.WALL_FLOOR, wall);
+        d.commit();
+        monotonicFloor = monotonic;
+        wallFloor = wall;
+        for (CacheKey k : idle) {
+          cache.remove(k);
+        }
+      }
+      if (rows.size() < SWEEP_CHUNK) {
+        sweepPolicy = null;
+      } else {
+        Database.Row last = rows.get(rows.size() - 1);
+        sweepPolicy = last.policy();
+        sweepKey = last.key();
+      }
+    }
+  }
+
+  private static String describe(Exception e) {
+    String m = e.getMessage();
+    return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+  }
+
+  // ---------------------------------------------------------------- builder
+
+  /** Configures a {@link SqliteStore}. */
+  public static final class Builder {
+    private final Path path;
+    private Clock clock = Clock.system();
+    private Synchronous synchronous = Synchronous.FULL;
+    private int maxBatch = 256;
+    private Duration maxWait = Duration.ZERO;
+    private Duration decisionTimeout = Duration.ofSeconds(5);
+    private Duration idleSweepInterval = Duration.ofMinutes(1);
+    private Duration checkpointInterval = Duration.ofSeconds(10);
+    private long maxPages;
+    private int maxCachedKeys = 1_000_000;
+    private OnFailure rateFailure = OnFailure.OPEN;
+    private OnFailure quotaFailure = OnFailure.CLOSED;
+    private final Map<String, OnFailure> failureChoices = new HashMap<>();
+    private Duration logInterval = Duration.ofSeconds(10);
+    private FileChannel lockChannel;
+    private FileLock lock;
+
+    private Builder(Path path) {
+      this.path = path;
+    }
+
+    /**
+     * The clock the store reads: {@link Clock#system()} unless set. The store never lets time go
+     * back, across restarts too: each timeline's latest time is committed with the states and is
+     * the floor of every later decision.
+     */
+    public Builder clock(Clock clock) {
+      if (clock == null) {
+        throw new IllegalArgumentException("clock must not be null");
+      }
+      this.clock = clock;
+      return this;
+    }
+
+    /** When a commit waits for the disk: {@link Synchronous#FULL} unless set. */
+    public Builder synchronous(Synchronous synchronous) {
+      if (synchronous == null) {
+        throw new IllegalArgumentException("synchronous must not be null");
+      }
+      this.synchronous = synchronous;
+      return this;
+    }
+
+    /** The most decisions per transaction: 256 unless set; 1 to 65,536. */
+    public Builder maxBatch(int maxBatch) {
+      if (maxBatch < 1 || maxBatch > 65_536) {
+        throw new IllegalArgumentException("maxBatch (" + maxBatch + ") must be within [1, 65536]");
+      }
+      this.maxBatch = maxBatch;
+      return this;
+    }
+
+    /**
+     * How long the writer waits for a batch to fill before committing what it has: zero unless
+     * set (it commits what is queued; decisions that arrive during a commit form the next batch).
+     * Up to 1 s.
+     */
+    public Builder maxWait(Duration maxWait) {
+      this.maxWait = between("maxWait", maxWait, Duration.ZERO, Duration.ofSeconds(1));
+      return this;
+    }
+
+    /**
+     * How long a caller waits for its decision's commit before it is answered by the failure
+     * choice: 5 s unless set; 1 ms to 10 min. (The decision may still commit afterwards; it then
+     * counts against the limit without having been acknowledged.)
+     */
+    public Builder decisionTimeout(Duration timeout) {
+      this.decisionTimeout = between("decisionTimeout", timeout, Duration.ofMillis(1), Duration.ofMinutes(10));
+      return this;
+    }
+
+    /** How often (on the store's clock) idle keys are swept from the file: 1 minute unless set. */
+    public Builder idleSweepInterval(Duration interval) {
+      this.idleSweepInterval = between("idleSweepInterval", interval, Duration.ofMillis(1), Duration.ofDays(365));
+      return this;
+    }
+
+    /**
+     * How often the write-ahead log is checkpointed and truncated ({@code wal_checkpoint(TRUNCATE)},
+     * waiting up to 100 ms for readers): 10 s unless set. SQLite also checkpoints passively every
+     * 1000 pages; this one keeps the log bounded while other connections keep reading.
+     */
+    public Builder checkpointInterval(Duration interval) {
+      this.checkpointInterval = between("checkpointInterval", interval, Duration.ofMillis(1), Duration.ofDays(1));
+      return this;
+    }
+
+    /**
+     * The largest the database file may grow, in bytes (rounded down to whole 4 KiB pages;
+     * {@code PRAGMA max_page_count}): no limit unless set. When it is reached, decisions that need
+     * a new row fail as if the disk were full, until idle keys are swept or the limit is raised.
+     */
+    public Builder maxDatabaseBytes(long bytes) {
+      if (bytes < 64 * 1024) {
+        throw new IllegalArgumentException("maxDatabaseBytes (" + bytes + ") must be at least 65536");
+      }
+      this.maxPages = bytes / 4096;
+      return this;
+    }
+
+    /** The most states kept in memory: 1,000,000 unless set (the least recently used go first). */
+    public Builder maxCachedKeys(int max) {
+      if (max < 1) {
+        throw new IllegalArgumentException("maxCachedKeys (" + max + ") must be positive");
+      }
+      this.maxCachedKeys = max;
+      return this;
+    }
+
+    /**
+     * The failure choice of every policy not named in {@link #onFailure(String, OnFailure)}.
+     * Unless set: {@link OnFailure#OPEN} for rate limits, {@link OnFailure#CLOSED} for budgets and
+     * concurrency limits.
+     */
+    public Builder onFailure(OnFailure choice) {
+      if (choice == null) {
+        throw new IllegalArgumentException("failure choice must not be null");
+      }
+      this.rateFailure = choice;
+      this.quotaFailure = choice;
+      return this;
+    }
+
+    /** The failure choice of the policy named {@code policyName}. */
+    public Builder onFailure(String policyName, OnFailure choice) {
+      if (policyName == null || policyName.isEmpty()) {
+        throw new IllegalArgumentException("policyName must not be null or empty");
+      }
+      if (choice == null) {
+        throw new IllegalArgumentException("failure choice of '" + policyName + "' must not be null");
+      }
+      failureChoices.put(policyName, choice);
+      return this;
+    }
+
+    /** At most one failure report in the log per interval: 10 s unless set. */
+    public Builder logInterval(Duration interval) {
+      this.logInterval = between("logInterval", interval, Duration.ofMillis(1), Duration.ofDays(1));
+      return this;
+    }
+
+    /**
+     * Opens the database (creating it and its directory if absent) and starts the writer.
+     *
+     * @throws IllegalStateException naming the file, if it is not a SQLite database, is corrupt,
+     *     belongs to another application, has a schema version this version cannot read, is in
+     *     use by another store (in this or another process), or cannot be opened
+     */
+    public SqliteStore build() {
+      Path p = path.toAbsolutePath();
+      Path lockFile = p.resolveSibling(p.getFileName() + ".lock");
+      try {
+        if (p.getParent() != null) {
+          Files.createDirectories(p.getParent());
+        }
+        lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot create " + lockFile + ": " + e, e);
+      }
+      try {
+        lock = lockChannel.tryLock();
+      } catch (OverlappingFileLockException e) {
+        closeQuietly();
+        throw new IllegalStateException(p + " is already open in another SQLite store in this JVM");
+      } catch (IOException e) {
+        closeQuietly();
+        throw new IllegalStateException("cannot lock " + lockFile + ": " + e, e);
+      }
+      if (lock == null) {
+        closeQuietly();
+        throw new IllegalStateException(p + " is in use by another process's SQLite store (" + lockFile + " is locked)");
+      }
+      Database db;
+      try {
+        db = Database.open(p, synchronous, maxPages, true);
+      } catch (java.sql.SQLException e) {
+        closeQuietly();
+        throw Database.describe(p, e);
+      } catch (RuntimeException e) {
+        closeQuietly();
+        throw e;
+      }
+      return new SqliteStore(this, p, db);
+    }
+
+    private void closeQuietly() {
+      try {
+        lockChannel.close();
+      } catch (IOException e) {
+        // nothing held
+      }
+    }
+
+    private static Duration between(String field, Duration d, Duration min, Duration max) {
+      if (d == null || d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+        throw new IllegalArgumentException(field + " (" + d + ") must be within [" + min + ", " + max + "]");
+      }
+      return d;
+    }
+  }
+}
