@@ -366,7 +366,7 @@ public final class SqliteStore implements Store {
      */
     private long monotonicFloor;
     private long wallFloor;
-    private long nextOpen;
+    private long nextOpen = System.nanoTime();
     private long lastSweep;
     private String sweepPolicy;
     private String sweepKey;
@@ -529,16 +529,17 @@ public final class SqliteStore implements Store {
       }
     }
 
-    /** After a failed transaction: roll back, forget cached states, drop a suspect connection. */
+    /**
+     * After a failed transaction: roll back, forget cached states, and close the connection (a
+     * statement that failed mid-step may not be reusable); the next batch reopens it.
+     */
     private void abort(Database d, Exception e) {
       staged.clear();
       cache.clear();
       lastError = describe(e);
-      if (!d.rollback()) {
-        d.close();
-        db = null;
-        nextOpen = System.nanoTime() + RETRY_NANOS;
-      }
+      d.rollback();
+      d.close();
+      db = null;
     }
 
     private void failAll(java.util.List<Call> batch, String error) {
@@ -555,6 +556,12 @@ public final class SqliteStore implements Store {
           SqlitePartition p = c.partition;
           long now = p.wall ? wall : monotonic;
           CacheKey k = new CacheKey(p, c.key);
+          if (c.op == Operation.RESET) {
+            // Forgets the key without reading it, so a key holding a bad state can be reset.
+            c.decision = p.algorithm.step(null, now, c.cost, c.op, c.arg).decision();
+            staged.put(k, absent);
+            return;
+          }
           dev.sluice.spi.Step s = p.algorithm.step(load(d, k, now), now, c.cost, c.op, c.arg);
           if (s.changed()) {
             staged.put(k, s.state() == null ? absent : s.state());

@@ -1,0 +1,157 @@
+package dev.sluice.sqlite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.Budget;
+import dev.sluice.Decision;
+import dev.sluice.ManualClock;
+import dev.sluice.TokenBucket;
+import dev.sluice.Window;
+import dev.sluice.spi.Operation;
+import dev.sluice.spi.Partition;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * When the database cannot commit: nothing is acknowledged without a commit, each policy answers
+ * by its failure choice (budgets closed, rate limits open, unless set), no exception reaches the
+ * caller, the store recovers by itself, and the file stays intact.
+ */
+class FailureTest {
+  @TempDir Path dir;
+
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-11-24T10:00:00Z"));
+  private final Budget budget = Budget.of("bytes", 100, Window.of(Duration.ofHours(1)));
+  private final TokenBucket bucket = TokenBucket.of("calls", 100, 100, Duration.ofHours(1));
+
+  @Test
+  void aFullDatabaseFailsNewKeysByChoiceAndRecoversWhenSpaceReturns() throws Exception {
+    Path file = dir.resolve("full.db");
+    try (SqliteStore store = SqliteStore.open(file).clock(clock)
+        .maxDatabaseBytes(64 * 1024).idleSweepInterval(Duration.ofMillis(1)).build()) {
+      Partition bytes = store.partition(budget);
+      Partition calls = store.partition(bucket);
+      List<String> acked = new ArrayList<>();
+      Decision refused = null;
+      for (int i = 0; i < 100_000 && refused == null; i++) {
+        String key = String.format("user-%06d-with-a-long-name-to-fill-pages-sooner", i);
+        Decision d = bytes.apply(key, 7, Operation.ACQUIRE, 0);
+        if (d.reason() == Decision.Reason.STORE_UNAVAILABLE) {
+          refused = d;
+        } else {
+          assertThat(d.allowed()).isTrue();
+          acked.add(key);
+        }
+      }
+      assertThat(refused).as("the database filled up").isNotNull();
+      assertThat(acked).hasSizeGreaterThan(100);
+      assertThat(refused.retryAfterNanos()).isPositive();
+      assertThat(store.lastError()).contains("full");
+      long failures = store.failedDecisions();
+      assertThat(failures).isPositive();
+
+      // A rate limit fails open: admitted, nothing charged, counted.
+      Decision open = calls.apply("new-caller-with-a-long-name-to-need-a-page", 1, Operation.ACQUIRE, 0);
+      assertThat(open.allowed()).isTrue();
+      assertThat(open.remaining()).isZero();
+      assertThat(store.failedDecisions()).isGreaterThan(failures);
+
+      // Every acknowledged decision is in the file; no refused one is.
+      try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file)) {
+        assertThat(rows(c, "bytes")).isEqualTo(acked.size());
+        assertThat(rows(c, "calls")).isZero();
+      }
+
+      // Space returns: the window ends, the sweep deletes the idle keys, new keys fit again.
+      clock.advance(Duration.ofHours(2));
+      Decision after = null;
+      for (long deadline = System.nanoTime() + 20_000_000_000L; System.nanoTime() < deadline; ) {
+        after = bytes.apply("a-new-user-after-the-sweep", 7, Operation.ACQUIRE, 0);
+        if (after.allowed()) {
+          break;
+        }
+        Thread.sleep(10);
+      }
+      assertThat(after.allowed()).as("recovered: %s", after).isTrue();
+      assertThat(bytes.apply("a-new-user-after-the-sweep", 0, Operation.PEEK, 0).used()).isEqualTo(7);
+    }
+    assertIntact(file);
+  }
+
+  @Test
+  void anotherWriterHoldingTheLockFailsDecisionsByChoiceUntilItLetsGo() throws Exception {
+    Path file = dir.resolve("busy.db");
+    try (SqliteStore store = SqliteStore.open(file).clock(clock).onFailure("calls", OnFailure.CLOSED).build();
+         Connection other = DriverManager.getConnection("jdbc:sqlite:" + file);
+         Statement s = other.createStatement()) {
+      Partition bytes = store.partition(budget);
+      Partition calls = store.partition(bucket);
+      assertThat(bytes.apply("alice", 30, Operation.ACQUIRE, 0).allowed()).isTrue();
+
+      s.execute("BEGIN IMMEDIATE"); // another process's write transaction, left open
+      long start = System.nanoTime();
+      Decision d = bytes.apply("alice", 30, Operation.ACQUIRE, 0);
+      Decision c = calls.apply("alice", 1, Operation.ACQUIRE, 0);
+      assertThat(System.nanoTime() - start).as("answered, not hung").isLessThan(Duration.ofSeconds(4).toNanos());
+      assertThat(d.reason()).isEqualTo(Decision.Reason.STORE_UNAVAILABLE);
+      assertThat(c.reason()).as("named policy chose closed").isEqualTo(Decision.Reason.STORE_UNAVAILABLE);
+      assertThat(store.lastError()).contains("locked");
+      s.execute("ROLLBACK");
+
+      Decision back = bytes.apply("alice", 30, Operation.ACQUIRE, 0);
+      assertThat(back.allowed()).isTrue();
+      assertThat(back.used()).as("the failed 30 was never charged").isEqualTo(60);
+    }
+    assertIntact(file);
+  }
+
+  @Test
+  void aStateThatIsNotItsPolicysFailsThatKeyByChoiceAndNamesIt() throws Exception {
+    Path file = dir.resolve("bad.db");
+    try (SqliteStore store = SqliteStore.open(file).clock(clock).build()) {
+      store.partition(budget).apply("alice", 10, Operation.ACQUIRE, 0);
+      store.partition(budget).apply("bob", 10, Operation.ACQUIRE, 0);
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+         PreparedStatement p = c.prepareStatement("UPDATE sluice_state SET state = ? WHERE key = 'alice'")) {
+      p.setBytes(1, new byte[] {1, 2, 3});
+      p.executeUpdate();
+    }
+    try (SqliteStore store = SqliteStore.open(file).clock(clock).build()) {
+      Partition bytes = store.partition(budget);
+      Decision d = bytes.apply("alice", 10, Operation.ACQUIRE, 0);
+      assertThat(d.reason()).isEqualTo(Decision.Reason.STORE_UNAVAILABLE);
+      assertThat(store.lastError()).contains("key 'alice' of policy 'bytes' holds a value that is not a list of 64-bit integers");
+      assertThat(bytes.apply("bob", 10, Operation.ACQUIRE, 0).used()).as("other keys work").isEqualTo(20);
+      bytes.apply("alice", 0, Operation.RESET, 0);
+      assertThat(bytes.apply("alice", 10, Operation.ACQUIRE, 0).used()).as("a reset starts it fresh").isEqualTo(10);
+    }
+  }
+
+  static long rows(Connection c, String policy) throws Exception {
+    try (PreparedStatement p = c.prepareStatement("SELECT count(*) FROM sluice_state WHERE policy = ?")) {
+      p.setString(1, policy);
+      try (ResultSet r = p.executeQuery()) {
+        return r.getLong(1);
+      }
+    }
+  }
+
+  static void assertIntact(Path file) throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+         Statement s = c.createStatement();
+         ResultSet r = s.executeQuery("PRAGMA integrity_check")) {
+      assertThat(r.getString(1)).isEqualTo("ok");
+    }
+  }
+}
