@@ -1,0 +1,758 @@
+package dev.sluice.bench.sqlite;
+
+import dev.sluice.Charge;
+import dev.sluice.Decision;
+import dev.sluice.TokenBucket;
+import dev.sluice.bench.Machine;
+import dev.sluice.spi.MultiDecision;
+import dev.sluice.spi.Operation;
+import dev.sluice.spi.Partition;
+import dev.sluice.sqlite.OnFailure;
+import dev.sluice.sqlite.SqliteStore;
+import dev.sluice.sqlite.Synchronous;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Durable rate-limit decisions on a local SQLite file, side by side in one run: acknowledged
+ * decisions per second and per-call latency (p50, p99) with 1, 16 and 64 caller threads
+ * ({@code --callers}), for Sluice's {@link SqliteStore} (one writer, group commit) and for
+ * {@link NaiveSqliteStore} (one transaction per decision under one lock), both with
+ * {@code synchronous=FULL}: a decision is answered only once its transaction is committed.
+ *
+ * <pre>
+ * ./mvnw -q -B -pl bench -am package -DskipTests
+ * java -Xms1g -Xmx1g -cp bench/target/benchmarks.jar dev.sluice.bench.sqlite.SqliteReport [options]
+ * </pre>
+ *
+ * Not JMH: 64 blocking callers on a 2-core machine need plain platform threads. For every row and
+ * caller count ("cell") the report creates a fresh database file in a new directory under
+ * {@code --dir}, opens the row's store, pre-creates the {@code --keys} keys (10,000: "k0", "k1",
+ * ...; one admitted decision each, through the store itself, in a few large transactions, not
+ * measured), runs all callers for the warmup, then for the measurement, closes the store and
+ * deletes the directory. Each caller loops: a key uniformly at random, then one blocking
+ * {@code Partition.apply(key, 1, ACQUIRE, 0)}. The policy is a token bucket that admits every
+ * call ({@value #CAPACITY} tokens, refilled at {@value #CAPACITY} per second), so every decision
+ * writes its key's state; the table shows how many were admitted, and lists any call that was
+ * not an admitted decision. Latency is each call's wall time ({@code System.nanoTime()} around
+ * the blocking call) in an HdrHistogram (3 significant digits) per thread, merged. Commits are
+ * the stores' own counts of committed transactions during the measurement.
+ *
+ * <p>Sluice's rows run with the store's defaults (maxBatch 256, maxWait 0, synchronous FULL)
+ * except the failure choice, set to fail closed: a decision the store could not commit is then a
+ * denial (STORE_UNAVAILABLE), not counted, instead of an unrecorded admission.
+ *
+ * <p>Options (defaults in brackets; the default run takes about 1 min 20 s):
+ * <pre>
+ *   --warmup S        warmup seconds per cell [3]
+ *   --time S          measured seconds per cell [10]
+ *   --callers LIST    caller thread counts, comma-separated [1,16,64]
+ *   --keys N          keys, each call picks one uniformly at random [10000]
+ *   --rows REGEX      only rows whose id matches (ids: sluice, sluice-normal, naive,
+ *                     naive-normal) [sluice|naive]
+ *   --rounds N        run every cell N times, interleaved; the table shows the median round
+ *                     and the range of decisions/s [1]
+ *   --dir PATH        where the cells' database directories are created (the disk measured)
+ *                     [next to the jar: bench/target/sqlite-bench]
+ *   --out FILE        where to write the Markdown report [next to the jar: sqlite-report.md]
+ *   --note TEXT       a line added to the report's conditions (e.g. the commit measured)
+ * </pre>
+ */
+public final class SqliteReport {
+  private SqliteReport() {}
+
+  /** The token bucket's capacity and refill per second: every call is admitted. */
+  static final long CAPACITY = 1_000_000_000L;
+
+  /** The callers count the targets are stated for. */
+  static final int TARGET_CALLERS = 64;
+
+  /** A store under test. */
+  interface Row {
+    String id();
+
+    String title();
+
+    String synchronous();
+
+    Session open(Path file) throws Exception;
+  }
+
+  /** A row's store on one database file. */
+  interface Session extends AutoCloseable {
+    Partition partition();
+
+    /** Transactions committed so far. */
+    long commits();
+
+    /** Decisions the store answered by its failure choice so far (0 if it has none). */
+    long failed();
+
+    /** One admitted decision on each of {@code keys}, in a few transactions; not measured. */
+    void prefill(String[] keys) throws Exception;
+
+    @Override
+    void close();
+  }
+
+  static TokenBucket policy() {
+    return TokenBucket.of("bench", CAPACITY, CAPACITY, Duration.ofSeconds(1));
+  }
+
+  static Row sluice(String id, Synchronous sync) {
+    return new Row() {
+      @Override
+      public String id() {
+        return id;
+      }
+
+      @Override
+      public String title() {
+        return "Sluice SqliteStore: one writer thread, group commit (maxBatch 256, maxWait 0), state"
+            + " cache; synchronous=" + sync;
+      }
+
+      @Override
+      public String synchronous() {
+        return sync.name();
+      }
+
+      @Override
+      public Session open(Path file) {
+        SqliteStore store = SqliteStore.open(file).synchronous(sync).maxBatch(256)
+            .onFailure(OnFailure.CLOSED).build();
+        TokenBucket policy = policy();
+        Partition partition = store.partition(policy);
+        return new Session() {
+          @Override
+          public Partition partition() {
+            return partition;
+          }
+
+          @Override
+          public long commits() {
+            return store.commits();
+          }
+
+          @Override
+          public long failed() {
+            return store.failedDecisions();
+          }
+
+          @Override
+          public void prefill(String[] keys) {
+            for (int from = 0; from < keys.length; from += 1000) {
+              List<Charge> charges = new ArrayList<>();
+              for (int i = from; i < Math.min(keys.length, from + 1000); i++) {
+                charges.add(new Charge(policy, keys[i], 1));
+              }
+              MultiDecision d = store.applyAll(charges, Operation.ACQUIRE);
+              if (!d.decision().allowed()) {
+                throw new IllegalStateException("pre-creating keys: " + d.decision()
+                    + (store.lastError().isEmpty() ? "" : " (" + store.lastError() + ")"));
+              }
+            }
+          }
+
+          @Override
+          public void close() {
+            store.close();
+          }
+        };
+      }
+    };
+  }
+
+  static Row naive(String id, String sync) {
+    return new Row() {
+      @Override
+      public String id() {
+        return id;
+      }
+
+      @Override
+      public String title() {
+        return "NaiveSqliteStore (bench module): one JDBC connection under one lock; per decision"
+            + " BEGIN IMMEDIATE, SELECT, algorithm step, upsert, COMMIT; synchronous=" + sync;
+      }
+
+      @Override
+      public String synchronous() {
+        return sync;
+      }
+
+      @Override
+      public Session open(Path file) throws Exception {
+        NaiveSqliteStore store = new NaiveSqliteStore(file, sync);
+        TokenBucket policy = policy();
+        Partition partition = store.partition(policy);
+        return new Session() {
+          @Override
+          public Partition partition() {
+            return partition;
+          }
+
+          @Override
+          public long commits() {
+            return store.commits();
+          }
+
+          @Override
+          public long failed() {
+            return 0;
+          }
+
+          @Override
+          public void prefill(String[] keys) throws Exception {
+            store.prefill(policy, keys, Operation.ACQUIRE);
+          }
+
+          @Override
+          public void close() {
+            store.close();
+          }
+        };
+      }
+    };
+  }
+
+  /** Every row, in table order. */
+  static List<Row> allRows() {
+    return List.of(sluice("sluice", Synchronous.FULL), sluice("sluice-normal", Synchronous.NORMAL),
+        naive("naive", "FULL"), naive("naive-normal", "NORMAL"));
+  }
+
+  /** Options. */
+  static final class Config {
+    int warmup = 3;
+    int time = 10;
+    int[] callers = {1, 16, 64};
+    int keys = 10_000;
+    int rounds = 1;
+    Pattern rows = Pattern.compile("sluice|naive");
+    Path dir;
+    Path out;
+    final List<String> notes = new ArrayList<>();
+
+    static Config parse(String[] args) {
+      Config c = new Config();
+      for (int i = 0; i < args.length; i++) {
+        String a = args[i];
+        switch (a) {
+          case "--warmup" -> c.warmup = Integer.parseInt(args[++i]);
+          case "--time" -> c.time = Integer.parseInt(args[++i]);
+          case "--callers" -> c.callers = Arrays.stream(args[++i].split(","))
+              .mapToInt(s -> Integer.parseInt(s.trim())).toArray();
+          case "--keys" -> c.keys = Integer.parseInt(args[++i]);
+          case "--rounds" -> c.rounds = Integer.parseInt(args[++i]);
+          case "--rows" -> c.rows = Pattern.compile(args[++i]);
+          case "--dir" -> c.dir = Path.of(args[++i]);
+          case "--out" -> c.out = Path.of(args[++i]);
+          case "--note" -> c.notes.add(args[++i]);
+          case "-h", "--help" -> {
+            System.out.println("see the Javadoc of " + SqliteReport.class.getName()
+                + ": --warmup S --time S --callers 1,16,64 --keys N --rows REGEX --rounds N"
+                + " --dir PATH --out FILE --note TEXT");
+            System.exit(0);
+          }
+          default -> throw new IllegalArgumentException("unknown option " + a + " (try --help)");
+        }
+      }
+      if (c.warmup < 0 || c.time < 1 || c.keys < 1 || c.rounds < 1 || c.callers.length == 0
+          || Arrays.stream(c.callers).anyMatch(n -> n < 1)) {
+        throw new IllegalArgumentException("need --warmup >= 0, --time >= 1, --keys >= 1,"
+            + " --rounds >= 1, --callers of counts >= 1");
+      }
+      return c;
+    }
+  }
+
+  /** One measurement: a row with a number of callers. */
+  record Result(String row, int callers, long decisions, long admitted, long unavailable,
+      long errors, String firstError, double seconds, Histogram latency, long commits,
+      long failed) {
+
+    double perSecond() {
+      return decisions / seconds;
+    }
+
+    double p50us() {
+      return latency.getValueAtPercentile(50) / 1000.0;
+    }
+
+    double p99us() {
+      return latency.getValueAtPercentile(99) / 1000.0;
+    }
+
+    double commitsPerSecond() {
+      return commits / seconds;
+    }
+
+    double perCommit() {
+      return commits == 0 ? Double.NaN : decisions / (double) commits;
+    }
+
+    boolean clean() {
+      return admitted == decisions && unavailable == 0 && errors == 0 && failed == 0;
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    Config c = Config.parse(args);
+    List<Row> rows = allRows().stream().filter(r -> c.rows.matcher(r.id()).matches()).toList();
+    if (rows.isEmpty()) {
+      throw new IllegalArgumentException("no row id matches " + c.rows);
+    }
+    Path out = c.out != null ? c.out : Machine.jarDirectory(SqliteReport.class).resolve("sqlite-report.md");
+    Path base = c.dir != null ? c.dir : Machine.jarDirectory(SqliteReport.class).resolve("sqlite-bench");
+    Files.createDirectories(base);
+    base = base.toRealPath();
+    String[] keys = new String[c.keys];
+    for (int i = 0; i < keys.length; i++) {
+      keys[i] = "k" + i;
+    }
+    Instant start = Instant.now();
+    String loadBefore = Machine.loadAverage();
+    String disk = Disk.describe(base);
+    String fsync = Disk.fsyncProbe(base);
+    System.out.println("# database directory: " + base + "; " + disk);
+    System.out.println("# " + fsync);
+    List<List<Result>> results = new ArrayList<>(); // per (row, callers), one per round
+    for (int i = 0; i < rows.size() * c.callers.length; i++) {
+      results.add(new ArrayList<>());
+    }
+    for (int round = 1; round <= c.rounds; round++) {
+      int slot = 0;
+      for (Row row : rows) {
+        for (int callers : c.callers) {
+          System.out.printf(Locale.ROOT, "# round %d/%d: %s, %d caller(s)%n", round, c.rounds,
+              row.id(), callers);
+          Result r = measure(row, callers, keys, base, c);
+          System.out.println(describe(r));
+          results.get(slot++).add(r);
+        }
+      }
+    }
+    List<Result> medians = new ArrayList<>();
+    List<double[]> ranges = new ArrayList<>();
+    for (List<Result> rs : results) {
+      List<Result> sorted = new ArrayList<>(rs);
+      sorted.sort(Comparator.comparingDouble(Result::perSecond));
+      medians.add(sorted.get((sorted.size() - 1) / 2));
+      ranges.add(new double[] {sorted.get(0).perSecond(), sorted.get(sorted.size() - 1).perSecond()});
+    }
+    String md = format(c, rows, medians, ranges, start, loadBefore, Machine.loadAverage(), base,
+        disk, fsync);
+    Files.writeString(out, md, StandardCharsets.UTF_8);
+    System.out.println();
+    System.out.println(md);
+    System.out.println("(written to " + out + ")");
+  }
+
+  // ---- measuring
+
+  private static final int WARMUP = 0;
+  private static final int MEASURE = 1;
+  private static final int STOP = 2;
+
+  /** One caller thread's counts; written by that thread only, read after it is joined. */
+  static final class Caller implements Runnable {
+    final Thread thread;
+    final Partition partition;
+    final String[] keys;
+    final SplittableRandom random;
+    final Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+    volatile int phase = WARMUP;
+    long decisions;
+    long admitted;
+    long unavailable;
+    long errors;
+    Throwable firstError;
+
+    Caller(Partition partition, String[] keys, int index) {
+      this.partition = partition;
+      this.keys = keys;
+      this.random = new SplittableRandom(0x5EED + index);
+      this.thread = new Thread(this, "caller-" + index);
+      thread.setDaemon(true);
+    }
+
+    @Override
+    public void run() {
+      for (int p; (p = phase) != STOP; ) {
+        String key = keys[random.nextInt(keys.length)];
+        long t0 = System.nanoTime();
+        Decision d;
+        try {
+          d = partition.apply(key, 1, Operation.ACQUIRE, 0);
+        } catch (RuntimeException e) {
+          if (p == MEASURE) {
+            errors++;
+          }
+          if (firstError == null) {
+            firstError = e;
+          }
+          continue;
+        }
+        long t = System.nanoTime() - t0;
+        if (p == MEASURE) {
+          if (d.reason() == Decision.Reason.STORE_UNAVAILABLE) {
+            unavailable++; // not committed: not a durable decision
+          } else {
+            latency.recordValue(Math.min(t, latency.getHighestTrackableValue()));
+            decisions++;
+            if (d.allowed()) {
+              admitted++;
+            }
+          }
+        }
+      }
+    }
+  }
+
+  static Result measure(Row row, int threads, String[] keys, Path base, Config c) throws Exception {
+    Path dir = Files.createTempDirectory(base, "cell-");
+    try {
+      try (Session session = row.open(dir.resolve("bench.db"))) {
+        session.prefill(keys);
+        List<Caller> callers = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+          callers.add(new Caller(session.partition(), keys, i));
+        }
+        callers.forEach(t -> t.thread.start());
+        Thread.sleep(TimeUnit.SECONDS.toMillis(c.warmup));
+
+        long commits0 = session.commits();
+        long failed0 = session.failed();
+        long t0 = System.nanoTime();
+        callers.forEach(t -> t.phase = MEASURE);
+        Thread.sleep(TimeUnit.SECONDS.toMillis(c.time));
+        callers.forEach(t -> t.phase = STOP);
+        long t1 = System.nanoTime();
+        long commits1 = session.commits();
+        long failed1 = session.failed();
+
+        for (Caller t : callers) {
+          t.thread.join(TimeUnit.SECONDS.toMillis(120));
+          if (t.thread.isAlive()) {
+            throw new IllegalStateException(t.thread.getName() + " of " + row.id() + " did not stop");
+          }
+        }
+        Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+        long decisions = 0;
+        long admitted = 0;
+        long unavailable = 0;
+        long errors = 0;
+        String firstError = null;
+        for (Caller t : callers) {
+          latency.add(t.latency);
+          decisions += t.decisions;
+          admitted += t.admitted;
+          unavailable += t.unavailable;
+          errors += t.errors;
+          if (firstError == null && t.firstError != null) {
+            firstError = t.firstError.toString();
+          }
+        }
+        return new Result(row.id(), threads, decisions, admitted, unavailable, errors, firstError,
+            (t1 - t0) / 1e9, latency, commits1 - commits0, failed1 - failed0);
+      }
+    } finally {
+      deleteTree(dir);
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  static String describe(Result r) {
+    return String.format(Locale.ROOT,
+        "  %s, %d caller(s): %,.0f decisions/s (%,d in %.2f s), p50 %.1f µs, p99 %.1f µs,"
+            + " max %.1f ms; %,.0f commits/s, %.1f decisions/commit; admitted %,d, not admitted"
+            + " %,d, unavailable (not committed) %,d, failed %,d, errors %d%s",
+        r.row(), r.callers(), r.perSecond(), r.decisions(), r.seconds(), r.p50us(), r.p99us(),
+        r.latency().getMaxValue() / 1e6, r.commitsPerSecond(), r.perCommit(), r.admitted(),
+        r.decisions() - r.admitted(), r.unavailable(), r.failed(), r.errors(),
+        r.firstError() == null ? "" : " (first: " + r.firstError() + ")");
+  }
+
+  // ---- formatting
+
+  static String format(Config c, List<Row> rows, List<Result> results, List<double[]> ranges,
+      Instant start, String loadBefore, String loadAfter, Path base, String disk, String fsync) {
+    StringBuilder b = new StringBuilder();
+    Duration took = Duration.between(start, Instant.now());
+    b.append("## SQLite store: ").append(DateTimeFormatter.ISO_LOCAL_DATE_TIME
+        .format(start.atOffset(ZoneOffset.UTC).withNano(0))).append(" UTC\n\n");
+    b.append("- JDK: ").append(System.getProperty("java.vm.name")).append(' ')
+        .append(System.getProperty("java.runtime.version")).append("; heap ")
+        .append(Runtime.getRuntime().maxMemory() >> 20).append(" MiB, ")
+        .append(gcName()).append('\n');
+    b.append("- Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
+        .append(Machine.cpuModel()).append(", ").append(System.getProperty("os.name")).append(' ')
+        .append(System.getProperty("os.version")).append('\n');
+    b.append("- Database files: a fresh one per cell in ").append(base).append(" (deleted after);")
+        .append(' ').append(disk).append('\n');
+    b.append("- Disk: ").append(fsync).append('\n');
+    b.append("- SQLite ").append(sqliteVersion()).append(" (sqlite-jdbc ")
+        .append(version("org.xerial", "sqlite-jdbc")).append("), WAL; synchronous: ")
+        .append(String.join(", ", rows.stream().map(r -> r.id() + " " + r.synchronous()).toList()))
+        .append('\n');
+    b.append(String.format(Locale.ROOT,
+        "- Caller platform threads, blocking calls; %d s warmup + %d s measured per cell;"
+            + " %,d keys (\"k0\".., pre-created: one admitted decision each before the warmup),"
+            + " one uniformly at random per call; token bucket of %,d refilled at %,d/s (admits"
+            + " every call, so every decision writes); %d round(s)%s%n",
+        c.warmup, c.time, c.keys, CAPACITY, CAPACITY, c.rounds,
+        c.rounds > 1 ? " interleaved, the median round shown" : ""));
+    b.append("- Load average (1/5/15 min) before: ").append(loadBefore).append("; after: ")
+        .append(loadAfter).append("; run took ").append(took.toMinutes()).append(" min ")
+        .append(took.toSecondsPart()).append(" s\n");
+    for (String n : c.notes) {
+      b.append("- ").append(n).append('\n');
+    }
+    b.append('\n');
+    b.append("Rows:\n");
+    for (Row r : rows) {
+      b.append("- `").append(r.id()).append("`: ").append(r.title()).append('\n');
+    }
+    b.append('\n');
+    b.append("Decisions/s: decisions answered during the measurement, each only after its"
+        + " transaction committed (acknowledged-durable), over the measured seconds. Latency:"
+        + " each call's wall time. Commits/s: the store's committed transactions;"
+        + " decisions/commit: decisions over commits in the measurement. Admitted: decisions that"
+        + " admitted the call (all of them unless the run is misconfigured).\n\n");
+
+    b.append("| Row | callers | decisions/s |").append(c.rounds > 1 ? " rounds: min–max |" : "")
+        .append(" p50 µs | p99 µs | commits/s | decisions/commit | admitted |\n");
+    b.append("|---|---:|---:|").append(c.rounds > 1 ? "---:|" : "")
+        .append("---:|---:|---:|---:|---:|\n");
+    List<String> problems = new ArrayList<>();
+    for (int i = 0; i < results.size(); i++) {
+      Result r = results.get(i);
+      b.append("| ").append(r.row()).append(" | ").append(r.callers()).append(" | ")
+          .append(String.format(Locale.ROOT, "%,.0f", r.perSecond())).append(" | ");
+      if (c.rounds > 1) {
+        b.append(String.format(Locale.ROOT, "%,.0f–%,.0f", ranges.get(i)[0], ranges.get(i)[1]))
+            .append(" | ");
+      }
+      b.append(String.format(Locale.ROOT, "%s | %s | %,.0f | %.1f | %,d |%n",
+          us(r.p50us()), us(r.p99us()), r.commitsPerSecond(), r.perCommit(), r.admitted()));
+      if (!r.clean()) {
+        problems.add(String.format(Locale.ROOT,
+            "%s, %d caller(s): %,d decisions not admitted, %,d answered by the failure choice (not"
+                + " committed, not counted; store's count: %,d), %,d errors%s",
+            r.row(), r.callers(), r.decisions() - r.admitted(), r.unavailable(), r.failed(),
+            r.errors(), r.firstError() == null ? "" : " (first: " + r.firstError() + ")"));
+      }
+    }
+    b.append('\n');
+    if (!problems.isEmpty()) {
+      b.append("**Not every call was an admitted, committed decision** (the limit is meant never"
+          + " to deny):\n");
+      problems.forEach(p -> b.append("- ").append(p).append('\n'));
+      b.append('\n');
+    }
+    targets(b, results);
+    return b.toString();
+  }
+
+  /** The two targets, at {@value #TARGET_CALLERS} callers with synchronous=FULL. */
+  private static void targets(StringBuilder b, List<Result> results) {
+    Result s = find(results, "sluice", TARGET_CALLERS);
+    Result n = find(results, "naive", TARGET_CALLERS);
+    b.append("### Targets (").append(TARGET_CALLERS).append(" callers, synchronous=FULL)\n\n")
+        .append("| Target | Required | Measured | Result |\n|---|---|---|---|\n");
+    if (s != null && n != null) {
+      double x = s.perSecond() / n.perSecond();
+      b.append(String.format(Locale.ROOT, "| sluice / naive, decisions/s | ≥ 20× | %.1f× (%,.0f / %,.0f) | %s |%n",
+          x, s.perSecond(), n.perSecond(), x >= 20 ? "**met**" : "**MISSED**"));
+    } else {
+      b.append("| sluice / naive, decisions/s | ≥ 20× | — | not measured (needs rows sluice and naive"
+          + " with " + TARGET_CALLERS + " callers) |\n");
+    }
+    if (s != null) {
+      b.append(String.format(Locale.ROOT, "| sluice, decisions/s | ≥ 20,000/s | %,.0f/s | %s |%n",
+          s.perSecond(), s.perSecond() >= 20_000 ? "**met**" : "**MISSED**"));
+    } else {
+      b.append("| sluice, decisions/s | ≥ 20,000/s | — | not measured (needs row sluice with "
+          + TARGET_CALLERS + " callers) |\n");
+    }
+    b.append('\n');
+  }
+
+  private static Result find(List<Result> results, String row, int callers) {
+    return results.stream().filter(r -> r.row().equals(row) && r.callers() == callers).findFirst()
+        .orElse(null);
+  }
+
+  private static String us(double v) {
+    return v >= 100 ? String.format(Locale.ROOT, "%,.0f", v)
+        : String.format(Locale.ROOT, "%.1f", v);
+  }
+
+  private static String sqliteVersion() {
+    try (var conn = java.sql.DriverManager.getConnection("jdbc:sqlite::memory:");
+        var s = conn.createStatement();
+        var r = s.executeQuery("SELECT sqlite_version()")) {
+      return r.next() ? r.getString(1) : "?";
+    } catch (java.sql.SQLException e) {
+      return "?";
+    }
+  }
+
+  private static String version(String group, String artifact) {
+    String res = "/META-INF/maven/" + group + "/" + artifact + "/pom.properties";
+    try (InputStream in = SqliteReport.class.getResourceAsStream(res)) {
+      if (in == null) {
+        return "?";
+      }
+      Properties p = new Properties();
+      p.load(in);
+      return p.getProperty("version", "?");
+    } catch (IOException e) {
+      return "?";
+    }
+  }
+
+  private static String gcName() {
+    List<String> names = new ArrayList<>();
+    ManagementFactory.getGarbageCollectorMXBeans().forEach(g -> names.add(g.getName()));
+    return String.join(" + ", names);
+  }
+
+  /** What can be learned about the disk under a directory; best effort, Linux. */
+  static final class Disk {
+    private Disk() {}
+
+    /**
+     * The file system ({@code df -T}), its mount options, and the block device's write cache and
+     * kind, as far as they can be read.
+     */
+    static String describe(Path dir) {
+      List<String> parts = new ArrayList<>();
+      try {
+        Process p = new ProcessBuilder("df", "-T", dir.toString()).redirectErrorStream(true).start();
+        String outText = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0) {
+          String[] lines = outText.trim().split("\n");
+          String[] f = lines[lines.length - 1].trim().split("\\s+");
+          if (f.length >= 7) {
+            parts.add(String.format(Locale.ROOT, "%s file system on %s, mounted on %s, %s used (df -T)",
+                f[1], f[0], f[6], f[5]));
+            if (f[1].equals("tmpfs") || f[1].equals("ramfs")) {
+              parts.add("**in memory: fsync costs nothing here, the numbers are not of a disk**");
+            }
+          }
+        }
+      } catch (IOException | InterruptedException | RuntimeException e) {
+        // no df
+      }
+      try {
+        // mountinfo: id parent major:minor root mountpoint options ... - fstype source superopts
+        String best = null;
+        String[] bestFields = null;
+        String real = dir.toRealPath().toString();
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+          String[] f = line.split(" ");
+          String mount = f[4].replace("\\040", " ");
+          boolean under = real.equals(mount) || real.startsWith(mount.endsWith("/") ? mount : mount + "/");
+          if (under && (best == null || mount.length() >= best.length())) {
+            best = mount;
+            bestFields = f;
+          }
+        }
+        if (bestFields != null) {
+          int dash = Arrays.asList(bestFields).indexOf("-");
+          parts.add("mount options " + bestFields[5]
+              + (dash > 0 && dash + 3 < bestFields.length ? " (super options " + bestFields[dash + 3] + ")" : ""));
+          Path dev = Path.of("/sys/dev/block", bestFields[2]);
+          if (Files.exists(dev)) {
+            Path d = dev.toRealPath();
+            Path queue = Files.isDirectory(d.resolve("queue")) ? d.resolve("queue") : d.getParent().resolve("queue");
+            String wc = read(queue.resolve("write_cache"));
+            String rot = read(queue.resolve("rotational"));
+            parts.add("block device " + d.getFileName()
+                + (wc == null ? "" : ", write cache: " + wc)
+                + (rot == null ? "" : ", " + ("1".equals(rot) ? "rotational" : "non-rotational") + " (as sysfs says)"));
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        // not Linux
+      }
+      return parts.isEmpty() ? "file system unknown" : String.join("; ", parts);
+    }
+
+    private static String read(Path p) {
+      try {
+        return Files.readString(p).trim();
+      } catch (IOException e) {
+        return null;
+      }
+    }
+
+    /**
+     * How long this disk takes to make a small write durable: overwrites 4 KiB of a file in
+     * {@code dir} and fsyncs it ({@code FileChannel.force}), serially, for about a second.
+     */
+    static String fsyncProbe(Path dir) {
+      Path file = dir.resolve("fsync-probe");
+      Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        ByteBuffer page = ByteBuffer.allocate(4096);
+        ch.write(page, 0);
+        ch.force(true);
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        for (int i = 0; i < 2000 && System.nanoTime() < end; i++) {
+          page.clear();
+          page.putLong(0, i);
+          long t0 = System.nanoTime();
+          ch.write(page, 0);
+          ch.force(false);
+          h.recordValue(Math.min(System.nanoTime() - t0, h.getHighestTrackableValue()));
+        }
+      } catch (IOException e) {
+        return "fsync probe failed: " + e;
+      } finally {
+        try {
+          Files.deleteIfExists(file);
+        } catch (IOException e) {
+          // left behind
+        }
+      }
+      double p50 = h.getValueAtPercentile(50) / 1000.0;
+      return String.format(Locale.ROOT,
+          "a 4 KiB overwrite + fsync (FileChannel.force), serially: p50 %s µs, p99 %s µs (%,d in"
+              + " about 1 s: at most about %,.0f durable commits/s one at a time)",
+          us(p50), us(h.getValueAtPercentile(99) / 1000.0), h.getTotalCount(),
+          1e6 / Math.max(p50, 0.001));
+    }
+  }
+}
