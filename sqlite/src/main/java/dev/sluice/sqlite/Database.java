@@ -47,6 +47,8 @@ final class Database implements AutoCloseable {
   private final Statement statement;
   private final PreparedStatement select;
   private final PreparedStatement upsert;
+  /** Upserts of {@code UPSERT_ROWS[i]} rows in one statement. */
+  private final PreparedStatement[] upserts = new PreparedStatement[UPSERT_ROWS.length];
   private final PreparedStatement delete;
   private final PreparedStatement setMeta;
   private final PreparedStatement scan;
@@ -58,6 +60,14 @@ final class Database implements AutoCloseable {
     this.select = connection.prepareStatement("SELECT state FROM sluice_state WHERE policy = ? AND key = ?");
     this.upsert = connection.prepareStatement("INSERT INTO sluice_state (policy, key, state) VALUES (?, ?, ?)"
         + " ON CONFLICT (policy, key) DO UPDATE SET state = excluded.state");
+    for (int i = 0; i < UPSERT_ROWS.length; i++) {
+      StringBuilder sql = new StringBuilder("INSERT INTO sluice_state (policy, key, state) VALUES (?, ?, ?)");
+      for (int r = 1; r < UPSERT_ROWS[i]; r++) {
+        sql.append(", (?, ?, ?)");
+      }
+      upserts[i] = connection.prepareStatement(
+          sql.append(" ON CONFLICT (policy, key) DO UPDATE SET state = excluded.state").toString());
+    }
     this.delete = connection.prepareStatement("DELETE FROM sluice_state WHERE policy = ? AND key = ?");
     this.setMeta = connection.prepareStatement("INSERT INTO sluice_meta (name, value) VALUES (?, ?)"
         + " ON CONFLICT (name) DO UPDATE SET value = excluded.value");
@@ -225,6 +235,32 @@ final class Database implements AutoCloseable {
       upsert.setString(2, key);
       upsert.setBytes(3, encode(state));
       upsert.executeUpdate();
+    }
+  }
+
+  /** Row counts of the multi-row upserts: a batch's rows go in the largest that fit. */
+  private static final int[] UPSERT_ROWS = {64, 16, 4};
+
+  /**
+   * Writes {@code n} states (none null, distinct keys): in multi-row statements, so a batch costs
+   * a few calls into SQLite rather than one per row.
+   */
+  void saveAll(String[] policies, String[] keys, long[][] states, int n) throws SQLException {
+    int i = 0;
+    for (int k = 0; k < UPSERT_ROWS.length; k++) {
+      int rows = UPSERT_ROWS[k];
+      PreparedStatement p = upserts[k];
+      for (; n - i >= rows; i += rows) {
+        for (int r = 0, col = 1; r < rows; r++) {
+          p.setString(col++, policies[i + r]);
+          p.setString(col++, keys[i + r]);
+          p.setBytes(col++, encode(states[i + r]));
+        }
+        p.executeUpdate();
+      }
+    }
+    for (; i < n; i++) {
+      save(policies[i], keys[i], states[i]);
     }
   }
 
