@@ -61,7 +61,7 @@ public final class SqliteStore implements Store {
   private final long timeoutNanos;
   private final long idleSweepNanos;
   private final long checkpointNanos;
-  private final long maxPages;
+  private final long maxBytes;
   private final int maxCachedKeys;
   private final OnFailure rateFailure;
   private final OnFailure quotaFailure;
@@ -91,7 +91,7 @@ public final class SqliteStore implements Store {
     this.timeoutNanos = b.decisionTimeout.toNanos();
     this.idleSweepNanos = b.idleSweepInterval.toNanos();
     this.checkpointNanos = b.checkpointInterval.toNanos();
-    this.maxPages = b.maxPages;
+    this.maxBytes = b.maxBytes;
     this.maxCachedKeys = b.maxCachedKeys;
     this.rateFailure = b.rateFailure;
     this.quotaFailure = b.quotaFailure;
@@ -521,7 +521,7 @@ public final class SqliteStore implements Store {
         return null;
       }
       try {
-        db = Database.open(path, synchronous, maxPages, false);
+        db = Database.open(path, synchronous, maxBytes, false);
         loadFloors();
         return db;
       } catch (java.sql.SQLException | RuntimeException e) {
@@ -811,7 +811,7 @@ public final class SqliteStore implements Store {
     private Duration decisionTimeout = Duration.ofSeconds(5);
     private Duration idleSweepInterval = Duration.ofMinutes(1);
     private Duration checkpointInterval = Duration.ofSeconds(10);
-    private long maxPages;
+    private long maxBytes;
     private int maxCachedKeys = 1_000_000;
     private OnFailure rateFailure = OnFailure.OPEN;
     private OnFailure quotaFailure = OnFailure.CLOSED;
@@ -892,15 +892,15 @@ public final class SqliteStore implements Store {
     }
 
     /**
-     * The largest the database file may grow, in bytes (rounded down to whole 4 KiB pages;
-     * {@code PRAGMA max_page_count}): no limit unless set. When it is reached, decisions that need
+     * The largest the database file may grow, in bytes (rounded down to whole pages, 1 KiB in a
+     * file this version created; {@code PRAGMA max_page_count}): no limit unless set. When it is reached, decisions that need
      * a new row fail as if the disk were full, until idle keys are swept or the limit is raised.
      */
     public Builder maxDatabaseBytes(long bytes) {
       if (bytes < 64 * 1024) {
         throw new IllegalArgumentException("maxDatabaseBytes (" + bytes + ") must be at least 65536");
       }
-      this.maxPages = bytes / 4096;
+      this.maxBytes = bytes;
       return this;
     }
 
@@ -978,7 +978,7 @@ public final class SqliteStore implements Store {
       }
       Database db;
       try {
-        db = Database.open(p, synchronous, maxPages, true);
+        db = Database.open(p, synchronous, maxBytes, true);
       } catch (java.sql.SQLException e) {
         closeQuietly();
         throw Database.describe(p, e);

@@ -60,16 +60,27 @@ class FailureTest {
       long failures = store.failedDecisions();
       assertThat(failures).isPositive();
 
-      // A rate limit fails open: admitted, nothing charged, counted.
-      Decision open = calls.apply("new-caller-with-a-long-name-to-need-a-page", 1, Operation.ACQUIRE, 0);
-      assertThat(open.allowed()).isTrue();
+      // A rate limit fails open: admitted, nothing charged, counted. (A row or two may still fit
+      // in a page's free space, so it takes new keys until one does not.)
+      long callsAcked = 0;
+      Decision open = null;
+      for (int i = 0; i < 1_000 && open == null; i++) {
+        long before = store.failedDecisions();
+        Decision d = calls.apply("new-caller-" + i + "-with-a-long-name-to-need-a-page", 1, Operation.ACQUIRE, 0);
+        assertThat(d.allowed()).isTrue();
+        if (store.failedDecisions() > before) {
+          open = d;
+        } else {
+          callsAcked++;
+        }
+      }
+      assertThat(open).as("a rate limit's decision failed").isNotNull();
       assertThat(open.remaining()).isZero();
-      assertThat(store.failedDecisions()).isGreaterThan(failures);
 
       // Every acknowledged decision is in the file; no refused one is.
       try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file)) {
         assertThat(rows(c, "bytes")).isEqualTo(acked.size());
-        assertThat(rows(c, "calls")).isZero();
+        assertThat(rows(c, "calls")).isEqualTo(callsAcked);
       }
 
       // Space returns: the window ends, the sweep deletes the idle keys, new keys fit again.
