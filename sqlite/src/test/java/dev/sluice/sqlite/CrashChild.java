@@ -19,6 +19,11 @@ import java.util.SplittableRandom;
  * event: {@code S id key cost} before a decision is asked, then {@code A id} once it is
  * acknowledged as admitted, {@code D id} if denied by the policy, {@code F id} if answered by the
  * failure choice (which may or may not have committed).
+ *
+ * <p>The ledger goes to a file, one {@code write} per line: what a write put in the page cache
+ * survives the kill of the process, so the ledger holds every line written before the kill (read
+ * from a pipe, a killed child's last lines could be lost on the reading side). {@code READY} goes
+ * to stdout once the store is open.
  */
 public final class CrashChild {
 
@@ -27,15 +32,17 @@ public final class CrashChild {
 
   static final int KEYS = 16;
 
-  private static final FileOutputStream OUT = new FileOutputStream(FileDescriptor.out);
+  private static FileOutputStream out;
 
   public static void main(String[] args) throws Exception {
     Path file = Path.of(args[0]);
     int threads = Integer.parseInt(args[1]);
     long seed = Long.parseLong(args[2]);
+    out = new FileOutputStream(args[3], true);
     SqliteStore store = SqliteStore.open(file).build();
     Partition p = store.partition(POLICY);
-    line("READY");
+    FileOutputStream stdout = new FileOutputStream(FileDescriptor.out);
+    stdout.write("READY\n".getBytes(StandardCharsets.US_ASCII));
     for (int t = 0; t < threads; t++) {
       SplittableRandom random = new SplittableRandom(seed * 1000 + t);
       long base = (long) t << 40;
@@ -56,11 +63,11 @@ public final class CrashChild {
 
   private static void line(String s) {
     byte[] b = (s + "\n").getBytes(StandardCharsets.US_ASCII);
-    synchronized (OUT) {
+    synchronized (CrashChild.class) {
       try {
-        OUT.write(b);
+        out.write(b);
       } catch (IOException e) {
-        System.exit(3); // the parent is gone
+        System.exit(3);
       }
     }
   }

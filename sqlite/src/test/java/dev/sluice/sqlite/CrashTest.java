@@ -8,6 +8,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Kill -9 under load, many times. Each round starts {@link CrashChild} on the same database file,
  * lets its threads charge random costs for a random while, kills it with SIGKILL, and then checks
- * the file against the ledger the child wrote to its stdout: {@code PRAGMA integrity_check} is ok,
+ * the file against the ledger the child wrote: {@code PRAGMA integrity_check} is ok,
  * and for every key what the round added to the persisted usage is at least what was acknowledged
  * as admitted, and at most that plus what was in flight at the kill (asked, not yet answered) or
  * answered by the failure choice.
@@ -75,33 +76,27 @@ class CrashTest {
   }
 
   private static Ledger runAndKill(Path file, int threads, long seed, int runMillis) throws Exception {
+    Path ledgerFile = file.resolveSibling("ledger-" + seed + ".txt");
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Process child = new ProcessBuilder(java.toString(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
         "-Djava.util.logging.config.file=" + System.getProperty("java.util.logging.config.file", ""),
         "-cp", System.getProperty("java.class.path"), CrashChild.class.getName(),
-        file.toString(), String.valueOf(threads), String.valueOf(seed))
+        file.toString(), String.valueOf(threads), String.valueOf(seed), ledgerFile.toString())
         .redirectError(ProcessBuilder.Redirect.INHERIT)
         .start();
-    Map<Long, String[]> asked = new HashMap<>();
-    List<String[]> answered = new ArrayList<>();
     CountDownLatch ready = new CountDownLatch(1);
-    Thread reader = new Thread(() -> {
+    Thread waiter = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.US_ASCII))) {
         for (String line; (line = r.readLine()) != null; ) {
-          String[] f = line.split(" ");
-          if (f[0].equals("READY")) {
+          if (line.equals("READY")) {
             ready.countDown();
-          } else if (f[0].equals("S") && f.length == 4) {
-            asked.put(Long.parseLong(f[1]), f);
-          } else if (f.length == 2) {
-            answered.add(f);
-          } // else: a line cut by the kill, of a decision that was never answered
+          }
         }
       } catch (IOException e) {
         // the pipe closed with the kill
       }
     });
-    reader.start();
+    waiter.start();
     try {
       assertThat(ready.await(60, TimeUnit.SECONDS)).as("the child opened the store").isTrue();
       Thread.sleep(runMillis);
@@ -109,8 +104,19 @@ class CrashTest {
       child.destroyForcibly(); // SIGKILL
       child.waitFor(60, TimeUnit.SECONDS);
     }
-    reader.join(60_000);
+    waiter.join(60_000);
     assertThat(child.exitValue()).as("killed by SIGKILL").isEqualTo(128 + 9);
+    Map<Long, String[]> asked = new HashMap<>();
+    List<String[]> answered = new ArrayList<>();
+    for (String line : Files.readAllLines(ledgerFile, StandardCharsets.US_ASCII)) {
+      String[] f = line.split(" ");
+      if (f[0].equals("S") && f.length == 4) {
+        asked.put(Long.parseLong(f[1]), f);
+      } else if (f.length == 2) {
+        answered.add(f);
+      } // else: a line cut by the kill, of a decision that was never answered
+    }
+    Files.delete(ledgerFile);
     Ledger ledger = new Ledger();
     for (String[] a : answered) {
       String[] s = asked.remove(Long.parseLong(a[1]));
