@@ -203,16 +203,10 @@ public final class SqliteStore implements Store {
     if (writerExited) {
       writer.abandonQueued(); // closed meanwhile: no writer will take it
     }
-    long deadline = System.nanoTime() + timeoutNanos;
-    while (call.state != Call.DONE) {
-      long left = deadline - System.nanoTime();
-      if (left <= 0 && call.abandon()) {
-        failed("no commit within the decision timeout (" + Duration.ofNanos(timeoutNanos) + ")");
-        return false;
-      }
-      LockSupport.parkNanos(call, Math.max(left, 1));
+    if (!call.await(timeoutNanos)) {
+      failed("no commit within the decision timeout (" + Duration.ofNanos(timeoutNanos) + ")");
+      return false;
     }
-    call.wakeChildren();
     if (call.error != null) {
       throw call.error;
     }
@@ -341,6 +335,42 @@ public final class SqliteStore implements Store {
       this.charges = charges;
       this.parts = parts;
       this.keys = keys;
+    }
+
+    /**
+     * The caller's wait: until the call is done (then it wakes the calls it is to wake), or until
+     * {@code timeoutNanos} have passed and it gives up on it.
+     *
+     * @return true if done; false if given up (the writer will skip it)
+     */
+    boolean await(long timeoutNanos) {
+      long deadline = System.nanoTime() + timeoutNanos;
+      while (state != DONE) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0 && abandon()) {
+          return false;
+        }
+        LockSupport.parkNanos(this, Math.max(left, 1));
+      }
+      wakeChildren();
+      return true;
+    }
+
+    /**
+     * Finishes a batch whose fields are set, waking its callers as a binary tree: the writer
+     * wakes the first, and each caller, once awake, wakes the next two ({@link #await}).
+     */
+    static void finishAll(List<Call> batch) {
+      int n = batch.size();
+      for (int i = 0; i < n; i++) {
+        Call c = batch.get(i);
+        c.child1 = 2 * i + 1 < n ? batch.get(2 * i + 1) : null;
+        c.child2 = 2 * i + 2 < n ? batch.get(2 * i + 2) : null;
+      }
+      for (int i = 0; i < n; i++) {
+        batch.get(i).finish();
+      }
+      wake(batch.get(0));
     }
 
     /** Marks the call done (its fields set before); false if its caller gave up waiting. */
@@ -574,19 +604,12 @@ public final class SqliteStore implements Store {
      * the callers' threads, in parallel, rather than one after another on the writer's.
      */
     private void completeAll(java.util.List<Call> batch) {
-      int n = batch.size();
-      for (int i = 0; i < n; i++) {
-        Call c = batch.get(i);
-        c.child1 = 2 * i + 1 < n ? batch.get(2 * i + 1) : null;
-        c.child2 = 2 * i + 2 < n ? batch.get(2 * i + 2) : null;
+      for (Call c : batch) {
         if (c.failed) {
           failed(lastError);
         }
       }
-      for (int i = 0; i < n; i++) {
-        batch.get(i).finish();
-      }
-      Call.wake(batch.get(0));
+      Call.finishAll(batch);
     }
 
     private String[] policies = new String[0];

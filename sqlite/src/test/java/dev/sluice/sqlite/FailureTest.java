@@ -127,6 +127,56 @@ class FailureTest {
   }
 
   @Test
+  void callersWhoseCommitDoesNotComeInTimeAreAnsweredByChoiceAndLaterCallersStillComplete() throws Exception {
+    Path file = dir.resolve("slow.db");
+    // The writer waits up to 100 ms for a held write lock; the callers wait 10 ms.
+    try (SqliteStore store = SqliteStore.open(file).clock(clock).decisionTimeout(Duration.ofMillis(10)).build();
+         Connection other = DriverManager.getConnection("jdbc:sqlite:" + file);
+         Statement s = other.createStatement()) {
+      Partition bytes = store.partition(budget);
+      assertThat(bytes.apply("warm", 1, Operation.ACQUIRE, 0).allowed()).isTrue();
+      s.execute("BEGIN IMMEDIATE");
+      Decision[] answers = new Decision[8];
+      Thread[] callers = new Thread[answers.length];
+      for (int i = 0; i < callers.length; i++) {
+        int n = i;
+        callers[i] = new Thread(() -> answers[n] = bytes.apply("k" + n, 1, Operation.ACQUIRE, 0));
+        callers[i].start();
+      }
+      for (Thread t : callers) {
+        t.join();
+      }
+      for (Decision d : answers) {
+        assertThat(d.reason()).isEqualTo(Decision.Reason.STORE_UNAVAILABLE);
+      }
+      assertThat(store.lastError()).startsWith("no commit within the decision timeout (PT0.01S)");
+      s.execute("ROLLBACK");
+
+      // Calls given up on are skipped when their batch completes; every later caller is woken.
+      Thread[] later = new Thread[16];
+      Decision[] after = new Decision[later.length];
+      for (int i = 0; i < later.length; i++) {
+        int n = i;
+        later[i] = new Thread(() -> {
+          Decision d = null;
+          for (int attempt = 0; attempt < 100 && (d == null || !d.allowed()); attempt++) {
+            d = bytes.apply("later" + n, 1, Operation.ACQUIRE, 0);
+          }
+          after[n] = d;
+        });
+        later[i].start();
+      }
+      for (Thread t : later) {
+        t.join();
+      }
+      for (Decision d : after) {
+        assertThat(d.allowed()).isTrue();
+      }
+    }
+    assertIntact(file);
+  }
+
+  @Test
   void aStateThatIsNotItsPolicysFailsThatKeyByChoiceAndNamesIt() throws Exception {
     Path file = dir.resolve("bad.db");
     try (SqliteStore store = SqliteStore.open(file).clock(clock).build()) {

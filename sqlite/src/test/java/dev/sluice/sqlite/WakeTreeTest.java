@@ -1,0 +1,68 @@
+package dev.sluice.sqlite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.spi.Operation;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * After a commit the writer wakes one caller and each woken caller wakes two more: every caller
+ * still waiting must wake, including those below callers that gave up (their wake-ups fall to
+ * their waker).
+ */
+class WakeTreeTest {
+
+  @Test
+  void everyWaitingCallerWakesWhateverGaveUpAboveIt() throws Exception {
+    for (int size : new int[] {1, 2, 3, 7, 31, 64}) {
+      for (long pattern : new long[] {0, 1, 0b101, 0b1111, -1L >>> 1, 0x5555_5555_5555_5555L}) {
+        check(size, pattern);
+      }
+    }
+  }
+
+  /** A batch of {@code size} calls; call i gave up if bit i of {@code gaveUp} is set. */
+  private static void check(int size, long gaveUp) throws Exception {
+    List<SqliteStore.Call> batch = new ArrayList<>();
+    CountDownLatch made = new CountDownLatch(size);
+    AtomicInteger woken = new AtomicInteger();
+    int waiting = 0;
+    List<Thread> threads = new ArrayList<>();
+    SqliteStore.Call[] calls = new SqliteStore.Call[size];
+    for (int i = 0; i < size; i++) {
+      boolean givesUp = (gaveUp >>> i & 1) == 1;
+      waiting += givesUp ? 0 : 1;
+      int n = i;
+      Thread t = new Thread(() -> {
+        calls[n] = new SqliteStore.Call(null, "k" + n, 1, Operation.ACQUIRE, 0, null, null, null);
+        made.countDown();
+        if (givesUp) {
+          assertThat(calls[n].await(1)).isFalse(); // its thread is gone before the batch finishes
+        } else if (calls[n].await(60_000_000_000L)) {
+          woken.incrementAndGet();
+        }
+      });
+      threads.add(t);
+      t.start();
+    }
+    made.await();
+    for (int i = 0; i < size; i++) {
+      if ((gaveUp >>> i & 1) == 1) {
+        threads.get(i).join(); // gave up first
+      }
+      batch.add(calls[i]);
+    }
+    SqliteStore.Call.finishAll(batch);
+    for (Thread t : threads) {
+      t.join(10_000);
+      // A caller nobody woke would sleep out its 60 s wait (and then find its call done).
+      assertThat(t.isAlive()).as("batch of %d, gave up %s: a caller was not woken", size, Long.toBinaryString(gaveUp))
+          .isFalse();
+    }
+    assertThat(woken.get()).as("batch of %d, gave up %s", size, Long.toBinaryString(gaveUp)).isEqualTo(waiting);
+  }
+}
