@@ -45,7 +45,6 @@ final class Database implements AutoCloseable {
   /** Name of the meta row holding the wall timeline's floor. */
   static final String WALL_FLOOR = "wall_floor";
 
-  private final Path path;
   private final Connection connection;
   private final Statement statement;
   private final PreparedStatement select;
@@ -56,8 +55,7 @@ final class Database implements AutoCloseable {
   private final PreparedStatement setMeta;
   private final PreparedStatement scan;
 
-  private Database(Path path, Connection connection) throws SQLException {
-    this.path = path;
+  private Database(Connection connection) throws SQLException {
     this.connection = connection;
     this.statement = connection.createStatement();
     this.select = connection.prepareStatement("SELECT state FROM sluice_state WHERE policy = ? AND key = ?");
@@ -117,7 +115,7 @@ final class Database implements AutoCloseable {
         }
         createSchema(s);
       }
-      Database db = new Database(path, c);
+      Database db = new Database(c);
       ok = true;
       return db;
     } catch (SQLException e) {
@@ -202,10 +200,6 @@ final class Database implements AutoCloseable {
     return new IllegalStateException("cannot open " + path + ": " + e.getMessage(), e);
   }
 
-  Path path() {
-    return path;
-  }
-
   void begin() throws SQLException {
     statement.execute("BEGIN IMMEDIATE");
   }
@@ -214,14 +208,13 @@ final class Database implements AutoCloseable {
     statement.execute("COMMIT");
   }
 
-  /** Rolls back the open transaction, if any; false if that failed (the connection is suspect). */
-  boolean rollback() {
+  /** Rolls back the open transaction, if any (before the connection is closed after a failure). */
+  void rollback() {
     try {
       statement.execute("ROLLBACK");
-      return true;
     } catch (SQLException e) {
-      // "cannot rollback - no transaction is active": SQLite already rolled it back
-      return e.getMessage() != null && e.getMessage().contains("no transaction is active");
+      // no transaction was active (SQLite rolled it back itself), or the connection is broken:
+      // either way it is closed next
     }
   }
 
