@@ -43,7 +43,7 @@ public final class Budgets {
    * @throws QuotaExceededException (kind {@code BUDGET}) once usage has reached the budget, with
    *     retryAfter until the period ends (or reservations expire, if that makes room first)
    */
-  public void check(Object key) {
+  public void check(String key) {
     Decision d = apply("check", key, 1, Operation.PEEK, 0);
     if (!d.allowed()) {
       throw QuotaExceeded.of(d, key).toException();
@@ -51,7 +51,7 @@ public final class Budgets {
   }
 
   /** {@link #check} as data: the denial, or empty while usage is below the budget. */
-  public Optional<QuotaExceeded> denial(Object key) {
+  public Optional<QuotaExceeded> denial(String key) {
     Decision d = apply("check", key, 1, Operation.PEEK, 0);
     return d.allowed() ? Optional.empty() : Optional.of(QuotaExceeded.of(d, key));
   }
@@ -60,7 +60,7 @@ public final class Budgets {
    * Post-hoc: charges {@code cost} unconditionally (the work is done). Never fails for being over
    * the budget; later checks see the overshoot until the period ends.
    */
-  public Decision record(Object key, long cost) {
+  public Decision record(String key, long cost) {
     return apply("record", key, cost, Operation.RECORD, 0);
   }
 
@@ -70,7 +70,7 @@ public final class Budgets {
    *
    * @throws QuotaExceededException when the estimate does not fit in what is left
    */
-  public Reservation reserve(Object key, long estimate) {
+  public Reservation reserve(String key, long estimate) {
     Object[] denied = new Object[1];
     Reservation r = attempt(key, estimate, denied);
     if (r == null) {
@@ -80,11 +80,11 @@ public final class Budgets {
   }
 
   /** {@link #reserve}, or empty when the estimate does not fit. */
-  public Optional<Reservation> tryReserve(Object key, long estimate) {
+  public Optional<Reservation> tryReserve(String key, long estimate) {
     return Optional.ofNullable(attempt(key, estimate, null));
   }
 
-  private Reservation attempt(Object key, long estimate, Object[] denied) {
+  private Reservation attempt(String key, long estimate, Object[] denied) {
     Checks.key(key);
     Checks.positive("estimate", estimate);
     long id = Leases.newId();
@@ -99,7 +99,7 @@ public final class Budgets {
   }
 
   /** The key's usage now: used (with open reservations), the limit, the period's end. */
-  public Usage usage(Object key) {
+  public Usage usage(String key) {
     long now = policy.usesWallClock() ? sluice.clock().wallNanos() : sluice.clock().nanos();
     Decision d = partition.apply(key, 0, Operation.PEEK, 0);
     return new Usage(d.used(), d.limit(),
@@ -107,16 +107,16 @@ public final class Budgets {
   }
 
   /** Gives back up to {@code cost} of this period's usage (reservations stay). */
-  public Decision refund(Object key, long cost) {
+  public Decision refund(String key, long cost) {
     return apply("refund", key, cost, Operation.REFUND, 0);
   }
 
   /** Forgets {@code key}: usage and open reservations. */
-  public void reset(Object key) {
+  public void reset(String key) {
     apply("reset", key, 0, Operation.RESET, 0);
   }
 
-  Decision apply(String name, Object key, long cost, Operation op, long id) {
+  Decision apply(String name, String key, long cost, Operation op, long id) {
     return sluice.notify(name, key, cost, partition.apply(key, cost, op, id));
   }
 

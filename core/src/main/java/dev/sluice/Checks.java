@@ -77,8 +77,8 @@ final class Checks {
     return value;
   }
 
-  /** Validates a limiter key: any non-null value; strings are 1 to 512 characters. */
-  static Object key(Object key) {
+  /** Validates a key: 1 to 512 characters of well-formed UTF-16. */
+  static String key(String key) {
     return Args.key(key);
   }
 

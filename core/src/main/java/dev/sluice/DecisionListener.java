@@ -15,5 +15,5 @@ public interface DecisionListener {
    * @param cost the cost asked for (for a multi-policy call: the deciding charge's)
    * @param decision the decision
    */
-  void onDecision(String operation, Object key, long cost, Decision decision);
+  void onDecision(String operation, String key, long cost, Decision decision);
 }

@@ -14,13 +14,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class Lease implements AutoCloseable {
 
   private final Leases leases;
-  private final Object key;
+  private final String key;
   private final long id;
   private final long slots;
   private volatile long expiresAtNanos;
   private final AtomicBoolean released = new AtomicBoolean();
 
-  Lease(Leases leases, Object key, long id, long slots, long expiresAtNanos) {
+  Lease(Leases leases, String key, long id, long slots, long expiresAtNanos) {
     this.leases = leases;
     this.key = key;
     this.id = id;
@@ -33,7 +33,7 @@ public final class Lease implements AutoCloseable {
     return id;
   }
 
-  public Object key() {
+  public String key() {
     return key;
   }
 

@@ -44,12 +44,12 @@ public final class Leases {
    * @throws QuotaExceededException (kind {@code CONCURRENCY}) when the slots are all held: current
    *     and limit, and retryAfter until the earliest lease expires
    */
-  public Lease acquire(Object key) {
+  public Lease acquire(String key) {
     return acquire(key, 1);
   }
 
   /** A lease of {@code slots} slots on {@code key} (a weighted lease). */
-  public Lease acquire(Object key, long slots) {
+  public Lease acquire(String key, long slots) {
     Object[] denied = new Object[1];
     Lease lease = attempt(key, slots, denied);
     if (lease == null) {
@@ -59,11 +59,11 @@ public final class Leases {
   }
 
   /** A lease of one slot on {@code key}, or empty when the slots are all held. */
-  public Optional<Lease> tryAcquire(Object key) {
+  public Optional<Lease> tryAcquire(String key) {
     return Optional.ofNullable(attempt(key, 1, null));
   }
 
-  private Lease attempt(Object key, long slots, Object[] denied) {
+  private Lease attempt(String key, long slots, Object[] denied) {
     Checks.key(key);
     Checks.positive("slots", slots);
     long id = newId();
@@ -83,21 +83,21 @@ public final class Leases {
    * What acquiring {@code slots} would decide now, without taking anything; {@code used()} is the
    * slots held.
    */
-  public Decision peek(Object key, long slots) {
+  public Decision peek(String key, long slots) {
     return partition.apply(key, slots, Operation.PEEK, 0);
   }
 
   /** Slots held on {@code key} now. */
-  public long held(Object key) {
+  public long held(String key) {
     return peek(key, 0).used();
   }
 
   /** Drops every lease on {@code key}. */
-  public void reset(Object key) {
+  public void reset(String key) {
     partition.apply(key, 0, Operation.RESET, 0);
   }
 
-  Decision apply(Object key, Operation op, long id) {
+  Decision apply(String key, Operation op, long id) {
     Decision d = partition.apply(key, 0, op, id);
     return sluice.notify(op == Operation.RENEW ? "renewLease" : "releaseLease", key, 0, d);
   }

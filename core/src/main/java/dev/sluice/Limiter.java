@@ -5,8 +5,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * One policy, applied to keys. Obtained from {@link Sluice#limiter(Policy)}; thread-safe, cheap to
- * keep. Keys are Strings of 1 to 512 characters, boxed numbers, or any value with stable
- * {@code equals}, {@code hashCode} and {@code toString}. Costs are {@code >= 0}: 1 per request,
+ * keep. Keys are Strings of 1 to 512 characters of well-formed UTF-16 (no lone surrogate);
+ * a key means the same on every store, and two different keys never share state. Costs are {@code >= 0}: 1 per request,
  * or bytes, or tokens; a cost of 0 checks without consuming.
  */
 public interface Limiter {
@@ -15,7 +15,7 @@ public interface Limiter {
   Policy policy();
 
   /** Admits and charges {@code cost} if the policy allows it now; otherwise changes nothing. */
-  Decision tryAcquire(Object key, long cost);
+  Decision tryAcquire(String key, long cost);
 
   /**
    * Waits as long as needed, up to {@code maxWait}, for {@code cost} to be admitted. If the policy
@@ -26,27 +26,27 @@ public interface Limiter {
    *
    * @throws InterruptedException if interrupted while waiting (a granted cost is refunded)
    */
-  Decision acquire(Object key, long cost, Duration maxWait) throws InterruptedException;
+  Decision acquire(String key, long cost, Duration maxWait) throws InterruptedException;
 
   /** {@link #acquire} without holding a thread while waiting. */
-  CompletableFuture<Decision> acquireAsync(Object key, long cost, Duration maxWait);
+  CompletableFuture<Decision> acquireAsync(String key, long cost, Duration maxWait);
 
   /** What {@link #tryAcquire} would decide now, without consuming (a pre-flight check). */
-  Decision peek(Object key, long cost);
+  Decision peek(String key, long cost);
 
   /**
    * Charges {@code cost} unconditionally: post-hoc usage that may overshoot. A key in debt is
    * denied until it is repaid (token bucket: refilled; window: the window ends; log: the entry
    * slides out). The decision is always allowed and shows what remains.
    */
-  Decision record(Object key, long cost);
+  Decision record(String key, long cost);
 
   /** Gives back up to {@code cost}, never beyond a full bucket or an empty window. */
-  Decision refund(Object key, long cost);
+  Decision refund(String key, long cost);
 
   /** Forgets {@code key}: it starts fresh. */
-  void reset(Object key);
+  void reset(String key);
 
   /** {@code cost} on {@code key} under this limiter's policy, for {@link Sluice#tryAcquireAll}. */
-  Charge charge(Object key, long cost);
+  Charge charge(String key, long cost);
 }

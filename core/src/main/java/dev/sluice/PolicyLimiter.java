@@ -26,37 +26,37 @@ final class PolicyLimiter implements Limiter {
   }
 
   @Override
-  public Decision tryAcquire(Object key, long cost) {
+  public Decision tryAcquire(String key, long cost) {
     return apply("tryAcquire", key, cost, Operation.ACQUIRE);
   }
 
   @Override
-  public Decision peek(Object key, long cost) {
+  public Decision peek(String key, long cost) {
     return apply("peek", key, cost, Operation.PEEK);
   }
 
   @Override
-  public Decision record(Object key, long cost) {
+  public Decision record(String key, long cost) {
     return apply("record", key, cost, Operation.RECORD);
   }
 
   @Override
-  public Decision refund(Object key, long cost) {
+  public Decision refund(String key, long cost) {
     return apply("refund", key, cost, Operation.REFUND);
   }
 
   @Override
-  public void reset(Object key) {
+  public void reset(String key) {
     apply("reset", key, 0, Operation.RESET);
   }
 
-  private Decision apply(String name, Object key, long cost, Operation op) {
+  private Decision apply(String name, String key, long cost, Operation op) {
     Decision d = partition.apply(key, cost, op, 0); // refuses a bad key or cost before any change
     return listen ? sluice.notify(name, key, cost, d) : d;
   }
 
   @Override
-  public Decision acquire(Object key, long cost, Duration maxWait) throws InterruptedException {
+  public Decision acquire(String key, long cost, Duration maxWait) throws InterruptedException {
     Checks.key(key);
     Checks.cost(cost);
     long waitNanos = saturatedNanos(Checks.nonNegative("maxWait", maxWait));
@@ -83,14 +83,14 @@ final class PolicyLimiter implements Limiter {
   }
 
   @Override
-  public CompletableFuture<Decision> acquireAsync(Object key, long cost, Duration maxWait) {
+  public CompletableFuture<Decision> acquireAsync(String key, long cost, Duration maxWait) {
     Checks.key(key);
     Checks.cost(cost);
     long waitNanos = saturatedNanos(Checks.nonNegative("maxWait", maxWait));
     return attemptAsync(key, cost, saturatedAdd(clock.nanos(), waitNanos));
   }
 
-  private CompletableFuture<Decision> attemptAsync(Object key, long cost, long deadline) {
+  private CompletableFuture<Decision> attemptAsync(String key, long cost, long deadline) {
     long left = Math.max(0, deadline - clock.nanos());
     Decision d;
     try {
@@ -108,12 +108,12 @@ final class PolicyLimiter implements Limiter {
     return clock.after(d.retryAfterNanos()).thenCompose(v -> attemptAsync(key, cost, deadline));
   }
 
-  private Decision notifyAcquire(Object key, long cost, Decision d) {
+  private Decision notifyAcquire(String key, long cost, Decision d) {
     return listen ? sluice.notify("acquire", key, cost, d) : d;
   }
 
   @Override
-  public Charge charge(Object key, long cost) {
+  public Charge charge(String key, long cost) {
     return new Charge(partition.policy(), key, cost);
   }
 

@@ -16,7 +16,7 @@ import java.time.Duration;
  *     ({@link Decision#NEVER} for a request above the limit)
  */
 public record QuotaExceeded(
-    Kind kind, String policy, Object key, long current, long limit, long retryAfterNanos) {
+    Kind kind, String policy, String key, long current, long limit, long retryAfterNanos) {
 
   /** What kind of quota said no. */
   public enum Kind {
@@ -38,7 +38,7 @@ public record QuotaExceeded(
   }
 
   /** The denial {@code decision} made for {@code key}. */
-  public static QuotaExceeded of(Decision decision, Object key) {
+  public static QuotaExceeded of(Decision decision, String key) {
     Checks.notNull("decision", decision);
     if (decision.allowed()) {
       throw new IllegalArgumentException("decision " + decision + " is not a denial");

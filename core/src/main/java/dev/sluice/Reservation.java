@@ -16,12 +16,12 @@ public final class Reservation implements AutoCloseable {
   private static final int CANCELLED = 2;
 
   private final Budgets budgets;
-  private final Object key;
+  private final String key;
   private final long id;
   private final long estimate;
   private final AtomicInteger state = new AtomicInteger(OPEN);
 
-  Reservation(Budgets budgets, Object key, long id, long estimate) {
+  Reservation(Budgets budgets, String key, long id, long estimate) {
     this.budgets = budgets;
     this.key = key;
     this.id = id;
@@ -32,7 +32,7 @@ public final class Reservation implements AutoCloseable {
     return id;
   }
 
-  public Object key() {
+  public String key() {
     return key;
   }
 

@@ -70,7 +70,7 @@ public final class Sluice implements AutoCloseable {
    *
    * @throws QuotaExceededException when the slots are all held
    */
-  public Lease acquireLease(Concurrency policy, Object key) {
+  public Lease acquireLease(Concurrency policy, String key) {
     return leases(policy).acquire(key);
   }
 
@@ -128,7 +128,7 @@ public final class Sluice implements AutoCloseable {
     return listenerFailures.get();
   }
 
-  Decision notify(String operation, Object key, long cost, Decision decision) {
+  Decision notify(String operation, String key, long cost, Decision decision) {
     for (DecisionListener l : listeners) {
       try {
         l.onDecision(operation, key, cost, decision);

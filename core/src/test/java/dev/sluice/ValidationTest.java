@@ -310,7 +310,7 @@ class ValidationTest {
 
   @FunctionalInterface
   private interface KeyedCall {
-    void call(Object key) throws Exception;
+    void call(String key) throws Exception;
   }
 
   @Test
@@ -322,6 +322,6 @@ class ValidationTest {
     refused(() -> new Charge(p, "y".repeat(600), 1), "key '" + "y".repeat(40) + "...'", "(was 600)");
     refused(() -> new Charge(p, "k", -1), "cost (-1) must not be negative");
     refused(() -> new Charge(p, "k", Long.MIN_VALUE), "cost (" + Long.MIN_VALUE + ") must not be negative");
-    assertThat(new Charge(p, 7, 0).cost()).isZero();
+    assertThat(new Charge(p, "7", 0).cost()).isZero();
   }
 }

@@ -305,7 +305,7 @@ public class CoreVariants {
 
   @State(Scope.Benchmark)
   public static class OneKeyState {
-    Long key;
+    String key;
     Limiter realAdmit;
     Limiter realReject;
     Model admit;
@@ -315,7 +315,7 @@ public class CoreVariants {
 
     @Setup(Level.Trial)
     public void setUp() {
-      key = Long.valueOf(System.nanoTime() | (1L << 40));
+      key = Long.toString(System.nanoTime() | (1L << 40));
       Sluice sluice = Sluice.builder().build();
       realAdmit = Libs.sluiceAdmit(sluice);
       realReject = Libs.sluiceReject(sluice);
@@ -425,7 +425,7 @@ public class CoreVariants {
 
   @State(Scope.Benchmark)
   public static class Contended {
-    Long key;
+    String key;
     Limiter real;
     Model model;
     Gcra none;
@@ -434,7 +434,7 @@ public class CoreVariants {
 
     @Setup(Level.Trial)
     public void setUp() {
-      key = Long.valueOf(System.nanoTime() | (1L << 40));
+      key = Long.toString(System.nanoTime() | (1L << 40));
       real = Libs.sluiceAdmit(Sluice.builder().build());
       model = new Model((TokenBucket) real.policy());
       model.touch(key);
@@ -538,7 +538,7 @@ public class CoreVariants {
     public void setUp(MillionKeys.Keys k) {
       model = new Model(TokenBucket.of("per-key", Libs.PER_KEY_RATE, Libs.PER_KEY_RATE,
           Duration.ofSeconds(1)));
-      for (Long key : k.keys) {
+      for (String key : k.keys) {
         model.touch(key);
       }
     }
@@ -554,7 +554,7 @@ public class CoreVariants {
       model = new Model(TokenBucket.of("per-key", Libs.PER_KEY_RATE, Libs.PER_KEY_RATE,
           Duration.ofSeconds(1)));
       table = new InlineTable(1 << 21); // the table size ConcurrentHashMap reaches for 10^6 keys
-      for (Long key : k.keys) {
+      for (String key : k.keys) {
         table.put(key);
       }
     }

@@ -15,7 +15,7 @@ import org.openjdk.jol.info.GraphLayout;
 /**
  * Scenario 4: retained heap per key, for one library, in this (fresh) JVM. Builds the per-key
  * structure for N keys (default 1,000,000) exactly as {@link MillionKeys} does, each key a distinct
- * boxed {@code Long} retained only by the structure, and prints one line:
+ * decimal {@code String} retained only by the structure, and prints one line:
  *
  * <pre>footprint subject=sluice keys=1000000 heapBytesPerKey=88.4 jolBytesPerKey=n/a ...</pre>
  *
@@ -32,7 +32,7 @@ import org.openjdk.jol.info.GraphLayout;
  *     -cp benchmarks.jar dev.sluice.bench.Footprint sluice [1000000] [--jol]
  * </pre>
  *
- * <p>Subjects: {@code bareMap} (a {@code ConcurrentHashMap<Long, Object>} with one shared value:
+ * <p>Subjects: {@code bareMap} (a {@code ConcurrentHashMap<String, Object>} with one shared value:
  * the floor for any map-based limiter), {@code sluice}, {@code bucket4jSynchronized},
  * {@code bucket4jLockFree}, {@code resilience4j}, {@code guava}.
  */
@@ -95,9 +95,9 @@ public final class Footprint {
     switch (subject) {
       case BARE_MAP: {
         Object shared = new Object();
-        ConcurrentHashMap<Long, Object> map = new ConcurrentHashMap<>();
+        ConcurrentHashMap<String, Object> map = new ConcurrentHashMap<>();
         for (int i = 0; i < n; i++) {
-          map.put(Long.valueOf(firstKey + i), shared);
+          map.put(Long.toString(firstKey + i), shared);
         }
         return map;
       }
@@ -105,7 +105,7 @@ public final class Footprint {
         Sluice sluice = Sluice.builder().build();
         Limiter limiter = Libs.sluicePerKey(sluice);
         for (int i = 0; i < n; i++) {
-          if (!limiter.tryAcquire(Long.valueOf(firstKey + i), 1).allowed()) {
+          if (!limiter.tryAcquire(Long.toString(firstKey + i), 1).allowed()) {
             throw new IllegalStateException("denied key " + i);
           }
         }
@@ -117,31 +117,31 @@ public final class Footprint {
             ? SynchronizationStrategy.SYNCHRONIZED
             : SynchronizationStrategy.LOCK_FREE;
         Bandwidth bandwidth = Libs.bucket4jPerKey();
-        ConcurrentHashMap<Long, Bucket> map = new ConcurrentHashMap<>();
+        ConcurrentHashMap<String, Bucket> map = new ConcurrentHashMap<>();
         for (int i = 0; i < n; i++) {
           Bucket b = Libs.bucket4j(bandwidth, strategy);
           b.tryConsume(1);
-          map.put(Long.valueOf(firstKey + i), b);
+          map.put(Long.toString(firstKey + i), b);
         }
         return map;
       }
       case Libs.RESILIENCE4J: {
         RateLimiterConfig config = Libs.resilience4jPerKey();
-        ConcurrentHashMap<Long, AtomicRateLimiter> map = new ConcurrentHashMap<>();
+        ConcurrentHashMap<String, AtomicRateLimiter> map = new ConcurrentHashMap<>();
         for (int i = 0; i < n; i++) {
           AtomicRateLimiter r = Libs.resilience4j("per-key", config);
           r.acquirePermission();
-          map.put(Long.valueOf(firstKey + i), r);
+          map.put(Long.toString(firstKey + i), r);
         }
         return map;
       }
       case Libs.GUAVA: {
-        ConcurrentHashMap<Long, com.google.common.util.concurrent.RateLimiter> map =
+        ConcurrentHashMap<String, com.google.common.util.concurrent.RateLimiter> map =
             new ConcurrentHashMap<>();
         for (int i = 0; i < n; i++) {
           com.google.common.util.concurrent.RateLimiter r = Libs.guavaPerKey();
           r.tryAcquire();
-          map.put(Long.valueOf(firstKey + i), r);
+          map.put(Long.toString(firstKey + i), r);
         }
         return map;
       }

@@ -29,8 +29,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Scenario 3: 1,000,000 keys, one thread, {@code tryAcquire(1)} on a key picked at random per call
- * from a pre-built {@code Long[]} (the same boxed keys for every library). Peers keep one limiter
- * per key in a {@code ConcurrentHashMap<Long, X>} filled up front; Sluice keeps its state in its
+ * from a pre-built {@code String[]} (the same key objects for every library). Peers keep one limiter
+ * per key in a {@code ConcurrentHashMap<String, X>} filled up front; Sluice keeps its state in its
  * own store, pre-touched with every key in setup. Every key is configured 100/s, burst 100, so all
  * calls admit. {@code baseline_mapGet} is the map lookup alone, on a map of the same size.
  *
@@ -64,16 +64,16 @@ public class MillionKeys {
     return (int) (((x >>> 33) * KEYS) >>> 31);
   }
 
-  /** The keys: distinct boxed Longs outside the Long cache, allocated once per fork. */
+  /** The keys: distinct decimal Strings, allocated once per fork. */
   @State(Scope.Benchmark)
   public static class Keys {
-    Long[] keys;
+    String[] keys;
 
     @Setup(Level.Trial)
     public void setUp() {
-      keys = new Long[KEYS];
+      keys = new String[KEYS];
       for (int i = 0; i < KEYS; i++) {
-        keys[i] = Long.valueOf((1L << 32) + i * 7919L);
+        keys[i] = Long.toString((1L << 32) + i * 7919L);
       }
     }
   }
@@ -87,7 +87,7 @@ public class MillionKeys {
     public void setUp(Keys k) {
       sluice = Sluice.builder().build();
       limiter = Libs.sluicePerKey(sluice);
-      for (Long key : k.keys) {
+      for (String key : k.keys) {
         if (!limiter.tryAcquire(key, 1).allowed()) {
           throw new IllegalStateException("pre-touch denied " + key);
         }
@@ -106,7 +106,7 @@ public class MillionKeys {
       clock = Clock.cached(Libs.CACHED_CLOCK_RESOLUTION);
       sluice = Sluice.builder().clock(clock).build();
       limiter = Libs.sluicePerKey(sluice);
-      for (Long key : k.keys) {
+      for (String key : k.keys) {
         if (!limiter.tryAcquire(key, 1).allowed()) {
           throw new IllegalStateException("pre-touch denied " + key);
         }
@@ -120,10 +120,10 @@ public class MillionKeys {
     }
   }
 
-  static ConcurrentHashMap<Long, Bucket> bucket4jMap(Keys k, SynchronizationStrategy strategy) {
+  static ConcurrentHashMap<String, Bucket> bucket4jMap(Keys k, SynchronizationStrategy strategy) {
     Bandwidth bandwidth = Libs.bucket4jPerKey();
-    ConcurrentHashMap<Long, Bucket> map = new ConcurrentHashMap<>();
-    for (Long key : k.keys) {
+    ConcurrentHashMap<String, Bucket> map = new ConcurrentHashMap<>();
+    for (String key : k.keys) {
       Bucket b = Libs.bucket4j(bandwidth, strategy);
       b.tryConsume(1);
       map.put(key, b);
@@ -133,7 +133,7 @@ public class MillionKeys {
 
   @State(Scope.Benchmark)
   public static class Bucket4jSynchronizedKeys {
-    ConcurrentHashMap<Long, Bucket> map;
+    ConcurrentHashMap<String, Bucket> map;
 
     @Setup(Level.Trial)
     public void setUp(Keys k) {
@@ -143,7 +143,7 @@ public class MillionKeys {
 
   @State(Scope.Benchmark)
   public static class Bucket4jLockFreeKeys {
-    ConcurrentHashMap<Long, Bucket> map;
+    ConcurrentHashMap<String, Bucket> map;
 
     @Setup(Level.Trial)
     public void setUp(Keys k) {
@@ -153,13 +153,13 @@ public class MillionKeys {
 
   @State(Scope.Benchmark)
   public static class Resilience4jKeys {
-    ConcurrentHashMap<Long, AtomicRateLimiter> map;
+    ConcurrentHashMap<String, AtomicRateLimiter> map;
 
     @Setup(Level.Trial)
     public void setUp(Keys k) {
       RateLimiterConfig config = Libs.resilience4jPerKey();
       map = new ConcurrentHashMap<>();
-      for (Long key : k.keys) {
+      for (String key : k.keys) {
         AtomicRateLimiter r = Libs.resilience4j("per-key", config);
         r.acquirePermission();
         map.put(key, r);
@@ -169,12 +169,12 @@ public class MillionKeys {
 
   @State(Scope.Benchmark)
   public static class GuavaKeys {
-    ConcurrentHashMap<Long, RateLimiter> map;
+    ConcurrentHashMap<String, RateLimiter> map;
 
     @Setup(Level.Trial)
     public void setUp(Keys k) {
       map = new ConcurrentHashMap<>();
-      for (Long key : k.keys) {
+      for (String key : k.keys) {
         RateLimiter r = Libs.guavaPerKey();
         r.tryAcquire();
         map.put(key, r);
@@ -184,13 +184,13 @@ public class MillionKeys {
 
   @State(Scope.Benchmark)
   public static class BareMap {
-    ConcurrentHashMap<Long, Object> map;
+    ConcurrentHashMap<String, Object> map;
 
     @Setup(Level.Trial)
     public void setUp(Keys k) {
       Object shared = new Object();
       map = new ConcurrentHashMap<>();
-      for (Long key : k.keys) {
+      for (String key : k.keys) {
         map.put(key, shared);
       }
     }

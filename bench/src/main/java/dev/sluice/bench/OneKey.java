@@ -46,7 +46,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public abstract class OneKey {
 
   /** Not final and not a small cached value: the JIT must not fold the key's hash. */
-  Long key;
+  String key;
 
   Sluice sluice;
   Limiter sluiceAdmit;
@@ -70,7 +70,7 @@ public abstract class OneKey {
 
   @Setup(Level.Trial)
   public void setUp() {
-    key = Long.valueOf(System.nanoTime() | (1L << 40));
+    key = Long.toString(System.nanoTime() | (1L << 40));
     sluice = Sluice.builder().build();
     sluiceAdmit = Libs.sluiceAdmit(sluice);
     sluiceReject = Libs.sluiceReject(sluice);

@@ -59,7 +59,7 @@ import java.util.Objects;
 public final class UpstreamGuard {
 
   private static final System.Logger DEFAULT_LOG = System.getLogger(UpstreamGuard.class.getName());
-  private static final Object KEY = "usage";
+  private static final String KEY = "usage";
 
   /** The guard's state. */
   public enum State {

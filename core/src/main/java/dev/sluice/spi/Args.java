@@ -8,23 +8,54 @@ package dev.sluice.spi;
 public final class Args {
   private Args() {}
 
-  /** Longest String key accepted, in characters. */
+  /** Longest key accepted, in UTF-16 code units ({@code String.length()}). */
   public static final int MAX_KEY_LENGTH = 512;
 
-  /** A key: any non-null value; a String of 1 to {@value #MAX_KEY_LENGTH} characters. */
-  public static Object key(Object key) {
+  /**
+   * A key: a String of 1 to {@value #MAX_KEY_LENGTH} characters of well-formed UTF-16 (no lone
+   * surrogate). Keys come from users, so every store gives the same String the same meaning and
+   * two different Strings never share state; a lone surrogate is refused because text encodings
+   * (Redis, SQLite) cannot represent it without merging it with other keys.
+   */
+  public static String key(String key) {
     if (key == null) {
       throw new IllegalArgumentException("key must not be null");
     }
-    // String is final: an exact class check, cheaper than an interface instanceof on every call.
-    if (key.getClass() == String.class) {
-      String s = (String) key;
-      if (s.isEmpty() || s.length() > MAX_KEY_LENGTH) {
-        throw new IllegalArgumentException("key '" + (s.length() <= 40 ? s : s.substring(0, 40) + "...")
-            + "' must be 1 to " + MAX_KEY_LENGTH + " characters (was " + s.length() + ")");
+    int n = key.length();
+    if (n == 0 || n > MAX_KEY_LENGTH) {
+      throw new IllegalArgumentException("key '" + printable(key)
+          + "' must be 1 to " + MAX_KEY_LENGTH + " characters (was " + n + ")");
+    }
+    for (int i = 0; i < n; i++) {
+      char c = key.charAt(i);
+      if (Character.isSurrogate(c)) {
+        if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(key.charAt(i + 1))) {
+          i++;
+          continue;
+        }
+        throw new IllegalArgumentException("key '" + printable(key) + "' is not well-formed UTF-16: lone surrogate "
+            + String.format("U+%04X", (int) c) + " at index " + i);
       }
     }
     return key;
+  }
+
+  /** The key for a message: at most 40 characters, lone surrogates and controls escaped. */
+  static String printable(String key) {
+    String s = key.length() <= 40 ? key : key.substring(0, 40);
+    StringBuilder b = new StringBuilder(s.length() + 3);
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean pair = Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+      if (pair) {
+        b.append(c).append(s.charAt(++i));
+      } else if (Character.isSurrogate(c) || Character.isISOControl(c)) {
+        b.append(String.format("\\u%04X", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    return key.length() <= 40 ? b.toString() : b + "...";
   }
 
   /** A cost: {@code >= 0}. */
@@ -99,7 +130,7 @@ public final class Args {
   }
 
   /** The arguments of {@link Partition#apply}. */
-  public static void apply(Object key, long cost, Operation op, long arg) {
+  public static void apply(String key, long cost, Operation op, long arg) {
     key(key);
     operation(cost, op, arg);
   }

@@ -244,7 +244,7 @@ final class InMemoryStore implements Store {
     final Algorithm algorithm;
     final boolean wall;
     final AtomicLong floor;
-    final ConcurrentHashMap<Object, Cell> cells = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<String, Cell> cells = new ConcurrentHashMap<>();
 
     MemoryPartition(Algorithm algorithm) {
       this.algorithm = algorithm;
@@ -275,7 +275,7 @@ final class InMemoryStore implements Store {
      * The key's cell, inserted if absent and the operation changes state; {@code null} if absent
      * and not inserted (a read-only operation, or the store is full).
      */
-    final Cell cellFor(Object key, Operation op) {
+    final Cell cellFor(String key, Operation op) {
       Cell cell = cells.get(key);
       if (cell != null || !op.createsState()) {
         return cell;
@@ -300,7 +300,7 @@ final class InMemoryStore implements Store {
 
     abstract long sweep(long now);
 
-    final void remove(Object key, Cell cell) {
+    final void remove(String key, Cell cell) {
       cells.remove(key, cell);
     }
   }
@@ -315,7 +315,7 @@ final class InMemoryStore implements Store {
     }
 
     @Override
-    public Decision apply(Object key, long cost, Operation op, long maxWaitNanos) {
+    public Decision apply(String key, long cost, Operation op, long maxWaitNanos) {
       Args.apply(key, cost, op, maxWaitNanos);
       if (op.usesId()) {
         bucket.check(op); // throws: a token bucket holds nothing under an id
@@ -396,7 +396,7 @@ final class InMemoryStore implements Store {
     }
 
     @Override
-    public Decision apply(Object key, long cost, Operation op, long arg) {
+    public Decision apply(String key, long cost, Operation op, long arg) {
       Args.apply(key, cost, op, arg);
       algorithm.check(op); // before a cell is made for the key
       for (;;) {

@@ -17,5 +17,5 @@ public interface Partition {
    * @throws IllegalArgumentException for bad arguments or an operation the policy does not
    *     support ({@link Algorithm#supports}), before any state changes
    */
-  Decision apply(Object key, long cost, Operation op, long arg);
+  Decision apply(String key, long cost, Operation op, long arg);
 }

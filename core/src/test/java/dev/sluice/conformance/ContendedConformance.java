@@ -141,7 +141,7 @@ public abstract class ContendedConformance extends StoreConformance {
     AtomicLong n = new AtomicLong();
     hammer(keys * (int) LIMIT / THREADS + 2_000, () -> {
       int k = (int) (n.getAndIncrement() % keys);
-      if (l.tryAcquire((long) k, 1).allowed()) {
+      if (l.tryAcquire(Integer.toString(k), 1).allowed()) {
         perKey[k].incrementAndGet();
       }
       return 0;

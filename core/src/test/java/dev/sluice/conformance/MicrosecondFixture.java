@@ -49,7 +49,7 @@ final class MicrosecondFixture implements StoreFixture {
           }
 
           @Override
-          public Decision apply(Object key, long cost, Operation op, long arg) {
+          public Decision apply(String key, long cost, Operation op, long arg) {
             onGrid(clock);
             return coarse(p.apply(key, cost, op, arg));
           }

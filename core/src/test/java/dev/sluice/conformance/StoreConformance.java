@@ -198,7 +198,7 @@ public abstract class StoreConformance {
    * "refund", "reset"), key, cost; the expected reason, remaining, retryAfter and resetAfter (ns;
    * {@link #UNCHECKED} to skip resetAfter).
    */
-  protected record Row(long at, String op, Object key, long cost, Reason reason, long remaining,
+  protected record Row(long at, String op, String key, long cost, Reason reason, long remaining,
       long retryAfter, long resetAfter) {
 
     /** This row, also checking resetAfter. */
@@ -207,7 +207,7 @@ public abstract class StoreConformance {
     }
 
     /** This row on another key. */
-    public Row onKey(Object k) {
+    public Row onKey(String k) {
       return new Row(at, op, k, cost, reason, remaining, retryAfter, resetAfter);
     }
   }

@@ -69,7 +69,7 @@ public abstract class ValidationConformance extends StoreConformance {
 
   @FunctionalInterface
   protected interface KeyedCall {
-    void call(Object key) throws Exception;
+    void call(String key) throws Exception;
   }
 
   /** Every policy a limiter takes, each with a limit of 5. */
@@ -159,8 +159,7 @@ public abstract class ValidationConformance extends StoreConformance {
     refused(() -> l.tryAcquire(null, 1), "key must not be null");
     refused(() -> l.tryAcquire("", 1), "key ''", "1 to 512 characters");
     refused(() -> l.acquire("k", 1, Duration.ofSeconds(-2)), "maxWait (PT-2S) must not be negative");
-    // Non-String keys are not length-checked; 512 characters is the bound, inclusive.
-    assertThat(l.tryAcquire(42L, 1).allowed()).isTrue();
+    // 512 characters is the bound, inclusive.
     assertThat(l.tryAcquire("x".repeat(512), 1).allowed()).isTrue();
   }
 
@@ -232,13 +231,13 @@ public abstract class ValidationConformance extends StoreConformance {
     Decision peekNew = leases.peek("new-key", 1);
     int before = e.heard.get();
     List<ThrowingCallable> calls = new ArrayList<>();
-    for (Object key : new Object[] {"k", "new-key"}) {
+    for (String key : new String[] {"k", "new-key"}) {
       for (long bad : new long[] {0, -1, Long.MIN_VALUE}) {
         refusedAndCollected(calls, () -> leases.acquire(key, bad), "slots (" + bad + ") must be positive");
       }
       refusedAndCollected(calls, () -> leases.peek(key, -1), "cost (-1) must not be negative");
     }
-    for (Object key : new Object[] {null, "", TOO_LONG_KEY}) {
+    for (String key : new String[] {null, "", TOO_LONG_KEY}) {
       String msg = key == null ? "key must not be null" : "key '";
       refusedAndCollected(calls, () -> leases.acquire(key), msg);
       refusedAndCollected(calls, () -> leases.acquire(key, 1), msg);
@@ -306,7 +305,7 @@ public abstract class ValidationConformance extends StoreConformance {
     Decision peekNew = sluice.limiter(budgets.policy()).peek("new-key", 1);
     int before = e.heard.get();
     List<ThrowingCallable> calls = new ArrayList<>();
-    for (Object key : new Object[] {"k", "new-key"}) {
+    for (String key : new String[] {"k", "new-key"}) {
       for (long bad : new long[] {0, -1, Long.MIN_VALUE}) {
         refusedAndCollected(calls, () -> budgets.reserve(key, bad), "estimate (" + bad + ") must be positive");
         refusedAndCollected(calls, () -> budgets.tryReserve(key, bad), "estimate (" + bad + ") must be positive");
@@ -316,7 +315,7 @@ public abstract class ValidationConformance extends StoreConformance {
         refusedAndCollected(calls, () -> budgets.refund(key, bad), "cost (" + bad + ") must not be negative");
       }
     }
-    for (Object key : new Object[] {null, "", TOO_LONG_KEY}) {
+    for (String key : new String[] {null, "", TOO_LONG_KEY}) {
       String msg = key == null ? "key must not be null" : "key '";
       refusedAndCollected(calls, () -> budgets.check(key), msg);
       refusedAndCollected(calls, () -> budgets.denial(key), msg);

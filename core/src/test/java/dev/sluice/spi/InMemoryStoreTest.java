@@ -71,7 +71,7 @@ class InMemoryStoreTest {
     InMemoryStore store = store(100);
     Partition p = store.partition(TokenBucket.of("b", 1, 1, Duration.ofSeconds(1)));
     for (int i = 0; i < 10; i++) {
-      p.apply(i, 1, Operation.ACQUIRE, 0);
+      p.apply("k" + i, 1, Operation.ACQUIRE, 0);
     }
     assertThat(store.keyCount()).isEqualTo(10);
     clock.advance(Duration.ofMinutes(1));
@@ -84,20 +84,20 @@ class InMemoryStoreTest {
     InMemoryStore store = store(3);
     Partition p = store.partition(TokenBucket.of("b", 5, 1, Duration.ofHours(1)));
     for (int i = 0; i < 3; i++) {
-      assertThat(p.apply(i, 1, Operation.ACQUIRE, 0).allowed()).isTrue();
+      assertThat(p.apply("k" + i, 1, Operation.ACQUIRE, 0).allowed()).isTrue();
     }
-    Decision full = p.apply(3, 1, Operation.ACQUIRE, 0);
+    Decision full = p.apply("k3", 1, Operation.ACQUIRE, 0);
     assertThat(full.reason()).isEqualTo(Decision.Reason.STORE_FULL);
     assertThat(full.retryAfter()).isEqualTo(Duration.ofSeconds(1));
-    assertThat(p.apply(0, 1, Operation.ACQUIRE, 0).allowed()).isTrue();
+    assertThat(p.apply("k0", 1, Operation.ACQUIRE, 0).allowed()).isTrue();
     // Peeking at an unknown key needs no room.
-    assertThat(p.apply(3, 1, Operation.PEEK, 0).allowed()).isTrue();
+    assertThat(p.apply("k3", 1, Operation.PEEK, 0).allowed()).isTrue();
     // record must not lose usage: it stores its key above the cap.
-    assertThat(p.apply(4, 1, Operation.RECORD, 0).allowed()).isTrue();
+    assertThat(p.apply("k4", 1, Operation.RECORD, 0).allowed()).isTrue();
     assertThat(store.keyCount()).isEqualTo(4);
     // Once keys are idle, a sweep (at most once per second) makes room again.
     clock.advance(Duration.ofHours(2));
-    assertThat(p.apply(5, 1, Operation.ACQUIRE, 0).allowed()).isTrue();
+    assertThat(p.apply("k5", 1, Operation.ACQUIRE, 0).allowed()).isTrue();
     assertThat(store.keyCount()).isEqualTo(1);
   }
 

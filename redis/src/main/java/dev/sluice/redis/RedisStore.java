@@ -418,7 +418,7 @@ public final class RedisStore implements Store {
 
   // ---------------------------------------------------------------- when Redis cannot decide
 
-  private Decision failed(RedisPartition p, Object key, long cost, Operation op, long arg) {
+  private Decision failed(RedisPartition p, String key, long cost, Operation op, long arg) {
     FailurePolicy fp = failurePolicy(p.policy);
     failures.answered(fp.mode());
     switch (fp.mode()) {
@@ -526,7 +526,7 @@ public final class RedisStore implements Store {
     }
 
     @Override
-    public Decision apply(Object key, long cost, Operation op, long arg) {
+    public Decision apply(String key, long cost, Operation op, long arg) {
       Args.apply(key, cost, op, arg);
       algorithm.check(op);
       Request r = request(key, cost, op, arg);
@@ -544,7 +544,7 @@ public final class RedisStore implements Store {
       return failed(this, key, cost, op, arg);
     }
 
-    Request request(Object key, long cost, Operation op, long arg) {
+    Request request(String key, long cost, Operation op, long arg) {
       String time = "";
       long callerWall = 0;
       if (callerClock != null) {
@@ -560,7 +560,7 @@ public final class RedisStore implements Store {
       return new Request(redisKey(key), time, code, op.ordinal(), cost, a, p);
     }
 
-    String redisKey(Object key) {
+    String redisKey(String key) {
       String k = key.toString();
       int open = k.indexOf('{');
       if (open >= 0) {

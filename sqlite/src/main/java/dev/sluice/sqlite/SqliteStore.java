@@ -283,7 +283,7 @@ public final class SqliteStore implements Store {
     }
 
     @Override
-    public Decision apply(Object key, long cost, Operation op, long arg) {
+    public Decision apply(String key, long cost, Operation op, long arg) {
       Args.apply(key, cost, op, arg);
       algorithm.check(op);
       Call call = new Call(this, key.toString(), cost, op, arg, null, null, null);

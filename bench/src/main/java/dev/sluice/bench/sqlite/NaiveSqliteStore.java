@@ -79,7 +79,7 @@ public final class NaiveSqliteStore implements AutoCloseable {
       }
 
       @Override
-      public Decision apply(Object key, long cost, Operation op, long arg) {
+      public Decision apply(String key, long cost, Operation op, long arg) {
         return decide(algorithm, name, key.toString(), cost, op, arg);
       }
     };
