@@ -31,7 +31,13 @@ public final class Decision {
      * The store could not decide (unreachable, too slow, failing) and the policy's failure choice
      * is to deny (fail closed); {@link #retryAfterNanos()} says when the store will be tried again.
      */
-    STORE_UNAVAILABLE
+    STORE_UNAVAILABLE,
+    /**
+     * The store could not decide (unreachable, too slow, failing) and the policy's failure choice
+     * is to admit (fail open): {@link #allowed()} is true, but nothing was counted, so
+     * {@link #remaining()} and {@link #used()} say nothing about the key.
+     */
+    FAILED_OPEN
   }
 
   /** Marks a time that never comes. */
@@ -44,10 +50,19 @@ public final class Decision {
   private final long remaining;
   private final long retryAfterNanos;
   private final long resetAfterNanos;
+  /** Whether a fallback decided instead of the store (see {@link #storeDecided()}). */
+  private final boolean fallback;
 
   private Decision(
       Policy policy, Reason reason, long limit, long used, long remaining, long retryAfterNanos,
       long resetAfterNanos) {
+    this(policy, reason, limit, used, remaining, retryAfterNanos, resetAfterNanos,
+        reason == Reason.FAILED_OPEN || reason == Reason.STORE_UNAVAILABLE);
+  }
+
+  private Decision(
+      Policy policy, Reason reason, long limit, long used, long remaining, long retryAfterNanos,
+      long resetAfterNanos, boolean fallback) {
     if ((used | remaining | retryAfterNanos | resetAfterNanos) < 0 || remaining > limit) {
       throw invalid(limit, used, remaining, retryAfterNanos, resetAfterNanos);
     }
@@ -58,6 +73,7 @@ public final class Decision {
     this.remaining = remaining;
     this.retryAfterNanos = retryAfterNanos;
     this.resetAfterNanos = resetAfterNanos;
+    this.fallback = fallback;
   }
 
   private static IllegalArgumentException invalid(
@@ -117,6 +133,36 @@ public final class Decision {
   }
 
   /**
+   * The store could not decide and the policy fails open: admitted, nothing counted
+   * ({@link Reason#FAILED_OPEN}).
+   */
+  public static Decision failedOpen(Policy policy) {
+    return new Decision(policy, Reason.FAILED_OPEN, limitOf(policy), 0, 0, 0, 0);
+  }
+
+  /**
+   * The store could not decide and the policy fails closed: denied
+   * ({@link Reason#STORE_UNAVAILABLE}); the store will be tried again after
+   * {@code retryAfterNanos}.
+   */
+  public static Decision storeUnavailable(Policy policy, long retryAfterNanos) {
+    return new Decision(policy, Reason.STORE_UNAVAILABLE, limitOf(policy), 0, 0, retryAfterNanos, 0);
+  }
+
+  /**
+   * {@code decision}, made by a fallback instead of the store (a local share of the limit while
+   * the shared store is away), reported under {@code policy}: {@link #storeDecided()} is false.
+   */
+  public static Decision fallback(Policy policy, Decision decision) {
+    long limit = limitOf(policy);
+    if (decision == null) {
+      throw new IllegalArgumentException("decision must not be null");
+    }
+    return new Decision(policy, decision.reason, limit, decision.used, Math.min(decision.remaining, limit),
+        decision.retryAfterNanos, decision.resetAfterNanos, true);
+  }
+
+  /**
    * Any decision, with the usage stated rather than derived: for policies whose usage can exceed
    * the limit (recorded or settled past it) or that hold cost under ids (leases, reservations).
    * The other factories derive {@code used} as {@code limit - remaining}.
@@ -133,9 +179,18 @@ public final class Decision {
     return new Decision(policy, reason, limit, used, remaining, retryAfterNanos, resetAfterNanos);
   }
 
-  /** Whether the cost was admitted. */
+  /** Whether the cost was admitted (by the policy, or by a failure choice to fail open). */
   public boolean allowed() {
-    return reason == Reason.ALLOWED;
+    return reason == Reason.ALLOWED || reason == Reason.FAILED_OPEN;
+  }
+
+  /**
+   * Whether the store decided. False when it could not and a fallback answered instead: the
+   * policy's failure choice ({@link Reason#FAILED_OPEN}, {@link Reason#STORE_UNAVAILABLE}) or a
+   * local share of the limit. Listeners, metrics and headers use it to tell such answers apart.
+   */
+  public boolean storeDecided() {
+    return !fallback;
   }
 
   public Reason reason() {
@@ -193,7 +248,7 @@ public final class Decision {
   Decision afterWait() {
     return retryAfterNanos == 0 || !allowed()
         ? this
-        : new Decision(policy, reason, limit, used, remaining, 0, resetAfterNanos);
+        : new Decision(policy, reason, limit, used, remaining, 0, resetAfterNanos, fallback);
   }
 
   @Override
@@ -205,7 +260,8 @@ public final class Decision {
         && used == d.used
         && remaining == d.remaining
         && retryAfterNanos == d.retryAfterNanos
-        && resetAfterNanos == d.resetAfterNanos;
+        && resetAfterNanos == d.resetAfterNanos
+        && fallback == d.fallback;
   }
 
   @Override
@@ -220,7 +276,8 @@ public final class Decision {
 
   @Override
   public String toString() {
-    return "Decision[" + reason + ", policy=" + policy.name() + ", limit=" + limit + ", used=" + used + ", remaining="
+    return "Decision[" + reason + (fallback && reason != Reason.FAILED_OPEN && reason != Reason.STORE_UNAVAILABLE
+        ? " (fallback)" : "") + ", policy=" + policy.name() + ", limit=" + limit + ", used=" + used + ", remaining="
         + remaining + ", retryAfterNanos=" + (retryAfterNanos == NEVER ? "NEVER" : retryAfterNanos)
         + ", resetAfterNanos=" + resetAfterNanos + "]";
   }

@@ -30,8 +30,22 @@ public final class Sluice implements AutoCloseable {
   private final AtomicLong listenerFailures = new AtomicLong();
 
   private Sluice(Builder b) {
-    this.clock = b.clock;
-    this.store = b.store != null ? b.store : InMemory.builder().clock(b.clock).build();
+    if (b.store == null) {
+      this.clock = b.clock != null ? b.clock : Clock.system();
+      this.store = InMemory.builder().clock(clock).build();
+    } else {
+      Clock storeClock = b.store.clock();
+      if (storeClock == null) {
+        throw new IllegalArgumentException("store " + b.store + " has no clock (Store.clock() returned null)");
+      }
+      if (b.clock != null && b.clock != storeClock) {
+        throw new IllegalArgumentException("clock (" + b.clock + ") differs from the store's clock (" + storeClock
+            + "): the engine waits on the clock its store decides on, so set the clock on the store only"
+            + " (e.g. SqliteStore.open(file).clock(c), RedisStore...callerTime(c)) and not on the engine");
+      }
+      this.clock = storeClock;
+      this.store = b.store;
+    }
     this.listeners = b.listeners.toArray(new DecisionListener[0]);
   }
 
@@ -118,7 +132,7 @@ public final class Sluice implements AutoCloseable {
     return m.decision();
   }
 
-  /** The clock this engine's limiters sleep on (and, by default, its store reads). */
+  /** The clock this engine's limiters sleep on: its store's ({@link Store#clock()}). */
   public Clock clock() {
     return clock;
   }
@@ -156,22 +170,24 @@ public final class Sluice implements AutoCloseable {
 
   /** Builds a {@link Sluice}. */
   public static final class Builder {
-    private Clock clock = Clock.system();
+    private Clock clock;
     private Store store;
     private final List<DecisionListener> listeners = new ArrayList<>();
 
     private Builder() {}
 
     /**
-     * The clock for waiting (blocking and async acquire) and for the default in-memory store;
-     * {@link Clock#system()} by default.
+     * The clock of the default in-memory store, which the engine also waits on;
+     * {@link Clock#system()} by default. With {@link #store}, the engine takes the store's clock:
+     * set a test clock on the store, and this one only if it is the very same clock (a different
+     * one is refused by {@link #build()}, since it would mix two timelines).
      */
     public Builder clock(Clock clock) {
       this.clock = Checks.notNull("clock", clock);
       return this;
     }
 
-    /** The store; by default an in-memory store on this builder's clock. */
+    /** The store; by default an in-memory store on this builder's clock. The engine waits on its clock. */
     public Builder store(Store store) {
       this.store = Checks.notNull("store", store);
       return this;
@@ -183,6 +199,12 @@ public final class Sluice implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The engine.
+     *
+     * @throws IllegalArgumentException if both a clock and a store were given and the clock is not
+     *     the store's
+     */
     public Sluice build() {
       return new Sluice(this);
     }

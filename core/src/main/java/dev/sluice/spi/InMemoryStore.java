@@ -61,6 +61,7 @@ final class InMemoryStore implements Store {
   private final AtomicLong lastIdleSweep;
   private final AtomicLong lastFullSweep;
   private final ConcurrentHashMap<Policy, MemoryPartition> partitions = new ConcurrentHashMap<>();
+  private final Definitions definitions = new Definitions();
   /**
    * Per timeline, the latest time at which a key was evicted; no decision sees an earlier time.
    * Eviction forgets a key whose window has ended; if a clock then stepped back into that window
@@ -82,11 +83,17 @@ final class InMemoryStore implements Store {
   }
 
   @Override
+  public Clock clock() {
+    return clock;
+  }
+
+  @Override
   public Partition partition(Policy policy) {
     if (policy == null) {
       throw new IllegalArgumentException("policy must not be null");
     }
-    return partitions.computeIfAbsent(policy, this::newPartition);
+    MemoryPartition p = partitions.get(policy);
+    return p != null ? p : partitions.computeIfAbsent(definitions.register(policy), this::newPartition);
   }
 
   private MemoryPartition newPartition(Policy policy) {

@@ -1,6 +1,7 @@
 package dev.sluice.spi;
 
 import dev.sluice.Charge;
+import dev.sluice.Clock;
 import dev.sluice.Policy;
 import java.util.List;
 
@@ -24,6 +25,14 @@ public interface Store extends AutoCloseable {
    * @return the deciding charge's decision and its index in {@code charges}
    */
   MultiDecision applyAll(List<Charge> charges, Operation op);
+
+  /**
+   * The clock this store's decisions are measured on: its retryAfter and resetAfter are durations
+   * of this clock, so the engine waits on it ({@code Sluice} takes it from here; a store is the
+   * one place a clock is set). A store that reads time elsewhere (the Redis server's) answers the
+   * system clock.
+   */
+  Clock clock();
 
   @Override
   void close();

@@ -57,6 +57,11 @@ final class MicrosecondFixture implements StoreFixture {
       }
 
       @Override
+      public dev.sluice.Clock clock() {
+        return clock;
+      }
+
+      @Override
       public MultiDecision applyAll(List<Charge> charges, Operation op) {
         onGrid(clock);
         MultiDecision m = exact.applyAll(charges, op);

@@ -112,6 +112,12 @@ public abstract class ValidationConformance extends StoreConformance {
         refusedAndCollected(calls, () -> c.call(""), "key ''", "1 to 512 characters", "(was 0)");
         refusedAndCollected(calls, () -> c.call(tooLong), "key '" + "x".repeat(40) + "...'", "1 to 512 characters",
             "(was 513)");
+        // Malformed UTF-16: text encodings (Redis, SQLite) would merge these with '?' or each other.
+        refusedAndCollected(calls, () -> c.call("\uD800"), "key '\\uD800'", "lone surrogate U+D800 at index 0");
+        refusedAndCollected(calls, () -> c.call("\uDBFF"), "lone surrogate U+DBFF at index 0");
+        refusedAndCollected(calls, () -> c.call("ab\uDC00"), "key 'ab\\uDC00'", "lone surrogate U+DC00 at index 2");
+        refusedAndCollected(calls, () -> c.call("\uDC00\uD83D"), "lone surrogate U+DC00 at index 0");
+        refusedAndCollected(calls, () -> c.call("x\uD83D"), "lone surrogate U+D83D at index 1");
       }
       // Costs: negative, on every operation that takes a cost.
       for (long bad : new long[] {-1, -7, Long.MIN_VALUE}) {

@@ -12,6 +12,7 @@ import dev.sluice.SlidingLog;
 import dev.sluice.TokenBucket;
 import dev.sluice.spi.Algorithm;
 import dev.sluice.spi.Args;
+import dev.sluice.spi.Definitions;
 import dev.sluice.spi.InMemory;
 import dev.sluice.spi.MultiDecision;
 import dev.sluice.spi.Operation;
@@ -84,6 +85,7 @@ public final class RedisStore implements Store {
   private final Deadlines deadlines;
   private final Failures failures;
   private final ConcurrentHashMap<Policy, RedisPartition> partitions = new ConcurrentHashMap<>();
+  private final Definitions definitions = new Definitions();
   private final Coalescer standaloneCoalescer;
   private final ConcurrentHashMap<Integer, Coalescer> slotCoalescers = new ConcurrentHashMap<>();
   private volatile Store local;
@@ -189,7 +191,7 @@ public final class RedisStore implements Store {
     }
     RedisPartition p = partitions.get(policy);
     if (p == null) {
-      p = partitions.computeIfAbsent(policy, RedisPartition::new);
+      p = partitions.computeIfAbsent(definitions.register(policy), RedisPartition::new);
     }
     return p;
   }
@@ -211,6 +213,15 @@ public final class RedisStore implements Store {
   /** Whether the circuit breaker is open (Redis is being probed, decisions answer locally). */
   public boolean breakerOpen() {
     return breaker.isOpen();
+  }
+
+  /**
+   * The caller clock ({@link Builder#callerTime}), or the system clock when the Redis server's
+   * {@code TIME} decides: the clock the engine waits on.
+   */
+  @Override
+  public Clock clock() {
+    return clock;
   }
 
   /** Closes the connection; idempotent (the {@code Sluice} engine closes its store too). */
@@ -260,7 +271,8 @@ public final class RedisStore implements Store {
           throw new IllegalArgumentException("a multi-policy call must stay in one Redis Cluster hash slot, but key '"
               + charges.get(0).key() + "' of policy '" + charges.get(0).policy().name() + "' is in slot " + slot
               + " and key '" + charges.get(i).key() + "' of policy '" + charges.get(i).policy().name()
-              + "' in slot " + s + "; give the keys a common hash tag, e.g. '{user42}:read' and '{user42}:write'");
+              + "' in slot " + s + " (a key's slot is the hash of the key itself, whatever it contains;"
+              + " charges on one key under several policies always share a slot)");
         }
       }
     }
@@ -438,15 +450,15 @@ public final class RedisStore implements Store {
   }
 
   private static Decision open(Policy policy) {
-    return Decision.allowed(policy, 0, 0);
+    return Decision.failedOpen(policy);
   }
 
   private Decision closed(Policy policy) {
-    return Decision.of(policy, Decision.Reason.STORE_UNAVAILABLE, 0, 0, breaker.retryAfterNanos(), 0);
+    return Decision.storeUnavailable(policy, breaker.retryAfterNanos());
   }
 
   private static Decision rewrap(Policy policy, Decision d) {
-    return Decision.of(policy, d.reason(), d.used(), d.remaining(), d.retryAfterNanos(), d.resetAfterNanos());
+    return Decision.fallback(policy, d);
   }
 
   private Store local() {
@@ -492,7 +504,11 @@ public final class RedisStore implements Store {
 
   // ---------------------------------------------------------------- partitions
 
-  /** One policy's keys: {@code <prefix><policy name>:<key>}, the key in a hash tag. */
+  /**
+   * One policy's keys: {@code <prefix><kind>:<name>:{<key>}} ({@link RedisKeys}): the kind is the
+   * algorithm's code, and the name and the key are escaped, so no two (policy, key) pairs share a
+   * Redis key, and the hash tag is always the whole key.
+   */
   final class RedisPartition implements Partition {
     final Policy policy;
     final Algorithm algorithm;
@@ -504,11 +520,6 @@ public final class RedisStore implements Store {
     private volatile CalendarParams calendar;
 
     RedisPartition(Policy policy) {
-      String name = policy.name();
-      if (name.indexOf('{') >= 0 || name.indexOf('}') >= 0) {
-        throw new IllegalArgumentException("policy name '" + name
-            + "' must not contain '{' or '}' in a Redis store (they would change the key's hash slot)");
-      }
       this.policy = policy;
       this.algorithm = Algorithm.of(policy);
       this.code = Protocol.code(policy);
@@ -516,7 +527,7 @@ public final class RedisStore implements Store {
       if (params == null) {
         Protocol.calendarParams(policy, clock.wallNanos()); // refuse a bad policy now
       }
-      this.keyPrefix = prefix + name + ":";
+      this.keyPrefix = prefix + code + ":" + RedisKeys.escape(policy.name()) + ":{";
       this.wall = policy.usesWallClock();
     }
 
@@ -561,15 +572,7 @@ public final class RedisStore implements Store {
     }
 
     String redisKey(String key) {
-      String k = key.toString();
-      int open = k.indexOf('{');
-      if (open >= 0) {
-        int close = k.indexOf('}', open + 1);
-        if (close > open + 1) {
-          return keyPrefix + k; // the key has its own hash tag: keep it
-        }
-      }
-      return keyPrefix + "{" + k + "}";
+      return RedisKeys.key(keyPrefix, key);
     }
 
     private String[] calendarParams(long wallNanos) {

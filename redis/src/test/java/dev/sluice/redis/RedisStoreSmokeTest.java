@@ -73,16 +73,16 @@ class RedisStoreSmokeTest {
         RedisStore store = RedisStore.standalone(server.uri()).commandTimeout(Duration.ofSeconds(2))
             .failure(FailurePolicy.closed()).build();
         Sluice sluice = Sluice.builder().store(store).build()) {
-      conn.sync().hset("sluice:foreign:{k}", "field", "value");
-      conn.sync().set("sluice:foreign:{s}", "not a state");
+      conn.sync().hset("sluice:1:foreign:{k}", "field", "value");
+      conn.sync().set("sluice:1:foreign:{s}", "not a state");
       Limiter l = sluice.limiter(TokenBucket.of("foreign", 3, 1, Duration.ofHours(1)));
       Decision d = l.tryAcquire("k", 1);
       assertThat(d.reason()).isEqualTo(Decision.Reason.STORE_UNAVAILABLE);
       assertThat(l.tryAcquire("s", 1).reason()).isEqualTo(Decision.Reason.STORE_UNAVAILABLE);
       assertThat(store.failures().badState()).isEqualTo(2);
-      assertThat(store.failures().lastError()).contains("sluice:foreign:{s}");
-      assertThat(conn.sync().hget("sluice:foreign:{k}", "field")).isEqualTo("value");
-      assertThat(conn.sync().get("sluice:foreign:{s}")).isEqualTo("not a state");
+      assertThat(store.failures().lastError()).contains("sluice:1:foreign:{s}");
+      assertThat(conn.sync().hget("sluice:1:foreign:{k}", "field")).isEqualTo("value");
+      assertThat(conn.sync().get("sluice:1:foreign:{s}")).isEqualTo("not a state");
       assertThat(l.tryAcquire("fine", 1).allowed()).isTrue();
     } finally {
       client.shutdown();

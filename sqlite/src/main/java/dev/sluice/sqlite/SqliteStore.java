@@ -8,6 +8,7 @@ import dev.sluice.Decision;
 import dev.sluice.Policy;
 import dev.sluice.spi.Algorithm;
 import dev.sluice.spi.Args;
+import dev.sluice.spi.Definitions;
 import dev.sluice.spi.MultiDecision;
 import dev.sluice.spi.Operation;
 import dev.sluice.spi.Partition;
@@ -70,6 +71,7 @@ public final class SqliteStore implements Store {
   private final FileLock lock;
   private final ConcurrentHashMap<Policy, SqlitePartition> partitions = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, SqlitePartition> byName = new ConcurrentHashMap<>();
+  private final Definitions definitions = new Definitions();
   private final ConcurrentLinkedQueue<Call> queue = new ConcurrentLinkedQueue<>();
   private final Writer writer;
   private final Thread writerThread;
@@ -127,20 +129,11 @@ public final class SqliteStore implements Store {
     if (p != null) {
       return p;
     }
-    synchronized (byName) {
-      p = partitions.get(policy);
-      if (p == null) {
-        SqlitePartition other = byName.get(policy.name());
-        if (other != null) {
-          throw new IllegalArgumentException("policy name '" + policy.name() + "' is already used in this store by "
-              + other.policy + "; keys are stored under the policy's name, so each policy needs its own");
-        }
-        p = new SqlitePartition(policy);
-        byName.put(policy.name(), p);
-        partitions.put(policy, p);
-      }
-      return p;
-    }
+    return partitions.computeIfAbsent(definitions.register(policy), q -> {
+      SqlitePartition fresh = new SqlitePartition(q);
+      byName.put(q.name(), fresh);
+      return fresh;
+    });
   }
 
   /** The failure choice of {@code policy}. */
@@ -186,7 +179,7 @@ public final class SqliteStore implements Store {
           return new MultiDecision(i, closedDecision(parts[i].policy));
         }
       }
-      return new MultiDecision(0, Decision.allowed(parts[0].policy, 0, 0));
+      return new MultiDecision(0, Decision.failedOpen(parts[0].policy));
     }
     return call.multi;
   }
@@ -225,11 +218,17 @@ public final class SqliteStore implements Store {
   }
 
   private Decision failureDecision(Policy policy) {
-    return onFailure(policy) == OnFailure.CLOSED ? closedDecision(policy) : Decision.allowed(policy, 0, 0);
+    return onFailure(policy) == OnFailure.CLOSED ? closedDecision(policy) : Decision.failedOpen(policy);
   }
 
   private static Decision closedDecision(Policy policy) {
-    return Decision.of(policy, Decision.Reason.STORE_UNAVAILABLE, 0, 0, Writer.RETRY_NANOS, 0);
+    return Decision.storeUnavailable(policy, Writer.RETRY_NANOS);
+  }
+
+  /** The clock the store reads ({@link Builder#clock}); the engine waits on it. */
+  @Override
+  public Clock clock() {
+    return clock;
   }
 
   /**
