@@ -244,6 +244,29 @@ public final class Decision {
     return Duration.ofNanos(resetAfterNanos);
   }
 
+  /**
+   * This decision as seen {@code nanos} before the instant it was made at: a store that decided at
+   * a later time than its clock shows (an idle-sweep floor) adds the difference to a denial's
+   * retryAfter and to resetAfter, so waiting retryAfter always suffices and a blocking acquire never
+   * re-asks too early. {@link #NEVER} stays; an admission's retryAfter stays.
+   */
+  public Decision later(long nanos) {
+    if (nanos < 0) {
+      throw new IllegalArgumentException("nanos (" + nanos + ") must not be negative");
+    }
+    if (nanos == 0) {
+      return this;
+    }
+    long retry = allowed() || retryAfterNanos == NEVER ? retryAfterNanos : sat(retryAfterNanos, nanos);
+    long reset = resetAfterNanos == 0 ? 0 : sat(resetAfterNanos, nanos);
+    return new Decision(policy, reason, limit, used, remaining, retry, reset, fallback);
+  }
+
+  private static long sat(long a, long b) {
+    long r = a + b;
+    return r < 0 ? Long.MAX_VALUE : r;
+  }
+
   /** This decision with its wait spent: retryAfter becomes 0. */
   Decision afterWait() {
     return retryAfterNanos == 0 || !allowed()

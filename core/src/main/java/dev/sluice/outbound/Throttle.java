@@ -326,17 +326,12 @@ public final class Throttle {
   }
 
   /**
-   * Continues {@code old}, the throttle this one replaces under the same name: its pause, its
-   * slow mode, and, when the limit changed, what the old bucket had used.
+   * Continues {@code old}, the throttle this one replaces under the same name: its pause and its
+   * slow mode. What the old bucket used carries over by itself: a store keeps a policy's state under
+   * its name, so the new definition decides on the old one's state.
    */
   void takeOver(Throttle old) {
     pausedUntil.accumulateAndGet(old.pausedUntil.get(), Math::max);
-    if (!old.policy.equals(policy)) { // an equal policy already shares the old bucket's state
-      long used = old.policy.capacity() - old.normal.peek(name, 0).remaining();
-      if (used > 0) {
-        normal.record(name, used);
-      }
-    }
     if (old.isSlow()) {
       slow(true);
     }

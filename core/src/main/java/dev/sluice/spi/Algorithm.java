@@ -68,6 +68,31 @@ public abstract sealed class Algorithm
     return apply(state, nowNanos, cost, op, arg);
   }
 
+  /**
+   * The policy's own period, in nanoseconds: a full refill of a token bucket, the longest window or
+   * period (a calendar unit at its longest: a 25-hour day, a 31-day-and-an-hour month), a sliding
+   * window, a lease's TTL (for a budget, the longer of its period and its TTL). A clock step back
+   * longer than this is absorbed by the algorithm instead of taken as it comes (each class's essay
+   * says how), and a store holds an idle-sweep floor at most this far ahead of its clock. Never
+   * below 1.
+   */
+  public abstract long periodNanos();
+
+  /** The longest {@code window} can be, in nanoseconds. */
+  static long longest(dev.sluice.Window window) {
+    if (window instanceof dev.sluice.Window.Epoch e) {
+      return e.length().toNanos();
+    }
+    long hour = 3_600_000_000_000L;
+    long day = 24 * hour;
+    return switch (((dev.sluice.Window.Calendar) window).unit()) {
+      case DAY -> day + hour;
+      case WEEK -> 7 * day + hour;
+      case MONTH -> 31 * day + hour;
+      case YEAR -> 366 * day + hour;
+    };
+  }
+
   /** Whether this policy supports {@code op}. */
   public abstract boolean supports(Operation op);
 

@@ -35,8 +35,20 @@ import java.util.Arrays;
  * is refused before any arithmetic.
  *
  * <h2>Clock jumps</h2>
- * If {@code now} falls before the stored period (the wall clock went back), the stored period and
- * its usage stay in force. Reservation deadlines are absolute on the same timeline.
+ * If {@code now} falls before the stored period by at most the period's length, the stored period
+ * and its usage stay in force; a larger step back is absorbed, and the usage counts in the period
+ * that contains {@code now} (as for {@code FixedWindowAlgorithm}): a denial lasts at most one
+ * period longer than it would have. Reservation deadlines are absolute on the same timeline; one
+ * more than two TTLs ahead of {@code now} (only a step back longer than the TTL makes one) is
+ * brought back to {@code now + ttl}, so a reservation never holds its estimate longer than twice
+ * its TTL after the clock went back.
+ *
+ * <h2>Redefinition</h2>
+ * A state written under another definition of the same name is read as it is: its period stays in
+ * force until its own end, its usage and reservations count against the deciding definition's
+ * limit (which may leave it over the limit: denied until enough is released or the period ends),
+ * reservations beyond {@code maxReservations} stay until they end, and deadlines further than two
+ * TTLs ahead are brought back as above.
  *
  * <h2>Bound</h2>
  * Cost admitted or reserved per period {@code <= limit}; recorded and settled cost is charged in
@@ -63,6 +75,12 @@ final class BudgetAlgorithm extends Algorithm {
     return policy;
   }
 
+  /** The longer of the longest period and the reservation TTL. */
+  @Override
+  public long periodNanos() {
+    return Math.max(longest(period), ttlNanos);
+  }
+
   /** Every operation. */
   @Override
   public boolean supports(Operation op) {
@@ -71,6 +89,40 @@ final class BudgetAlgorithm extends Algorithm {
 
   @Override
   Step apply(long[] state, long now, long cost, Operation op, long id) {
+    long[] base = absorb(state, now);
+    Step step = decide(base, now, cost, op, id);
+    // An absorbed step is written whatever the operation, or the next decision would move it again.
+    return base == state || step.changed() ? step : new Step(base, step.decision(), true);
+  }
+
+  /**
+   * {@code state} after a step back of the clock: a period that starts more than its length after
+   * {@code now} moves to the period of {@code now}, and reservation deadlines more than two TTLs
+   * ahead come back to {@code now + ttl}; {@code state} itself if neither applies.
+   */
+  private long[] absorb(long[] state, long now) {
+    if (state == null) {
+      return null;
+    }
+    long[] base = state;
+    if (now < state[0] && state[0] - now > state[1] - state[0]) {
+      base = state.clone();
+      base[0] = period.startNanos(now);
+      base[1] = period.endNanos(now);
+    }
+    long far = Arith.satAdd(Arith.satAdd(now, ttlNanos), ttlNanos);
+    for (int i = 4; i < state.length; i += 3) {
+      if (state[i] > far) {
+        if (base == state) {
+          base = state.clone();
+        }
+        base[i] = Arith.satAdd(now, ttlNanos);
+      }
+    }
+    return base;
+  }
+
+  private Step decide(long[] state, long now, long cost, Operation op, long id) {
     long start;
     long end;
     long used;
@@ -277,13 +329,14 @@ final class BudgetAlgorithm extends Algorithm {
   @Override
   boolean validState(long[] state) {
     // {start, end, used, (id, deadline, estimate)*}
-    if (state.length < 3 || state.length % 3 != 0 || (state.length - 3) / 3 > maxReservations
+    // (another definition of the name may have left more reservations, or larger estimates)
+    if (state.length < 3 || state.length % 3 != 0 || (state.length - 3) / 3 > Budget.MAX_RESERVATIONS
         || state[0] < 0 || state[0] >= state[1] || state[2] < 0) {
       return false;
     }
     long[] ids = new long[(state.length - 3) / 3];
     for (int i = 3; i < state.length; i += 3) {
-      if (state[i] <= 0 || state[i + 1] < 0 || state[i + 2] < 1 || state[i + 2] > limit) {
+      if (state[i] <= 0 || state[i + 1] < 0 || state[i + 2] < 1) {
         return false;
       }
       ids[(i - 3) / 3] = state[i];
@@ -293,6 +346,7 @@ final class BudgetAlgorithm extends Algorithm {
 
   @Override
   boolean isIdle(long[] state, long now) {
-    return state == null || ((now >= state[1] || state[2] == 0) && holds(state, now).length == 0);
+    long[] base = absorb(state, now);
+    return base == null || ((now >= base[1] || base[2] == 0) && holds(base, now).length == 0);
   }
 }

@@ -28,8 +28,16 @@ import java.util.Arrays;
  *
  * <h2>Clock jumps</h2>
  * Deadlines are absolute: a clock going back keeps every lease longer (never a free slot early);
- * a renewal never moves a deadline earlier. A clock jumping forward expires leases early, so a
- * store should use a monotonic timeline (the in-memory store does for this policy).
+ * a renewal never moves a deadline earlier. But a lease holds at most twice its TTL after any
+ * step back: a deadline more than two TTLs ahead of {@code now} (only a step back longer than the
+ * TTL makes one) is brought back to {@code now + ttl} and written so, whatever the operation. A
+ * clock jumping forward expires leases early, so a store should use a monotonic timeline (the
+ * in-memory store does for this policy).
+ *
+ * <h2>Redefinition</h2>
+ * A state written under another definition of the same name is read as it is: leases taken under
+ * a higher limit count against the deciding definition's lower one (new holds are denied until
+ * enough are released or expire), and deadlines further than two TTLs ahead come back as above.
  *
  * <h2>Bound</h2>
  * At every instant, the slots of live leases {@code <= limit}.
@@ -51,6 +59,12 @@ final class ConcurrencyAlgorithm extends Algorithm {
     return policy;
   }
 
+  /** The lease TTL. */
+  @Override
+  public long periodNanos() {
+    return ttlNanos;
+  }
+
   /** Leases are taken with HOLD, never ACQUIRE: a slot without an id could not be given back. */
   @Override
   public boolean supports(Operation op) {
@@ -60,6 +74,30 @@ final class ConcurrencyAlgorithm extends Algorithm {
 
   @Override
   Step apply(long[] state, long now, long cost, Operation op, long id) {
+    long[] base = absorb(state, now);
+    Step step = decide(base, now, cost, op, id);
+    return base == state || step.changed() ? step : new Step(base, step.decision(), true);
+  }
+
+  /** {@code state} with deadlines more than two TTLs ahead brought back to {@code now + ttl}. */
+  private long[] absorb(long[] state, long now) {
+    if (state == null) {
+      return null;
+    }
+    long[] base = state;
+    long far = Arith.satAdd(Arith.satAdd(now, ttlNanos), ttlNanos);
+    for (int i = 1; i < state.length; i += 3) {
+      if (state[i] > far) {
+        if (base == state) {
+          base = state.clone();
+        }
+        base[i] = Arith.satAdd(now, ttlNanos);
+      }
+    }
+    return base;
+  }
+
+  private Step decide(long[] state, long now, long cost, Operation op, long id) {
     long[] live = live(state, now);
     boolean pruned = live != state;
     long held = held(live);
@@ -83,7 +121,7 @@ final class ConcurrencyAlgorithm extends Algorithm {
       case RENEW: {
         int i = indexOf(live, id);
         if (i < 0) {
-          return new Step(state, Decision.of(policy, Decision.Reason.NOT_HELD, held, limit - held, 0,
+          return new Step(state, Decision.of(policy, Decision.Reason.NOT_HELD, held, remaining(held), 0,
               resetAfter(live, now)), false);
         }
         long deadline = Math.max(live[i + 1], Arith.satAdd(now, ttlNanos));
@@ -108,7 +146,7 @@ final class ConcurrencyAlgorithm extends Algorithm {
   /** What a hold of {@code cost} would get (for PEEK, the decision; for HOLD, its denial). */
   private Decision decide(long[] live, long held, long cost, long now) {
     if (cost > limit) {
-      return Decision.of(policy, Decision.Reason.COST_EXCEEDS_LIMIT, held, limit - held,
+      return Decision.of(policy, Decision.Reason.COST_EXCEEDS_LIMIT, held, remaining(held),
           Decision.NEVER, resetAfter(live, now));
     }
     if (held <= limit - cost) {
@@ -116,12 +154,17 @@ final class ConcurrencyAlgorithm extends Algorithm {
       return Decision.of(policy, Decision.Reason.ALLOWED, after, limit - after, 0,
           cost == 0 ? resetAfter(live, now) : Math.max(resetAfter(live, now), ttlNanos));
     }
-    return Decision.of(policy, Decision.Reason.LIMITED, held, limit - held,
+    return Decision.of(policy, Decision.Reason.LIMITED, held, remaining(held),
         retryAfter(live, held, cost, now), resetAfter(live, now));
   }
 
   private Decision allowed(long[] live, long held, long now) {
-    return Decision.of(policy, Decision.Reason.ALLOWED, held, limit - held, 0, resetAfter(live, now));
+    return Decision.of(policy, Decision.Reason.ALLOWED, held, remaining(held), 0, resetAfter(live, now));
+  }
+
+  /** Slots left: 0 when leases of another definition hold more than this one's limit. */
+  private long remaining(long held) {
+    return held >= limit ? 0 : limit - held;
   }
 
   /** The live leases: {@code state} itself if none expired, else a copy without the expired. */
@@ -214,20 +257,21 @@ final class ConcurrencyAlgorithm extends Algorithm {
 
   @Override
   boolean validState(long[] state) {
-    // {id, deadline, slots}*: ids positive and distinct, deadlines >= 0, slots >= 1, sum <= limit
-    if (state.length < 3 || state.length % 3 != 0 || state.length / 3 > limit) {
+    // {id, deadline, slots}*: ids positive and distinct, deadlines >= 0, slots >= 1, sum within
+    // any definition's limit (another definition of the name may have allowed more than this one)
+    if (state.length < 3 || state.length % 3 != 0 || state.length / 3 > Concurrency.MAX_LIMIT) {
       return false;
     }
     long sum = 0;
     long[] ids = new long[state.length / 3];
     for (int i = 0; i < state.length; i += 3) {
-      if (state[i] <= 0 || state[i + 1] < 0 || state[i + 2] < 1 || state[i + 2] > limit) {
+      if (state[i] <= 0 || state[i + 1] < 0 || state[i + 2] < 1 || state[i + 2] > Concurrency.MAX_LIMIT) {
         return false;
       }
       ids[i / 3] = state[i];
       sum += state[i + 2];
     }
-    return sum <= limit && distinct(ids);
+    return sum <= Concurrency.MAX_LIMIT && distinct(ids);
   }
 
   /** Whether the ids are distinct (sorts {@code ids}). */
@@ -243,6 +287,6 @@ final class ConcurrencyAlgorithm extends Algorithm {
 
   @Override
   boolean isIdle(long[] state, long now) {
-    return live(state, now) == null;
+    return live(absorb(state, now), now) == null;
   }
 }

@@ -27,9 +27,19 @@ import dev.sluice.Window;
  * compared without overflow. A cost above the limit is refused before any arithmetic.
  *
  * <h2>Clock jumps</h2>
- * If {@code now} falls before the stored window (the clock went back), the stored window and its
- * usage stay in force: going back never opens a fresh window. Usage recorded beyond the limit is
- * forgiven when the window ends ("60 GiB against a 50 GiB day is allowed again after midnight").
+ * If {@code now} falls before the stored window by at most the window's length (the clock went
+ * back a little, or another caller's clock is a little behind), the stored window and its usage
+ * stay in force: going back never opens a fresh window, and a denial lasts at most one window
+ * longer than it would have. A larger step back is absorbed: the usage counts in the window that
+ * contains {@code now} (a daily budget exhausted before the wall clock went back two days is
+ * denied until the end of the day the clock now shows, not for two and a half days). The price of
+ * the bound: after such a step the key may be admitted again in windows the clock already went
+ * through once. Usage recorded beyond the limit is forgiven when the window ends ("60 GiB against
+ * a 50 GiB day is allowed again after midnight").
+ *
+ * <h2>Redefinition</h2>
+ * A state written under another window of the same name stays in force until its own end; then
+ * the definition's windows apply. The usage counts against the deciding definition's limit.
  *
  * <h2>Bound</h2>
  * Admitted cost per window {@code <= limit}.
@@ -51,6 +61,12 @@ final class FixedWindowAlgorithm extends Algorithm {
     return policy;
   }
 
+  /** The longest window. */
+  @Override
+  public long periodNanos() {
+    return longest(window);
+  }
+
   /** Every operation but the hold operations: nothing is held under an id. */
   @Override
   public boolean supports(Operation op) {
@@ -59,11 +75,22 @@ final class FixedWindowAlgorithm extends Algorithm {
 
   @Override
   Step apply(long[] state, long now, long cost, Operation op, long maxWaitNanos) {
+    if (state != null && now < state[0] && state[0] - now > state[1] - state[0]) {
+      // A step back longer than the window: the usage counts in the window that contains now.
+      // Written whatever the operation, or the next decision would move it again.
+      long[] moved = {window.startNanos(now), window.endNanos(now), state[2]};
+      Step step = decide(moved, now, cost, op);
+      return step.changed() ? step : new Step(moved, step.decision(), true);
+    }
+    return decide(state, now, cost, op);
+  }
+
+  private Step decide(long[] state, long now, long cost, Operation op) {
     long start;
     long end;
     long used;
     if (state != null && now < state[1]) {
-      // Same window, or the clock went back before it: the stored window stays in force.
+      // Same window, or the clock went back before it by at most its length: it stays in force.
       start = state[0];
       end = state[1];
       used = state[2];

@@ -26,6 +26,21 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Eviction CASes an idle state to a DEAD marker before removing the cell, so a concurrent
  * update either lands before (and the key is no longer idle) or sees DEAD and starts over on a
  * fresh cell.
+ *
+ * <p>States belong to a policy name ({@link States}): every definition of one kind under one name
+ * (a policy reloaded with a new limit) decides on the same cells, each by its own parameters. The
+ * representation (one long or a long[]) is chosen by the first definition; a later token bucket
+ * whose refill interval is not a whole number of nanoseconds, on one-long cells, rounds its debt up
+ * to the next nanosecond when it writes (never more tokens).
+ *
+ * <p>Time: a one-long cell has no room for the time of its last change, which the token bucket's
+ * own rule for a long step back of the clock needs, so one-long cells live on their {@link States}'
+ * timeline instead: the clock plus an offset that grows by every step back longer than a full
+ * refill, so that timeline never goes back further than that (a step back is absorbed: the keys
+ * decide as at the latest time seen). Other cells carry their algorithm's own rule. An idle-sweep
+ * floor (the latest time at which a key was evicted) holds the decisions of a name at or after it,
+ * but only while it is at most the policy's period ahead of the clock; a longer step back drops it.
+ * A decision made at the floor adds the difference to its retryAfter and resetAfter.
  */
 final class InMemoryStore implements Store {
 
@@ -61,15 +76,8 @@ final class InMemoryStore implements Store {
   private final AtomicLong lastIdleSweep;
   private final AtomicLong lastFullSweep;
   private final ConcurrentHashMap<Policy, MemoryPartition> partitions = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, States> states = new ConcurrentHashMap<>();
   private final Definitions definitions = new Definitions();
-  /**
-   * Per timeline, the latest time at which a key was evicted; no decision sees an earlier time.
-   * Eviction forgets a key whose window has ended; if a clock then stepped back into that window
-   * (the wall clock does, under NTP), the key would find it open and empty. Raised only by sweeps
-   * (rare), read by every decision (one uncontended volatile read).
-   */
-  private final AtomicLong monotonicFloor = new AtomicLong();
-  private final AtomicLong wallFloor = new AtomicLong();
   private final ReentrantLock tieLock = new ReentrantLock();
 
   InMemoryStore(Clock clock, long maxKeys, long idleSweepNanos, long fullSweepNanos) {
@@ -98,10 +106,13 @@ final class InMemoryStore implements Store {
 
   private MemoryPartition newPartition(Policy policy) {
     Algorithm algorithm = Algorithm.of(policy);
-    if (algorithm instanceof TokenBucketAlgorithm tb && tb.packable()) {
-      return new PackedPartition(tb);
+    boolean packable = algorithm instanceof TokenBucketAlgorithm tb && tb.packable();
+    States st = states.computeIfAbsent(policy.name(), n -> new States(packable));
+    st.add(algorithm);
+    if (st.packed) {
+      return new PackedPartition((TokenBucketAlgorithm) algorithm, st);
     }
-    return new GeneralPartition(algorithm);
+    return new GeneralPartition(algorithm, st);
   }
 
   /** Keys held, over all policies. */
@@ -112,8 +123,8 @@ final class InMemoryStore implements Store {
   /** Removes every idle key; returns how many. */
   long sweep() {
     long removed = 0;
-    for (MemoryPartition p : partitions.values()) {
-      removed += p.sweep(p.now());
+    for (States st : states.values()) {
+      removed += st.sweep();
     }
     return removed;
   }
@@ -121,6 +132,7 @@ final class InMemoryStore implements Store {
   @Override
   public void close() {
     partitions.clear();
+    states.clear();
     keys.set(0);
   }
 
@@ -197,7 +209,7 @@ final class InMemoryStore implements Store {
           }
           long[] s = parts[i].lock(cells[i]);
           if (s == DEAD) {
-            parts[i].cells.remove(charges.get(i).key(), cells[i]);
+            parts[i].remove(charges.get(i).key(), cells[i]);
             dead = true;
             break;
           }
@@ -216,7 +228,12 @@ final class InMemoryStore implements Store {
         boolean all = true;
         for (int i = 0; i < n; i++) {
           Charge c = charges.get(i);
-          steps[i] = parts[i].algorithm.step(saved[i], parts[i].now(), c.cost(), op, 0);
+          long now = parts[i].clockNow();
+          long at = parts[i].at(now);
+          steps[i] = parts[i].algorithm.step(saved[i], at, c.cost(), op, 0);
+          if (at != now) {
+            steps[i] = new Step(steps[i].state(), steps[i].decision().later(at - now), steps[i].changed());
+          }
           all &= steps[i].decision().allowed();
         }
         for (int k = n - 1; k >= 0; k--) {
@@ -246,17 +263,155 @@ final class InMemoryStore implements Store {
     return MultiDecision.mostRestrictive(ds);
   }
 
-  /** One policy's keys. */
+  /**
+   * The states of one policy name: its cells, shared by every definition of the name in this
+   * store, with the timeline of one-long cells and the idle-sweep floors.
+   */
+  final class States {
+    final ConcurrentHashMap<String, Cell> cells = new ConcurrentHashMap<>();
+    /** Whether cells hold one long (a token bucket's TAT), chosen by the first definition. */
+    final boolean packed;
+    /** The definitions of this name, for the sweep: a key goes only if idle under every one. */
+    private final List<Algorithm> algorithms = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The longest period of the definitions: how far ahead a floor may hold decisions. */
+    private volatile long periodNanos = 1;
+    /**
+     * Per timeline, the latest time at which a key of this name was evicted; while it is at most
+     * {@link #periodNanos} ahead of the clock, decisions are made at it (eviction forgets a key
+     * whose window has ended; a clock stepping back a little into that window must not find it
+     * open and empty). Raised only by sweeps (rare), read by every decision.
+     */
+    final AtomicLong monotonicFloor = new AtomicLong();
+    final AtomicLong wallFloor = new AtomicLong();
+    /** One-long cells: the offset added to the clock, and the latest time decided at. */
+    volatile long offset;
+    volatile long latest;
+
+    States(boolean packed) {
+      this.packed = packed;
+    }
+
+    void add(Algorithm a) {
+      algorithms.add(a);
+      periodNanos = Math.max(periodNanos, a.periodNanos());
+    }
+
+    long periodNanos() {
+      return periodNanos;
+    }
+
+    /**
+     * The timeline of one-long cells: the clock plus an offset that absorbs every step back longer
+     * than {@link #periodNanos} (a full refill), so it never goes back further than that.
+     */
+    long packedNow() {
+      long t = Arith.satAdd(clock.nanos(), (long) OFFSET.getOpaque(this));
+      long hw = (long) LATEST.getOpaque(this);
+      if (t > hw) {
+        LATEST.setOpaque(this, t);
+        return t;
+      }
+      if (hw - t <= periodNanos) {
+        return t;
+      }
+      synchronized (this) { // a long step back: rare
+        long o = (long) OFFSET.getOpaque(this);
+        long now = Arith.satAdd(clock.nanos(), o);
+        long latestNow = (long) LATEST.getOpaque(this);
+        if (latestNow - now > periodNanos) {
+          OFFSET.setOpaque(this, o + (latestNow - now));
+          now = latestNow;
+        }
+        return now;
+      }
+    }
+
+    /** Removes every key idle under every definition; returns how many. */
+    long sweep() {
+      long removed = 0;
+      long monotonic = packed ? packedNow() : clock.nanos();
+      long wall = clock.wallNanos();
+      for (var e : cells.entrySet()) {
+        Cell cell = e.getValue();
+        if (packed) {
+          long tat = (long) PACKED.getVolatile(cell);
+          if (tat < 0 || tat > monotonic) { // the debt is 0 iff TAT <= now, whatever the rate
+            continue;
+          }
+          hold(monotonicFloor, monotonic);
+          if (PACKED.compareAndSet(cell, tat, PACKED_DEAD)) {
+            cells.remove(e.getKey(), cell);
+            releaseKey();
+            removed++;
+          }
+          continue;
+        }
+        long[] state = (long[]) STATE.getVolatile(cell);
+        if (state == DEAD || state == LOCKED || !idle(state, monotonic, wall)) {
+          continue;
+        }
+        hold(monotonicFloor, monotonic);
+        hold(wallFloor, wall);
+        if (STATE.compareAndSet(cell, state, DEAD)) {
+          cells.remove(e.getKey(), cell);
+          releaseKey();
+          removed++;
+        }
+      }
+      return removed;
+    }
+
+    private boolean idle(long[] state, long monotonic, long wall) {
+      if (state == null) {
+        return true;
+      }
+      for (Algorithm a : algorithms) {
+        try {
+          if (!a.idle(state, a.policy().usesWallClock() ? wall : monotonic)) {
+            return false;
+          }
+        } catch (IllegalArgumentException e) {
+          return false; // not this definition's state: keep it
+        }
+      }
+      return true;
+    }
+
+    /** Raises {@code floor} to {@code now} before evicting a key idle at {@code now}. */
+    private void hold(AtomicLong floor, long now) {
+      for (long f = floor.get(); f < now && !floor.compareAndSet(f, now); f = floor.get()) {
+        // another sweep raised it meanwhile; retry against its value
+      }
+    }
+  }
+
+  static final VarHandle OFFSET;
+  static final VarHandle LATEST;
+
+  static {
+    try {
+      MethodHandles.Lookup l = MethodHandles.lookup();
+      OFFSET = l.findVarHandle(States.class, "offset", long.class);
+      LATEST = l.findVarHandle(States.class, "latest", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /** One definition's view of its name's states. */
   abstract sealed class MemoryPartition implements Partition permits PackedPartition, GeneralPartition {
     final Algorithm algorithm;
+    final States states;
+    final ConcurrentHashMap<String, Cell> cells;
     final boolean wall;
     final AtomicLong floor;
-    final ConcurrentHashMap<String, Cell> cells = new ConcurrentHashMap<>();
 
-    MemoryPartition(Algorithm algorithm) {
+    MemoryPartition(Algorithm algorithm, States states) {
       this.algorithm = algorithm;
+      this.states = states;
+      this.cells = states.cells;
       this.wall = algorithm.policy().usesWallClock();
-      this.floor = wall ? wallFloor : monotonicFloor;
+      this.floor = wall ? states.wallFloor : states.monotonicFloor;
     }
 
     @Override
@@ -264,18 +419,26 @@ final class InMemoryStore implements Store {
       return algorithm.policy();
     }
 
-    /** The store's time for this policy: its timeline, never below the last eviction. */
-    final long now() {
-      long t = wall ? clock.wallNanos() : clock.nanos();
-      long f = floor.get();
-      return t >= f ? t : f;
+    /** The clock's time on this partition's timeline. */
+    long clockNow() {
+      return wall ? clock.wallNanos() : clock.nanos();
     }
 
-    /** Called before evicting a key idle at {@code now}: later decisions see at least {@code now}. */
-    final void holdFloor(long now) {
-      for (long f = floor.get(); f < now && !floor.compareAndSet(f, now); f = floor.get()) {
-        // another sweep raised it meanwhile; retry against its value
+    /**
+     * The time to decide at, given the clock's {@code now}: the floor when it is ahead by at most
+     * the period, else {@code now} (a longer step back drops the floor: the keys' own rules absorb
+     * it).
+     */
+    final long at(long now) {
+      long f = floor.get();
+      if (f <= now) {
+        return now;
       }
+      if (f - now <= states.periodNanos()) {
+        return f;
+      }
+      floor.compareAndSet(f, now);
+      return now;
     }
 
     /**
@@ -305,8 +468,6 @@ final class InMemoryStore implements Store {
     /** Stores {@code state} and unlocks. */
     abstract void unlock(Cell cell, long[] state);
 
-    abstract long sweep(long now);
-
     final void remove(String key, Cell cell) {
       cells.remove(key, cell);
     }
@@ -315,10 +476,18 @@ final class InMemoryStore implements Store {
   /** Token buckets whose state is one long: the theoretical arrival time. */
   final class PackedPartition extends MemoryPartition {
     private final TokenBucketAlgorithm bucket;
+    /** Whether this definition's refill interval is whole nanoseconds (else it rounds TATs up). */
+    private final boolean whole;
 
-    PackedPartition(TokenBucketAlgorithm bucket) {
-      super(bucket);
+    PackedPartition(TokenBucketAlgorithm bucket, States states) {
+      super(bucket, states);
       this.bucket = bucket;
+      this.whole = bucket.packable();
+    }
+
+    @Override
+    long clockNow() {
+      return states.packedNow();
     }
 
     @Override
@@ -329,10 +498,11 @@ final class InMemoryStore implements Store {
       }
       for (;;) {
         Cell cell = cellFor(key, op);
-        long now = now();
+        long clockNow = states.packedNow();
+        long now = at(clockNow);
         if (cell == null) {
           if (!op.createsState()) {
-            return bucket.decision(0, TokenBucketAlgorithm.NO_CHANGE, cost, op);
+            return later(bucket.decision(0, TokenBucketAlgorithm.NO_CHANGE, cost, op), now - clockNow);
           }
           return Decision.storeFull(bucket.policy(), fullSweepNanos);
         }
@@ -349,11 +519,15 @@ final class InMemoryStore implements Store {
           long debt = bucket.debt(tat, 0, now);
           long next = bucket.newDebt(debt, cost, op, maxWaitNanos);
           if (next == TokenBucketAlgorithm.NO_CHANGE
-              || PACKED.compareAndSet(cell, tat, bucket.tat(next, now))) {
-            return bucket.decision(debt, next, cost, op);
+              || PACKED.compareAndSet(cell, tat, whole ? bucket.tat(next, now) : bucket.tatUp(next, now))) {
+            return later(bucket.decision(debt, next, cost, op), now - clockNow);
           }
         }
       }
+    }
+
+    private Decision later(Decision d, long nanos) {
+      return nanos == 0 ? d : d.later(nanos);
     }
 
     @Override
@@ -364,7 +538,7 @@ final class InMemoryStore implements Store {
           return DEAD;
         }
         if (tat != PACKED_LOCKED && PACKED.compareAndSet(cell, tat, PACKED_LOCKED)) {
-          return new long[] {tat, 0};
+          return tat == 0 ? null : new long[] {tat, 0};
         }
         Thread.yield(); // a multi-policy call holds the cell for a few hundred ns
       }
@@ -372,34 +546,20 @@ final class InMemoryStore implements Store {
 
     @Override
     void unlock(Cell cell, long[] state) {
-      PACKED.setVolatile(cell, state == null ? 0L : state[0]);
-    }
-
-    @Override
-    long sweep(long now) {
-      long removed = 0;
-      for (var e : cells.entrySet()) {
-        Cell cell = e.getValue();
-        long tat = (long) PACKED.getVolatile(cell);
-        if (tat < 0 || bucket.debt(tat, 0, now) != 0) {
-          continue;
-        }
-        holdFloor(now);
-        if (PACKED.compareAndSet(cell, tat, PACKED_DEAD)) {
-          remove(e.getKey(), cell);
-          releaseKey();
-          removed++;
-        }
+      long tat = 0;
+      if (state != null) {
+        // {tat, rem, last}: a fractional TAT (a definition with another rate) rounds up
+        tat = state[1] > 0 ? Arith.satAdd(state[0], 1) : state[0];
       }
-      return removed;
+      PACKED.setVolatile(cell, tat);
     }
   }
 
   /** Every other policy: an immutable long[] per key, replaced by CAS. */
   final class GeneralPartition extends MemoryPartition {
 
-    GeneralPartition(Algorithm algorithm) {
-      super(algorithm);
+    GeneralPartition(Algorithm algorithm, States states) {
+      super(algorithm, states);
     }
 
     @Override
@@ -408,10 +568,11 @@ final class InMemoryStore implements Store {
       algorithm.check(op); // before a cell is made for the key
       for (;;) {
         Cell cell = cellFor(key, op);
-        long now = now();
+        long clockNow = clockNow();
+        long now = at(clockNow);
         if (cell == null) {
           if (!op.createsState()) {
-            return algorithm.step(null, now, cost, op, arg).decision();
+            return later(algorithm.step(null, now, cost, op, arg).decision(), now - clockNow);
           }
           return Decision.storeFull(algorithm.policy(), fullSweepNanos);
         }
@@ -427,10 +588,14 @@ final class InMemoryStore implements Store {
           }
           Step step = algorithm.step(state, now, cost, op, arg);
           if (!step.changed() || STATE.compareAndSet(cell, state, step.state())) {
-            return step.decision();
+            return later(step.decision(), now - clockNow);
           }
         }
       }
+    }
+
+    private Decision later(Decision d, long nanos) {
+      return nanos == 0 ? d : d.later(nanos);
     }
 
     @Override
@@ -450,25 +615,6 @@ final class InMemoryStore implements Store {
     @Override
     void unlock(Cell cell, long[] state) {
       STATE.setVolatile(cell, state);
-    }
-
-    @Override
-    long sweep(long now) {
-      long removed = 0;
-      for (var e : cells.entrySet()) {
-        Cell cell = e.getValue();
-        long[] state = (long[]) STATE.getVolatile(cell);
-        if (state == DEAD || state == LOCKED || (state != null && !algorithm.idle(state, now))) {
-          continue;
-        }
-        holdFloor(now);
-        if (STATE.compareAndSet(cell, state, DEAD)) {
-          remove(e.getKey(), cell);
-          releaseKey();
-          removed++;
-        }
-      }
-      return removed;
     }
   }
 }

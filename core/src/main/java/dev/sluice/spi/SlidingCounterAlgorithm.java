@@ -25,8 +25,16 @@ import dev.sluice.SlidingCounter;
  * Products are compared in 128 bits; counts saturate under {@code record}.
  *
  * <h2>Clock jumps</h2>
- * If {@code now} falls before the stored window, the stored counts stay and the previous window
- * is weighted fully ({@code x = 0}): never more room than before.
+ * If {@code now} falls in the window before the stored one, the stored counts stay and the
+ * previous window is weighted fully ({@code x = 0}): never more room than before. A step back
+ * further than that is absorbed: both counts move into the current window of {@code now}, where
+ * they weigh fully (written so, whatever the operation), so a denial lasts at most two windows,
+ * never the length of the step, and never admits more than the key had at its last change.
+ *
+ * <h2>Redefinition</h2>
+ * Counts written under another window length of the same name move to the window (of this
+ * definition's length) that contains the stored window's start, and count against this
+ * definition's limit.
  *
  * <h2>Bound (the documented error)</h2>
  * Every aligned window admits {@code <= limit} (the estimate is at least {@code cur}). An interval
@@ -52,6 +60,12 @@ final class SlidingCounterAlgorithm extends Algorithm {
     return policy;
   }
 
+  /** The window. */
+  @Override
+  public long periodNanos() {
+    return windowNanos;
+  }
+
   /** Every operation but the hold operations: nothing is held under an id. */
   @Override
   public boolean supports(Operation op) {
@@ -60,6 +74,24 @@ final class SlidingCounterAlgorithm extends Algorithm {
 
   @Override
   Step apply(long[] state, long now, long cost, Operation op, long maxWaitNanos) {
+    long[] base = state;
+    if (state != null) {
+      long w = windowNanos;
+      long stored = Math.floorDiv(state[0], w) * w; // another window length: the window of its start
+      long s = Math.floorDiv(now, w) * w;
+      if (stored > s + w) {
+        // A step back further than the window before the stored one: both counts move into the
+        // current window of now, where they weigh fully (never more room than at any later time).
+        base = new long[] {s, 0, Arith.satAdd(state[1], state[2])};
+      } else if (stored != state[0]) {
+        base = new long[] {stored, state[1], state[2]};
+      }
+    }
+    Step step = decide(base, now, cost, op);
+    return base == state || step.changed() ? step : new Step(base, step.decision(), true);
+  }
+
+  private Step decide(long[] state, long now, long cost, Operation op) {
     long w = windowNanos;
     long s = Math.floorDiv(now, w) * w;
     long prev;
@@ -179,7 +211,10 @@ final class SlidingCounterAlgorithm extends Algorithm {
     if (state == null) {
       return true;
     }
-    long s = state[0];
+    long s = Math.floorDiv(state[0], windowNanos) * windowNanos;
+    if (s > Math.floorDiv(now, windowNanos) * windowNanos + windowNanos) {
+      return false; // absorbed into the window of now: its counts are live
+    }
     return (now >= Arith.satAdd(s, windowNanos) && state[2] == 0) || now >= Arith.satAdd(Arith.satAdd(s, windowNanos), windowNanos);
   }
 }

@@ -33,6 +33,16 @@ import dev.sluice.SlidingLog;
  * <h2>Clock jumps</h2>
  * A new entry is logged at {@code max(now, newest entry)}: if the clock goes back, entries keep
  * their order and the new one expires no earlier than the newest — never more room than before.
+ * A step back that leaves the newest entry more than a window ahead of {@code now} is absorbed:
+ * every entry moves back by the same amount, the newest to {@code now} (as if no time had passed
+ * since it was logged), and the moved log is written whatever the operation. So a denial lasts at
+ * most one window longer than it would have, never the length of the step.
+ *
+ * <h2>Redefinition</h2>
+ * A log written under another definition of the same name is read as it is: its entries count
+ * against the deciding definition's limit and window; if it holds more entries than this
+ * definition would keep, new costs merge into the newest entry (moved up to {@code now}) until
+ * old entries expire.
  *
  * <h2>Bound</h2>
  * In every interval {@code (x - W, x]}, admitted cost {@code <= limit}.
@@ -58,6 +68,12 @@ final class SlidingLogAlgorithm extends Algorithm {
     return policy;
   }
 
+  /** The window. */
+  @Override
+  public long periodNanos() {
+    return windowNanos;
+  }
+
   /** Every operation but the hold operations: nothing is held under an id. */
   @Override
   public boolean supports(Operation op) {
@@ -66,6 +82,22 @@ final class SlidingLogAlgorithm extends Algorithm {
 
   @Override
   Step apply(long[] state, long now, long cost, Operation op, long maxWaitNanos) {
+    if (state != null && state[state.length - 2] - now > windowNanos && now >= windowNanos) {
+      // Absorb the step back: move every entry back so the newest is at now; write it in any case.
+      long[] moved = state.clone();
+      long by = state[state.length - 2] - now;
+      for (int i = 0; i < moved.length; i += 2) {
+        moved[i] -= by; // below now - W (>= 0) for entries that then count as expired
+      }
+      int live = firstLive(moved, now);
+      moved = live == 0 ? moved : java.util.Arrays.copyOfRange(moved, live, moved.length);
+      Step step = decide(moved, now, cost, op);
+      return step.changed() ? step : new Step(moved, step.decision(), true);
+    }
+    return decide(state, now, cost, op);
+  }
+
+  private Step decide(long[] state, long now, long cost, Operation op) {
     int first = firstLive(state, now);
     long used = sum(state, first);
     switch (op) {
@@ -80,7 +112,7 @@ final class SlidingLogAlgorithm extends Algorithm {
             long reset = cost == 0 ? resetAfter(state, first, now) : Math.max(resetAfter(state, first, now), windowNanos);
             return new Step(state, Decision.allowed(policy, limit - used - cost, reset), false);
           }
-          long[] next = append(state, first, now, cost, false);
+          long[] next = append(state, first, now, cost, live(state, first) >= maxEntries);
           return new Step(next, Decision.allowed(policy, limit - used - cost, resetAfter(next, 0, now)), true);
         }
         return new Step(state, Decision.of(policy, Decision.Reason.LIMITED, used, remaining(used),
@@ -92,7 +124,7 @@ final class SlidingLogAlgorithm extends Algorithm {
         }
         // With the log already holding `limit` entries, merge into the newest entry, moved up to
         // now (it only expires later): records never grow the log past `limit` entries.
-        long[] next = append(state, first, now, cost, (state == null ? 0 : state.length - first) / 2 >= maxEntries);
+        long[] next = append(state, first, now, cost, live(state, first) >= maxEntries);
         long after = Arith.satAdd(used, cost);
         return new Step(next, Decision.of(policy, Decision.Reason.ALLOWED, after, remaining(after), 0, resetAfter(next, 0, now)), true);
       }
@@ -117,6 +149,11 @@ final class SlidingLogAlgorithm extends Algorithm {
       i += 2;
     }
     return i;
+  }
+
+  /** How many entries are live (from {@code first} on). */
+  private static int live(long[] state, int first) {
+    return state == null ? 0 : (state.length - first) / 2;
   }
 
   private static long sum(long[] state, int first) {
@@ -201,8 +238,9 @@ final class SlidingLogAlgorithm extends Algorithm {
 
   @Override
   boolean validState(long[] state) {
-    // {t0, c0, t1, c1, ...}: at most limit entries, times >= 0 strictly increasing, costs >= 1
-    if (state.length < 2 || state.length % 2 != 0 || state.length / 2 > maxEntries) {
+    // {t0, c0, t1, c1, ...}: times >= 0 strictly increasing, costs >= 1, at most as many entries
+    // as any sliding log keeps (another definition of the name may keep more than this one)
+    if (state.length < 2 || state.length % 2 != 0 || state.length / 2 > SlidingLog.MAX_LIMIT) {
       return false;
     }
     for (int i = 0; i < state.length; i += 2) {
@@ -215,6 +253,8 @@ final class SlidingLogAlgorithm extends Algorithm {
 
   @Override
   boolean isIdle(long[] state, long now) {
-    return state == null || firstLive(state, now) >= state.length;
+    // absorbed or not, the newest entry expires at the latest one window after now
+    return state == null || ((state[state.length - 2] - now <= windowNanos || now < windowNanos)
+        && firstLive(state, now) >= state.length);
   }
 }

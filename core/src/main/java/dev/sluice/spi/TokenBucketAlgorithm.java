@@ -18,12 +18,17 @@ import dev.sluice.TokenBucket;
  * <h2>State and units</h2>
  * {@code T} is rational: with {@code g = gcd(periodNanos, refillTokens)}, {@code T = P / D} for
  * {@code P = periodNanos / g} and {@code D = refillTokens / g}. The state is
- * {@code {tat, rem}}: {@code TAT = tat + rem / D} nanoseconds, {@code 0 <= rem < D}, so the
- * fraction of a nanosecond that each token adds is never rounded away. Internally debts are in
+ * {@code {tat, rem, last}}: {@code TAT = tat + rem / D} nanoseconds, {@code 0 <= rem < D}, so the
+ * fraction of a nanosecond that each token adds is never rounded away; {@code last} is the time of
+ * the state's last change (for clock steps, below). Internally debts are in
  * "scaled" units of {@code 1/D} ns: a token costs {@code P} units and the full bucket is
  * {@code B = C * P} units, which the policy guarantees to be at most 2^62. When {@code D = 1}
  * (the period is a whole number of nanoseconds per token, as in "100 per minute") {@code rem} is
- * always 0 and a store may keep {@code tat} alone in one {@code long}.
+ * always 0 and a store may keep {@code tat} alone in one {@code long}, if its own timeline never
+ * steps back by more than a full refill (the in-memory store's packed partitions absorb such steps
+ * themselves). A state without {@code last} (an older layout) reads as if changed at {@code now};
+ * a {@code rem >= D} (written under another rate of the same name, see "Redefinition") reads as the
+ * next whole nanosecond, which is later: never more tokens.
  *
  * <h2>Rounding</h2>
  * None in the state. Outputs are rounded conservatively: {@code remaining} down, {@code retryAfter}
@@ -39,8 +44,15 @@ import dev.sluice.TokenBucket;
  * record waiting {@code retryAfter} suffices.
  *
  * <h2>Clock jumps</h2>
- * If {@code now} goes backwards, the debt {@code TAT - now} grows: fewer tokens, never more. A jump
- * forwards refills at most to {@code C}.
+ * Let {@code F = ceil(B / D)} be the time a full refill takes. If {@code now} goes back by at most
+ * {@code F} before {@code last}, the debt {@code TAT - now} grows by the step: fewer tokens, never
+ * more, and the wait is at most one full refill longer than it was. A larger step back is absorbed:
+ * the key decides as at {@code last} (no time has passed, so nothing refills and nothing is lost)
+ * and its state moves onto the new timeline ({@code TAT - last} becomes the debt at {@code now}):
+ * a bucket that refilled in 5 s before a two-day step back still refills in 5 s. (Small steps are
+ * taken as they come so that two callers whose clocks differ by less than a full refill never
+ * rebase each other's states; rebasing on every small step would hand the refill of the skew to
+ * the faster clock each time they alternate.) A jump forwards refills at most to {@code C}.
  *
  * <h2>Bound</h2>
  * Over any interval of length {@code t}, admitted cost {@code <= C + floor(t / T)}: the debt
@@ -59,6 +71,8 @@ final class TokenBucketAlgorithm extends Algorithm {
   private final long unitsPerNano;
   /** B = C * P: the full bucket in scaled units. */
   private final long bucketUnits;
+  /** F = ceil(B / D): a full refill in nanoseconds; a longer step back is absorbed. */
+  private final long refillNanos;
   /** Divides by P without a hardware divide (remaining tokens on every decision). */
   private final Divider perToken;
 
@@ -70,6 +84,7 @@ final class TokenBucketAlgorithm extends Algorithm {
     this.tokenUnits = periodNanos / g;
     this.unitsPerNano = policy.refillTokens() / g;
     this.bucketUnits = Math.multiplyExact(capacity, tokenUnits);
+    this.refillNanos = Arith.ceilDiv(bucketUnits, unitsPerNano);
     this.perToken = new Divider(tokenUnits);
   }
 
@@ -82,6 +97,12 @@ final class TokenBucketAlgorithm extends Algorithm {
   @Override
   public boolean supports(Operation op) {
     return !op.usesId();
+  }
+
+  /** A full refill in nanoseconds: a step back of the clock longer than this is absorbed. */
+  @Override
+  public long periodNanos() {
+    return Math.max(1, refillNanos);
   }
 
   /** Whether the state fits one long ({@code rem} always 0). */
@@ -100,6 +121,11 @@ final class TokenBucketAlgorithm extends Algorithm {
   /** The whole-nanosecond part of the TAT that a debt at {@code now} means. */
   long tat(long debt, long now) {
     return Arith.satAdd(now, unitsPerNano == 1 ? debt : debt / unitsPerNano);
+  }
+
+  /** The TAT that a debt at {@code now} means, rounded up to a whole nanosecond (later: never more tokens). */
+  long tatUp(long debt, long now) {
+    return Arith.satAdd(now, Arith.ceilDiv(debt, unitsPerNano));
   }
 
   /** The fractional part (in 1/D ns) of the TAT that a debt means. */
@@ -182,25 +208,57 @@ final class TokenBucketAlgorithm extends Algorithm {
 
   @Override
   Step apply(long[] state, long nowNanos, long cost, Operation op, long maxWaitNanos) {
-    long debt = state == null ? 0 : debt(state[0], state[1], nowNanos);
+    long debt = 0;
+    long last = nowNanos;
+    boolean absorbed = false;
+    if (state != null) {
+      long tat = state[0];
+      long rem = state[1];
+      if (rem >= unitsPerNano) { // written under another rate: the next whole nanosecond, later
+        tat = Arith.satAdd(tat, 1);
+        rem = 0;
+      }
+      last = state.length == 3 ? state[2] : nowNanos;
+      if (last - nowNanos > refillNanos) {
+        // A step back longer than a full refill: decide as at `last`, on the new timeline.
+        debt = debt(tat, rem, last);
+        last = nowNanos;
+        absorbed = true;
+      } else {
+        debt = debt(tat, rem, nowNanos);
+        last = Math.max(last, nowNanos);
+      }
+    }
     long newDebt = newDebt(debt, cost, op, maxWaitNanos);
     Decision decision = decision(debt, newDebt, cost, op);
     if (newDebt == NO_CHANGE) {
-      return new Step(state, decision, false);
+      // An absorbed step is written even when nothing else changes, or the key would decide as at
+      // the old `last` again and again, never refilling.
+      return absorbed ? new Step(state(debt, nowNanos, last), decision, true) : new Step(state, decision, false);
     }
-    long[] next = newDebt == 0 ? null : new long[] {tat(newDebt, nowNanos), rem(newDebt)};
-    return new Step(next, decision, true);
+    return new Step(state(newDebt, nowNanos, last), decision, true);
+  }
+
+  private long[] state(long debt, long nowNanos, long last) {
+    return debt == 0 ? null : new long[] {tat(debt, nowNanos), rem(debt), last};
   }
 
   @Override
   boolean validState(long[] state) {
-    // {tat, rem}: TAT = tat + rem / D ns
-    return state.length == 2 && state[0] >= 0 && state[1] >= 0 && state[1] < unitsPerNano;
+    // {tat, rem, last}: TAT = tat + rem / D ns; {tat, rem} from an older layout. rem may be >= D
+    // when written under another rate of the same name (read as the next whole nanosecond).
+    return (state.length == 2 || (state.length == 3 && state[2] >= 0)) && state[0] >= 0 && state[1] >= 0;
   }
 
   @Override
   boolean isIdle(long[] state, long nowNanos) {
-    return state == null || debt(state[0], state[1], nowNanos) == 0;
+    if (state == null) {
+      return true;
+    }
+    long tat = state[1] >= unitsPerNano ? Arith.satAdd(state[0], 1) : state[0];
+    long rem = state[1] >= unitsPerNano ? 0 : state[1];
+    long last = state.length == 3 ? state[2] : nowNanos;
+    return debt(tat, rem, last - nowNanos > refillNanos ? last : nowNanos) == 0;
   }
 
   private static long gcd(long a, long b) {

@@ -130,12 +130,11 @@ public abstract class FixedWindowConformance extends StoreConformance {
   public void clockGoingBackwardsNeverGrants() {
     check(fw(5, Duration.ofSeconds(10)), T0,
         row(15 * S, 5, true, 0, 0).expectReset(5 * S),
-        // Back into [0 s, 10 s): the stored window [10 s, 20 s) and its usage stay in force.
+        // Back into [0 s, 10 s), at most a window before the stored one: the stored window
+        // [10 s, 20 s) and its usage stay in force.
         row(5 * S, 1, false, 0, 15 * S).expectReset(15 * S),
         row(0, 1, false, 0, 20 * S),
-        row(-3600 * S, 1, false, 0, 3620 * S),
-        op(-3600 * S, "peek", 5, false, 0, 3620 * S),
-        row(12 * S, 1, false, 0, 8 * S),
+        op(0, "peek", 5, false, 0, 20 * S),
         row(20 * S - r, 1, false, 0, r),
         row(20 * S, 3, true, 2, 0),
         // Back into [10 s, 20 s), which was used up: no fresh window opens; what is admitted is
@@ -145,6 +144,31 @@ public abstract class FixedWindowConformance extends StoreConformance {
         row(14 * S, 1, false, 0, 16 * S),
         row(29 * S, 1, false, 0, S),
         row(30 * S, 5, true, 0, 0));
+  }
+
+  /**
+   * A step back of more than a window is absorbed: the usage counts in the window the clock now
+   * shows, so a denial lasts at most until that window ends — never the length of the step (it
+   * lasted 2.5 days after a daily window was exhausted and the clock went back 2 days).
+   */
+  @Test
+  public void aLongStepBackDeniesAtMostUntilTheWindowOfNowEnds() {
+    check(fw(5, Duration.ofSeconds(10)), T0,
+        row(15 * S, 5, true, 0, 0).expectReset(5 * S),
+        // An hour back: the 5 used count in [-3600 s, -3590 s), the window the clock shows.
+        row(-3596 * S, 1, false, 0, 6 * S).expectReset(6 * S),
+        op(-3596 * S, "peek", 1, false, 0, 6 * S),
+        row(-3590 * S - r, 1, false, 0, r),
+        row(-3590 * S, 5, true, 0, 0),
+        row(-3590 * S, 1, false, 0, 10 * S));
+    // A day's window exhausted, then the clock two days back: denied until the end of that day.
+    long day = 24 * H;
+    long midnight = T0 - Math.floorMod(T0, day);
+    check(FixedWindow.of("daily-" + storeName(), 10, Window.day()), midnight,
+        row(12 * H, 10, true, 0, 0).expectReset(12 * H),
+        row(12 * H - 2 * day, 1, false, 0, 12 * H).expectReset(12 * H),
+        row(day - 2 * day - r, 1, false, 0, r),
+        row(day - 2 * day, 10, true, 0, 0));
   }
 
   @Test

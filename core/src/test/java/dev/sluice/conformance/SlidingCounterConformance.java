@@ -162,7 +162,6 @@ public abstract class SlidingCounterConformance extends StoreConformance {
         // 9 * W, at 21 s.
         row(5 * S, 1, false, 0, 16 * S).expectReset(25 * S),
         row(0, 1, false, 0, 21 * S),
-        row(-3600 * S, 0, true, 0, 0),
         row(21 * S - r, 1, false, 0, r),
         row(21 * S, 1, true, 0, 0),
         // Back into [10, 20) from [20, 30): prev 10 weighs fully (x = 0): 10 * W + 2 * W > 10 * W;
@@ -173,6 +172,21 @@ public abstract class SlidingCounterConformance extends StoreConformance {
         // Back within the same window: the previous window weighs more, never less.
         row(23 * S, 0, false, 0, 2 * S),
         row(30 * S, 5, true, 0, 0));
+  }
+
+  /**
+   * A step back further than the window before the stored one is absorbed: the counts weigh fully
+   * in the window of now, so a denial lasts at most two windows, never the length of the step.
+   */
+  @Test
+  public void aLongStepBackDeniesAtMostTwoWindows() {
+    check(sc(10, Duration.ofSeconds(10)), T0,
+        row(15 * S, 10, true, 0, 0).expectReset(15 * S),
+        // An hour back: the 10 weigh fully in [-3600 s, -3590 s), then as the previous window.
+        row(-3595 * S, 1, false, 0, 6 * S).expectReset(15 * S),
+        op(-3595 * S, "peek", 0, true, 0, 0),
+        row(-3589 * S - r, 1, false, 0, r),
+        row(-3589 * S, 1, true, 0, 0));
   }
 
   @Test

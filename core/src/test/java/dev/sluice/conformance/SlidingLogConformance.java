@@ -117,8 +117,8 @@ public abstract class SlidingLogConformance extends StoreConformance {
         row(10 * S, 3, true, 0, 0).expectReset(10 * S),
         // Back 5 s: the entry at 10 s still counts until 20 s.
         row(5 * S, 1, false, 0, 15 * S).expectReset(15 * S),
+        // Back 10 s, a whole window: still counts until 20 s.
         row(0, 1, false, 0, 20 * S),
-        row(-3600 * S, 3, false, 0, 3620 * S),
         row(20 * S - r, 1, false, 0, r),
         row(20 * S, 1, true, 2, 0),
         // Back to 15 s: the new entry is logged at 20 s (the newest), so it counts until 30 s,
@@ -128,6 +128,24 @@ public abstract class SlidingLogConformance extends StoreConformance {
         row(25 * S, 1, false, 0, 5 * S),
         row(30 * S - r, 1, false, 0, r),
         row(30 * S, 3, true, 0, 0));
+  }
+
+  /**
+   * A step back that leaves the newest entry more than a window ahead is absorbed: the log moves
+   * back with the clock, so a denial lasts at most a window, never the length of the step (it
+   * lasted an hour and 20 s).
+   */
+  @Test
+  public void aLongStepBackDeniesAtMostAWindow() {
+    check(log(3, Duration.ofSeconds(10)), T0,
+        row(8 * S, 1, true, 2, 0),
+        row(10 * S, 2, true, 0, 0).expectReset(10 * S),
+        // An hour back: the entries keep their spacing, the newest now at -3600 s.
+        row(-3600 * S, 1, false, 0, 8 * S).expectReset(10 * S),
+        op(-3600 * S, "peek", 3, false, 0, 10 * S),
+        row(-3592 * S - r, 1, false, 0, r),
+        row(-3592 * S, 1, true, 0, 0).expectReset(10 * S),
+        row(-3590 * S, 2, true, 0, 0).expectReset(10 * S));
   }
 
   @Test

@@ -105,14 +105,42 @@ public abstract class TokenBucketConformance extends StoreConformance {
 
   @Test
   public void clockGoingBackwardsNeverGrants() {
-    TokenBucket p = TokenBucket.of("back", 2, 1, Duration.ofSeconds(1));
+    TokenBucket p = TokenBucket.of("back", 2, 1, Duration.ofSeconds(1)); // a full refill takes 2 s
     check(p, List.of(
         row(10 * S, 2, ALLOWED, 0, 0, 2 * S),                 // TAT 12 s
         row(11 * S, 1, ALLOWED, 0, 0, 2 * S),                 // TAT 13 s
-        // back to 5 s: the bucket now looks emptier (TAT 13 s: debt 8 s), not fuller
-        row(5 * S, 1, LIMITED, 0, 7 * S, 8 * S),
+        // back to 10 s, less than a full refill: the bucket looks emptier (debt 3 s), not fuller
+        row(10 * S, 1, LIMITED, 0, 2 * S, 3 * S),
         row(11 * S, 1, LIMITED, 0, S, 2 * S),
-        row(12 * S, 1, ALLOWED, 0, 0, 2 * S)));
+        row(12 * S, 1, ALLOWED, 0, 0, 2 * S),                 // TAT 14 s
+        // back to 5 s, more than a full refill: absorbed; the bucket is as it was at 12 s (debt
+        // 2 s) and the key moves onto the clock's new timeline
+        row(5 * S, 1, LIMITED, 0, S, 2 * S),
+        op(5 * S, "peek", 1, LIMITED, 0, S, 2 * S),
+        row(6 * S - r, 1, LIMITED, 0, r, S + r),
+        row(6 * S, 1, ALLOWED, 0, 0, 2 * S),                  // TAT 8 s
+        row(6 * S, 1, LIMITED, 0, S, 2 * S)));
+  }
+
+  /**
+   * A drained bucket that refills in 5 s, the clock then two days back: it still refills in 5 s
+   * (it waited PT48H before a long step back was absorbed).
+   */
+  @Test
+  public void aLongStepBackWaitsNoLongerThanTheBucketWould() {
+    long day = 24 * H;
+    check(TokenBucket.of("whole", 5, 1, Duration.ofSeconds(1)), List.of(
+        row(3 * day, 5, ALLOWED, 0, 0, 5 * S),
+        row(day, 1, LIMITED, 0, S, 5 * S),
+        row(day + S - r, 1, LIMITED, 0, r, 4 * S + r),
+        row(day + S, 1, ALLOWED, 0, 0, 5 * S),
+        row(day + 6 * S, 5, ALLOWED, 0, 0, 5 * S)));
+    // 1.5 tokens a second: a token every 2/3 s, the bucket full again 10/3 s after it emptied.
+    check(TokenBucket.of("rational", 5, 3, Duration.ofSeconds(2)), List.of(
+        row(3 * day, 5, ALLOWED, 0, 0, 3_333_333_334L),
+        row(day, 1, LIMITED, 0, 666_666_667L, 3_333_333_334L),
+        row(day + S, 1, ALLOWED, 0, 0, 3 * S),
+        row(day + 4 * S, 5, ALLOWED, 0, 0, 3_333_333_334L)));
   }
 
   @Test

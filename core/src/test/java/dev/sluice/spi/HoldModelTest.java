@@ -276,6 +276,19 @@ class HoldModelTest {
 
     abstract Decision apply(String key, long t, Operation op, long cost, long id);
 
+    /**
+     * A step back of the clock longer than the TTL is absorbed before any operation, and written:
+     * a deadline more than two TTLs after {@code t} comes back to {@code t + ttl}.
+     */
+    void absorb(String key, long t) {
+      long far = sat(sat(t, ttl), ttl);
+      for (Hold h : stored(key).holds) {
+        if (h.deadline > far) {
+          h.deadline = sat(t, ttl);
+        }
+      }
+    }
+
     /** Usage at {@code t} if nothing else happens: slots held, or a budget's used plus estimates. */
     abstract long usage(String key, long t);
 
@@ -336,6 +349,7 @@ class HoldModelTest {
 
     @Override
     Decision apply(String key, long t, Operation op, long cost, long id) {
+      absorb(key, t);
       Stored s = stored(key);
       List<Hold> live = live(key, t);
       long held = sum(live);
@@ -496,8 +510,21 @@ class HoldModelTest {
       s.holds = holds;
     }
 
+    /** Also: a period that starts more than its length after {@code t} moves to the period of {@code t}. */
+    @Override
+    void absorb(String key, long t) {
+      super.absorb(key, t);
+      Stored s = stored(key);
+      if (s.hasPeriod && t < s.start && s.start - t > s.end - s.start) {
+        long[] p = periodAt(t);
+        s.start = p[0];
+        s.end = p[1];
+      }
+    }
+
     @Override
     Decision apply(String key, long t, Operation op, long cost, long id) {
+      absorb(key, t);
       long[] cur = current(key, t);
       long start = cur[0];
       long end = cur[1];

@@ -3,6 +3,8 @@ package dev.sluice.spi;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.Decision;
+import dev.sluice.Limiter;
+import dev.sluice.Sluice;
 import dev.sluice.FixedWindow;
 import dev.sluice.ManualClock;
 import dev.sluice.SlidingLog;
@@ -159,9 +161,56 @@ class InMemoryStoreTest {
     assertThat(store.sweep()).isEqualTo(1);
     clock.set(java.time.Instant.parse("2026-03-10T23:59:40Z")); // the wall clock steps back
     Decision d = day.apply("k", 1, Operation.ACQUIRE, 0);
-    // The store's time stands at the eviction: a new day, never the old day's empty window.
+    // The store decides at the eviction: a new day, never the old day's empty window; and what it
+    // answers is measured from the clock: the day ends in 24 h 20 s.
     assertThat(d.allowed()).isTrue();
     assertThat(d.remaining()).isEqualTo(2);
-    assertThat(d.resetAfter()).isEqualTo(Duration.ofHours(24).minusSeconds(30));
+    assertThat(d.resetAfter()).isEqualTo(Duration.ofHours(24).plusSeconds(20));
+    assertThat(day.apply("k", 2, Operation.ACQUIRE, 0).allowed()).isTrue();
+    // retryAfter is the real wait, never the wait from the floor (which was 30 s shorter)
+    assertThat(day.apply("k", 1, Operation.ACQUIRE, 0).retryAfter()).isEqualTo(Duration.ofHours(24).plusSeconds(20));
+  }
+
+  /**
+   * Below the idle-sweep floor, retryAfter was measured from the floor: 1 s where the real wait was
+   * a day, and a blocking acquire re-asked in a loop (70,892 times in 3 s on a manual clock).
+   */
+  @Test
+  void belowTheFloorABlockingAcquireWaitsOnceAndNeverSpins() throws Exception {
+    InMemoryStore store = store(100);
+    Sluice sluice = Sluice.builder().store(store).build();
+    Limiter l = sluice.limiter(SlidingLog.of("log", 1, Duration.ofSeconds(1)));
+    Partition other = store.partition(SlidingLog.of("log", 1, Duration.ofSeconds(1)));
+    clock.set(java.time.Instant.parse("2026-03-10T12:00:00Z"));
+    assertThat(other.apply("old", 1, Operation.ACQUIRE, 0).allowed()).isTrue();
+    clock.set(java.time.Instant.parse("2026-03-10T12:00:05Z"));
+    assertThat(store.sweep()).isEqualTo(1); // the floor: 12:00:05
+    clock.set(java.time.Instant.parse("2026-03-10T12:00:04.5Z")); // half a second back
+    assertThat(l.tryAcquire("k", 1).allowed()).isTrue(); // logged at the floor, 12:00:05
+    Decision denied = l.tryAcquire("k", 1);
+    assertThat(denied.retryAfter()).isEqualTo(Duration.ofMillis(1500)); // until 12:00:06
+    int sleeps = clock.sleeps().size();
+    Decision granted = l.acquire("k", 1, Duration.ofSeconds(10));
+    assertThat(granted.allowed()).isTrue();
+    assertThat(clock.sleeps().size() - sleeps).isEqualTo(1);
+    assertThat(clock.instant()).isEqualTo(java.time.Instant.parse("2026-03-10T12:00:06Z"));
+  }
+
+  /**
+   * A step back longer than the policy's period drops the floor: holding decisions at it would lock
+   * every key out for the length of the step.
+   */
+  @Test
+  void aStepBackLongerThanThePeriodDropsTheFloor() {
+    InMemoryStore store = store(100);
+    Partition day = store.partition(FixedWindow.of("day", 3, Window.day()));
+    clock.set(java.time.Instant.parse("2026-03-10T23:59:00Z"));
+    assertThat(day.apply("k", 3, Operation.ACQUIRE, 0).allowed()).isTrue();
+    clock.set(java.time.Instant.parse("2026-03-11T00:00:30Z"));
+    assertThat(store.sweep()).isEqualTo(1);
+    clock.set(java.time.Instant.parse("2026-03-08T10:00:00Z")); // more than a (25-hour) day back
+    Decision d = day.apply("k", 1, Operation.ACQUIRE, 0);
+    assertThat(d.allowed()).isTrue();
+    assertThat(d.resetAfter()).isEqualTo(Duration.ofHours(14)); // the day the clock shows
   }
 }

@@ -905,12 +905,15 @@ class PolicyPropertyTest {
         t = Math.min(MAX_T / 2 + MAX_T / 4, t + nextGap(r, scale));
       }
       latest = Math.max(latest, t);
-      // Probe the current state: an earlier instant never admits more than a later one, nor has
-      // more available (remaining, plus the cost when an allowed decision has counted it).
+      // Probe the current state: no instant, however far back, admits more than the latest
+      // instant the clock has shown, or a later one, nor has more available (remaining, plus the
+      // cost when an allowed decision has counted it). (Between the two, a shorter step back may
+      // deny longer than a longer one: a step back longer than the policy's period is absorbed.)
       long c = r.nextInt(4) == 0 ? 0 : 1 + r.nextLong(limit);
       long t1 = Math.max(0, t - r.nextLong(5 * scale + 1));
-      long[] later = {t, latest, t1 + r.nextLong(5 * scale + 1)};
-      Decision d1 = a.step(state, t1, c, Operation.PEEK, 0).decision();
+      long[] later = {latest, latest + r.nextLong(5 * scale + 1)};
+      Step probe = a.step(state, t1, c, Operation.PEEK, 0);
+      Decision d1 = probe.decision();
       for (long t2 : later) {
         Decision d2 = a.step(state, t2, c, Operation.PEEK, 0).decision();
         long[] s = state;
@@ -926,9 +929,11 @@ class PolicyPropertyTest {
         long[] s = state;
         Supplier<String> ctx = () -> "clockBack seed=" + seed + " policy=" + p + " state="
             + java.util.Arrays.toString(s) + " cost=" + c + " at " + t1 + ": " + d1;
-        require(a.step(state, t1 + retry, c, Operation.PEEK, 0).decision().allowed(),
+        // on the state as the store keeps it after the probe (an absorbed step is written)
+        long[] kept = probe.changed() ? probe.state() : state;
+        require(a.step(kept, t1 + retry, c, Operation.PEEK, 0).decision().allowed(),
             () -> ctx.get() + ": not admitted after retryAfter");
-        require(!a.step(state, t1 + retry - 1, c, Operation.PEEK, 0).decision().allowed(),
+        require(!a.step(kept, t1 + retry - 1, c, Operation.PEEK, 0).decision().allowed(),
             () -> ctx.get() + ": admitted before retryAfter");
       }
       // Then move the state on: acquire, record, or refund at the (possibly earlier) time.
