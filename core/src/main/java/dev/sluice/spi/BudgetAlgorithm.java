@@ -91,8 +91,15 @@ final class BudgetAlgorithm extends Algorithm {
   Step apply(long[] state, long now, long cost, Operation op, long id) {
     long[] base = absorb(state, now);
     Step step = decide(base, now, cost, op, id);
-    // An absorbed step is written whatever the operation, or the next decision would move it again.
-    return base == state || step.changed() ? step : new Step(base, step.decision(), true);
+    if (base == state || step.changed()) {
+      return step;
+    }
+    // An absorbed step is written whatever the operation, or the next decision would move it
+    // again; written as any write is: open reservations only, in the period in force.
+    long start = now < base[1] ? base[0] : period.startNanos(now);
+    long end = now < base[1] ? base[1] : period.endNanos(now);
+    long used = now < base[1] ? base[2] : 0;
+    return write(base, start, end, used, holds(base, now), step.decision());
   }
 
   /**

@@ -76,7 +76,8 @@ final class ConcurrencyAlgorithm extends Algorithm {
   Step apply(long[] state, long now, long cost, Operation op, long id) {
     long[] base = absorb(state, now);
     Step step = decide(base, now, cost, op, id);
-    return base == state || step.changed() ? step : new Step(base, step.decision(), true);
+    // An absorbed step is written whatever the operation (live leases only, as any write).
+    return base == state || step.changed() ? step : new Step(live(base, now), step.decision(), true);
   }
 
   /** {@code state} with deadlines more than two TTLs ahead brought back to {@code now + ttl}. */

@@ -44,7 +44,8 @@ import dev.sluice.TokenBucket;
  * record waiting {@code retryAfter} suffices.
  *
  * <h2>Clock jumps</h2>
- * Let {@code F = ceil(B / D)} be the time a full refill takes. If {@code now} goes back by at most
+ * Let {@code F} be the time a full refill takes ({@code B / D} ns), rounded up to a whole
+ * millisecond. If {@code now} goes back by at most
  * {@code F} before {@code last}, the debt {@code TAT - now} grows by the step: fewer tokens, never
  * more, and the wait is at most one full refill longer than it was. A larger step back is absorbed:
  * the key decides as at {@code last} (no time has passed, so nothing refills and nothing is lost)
@@ -71,7 +72,7 @@ final class TokenBucketAlgorithm extends Algorithm {
   private final long unitsPerNano;
   /** B = C * P: the full bucket in scaled units. */
   private final long bucketUnits;
-  /** F = ceil(B / D): a full refill in nanoseconds; a longer step back is absorbed. */
+  /** F: a full refill in nanoseconds, rounded up to a whole ms; a longer step back is absorbed. */
   private final long refillNanos;
   /** Divides by P without a hardware divide (remaining tokens on every decision). */
   private final Divider perToken;
@@ -84,7 +85,9 @@ final class TokenBucketAlgorithm extends Algorithm {
     this.tokenUnits = periodNanos / g;
     this.unitsPerNano = policy.refillTokens() / g;
     this.bucketUnits = Math.multiplyExact(capacity, tokenUnits);
-    this.refillNanos = Arith.ceilDiv(bucketUnits, unitsPerNano);
+    // rounded up to a whole millisecond, so a store on a microsecond timeline (Redis) draws the
+    // line between a short and a long step back exactly where this one does
+    this.refillNanos = Arith.satMul(Arith.ceilDiv(Arith.ceilDiv(bucketUnits, unitsPerNano), 1_000_000L), 1_000_000L);
     this.perToken = new Divider(tokenUnits);
   }
 

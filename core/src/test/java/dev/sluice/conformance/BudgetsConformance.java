@@ -52,6 +52,28 @@ public abstract class BudgetsConformance extends StoreConformance {
     throw new AssertionError("expected a QuotaExceededException");
   }
 
+  /**
+   * A daily budget exhausted, then the wall clock two days back: denied until the end of the day
+   * the clock shows (it was denied for 60 hours), and a reservation holds at most two TTLs.
+   */
+  @Test
+  public void aLongStepBackDeniesAtMostUntilTheEndOfTheDayTheClockShows() {
+    Budgets daily = sluice.budget(Budget.of("daily", 100, Window.day())
+        .withReservationTtl(Duration.ofMinutes(30)));
+    daily.record("k", 90); // 15:00
+    assertThat(daily.tryReserve("k", 10)).isPresent(); // until 15:30
+    long t = clock.nanos();
+    clock.set(t - 2 * DAY - 6 * H); // two days and six hours back: 09:00, two days earlier
+    assertThat(daily.usage("k").used()).isEqualTo(100);
+    assertThat(denial(() -> daily.check("k")).retryAfter()).isEqualTo(Duration.ofMinutes(30));
+    clock.set(t - 2 * DAY - 6 * H + 30 * MIN); // the reservation's TTL, from the clock, has passed
+    assertThat(daily.usage("k").used()).isEqualTo(90);
+    assertThat(denial(() -> daily.reserve("k", 11)).retryAfter()).isEqualTo(Duration.ofHours(14).plusMinutes(30));
+    clock.set(t - 2 * DAY + 9 * H); // midnight of the day the clock showed
+    assertThat(daily.usage("k").used()).isZero();
+    assertThat(daily.tryReserve("k", 100)).isPresent();
+  }
+
   @Test
   public void recordingPastTheBudgetSucceedsAndTheNextCheckWaitsForUtcMidnight() {
     scanned.check("alice");

@@ -54,6 +54,31 @@ public abstract class LeasesConformance extends StoreConformance {
     }
   }
 
+  /**
+   * A clock stepping back a little keeps every lease longer; a step back longer than the TTL never
+   * holds a slot for more than twice the TTL (it held 7 of 10 slots for the length of the step).
+   */
+  @Test
+  public void aStepBackNeverHoldsALeaseForMoreThanTwoTtls() {
+    Leases leases = sluice.leases(scans); // 5 slots, 10 minutes
+    long t = clock.nanos();
+    for (int i = 0; i < 5; i++) {
+      leases.acquire("alice"); // abandoned: they expire at t + 10 min
+    }
+    // back 5 minutes: the leases count until t + 10 min, 15 minutes from now
+    clock.set(t - 5 * MIN);
+    assertThat(leases.peek("alice", 1).retryAfterNanos()).isEqualTo(15 * MIN);
+    // back a day: brought back to now + 10 min, and written so
+    clock.set(t - DAY);
+    assertThat(leases.peek("alice", 1).retryAfterNanos()).isEqualTo(10 * MIN);
+    assertThat(leases.tryAcquire("alice")).isEmpty();
+    clock.set(t - DAY + 10 * MIN - r);
+    assertThat(leases.held("alice")).isEqualTo(5);
+    clock.set(t - DAY + 10 * MIN);
+    assertThat(leases.held("alice")).isZero();
+    assertThat(leases.tryAcquire("alice")).isPresent();
+  }
+
   @Test
   public void anAbandonedLeaseFreesItsSlotExactlyAtItsExpiry() {
     Leases leases = sluice.leases(Concurrency.of("one", 1, Duration.ofSeconds(30)));

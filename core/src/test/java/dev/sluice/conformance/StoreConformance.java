@@ -137,6 +137,19 @@ public abstract class StoreConformance {
     return s;
   }
 
+  /**
+   * Another store on the backend of {@code previous} ({@link StoreFixture#reopen}), closed after the
+   * test; null where the store keeps nothing beyond its process.
+   */
+  protected final Store reopen(Store previous, ManualClock clock) {
+    aligned(clock.nanos());
+    Store s = fixture.reopen(previous, clock);
+    if (s != null) {
+      toClose.push(s);
+    }
+    return s;
+  }
+
   /** An engine on a fresh store on {@code clock}; both closed after the test. */
   protected final Sluice engine(ManualClock clock, DecisionListener... listeners) {
     return engine(clock, newStore(clock), listeners);

@@ -40,6 +40,17 @@ public interface StoreFixture {
     return Long.MAX_VALUE;
   }
 
+  /**
+   * Another store on the backend of {@code previous}, a store this fixture created: what a redeploy
+   * or a second instance sees (Redis: a store on the same server with the same key prefix; SQLite:
+   * the same file, opened after {@code previous} is closed, which this method does). {@code null}
+   * (the default) for a store that keeps nothing beyond its process; the suite then skips the tests
+   * that need it.
+   */
+  default Store reopen(Store previous, ManualClock clock) {
+    return null;
+  }
+
   /** Releases what the fixture holds (connections, files); called once after each test. */
   default void close() {}
 

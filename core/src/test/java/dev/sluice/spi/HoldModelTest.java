@@ -281,12 +281,23 @@ class HoldModelTest {
      * a deadline more than two TTLs after {@code t} comes back to {@code t + ttl}.
      */
     void absorb(String key, long t) {
+      if (clamp(key, t)) {
+        Stored s = stored(key);
+        s.holds = live(key, t); // written as any write: open holds only
+      }
+    }
+
+    /** Brings deadlines more than two TTLs ahead back to {@code t + ttl}; whether any was. */
+    boolean clamp(String key, long t) {
       long far = sat(sat(t, ttl), ttl);
+      boolean any = false;
       for (Hold h : stored(key).holds) {
         if (h.deadline > far) {
           h.deadline = sat(t, ttl);
+          any = true;
         }
       }
+      return any;
     }
 
     /** Usage at {@code t} if nothing else happens: slots held, or a budget's used plus estimates. */
@@ -513,12 +524,17 @@ class HoldModelTest {
     /** Also: a period that starts more than its length after {@code t} moves to the period of {@code t}. */
     @Override
     void absorb(String key, long t) {
-      super.absorb(key, t);
+      boolean any = clamp(key, t);
       Stored s = stored(key);
       if (s.hasPeriod && t < s.start && s.start - t > s.end - s.start) {
         long[] p = periodAt(t);
         s.start = p[0];
         s.end = p[1];
+        any = true;
+      }
+      if (any && s.hasPeriod) { // written as any write: the period in force, open holds only
+        long[] cur = current(key, t);
+        write(key, cur[0], cur[1], cur[2], live(key, t));
       }
     }
 

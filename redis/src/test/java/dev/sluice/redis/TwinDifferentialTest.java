@@ -505,14 +505,16 @@ class TwinDifferentialTest {
   /** Stored values that are not a sliding log's or counter's state are refused, not misread. */
   @Test
   void slidingStatesAreValidated() {
-    // limit 3, W 1 ms, exact: at most 3 entries
+    // limit 3, W 1 ms, exact: it keeps at most 3 entries, and reads logs of up to 10,000 (written
+    // under another definition of the name with a higher limit), never more
     SlidingLog log = SlidingLog.of("sl", 3, Duration.ofMillis(1));
     for (String bad : new String[] {"", "x", "5", "5;;", ";5;", "5:;", "5:0;", "5;0;", "5:1:2;", " 5;", "5;x",
-        "5; ", "-5;", "1e3;", "1.5;", "1;1;1;1;", "9007199254740992;", "9007199254740991;1;",
+        "5; ", "-5;", "1e3;", "1.5;", "1;" + "1;".repeat(10_000), "9007199254740992;", "9007199254740991;1;",
         "5:9007199254740992;", "5:" + "9".repeat(400) + ";"}) {
       assertThat(reasonFor(log, bad)).as("'" + bad + "'").isEqualTo(Protocol.E_STATE);
     }
-    for (String good : new String[] {"5;", "0;", "5:3;7;1:2;", "9007199254740990;1;"}) {
+    for (String good : new String[] {"5;", "0;", "5:3;7;1:2;", "9007199254740990;1;", "1;1;1;1;",
+        "1;" + "1;".repeat(9_999)}) {
       assertThat(reasonFor(log, good)).as("'" + good + "'").isGreaterThanOrEqualTo(0);
     }
     SlidingCounter counter = SlidingCounter.of("sc", 3, Duration.ofMillis(1));
@@ -677,6 +679,7 @@ class TwinDifferentialTest {
     final String key;
     final Policy policy;
     final List<long[]> steps = new ArrayList<>(); // {timeMicros, cost, op, arg}
+    final List<Policy> policies = new ArrayList<>(); // the definition each step decides by
     final List<Object> expected = new ArrayList<>(); // Decision, or "HELD"
     final List<RedisFuture<long[]>> results = new ArrayList<>();
 
@@ -685,10 +688,38 @@ class TwinDifferentialTest {
       this.policy = policy;
     }
 
+    /**
+     * Another definition of {@code p}'s kind under its name (a redeploy that changed it), whose
+     * steps decide on the same state. A token bucket keeps its rate: a state's sub-nanosecond
+     * fraction is read under another rate with a documented rounding that differs between
+     * nanoseconds and microseconds; every other parameter may change.
+     */
+    static Policy redefined(Gen gen, SplittableRandom r, Policy p) {
+      if (p instanceof dev.sluice.TokenBucket tb) {
+        long capacity = 1 + r.nextLong(Math.max(1, 2 * tb.capacity()));
+        try {
+          return new dev.sluice.TokenBucket(tb.name(), capacity, tb.refillTokens(), tb.refillPeriod());
+        } catch (IllegalArgumentException e) {
+          return p;
+        }
+      }
+      for (int i = 0; i < 100; i++) {
+        Policy q = gen.policy(r);
+        if (q.getClass() == p.getClass()) {
+          return q;
+        }
+      }
+      return p;
+    }
+
     static Sequence generate(Gen gen, SplittableRandom r, String key, int maxSteps) {
       Policy policy = gen.policy(r);
       Sequence seq = new Sequence(key, policy);
       Algorithm alg = Algorithm.of(policy);
+      // a third of the sequences switch between two definitions of the name (a redeploy)
+      Policy other = r.nextInt(3) == 0 ? redefined(gen, r, policy) : policy;
+      Algorithm otherAlg = Algorithm.of(other);
+      long periodMicros = Math.max(alg.periodNanos(), otherAlg.periodNanos()) / 1000 + 1;
       List<Operation> ops = new ArrayList<>();
       for (Operation op : Operation.values()) {
         if (alg.supports(op)) {
@@ -719,20 +750,30 @@ class TwinDifferentialTest {
           }
         } else if (k < 19) {
           t += r.nextLong(1, Math.max(2, 3 * scale));
-        } else {
+        } else if (r.nextBoolean()) {
           t -= Math.min(t, r.nextLong(1, Math.max(2, scale / 2))); // the clock goes back
+        } else {
+          // further back than the policy's period: absorbed
+          t -= Math.min(t / 2, periodMicros * (2 + r.nextInt(4)) + r.nextLong(periodMicros));
         }
+        boolean redefine = other != policy && r.nextInt(3) == 0;
+        Policy stepPolicy = redefine ? other : policy;
+        Algorithm stepAlg = redefine ? otherAlg : alg;
         Operation op = gen.op(r, ops);
-        long cost = gen.cost(r, policy, op);
+        if (!stepAlg.supports(op)) {
+          op = Operation.PEEK;
+        }
+        long cost = gen.cost(r, stepPolicy, op);
         if (op == Operation.HOLD && cost == 0) {
           cost = 1;
         }
         long arg = op.usesId() ? ids[r.nextInt(ids.length)]
             : op == Operation.RESERVE ? r.nextLong(0, Math.max(1, 2 * scale)) : 0;
         seq.steps.add(new long[] {t, cost, op.ordinal(), arg});
+        seq.policies.add(stepPolicy);
         long argNanos = op == Operation.RESERVE ? arg * 1000 : arg;
         try {
-          Step step = alg.step(state, t * 1000, cost, op, argNanos);
+          Step step = stepAlg.step(state, t * 1000, cost, op, argNanos);
           state = step.state();
           seq.expected.add(step.decision());
         } catch (IllegalArgumentException e) {
@@ -750,21 +791,23 @@ class TwinDifferentialTest {
       SplittableRandom cuts = new SplittableRandom(key.hashCode());
       for (int from = 0; from < steps.size(); ) {
         int to = chunk > 0 ? Math.min(steps.size(), from + 1 + cuts.nextInt(chunk)) : steps.size();
-        send(redis, steps.subList(from, to));
+        send(redis, from, to);
         from = to;
       }
     }
 
-    private void send(RedisAsyncCommands<String, String> redis, List<long[]> chunk) {
+    private void send(RedisAsyncCommands<String, String> redis, int from, int to) {
       List<Request[]> groups = new ArrayList<>();
-      for (long[] s : chunk) {
+      for (int i = from; i < to; i++) {
+        long[] s = steps.get(i);
         long t = s[0];
+        Policy p = policies.get(i);
         Operation op = Operation.values()[(int) s[2]];
-        String[] params = Protocol.params(policy);
+        String[] params = Protocol.params(p);
         if (params == null) {
-          params = Protocol.calendarParams(policy, t * 1000);
+          params = Protocol.calendarParams(p, t * 1000);
         }
-        groups.add(new Request[] {new Request(key, Long.toString(t), Protocol.code(policy), op.ordinal(), s[1],
+        groups.add(new Request[] {new Request(key, Long.toString(t), Protocol.code(p), op.ordinal(), s[1],
             Long.toString(s[3]), params)});
       }
       Request.Encoded e = Request.encode(groups);
@@ -797,6 +840,7 @@ class TwinDifferentialTest {
         }
         assertThat(reason).as(describe(i)).isGreaterThanOrEqualTo(0);
         Decision got;
+        Policy policy = policies.get(i);
         try {
           got = Protocol.decision(policy, out, i);
         } catch (IllegalArgumentException e) {
@@ -820,6 +864,7 @@ class TwinDifferentialTest {
       StringBuilder b = new StringBuilder(policy + " key " + key + ":");
       for (int i = 0; i < steps.size() && (upTo < 0 || i <= upTo); i++) {
         long[] s = steps.get(i);
+        b.append(policies.get(i) == policy ? "" : "\n  (as " + policies.get(i) + ")");
         b.append("\n  t=").append(s[0]).append("us cost=").append(s[1]).append(' ')
             .append(Operation.values()[(int) s[2]]).append(" arg=").append(s[3]).append(" -> ").append(expected.get(i));
       }

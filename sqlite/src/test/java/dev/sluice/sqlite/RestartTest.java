@@ -53,7 +53,36 @@ class RestartTest {
     }
   }
 
+  /**
+   * Reopened with its clock two days behind the file, a drained bucket that refills in 5 s waits
+   * 1 s for a token (it reported about 172,791 s), and a daily window exhausted waits for the end of
+   * the day the clock shows, not for two days and a half.
+   */
+  @Test
+  void reopenedWithTheClockTwoDaysBehindNoKeyWaitsForTheStep() {
+    Path file = dir.resolve("quotas.db");
+    TokenBucket bucket = TokenBucket.of("bucket", 5, 1, Duration.ofSeconds(1));
+    dev.sluice.FixedWindow day = dev.sluice.FixedWindow.of("day", 3, dev.sluice.Window.day());
+    try (Sluice sluice = open(file)) {
+      assertThat(sluice.limiter(bucket).tryAcquire("alice", 5).allowed()).isTrue();
+      assertThat(sluice.limiter(day).tryAcquire("alice", 3).allowed()).isTrue();
+    }
+    clock.set(Instant.parse("2026-11-22T10:00:00Z"));
+    try (Sluice sluice = open(file)) {
+      Decision b = sluice.limiter(bucket).tryAcquire("alice", 1);
+      assertThat(b.allowed()).isFalse();
+      assertThat(b.retryAfter()).isEqualTo(Duration.ofSeconds(1));
+      Decision d = sluice.limiter(day).tryAcquire("alice", 1);
+      assertThat(d.allowed()).isFalse();
+      assertThat(d.retryAfter()).isEqualTo(Duration.ofHours(14)); // the end of 2026-11-22
+      clock.set(Instant.parse("2026-11-22T10:00:01Z"));
+      assertThat(sluice.limiter(bucket).tryAcquire("alice", 1).allowed()).isTrue();
+      clock.set(Instant.parse("2026-11-23T00:00:00Z"));
+      assertThat(sluice.limiter(day).tryAcquire("alice", 3).allowed()).isTrue();
+    }
+  }
+
   private Sluice open(Path file) {
-    return Sluice.builder().clock(clock).store(SqliteStore.open(file).clock(clock).build()).build();
+    return Sluice.builder().store(SqliteStore.open(file).clock(clock).build()).build();
   }
 }

@@ -14,6 +14,12 @@
 -- when the state becomes idle: the period's end if anything was charged in it, or the latest
 -- open deadline, whichever is later. step does the arithmetic in O(reservations), and
 -- O(r log r) for the retryAfter of a denial.
+--
+-- As in Java: a state left by another definition of the name is read as it is (up to 10,000
+-- reservations, Budget.MAX_RESERVATIONS, with estimates above this limit); after a step back of
+-- the clock, a period that starts more than its length after now moves to the period of now, and
+-- deadlines more than two TTLs ahead come back to now + ttl; either is written whatever the
+-- operation (st.clamp: the ids brought back, written again by save).
 do
   local CHUNK = 1000 -- arguments per command when a list is long (Lua's unpack is limited)
 
@@ -71,7 +77,7 @@ do
       if t == 'none' then return nil end
       if t ~= 'hash' then return nil, E_STATE end
       local len = redis.call('HLEN', key)
-      if len < 3 or len > 3 + P.maxr then return nil, E_STATE end
+      if len < 3 or len > 3 + 10000 then return nil, E_STATE end
       local kv = redis.call('HGETALL', key)
       local s, e, u
       local ids, dl, est = {}, {}, {}
@@ -87,7 +93,7 @@ do
           if not valid_id(f) then return nil, E_STATE end
           local d, c = string.match(v, '^(%d+):(%d+)$')
           d, c = nat(d), nat(c)
-          if d == nil or c == nil or c < 1 or c > P.limit then return nil, E_STATE end
+          if d == nil or c == nil or c < 1 then return nil, E_STATE end
           ids[#ids + 1] = f
           dl[f] = d
           est[f] = c
@@ -99,6 +105,32 @@ do
 
     step = function(st, now, cost, op, arg, P)
       local limit = P.limit
+      local absorbed, clamp = false, nil
+      if st ~= nil then
+        local s0, e0 = st.s, st.e
+        if now < s0 and s0 - now > e0 - s0 then -- a step back longer than the period
+          s0, e0 = window_at(P.w, now)
+          if s0 == nil then return st, false, E_CALENDAR, 0, 0, 0, 0 end
+          absorbed = true
+        end
+        local cdl = sadd(now, P.ttl)
+        local far = sadd(cdl, P.ttl)
+        local dls = st.dl
+        for _, id in ipairs(st.ids) do
+          if st.dl[id] > far then
+            if clamp == nil then
+              clamp, dls = {}, {}
+              for k, v in pairs(st.dl) do dls[k] = v end
+            end
+            clamp[#clamp + 1] = id
+            dls[id] = cdl
+          end
+        end
+        if absorbed or clamp then
+          absorbed = true
+          st = {s = s0, e = e0, u = st.u, ids = st.ids, dl = dls, est = st.est}
+        end
+      end
       local start, stop, used
       if st ~= nil and now < st.e then
         -- same period, or the clock went back before it: the stored period stays in force
@@ -139,7 +171,26 @@ do
         end
         if u2 == 0 and n == 0 then return nil, st ~= nil end
         if del then gone[#gone + 1] = del end
-        return {s = start, e = stop, u = u2, put = put, dl = dl, est = est, drop = gone, last = last}, true
+        local again = nil -- clamped deadlines of the reservations kept
+        if clamp then
+          again = {}
+          for _, id in ipairs(clamp) do
+            if id ~= del and id ~= put and st.dl[id] > now then again[#again + 1] = id end
+          end
+        end
+        if again == nil then
+          return {s = start, e = stop, u = u2, put = put, dl = dl, est = est, drop = gone, last = last}, true
+        end
+        return {s = start, e = stop, u = u2, put = put, dl = dl, est = est, drop = gone, last = last,
+          again = again, adl = st.dl, aest = st.est}, true
+      end
+      -- an unchanged answer: written anyway after an absorbed step
+      local function same(...)
+        if absorbed then
+          local st2, changed = write(used)
+          return st2, changed, ...
+        end
+        return st, false, ...
       end
 
       local function decide()
@@ -153,18 +204,18 @@ do
 
       if op == ACQUIRE or op == RESERVE or op == PEEK then
         local reason, a, b, c, d = decide()
-        if reason ~= ALLOWED or op == PEEK or cost == 0 then return st, false, reason, a, b, c, d end
+        if reason ~= ALLOWED or op == PEEK or cost == 0 then return same(reason, a, b, c, d) end
         local st2, changed = write(used + cost)
         return st2, changed, reason, a, b, c, d
       elseif op == RECORD then
-        if cost == 0 then return st, false, allowed(usage) end
+        if cost == 0 then return same(allowed(usage)) end
         local after = sadd(used, cost)
         local st2, changed = write(after)
         return st2, changed, allowed(sadd(after, held))
       elseif op == REFUND then
         local after = used - cost
         if after < 0 then after = 0 end
-        if after == used then return st, false, allowed(sadd(after, held)) end
+        if after == used then return same(allowed(sadd(after, held))) end
         local st2, changed = write(after)
         return st2, changed, allowed(sadd(after, held))
       elseif op == RESET then
@@ -177,25 +228,25 @@ do
       if op == HOLD then
         if d0 then return st, false, E_HELD, 0, 0, 0, 0 end
         local reason, a, b, c, d = decide()
-        if reason ~= ALLOWED then return st, false, reason, a, b, c, d end
+        if reason ~= ALLOWED then return same(reason, a, b, c, d) end
         if #live >= P.maxr then
           local first = MAXN
           for _, id in ipairs(live) do
             if st.dl[id] < first then first = st.dl[id] end
           end
-          return st, false, LIMITED, usage, remaining(usage), first - now, until_end
+          return same(LIMITED, usage, remaining(usage), first - now, until_end)
         end
         local st2, changed = write(used, arg, sadd(now, P.ttl), cost)
         return st2, changed, reason, a, b, c, d
       elseif op == RENEW then
-        if not d0 then return st, false, NOT_HELD, usage, remaining(usage), 0, until_end end
+        if not d0 then return same(NOT_HELD, usage, remaining(usage), 0, until_end) end
         local dl = sadd(now, P.ttl)
         if d0 > dl then dl = d0 end -- never earlier (the clock may have gone back)
         local st2, changed = write(used, arg, dl, st.est[arg])
         return st2, changed, allowed(usage)
       elseif op == RELEASE then
         -- idempotent: a reservation already gone (or never made) is a no-op
-        if not d0 then return st, false, allowed(usage) end
+        if not d0 then return same(allowed(usage)) end
         local st2, changed = write(used, nil, nil, nil, arg)
         return st2, changed, allowed(sadd(used, held - st.est[arg]))
       end
@@ -224,6 +275,11 @@ do
           st.put, num(st.dl) .. ':' .. num(st.est))
       else
         redis.call('HSET', key, 's', num(st.s), 'e', num(st.e), 'u', num(st.u))
+      end
+      if st.again then
+        for _, id in ipairs(st.again) do
+          redis.call('HSET', key, id, num(st.adl[id]) .. ':' .. num(st.aest[id]))
+        end
       end
       local idle = st.last
       if st.u > 0 and st.e > idle then idle = st.e end

@@ -23,6 +23,11 @@
 -- A hash without its sorted set (the set was evicted, or expired first) is a leftover: the key
 -- reads as fresh and the next write deletes it. A sorted set without its hash is E_STATE (until
 -- its TTL passes), as is a foreign value at either key.
+--
+-- As in Java: leases taken under another definition of the name (a higher limit) count against
+-- this one's (load accepts up to 10,000, Concurrency.MAX_LIMIT); a deadline more than two TTLs
+-- ahead of now (a step back of the clock longer than the TTL) comes back to now + ttl, and that is
+-- written whatever the operation (st.clamp: the ids, st.cdl: the deadline).
 do
   local CHUNK = 1000 -- arguments per command when a list is long (Lua's unpack is limited)
 
@@ -75,7 +80,7 @@ do
       if zt == 'none' then return nil end
       if zt ~= 'zset' or ht ~= 'hash' then return nil, E_STATE end
       local n = redis.call('ZCARD', key)
-      if n > P.limit or redis.call('HLEN', skey) ~= n then return nil, E_STATE end
+      if n > 10000 or redis.call('HLEN', skey) ~= n then return nil, E_STATE end
       local m = redis.call('ZRANGEBYSCORE', key, '(' .. num(now), '+inf', 'WITHSCORES')
       local ids, dl, sl, held, last = {}, {}, {}, 0, now
       for k = 1, #m, 2 do
@@ -91,12 +96,12 @@ do
         for k = c, e do
           local s = v[k - c + 1]
           s = s and nat(s)
-          if s == nil or s == false or s < 1 or s > P.limit then return nil, E_STATE end
+          if s == nil or s == false or s < 1 or s > 10000 then return nil, E_STATE end
           sl[ids[k]] = s
           held = held + s
         end
       end
-      if held > P.limit then return nil, E_STATE end
+      if held > 10000 then return nil, E_STATE end
       return {ids = ids, dl = dl, sl = sl, held = held, last = last}
     end,
 
@@ -107,48 +112,83 @@ do
       local limit, ttl = P.limit, P.ttl
       if op == RESET then return nil, st ~= nil, ALLOWED, 0, limit, 0, 0 end
       local s = st or NONE
+      -- deadlines more than two TTLs ahead come back to now + ttl (a long step back)
+      local clamp, cdl = nil, sadd(now, ttl)
+      local far = sadd(cdl, ttl)
+      for _, id in ipairs(s.ids) do
+        if s.dl[id] > far then
+          clamp = clamp or {}
+          clamp[#clamp + 1] = id
+        end
+      end
+      if clamp then
+        local dl, l = {}, now
+        for _, id in ipairs(s.ids) do
+          dl[id] = s.dl[id]
+          if dl[id] > far then dl[id] = cdl end
+          if dl[id] > l then l = dl[id] end
+        end
+        s = {ids = s.ids, dl = dl, sl = s.sl, held = s.held, last = l}
+      end
       local held, last = s.held, s.last
       if last < now then last = now end
       local reset = last - now
-
+      local function remaining(x) if x >= limit then return 0 end return limit - x end
+      -- an unchanged answer still writes the clamped deadlines
+      local function same()
+        if clamp then return {clamp = clamp, cdl = cdl, last = last}, true end
+        return st, false
+      end
       local function decide()
-        if cost > limit then return COST_EXCEEDS_LIMIT, held, limit - held, NEVER, reset end
+        if cost > limit then return COST_EXCEEDS_LIMIT, held, remaining(held), NEVER, reset end
         if held <= limit - cost then
           local after, r = held + cost, reset
           if cost > 0 and ttl > r then r = ttl end
           return ALLOWED, after, limit - after, 0, r
         end
-        return LIMITED, held, limit - held, retry_at(s, cost, limit) - now, reset
+        return LIMITED, held, remaining(held), retry_at(s, cost, limit) - now, reset
       end
 
-      if op == PEEK then return st, false, decide() end
+      if op == PEEK then
+        local x, ch = same()
+        return x, ch, decide()
+      end
 
       local d0 = s.dl[arg]
       if op == HOLD then
         if d0 ~= nil then return st, false, E_HELD, 0, 0, 0, 0 end
-        local reason, used, remaining, retry, r = decide()
-        if reason ~= ALLOWED then return st, false, reason, used, remaining, retry, r end
+        local reason, used, rem, retry, r = decide()
+        if reason ~= ALLOWED then
+          local x, ch = same()
+          return x, ch, reason, used, rem, retry, r
+        end
         local d = sadd(now, ttl)
         if d > last then last = d end
-        return {put = arg, dl = d, sl = cost, last = last, fresh = st == nil}, true,
+        return {put = arg, dl = d, sl = cost, last = last, fresh = st == nil, clamp = clamp, cdl = cdl}, true,
           ALLOWED, held + cost, limit - held - cost, 0, last - now
       elseif op == RENEW then
-        if d0 == nil then return st, false, NOT_HELD, held, limit - held, 0, reset end
+        if d0 == nil then
+          local x, ch = same()
+          return x, ch, NOT_HELD, held, remaining(held), 0, reset
+        end
         local d = sadd(now, ttl)
         if d0 > d then d = d0 end -- never earlier (the clock may have gone back)
         if d > last then last = d end
-        return {put = arg, dl = d, sl = s.sl[arg], last = last}, true,
-          ALLOWED, held, limit - held, 0, last - now
+        return {put = arg, dl = d, sl = s.sl[arg], last = last, clamp = clamp, cdl = cdl}, true,
+          ALLOWED, held, remaining(held), 0, last - now
       end
       -- RELEASE: idempotent, a lease already gone (or never held) is a no-op
-      if d0 == nil then return st, false, ALLOWED, held, limit - held, 0, reset end
+      if d0 == nil then
+        local x, ch = same()
+        return x, ch, ALLOWED, held, remaining(held), 0, reset
+      end
       local after = held - s.sl[arg]
-      if #s.ids == 1 then return nil, true, ALLOWED, after, limit - after, 0, 0 end
+      if #s.ids == 1 then return nil, true, ALLOWED, after, remaining(after), 0, 0 end
       last = now
       for _, id in ipairs(s.ids) do
         if id ~= arg and s.dl[id] > last then last = s.dl[id] end
       end
-      return {del = arg, last = last}, true, ALLOWED, after, limit - after, 0, last - now
+      return {del = arg, last = last, clamp = clamp, cdl = cdl}, true, ALLOWED, after, remaining(after), 0, last - now
     end,
 
     save = function(key, st, now, P)
@@ -167,10 +207,13 @@ do
           redis.call('ZREMRANGEBYSCORE', key, '-inf', num(now))
         end
       end
+      if st.clamp then
+        for _, id in ipairs(st.clamp) do redis.call('ZADD', key, num(st.cdl), id) end
+      end
       if st.del then
         redis.call('ZREM', key, st.del)
         redis.call('HDEL', skey, st.del)
-      else
+      elseif st.put then
         redis.call('ZADD', key, num(st.dl), st.put)
         redis.call('HSET', skey, st.put, num(st.sl))
       end

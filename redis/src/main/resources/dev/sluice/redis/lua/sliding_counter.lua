@@ -21,7 +21,10 @@
 -- Only fmod, + and - and products of limbs are used: nothing rounds.
 --
 -- Counts saturate at MAXN under record (Java: 2^63 - 1). Clock going back: the stored window
--- stays and its previous window is weighted fully (x = 0), as in Java.
+-- stays and its previous window is weighted fully (x = 0), as in Java; a stored window more than
+-- one window ahead of now's (a long step back) is absorbed: both counts move into now's window as
+-- its current count, written whatever the operation. Counts written under another window length
+-- of the name move to the window of this length that contains the stored start (also written).
 local W24 = 16777216 -- 2^24
 
 -- a = a2 * 2^48 + a1 * 2^24 + a0, for 0 <= a <= 2^53
@@ -73,6 +76,87 @@ local function muldiv(a, b, d)
   return q
 end
 
+-- One step of the sliding counter, from a state on this window length's grid.
+local function sc_step(st, now, cost, op, P)
+  local limit, w = P.limit, P.w
+  local s = now - fmod(now, w)
+  local prev, cur = 0, 0
+  if st ~= nil then
+    if st[1] == s then
+      prev, cur = st[2], st[3]
+    elseif st[1] == s - w then
+      prev = st[3]
+    elseif st[1] > s then
+      -- the clock went back: keep the stored window; weigh the previous window fully
+      s, prev, cur = st[1], st[2], st[3]
+    end
+  end
+  local x = now - s
+  if x < 0 then x = 0 end
+
+  -- the estimate's room: limit - cur - ceil(prev * (W - x) / W), at least 0
+  local function remaining(c)
+    if c >= limit then return 0 end
+    local weighted = muldiv(prev, w - x, w)
+    if wcmp(weighted, w, prev, w - x) < 0 then weighted = weighted + 1 end
+    local r = limit - c - weighted
+    if r < 0 then return 0 end
+    return r
+  end
+  local function reset_after(p, c)
+    if c > 0 then return sadd(sadd(s - now, w), w) end
+    if p > 0 then return sadd(s - now, w) end
+    return 0
+  end
+  -- the decision's last five values, for counts prev and c
+  local function decide(reason, c, retry)
+    local rem = remaining(c)
+    return reason, limit - rem, rem, retry, reset_after(prev, c)
+  end
+
+  if op == ACQUIRE or op == RESERVE or op == PEEK then
+    if cost > limit then
+      return st, false, decide(COST_EXCEEDS_LIMIT, cur, NEVER)
+    end
+    -- prev * (W - x) + (cur + cost) * W <= limit * W
+    if cur <= limit - cost and wcmp(prev, w - x, limit - cur - cost, w) <= 0 then
+      local after = cur + cost
+      if op == PEEK or cost == 0 then return st, false, decide(ALLOWED, after, 0) end
+      return {s, prev, after}, true, decide(ALLOWED, after, 0)
+    end
+    -- the first µs at which the cost fits
+    local room, retry = limit - cost, nil
+    if cur <= room then
+      -- within this window, once prev * (W - x') <= (room - cur) * W; here prev > 0, and
+      -- (room - cur) < prev since the cost does not fit now
+      local xr = w - muldiv(room - cur, w, prev)
+      if xr < w then retry = (s - now) + xr end
+    end
+    if retry == nil then
+      -- in the next window, cur becomes prev: cur * (W - x') <= room * W
+      local xr = 0
+      if cur > room then xr = w - muldiv(room, w, cur) end
+      retry = sadd(sadd(s - now, w), xr)
+    end
+    return st, false, decide(LIMITED, cur, retry)
+  elseif op == RECORD then
+    local after = sadd(cur, cost)
+    if cost == 0 then return st, false, decide(ALLOWED, after, 0) end
+    return {s, prev, after}, true, decide(ALLOWED, after, 0)
+  elseif op == REFUND then
+    local from_cur = cost
+    if cur < from_cur then from_cur = cur end
+    local from_prev = cost - from_cur
+    if prev < from_prev then from_prev = prev end
+    local c = cur - from_cur
+    prev = prev - from_prev -- decide() weighs the refunded counts
+    if prev == 0 and c == 0 then return nil, st ~= nil, decide(ALLOWED, c, 0) end
+    return {s, prev, c}, true, decide(ALLOWED, c, 0)
+  end
+  -- RESET
+  return nil, st ~= nil, ALLOWED, 0, limit, 0, 0
+end
+
 ALG[4] = {
   cacheable = true,
   -- nothing is held under an id
@@ -97,83 +181,21 @@ ALG[4] = {
   end,
 
   step = function(st, now, cost, op, arg, P)
-    local limit, w = P.limit, P.w
-    local s = now - fmod(now, w)
-    local prev, cur = 0, 0
+    local moved = nil
     if st ~= nil then
-      if st[1] == s then
-        prev, cur = st[2], st[3]
-      elseif st[1] == s - w then
-        prev = st[3]
-      elseif st[1] > s then
-        -- the clock went back: keep the stored window; weigh the previous window fully
-        s, prev, cur = st[1], st[2], st[3]
+      local w = P.w
+      local s = now - fmod(now, w)
+      local s0 = st[1] - fmod(st[1], w)
+      if s0 > s + w then
+        moved = {s, 0, sadd(st[2], st[3])}
+      elseif s0 ~= st[1] then
+        moved = {s0, st[2], st[3]}
       end
     end
-    local x = now - s
-    if x < 0 then x = 0 end
-
-    -- the estimate's room: limit - cur - ceil(prev * (W - x) / W), at least 0
-    local function remaining(c)
-      if c >= limit then return 0 end
-      local weighted = muldiv(prev, w - x, w)
-      if wcmp(weighted, w, prev, w - x) < 0 then weighted = weighted + 1 end
-      local r = limit - c - weighted
-      if r < 0 then return 0 end
-      return r
-    end
-    local function reset_after(p, c)
-      if c > 0 then return sadd(sadd(s - now, w), w) end
-      if p > 0 then return sadd(s - now, w) end
-      return 0
-    end
-    -- the decision's last five values, for counts prev and c
-    local function decide(reason, c, retry)
-      local rem = remaining(c)
-      return reason, limit - rem, rem, retry, reset_after(prev, c)
-    end
-
-    if op == ACQUIRE or op == RESERVE or op == PEEK then
-      if cost > limit then
-        return st, false, decide(COST_EXCEEDS_LIMIT, cur, NEVER)
-      end
-      -- prev * (W - x) + (cur + cost) * W <= limit * W
-      if cur <= limit - cost and wcmp(prev, w - x, limit - cur - cost, w) <= 0 then
-        local after = cur + cost
-        if op == PEEK or cost == 0 then return st, false, decide(ALLOWED, after, 0) end
-        return {s, prev, after}, true, decide(ALLOWED, after, 0)
-      end
-      -- the first µs at which the cost fits
-      local room, retry = limit - cost, nil
-      if cur <= room then
-        -- within this window, once prev * (W - x') <= (room - cur) * W; here prev > 0, and
-        -- (room - cur) < prev since the cost does not fit now
-        local xr = w - muldiv(room - cur, w, prev)
-        if xr < w then retry = (s - now) + xr end
-      end
-      if retry == nil then
-        -- in the next window, cur becomes prev: cur * (W - x') <= room * W
-        local xr = 0
-        if cur > room then xr = w - muldiv(room, w, cur) end
-        retry = sadd(sadd(s - now, w), xr)
-      end
-      return st, false, decide(LIMITED, cur, retry)
-    elseif op == RECORD then
-      local after = sadd(cur, cost)
-      if cost == 0 then return st, false, decide(ALLOWED, after, 0) end
-      return {s, prev, after}, true, decide(ALLOWED, after, 0)
-    elseif op == REFUND then
-      local from_cur = cost
-      if cur < from_cur then from_cur = cur end
-      local from_prev = cost - from_cur
-      if prev < from_prev then from_prev = prev end
-      local c = cur - from_cur
-      prev = prev - from_prev -- decide() weighs the refunded counts
-      if prev == 0 and c == 0 then return nil, st ~= nil, decide(ALLOWED, c, 0) end
-      return {s, prev, c}, true, decide(ALLOWED, c, 0)
-    end
-    -- RESET
-    return nil, st ~= nil, ALLOWED, 0, limit, 0, 0
+    if moved == nil then return sc_step(st, now, cost, op, P) end
+    local st2, changed, reason, used, remaining, retry, reset = sc_step(moved, now, cost, op, P)
+    if changed then return st2, changed, reason, used, remaining, retry, reset end
+    return moved, true, reason, used, remaining, retry, reset
   end,
 
   save = function(key, st, now, P)

@@ -5,7 +5,13 @@
 --
 -- Parameters: c (capacity), p (scaled units per token), d (scaled units per µs), with
 -- T = p / d µs per token (reduced); b = c * p < 2^53 (checked in Java and by the callers).
--- State: "tat" or "tat:rem", TAT = tat + rem / d µs, 0 <= rem < d.
+-- State: "tat:rem:last", TAT = tat + rem / d µs, and last the time of the state's last change;
+-- "tat" and "tat:rem" (earlier versions) read with no last (as changed now). A rem >= d (written
+-- under another rate of the same name) reads as the next whole µs: later, never more tokens.
+-- Clock steps: a step back longer than a full refill (b / d µs rounded up to a whole ms, as in
+-- Java: f = ceil(ceil(b / d) / 1000) * 1000) before `last` is
+-- absorbed (the key decides as at `last`, and its state moves onto the new timeline, written
+-- whatever the operation); a shorter one is taken as it comes (the debt grows by it). As in Java.
 -- Needs MAXN, the operation and reason codes, and fmod in scope.
 
 -- ceil(a / b) for 0 <= a <= MAXN, b >= 1 (fmod is exact, and so is dividing a multiple of b).
@@ -16,15 +22,20 @@ local function tb_ceil(a, b)
   return (a - r) / b + 1
 end
 
--- (tat, rem), or nil if `v` is not a state of this policy.
+-- (tat, rem, last), last false when the state has none; nil if `v` is not a token bucket's state.
 local function tb_parse(v, d)
-  local t, r = string.match(v, '^(%d+):?(%d*)$')
+  local t, r, l = string.match(v, '^(%d+):?(%d*):?(%d*)$')
   t = tonumber(t)
   if t == nil or t > MAXN then return nil end
-  if r == '' then return t, 0 end
-  r = tonumber(r)
-  if r >= d then return nil end
-  return t, r
+  if r == '' then r = 0 else r = tonumber(r) end
+  if r >= d then -- another rate's fraction: the next whole µs
+    r = 0
+    if t < MAXN then t = t + 1 end
+  end
+  if l == '' then return t, r, false end
+  l = tonumber(l)
+  if l > MAXN then return nil end
+  return t, r, l
 end
 
 -- The debt at `now` in scaled units, saturated at MAXN.
@@ -37,6 +48,14 @@ local function tb_debt(tat, rem, now, d)
     return debt
   end
   return 0
+end
+
+-- The debt of (tat, rem, last) at `now` for a bucket whose full refill takes f µs, the time of the
+-- last change the state moves to, and whether a step back was absorbed (the state must be written).
+local function tb_at(tat, rem, last, now, d, f)
+  if last and last - now > f then return tb_debt(tat, rem, last, d), now, true end
+  if last and last > now then return tb_debt(tat, rem, now, d), last, false end
+  return tb_debt(tat, rem, now, d), now, false
 end
 
 -- One step from `debt`: the new debt (nil if the state does not change), and the decision:
@@ -108,13 +127,9 @@ local function tb_tat(new, now, d)
   return tat, r
 end
 
--- Writes state (tat, rem) of debt `new` > 0, kept until the debt is repaid, plus ttl_slack
+-- Writes state (tat, rem, last) of debt `new` > 0, kept until the debt is repaid, plus ttl_slack
 -- (constants.lua).
-local function tb_save(key, tat, rem, new, d)
+local function tb_save(key, tat, rem, last, new, d)
   local ms = tb_ceil(tb_ceil(new, d), 1000) + ttl_slack
-  if rem == 0 then
-    redis.call('SET', key, string.format('%d', tat), 'PX', string.format('%d', ms))
-  else
-    redis.call('SET', key, string.format('%d:%d', tat, rem), 'PX', string.format('%d', ms))
-  end
+  redis.call('SET', key, string.format('%d:%d:%d', tat, rem, last), 'PX', string.format('%d', ms))
 end

@@ -58,8 +58,9 @@ end
 if not caller_time then ttl_slack = SERVER_SLACK_MS end
 
 local server_now
--- key -> state after the requests so far: tat (false: fresh), rem, debt written, d of its policy
-local tats, rems, news, ds = {}, {}, {}, {}
+-- key -> state after the requests so far: tat (false: fresh), rem, last change, debt written, d
+-- of its policy
+local tats, rems, lasts, news, ds = {}, {}, {}, {}, {}
 local dirty = {}
 local out = {}
 for j = 1, n do
@@ -77,7 +78,7 @@ for j = 1, n do
   end
   local key = KEYS[j]
   local d = DD[k]
-  local tat, rem = tats[key], rems[key]
+  local tat, rem, last = tats[key], rems[key], lasts[key]
   local err = nil
   if tat == nil then
     local v = redis.pcall('GET', key)
@@ -86,24 +87,35 @@ for j = 1, n do
     elseif type(v) == 'table' then
       err = E_STATE -- another type at the key (WRONGTYPE)
     else
-      tat, rem = tb_parse(v, d)
+      tat, rem, last = tb_parse(v, d)
       if tat == nil then err = E_STATE end
     end
-    if err == nil then tats[key], rems[key] = tat, rem end
+    if err == nil then tats[key], rems[key], lasts[key] = tat, rem, last end
   end
   local r = (j - 1) * 5
   if err then
     out[r + 1], out[r + 2], out[r + 3], out[r + 4], out[r + 5] = err, 0, 0, 0, 0
   else
-    local debt = 0
-    if tat then debt = tb_debt(tat, rem, now, d) end
+    local debt, absorbed = 0, false
+    local b = C[k] * PP[k]
+    if tat then
+      if rem >= d then -- kept by an earlier request under another rate: the next whole µs
+        rem = 0
+        if tat < MAXN then tat = tat + 1 end
+      end
+      debt, last, absorbed = tb_at(tat, rem, last, now, d, tb_ceil(tb_ceil(b, d), 1000) * 1000)
+    else
+      last = now
+    end
     local new, reason, used, remaining, retry, reset =
-      tb_decide(debt, tonumber(ARGV[o + 3]), tonumber(ARGV[o + 2]), tonumber(ARGV[o + 4]), C[k], PP[k], d, C[k] * PP[k])
+      tb_decide(debt, tonumber(ARGV[o + 3]), tonumber(ARGV[o + 2]), tonumber(ARGV[o + 4]), C[k], PP[k], d, b)
+    if new == nil and absorbed then new = debt end -- a step back absorbed: written in any case
     if new ~= nil then
       if new == 0 then
         tats[key] = false
       else
         tats[key], rems[key] = tb_tat(new, now, d)
+        lasts[key] = last
         news[key] = new
       end
       ds[key] = d
@@ -116,7 +128,7 @@ end
 for key in pairs(dirty) do
   local tat = tats[key]
   if tat then
-    tb_save(key, tat, rems[key], news[key], ds[key])
+    tb_save(key, tat, rems[key], lasts[key], news[key], ds[key])
   else
     redis.call('DEL', key)
   end

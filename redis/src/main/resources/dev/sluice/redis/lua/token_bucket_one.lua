@@ -36,21 +36,22 @@ else
 end
 
 local key = KEYS[1]
-local debt = 0
+local debt, last, absorbed = 0, now, false
 local v = redis.pcall('GET', key)
 if v then
   if type(v) == 'table' then return {E_STATE, 0, 0, 0, 0} end -- another type at the key (WRONGTYPE)
-  local tat, rem = tb_parse(v, d)
+  local tat, rem, l = tb_parse(v, d)
   if tat == nil then return {E_STATE, 0, 0, 0, 0} end
-  debt = tb_debt(tat, rem, now, d)
+  debt, last, absorbed = tb_at(tat, rem, l, now, d, tb_ceil(tb_ceil(c * p, d), 1000) * 1000)
 end
 local new, reason, used, remaining, retry, reset = tb_decide(debt, cost, op, arg, c, p, d, c * p)
+if new == nil and absorbed then new = debt end -- a step back absorbed: written in any case
 if new ~= nil then
   if new == 0 then
     if v then redis.call('DEL', key) end
   else
     local tat, rem = tb_tat(new, now, d)
-    tb_save(key, tat, rem, new, d)
+    tb_save(key, tat, rem, last, new, d)
   end
 end
 return {reason, used, remaining, retry, reset}

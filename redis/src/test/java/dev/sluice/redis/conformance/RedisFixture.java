@@ -33,15 +33,34 @@ public final class RedisFixture implements StoreFixture {
     return server;
   }
 
+  /** The key prefix of each store created, for {@link #reopen}. */
+  private final java.util.Map<Store, String> prefixes = new java.util.IdentityHashMap<>();
+
   @Override
   public Store create(ManualClock clock) {
-    return RedisStore.standalone(server().uri())
+    return store(clock, "conformance" + STORES.incrementAndGet() + ":");
+  }
+
+  /** A second store on the same server and key prefix: another instance, or a redeploy. */
+  @Override
+  public Store reopen(Store previous, ManualClock clock) {
+    String prefix = prefixes.get(previous);
+    if (prefix == null) {
+      throw new IllegalArgumentException("not a store of this fixture: " + previous);
+    }
+    return store(clock, prefix);
+  }
+
+  private Store store(ManualClock clock, String prefix) {
+    Store s = RedisStore.standalone(server().uri())
         .callerTime(clock)
         .coalescing(coalescing)
         .commandTimeout(Duration.ofSeconds(20))
         .failure(FailurePolicy.closed())
-        .keyPrefix("conformance" + STORES.incrementAndGet() + ":")
+        .keyPrefix(prefix)
         .build();
+    prefixes.put(s, prefix);
+    return s;
   }
 
   @Override

@@ -25,20 +25,40 @@ public final class SqliteFixture implements StoreFixture {
     this.maxBatch = maxBatch;
   }
 
+  /** The file of each store created, for {@link #reopen}. */
+  private final java.util.Map<Store, Path> files = new java.util.IdentityHashMap<>();
+
   @Override
   public Store create(ManualClock clock) {
     try {
       if (dir == null) {
         dir = Files.createTempDirectory("sluice-sqlite-conformance");
       }
-      return SqliteStore.open(Files.createTempFile(dir, "store", ".db"))
-          .clock(clock)
-          .maxBatch(maxBatch)
-          .decisionTimeout(Duration.ofSeconds(30))
-          .build();
+      return open(Files.createTempFile(dir, "store", ".db"), clock);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The same file after {@code previous} is closed (one store per file): a redeploy. */
+  @Override
+  public Store reopen(Store previous, ManualClock clock) {
+    Path file = files.get(previous);
+    if (file == null) {
+      throw new IllegalArgumentException("not a store of this fixture: " + previous);
+    }
+    previous.close();
+    return open(file, clock);
+  }
+
+  private Store open(Path file, ManualClock clock) {
+    Store s = SqliteStore.open(file)
+        .clock(clock)
+        .maxBatch(maxBatch)
+        .decisionTimeout(Duration.ofSeconds(30))
+        .build();
+    files.put(s, file);
+    return s;
   }
 
   @Override
