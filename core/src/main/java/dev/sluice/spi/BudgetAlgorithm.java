@@ -117,16 +117,7 @@ final class BudgetAlgorithm extends Algorithm {
       base[0] = period.startNanos(now);
       base[1] = period.endNanos(now);
     }
-    long far = Arith.satAdd(Arith.satAdd(now, ttlNanos), ttlNanos);
-    for (int i = 4; i < state.length; i += 3) {
-      if (state[i] > far) {
-        if (base == state) {
-          base = state.clone();
-        }
-        base[i] = Arith.satAdd(now, ttlNanos);
-      }
-    }
-    return base;
+    return ConcurrencyAlgorithm.clampHolds(state, base, 3, now, ttlNanos);
   }
 
   private Step decide(long[] state, long now, long cost, Operation op, long id) {

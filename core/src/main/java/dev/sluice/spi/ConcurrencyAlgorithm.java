@@ -82,17 +82,25 @@ final class ConcurrencyAlgorithm extends Algorithm {
 
   /** {@code state} with deadlines more than two TTLs ahead brought back to {@code now + ttl}. */
   private long[] absorb(long[] state, long now) {
-    if (state == null) {
-      return null;
-    }
-    long[] base = state;
-    long far = Arith.satAdd(Arith.satAdd(now, ttlNanos), ttlNanos);
-    for (int i = 1; i < state.length; i += 3) {
+    return state == null ? null : clampHolds(state, state, 0, now, ttlNanos);
+  }
+
+  /**
+   * {@code base} (a copy of {@code state}, or {@code state} itself) with the deadlines of the holds
+   * {@code {id, deadline, amount}*} from {@code from} on that lie more than two TTLs after
+   * {@code now} brought back to {@code now + ttl}: a hold never outlives two TTLs after a step back
+   * of the clock. Returns {@code base}, or a copy of {@code state} if it had to change one and
+   * {@code base} was {@code state}.
+   */
+  static long[] clampHolds(long[] state, long[] base, int from, long now, long ttlNanos) {
+    long cap = Arith.satAdd(now, ttlNanos);
+    long far = Arith.satAdd(cap, ttlNanos);
+    for (int i = from + 1; i < state.length; i += 3) {
       if (state[i] > far) {
         if (base == state) {
           base = state.clone();
         }
-        base[i] = Arith.satAdd(now, ttlNanos);
+        base[i] = cap;
       }
     }
     return base;
