@@ -59,8 +59,16 @@ public final class Budgets {
   /**
    * Post-hoc: charges {@code cost} unconditionally (the work is done). Never fails for being over
    * the budget; later checks see the overshoot until the period ends.
+   *
+   * <p>Never throws for a value a meter can produce: a {@code cost} of zero or below charges
+   * nothing (a query that scanned no bytes, a meter that went backwards) and returns the key's
+   * state as it is, as a {@link #check} would see it. To give usage back, {@link #refund} it.
    */
   public Decision record(String key, long cost) {
+    if (cost <= 0) {
+      Checks.key(key);
+      return apply("record", key, 0, Operation.PEEK, 0);
+    }
     return apply("record", key, cost, Operation.RECORD, 0);
   }
 
@@ -98,12 +106,35 @@ public final class Budgets {
     return new Reservation(this, key, id, estimate);
   }
 
-  /** The key's usage now: used (with open reservations), the limit, the period's end. */
+  /**
+   * The key's usage now: used (with open reservations), the limit, the period's end. For a
+   * calendar period the end is the boundary itself (midnight, not a few microseconds before it:
+   * the store reads its clock a moment after this method does); for a period of the monotonic
+   * clock it is that clock's boundary placed on the wall clock.
+   */
   public Usage usage(String key) {
-    long now = policy.usesWallClock() ? sluice.clock().wallNanos() : sluice.clock().nanos();
+    Checks.key(key);
+    Clock clock = sluice.clock();
+    long before = policy.usesWallClock() ? clock.wallNanos() : clock.nanos();
     Decision d = partition.apply(key, 0, Operation.PEEK, 0);
-    return new Usage(d.used(), d.limit(),
-        Instant.ofEpochSecond(0, Math.min(Long.MAX_VALUE - now, d.resetAfterNanos()) + now));
+    long untilEnd = d.resetAfterNanos();
+    long end;
+    if (policy.usesWallClock()) {
+      // the store decided at a time between before and after: the period's end lies in
+      // [before + untilEnd, after + untilEnd], an interval far shorter than any period, so the
+      // one boundary in it is the end
+      long low = saturatedAdd(before, untilEnd);
+      long high = saturatedAdd(clock.wallNanos(), untilEnd);
+      long boundary = high > dev.sluice.spi.Algorithm.MAX_NANOS ? low : policy.period().startNanos(high);
+      end = boundary >= low ? boundary : low;
+    } else {
+      end = saturatedAdd(clock.wallNanos(), untilEnd);
+    }
+    return new Usage(d.used(), d.limit(), Instant.ofEpochSecond(0, end));
+  }
+
+  private static long saturatedAdd(long a, long b) {
+    return b > Long.MAX_VALUE - a ? Long.MAX_VALUE : a + b;
   }
 
   /** Gives back up to {@code cost} of this period's usage (reservations stay). */

@@ -269,7 +269,6 @@ class QuotaValidationTest {
     refused(() -> leases.acquire("new", -1), "slots (-1)");
     refused(() -> budgets.reserve("new", 0), "estimate (0)");
     refused(() -> budgets.tryReserve("new", -1), "estimate (-1)");
-    refused(() -> budgets.record("new", -1), "cost (-1)");
     refused(() -> budgets.refund("new", -1), "cost (-1)");
     refused(() -> sluice.limiter(Concurrency.of("c", 5, HOUR)), "Sluice.leases(policy)");
     room.assertExactlyOneKeyFree();

@@ -90,21 +90,33 @@ public final class UpstreamGuard {
    * @param state the state
    * @param usage tokens used in the window
    * @param budget the window's budget
-   * @param percentUsed {@code usage × 100 / budget}, rounded down (may exceed 100)
-   * @param thresholdPercent the threshold
+   * @param permilleUsed {@code usage × 1000 / budget}, rounded down (may exceed 1000): the
+   *     percentage to one decimal, see {@link #percentUsed()}
+   * @param thresholdBasisPoints the threshold in hundredths of a percent (9950 for 99.5 %)
    * @param window the window's length
    * @param capped whether the exceedance came from the upstream's cap error
    * @param probeInterval the probe interval now in force
    * @param enabled whether the guard is enabled
    */
   public record Snapshot(
-      State state, long usage, long budget, long percentUsed, int thresholdPercent,
-      Duration window, boolean capped, Duration probeInterval, boolean enabled) {}
+      State state, long usage, long budget, long permilleUsed, int thresholdBasisPoints,
+      Duration window, boolean capped, Duration probeInterval, boolean enabled) {
+
+    /** The usage as a percentage of the budget to one decimal, rounded down: {@code "99.5"}. */
+    public String percentUsed() {
+      return (permilleUsed / 10) + "." + (permilleUsed % 10);
+    }
+
+    /** The threshold as a percentage: {@code "99"}, {@code "99.5"}, {@code "99.95"}. */
+    public String thresholdPercent() {
+      return percentText(thresholdBasisPoints);
+    }
+  }
 
   private final String name;
   private final long budget;
   private final Duration window;
-  private final int thresholdPercent;
+  private final int thresholdBasisPoints;
   private final long thresholdTokens;
   private final long baseProbeNanos;
   private final boolean enabled;
@@ -125,10 +137,10 @@ public final class UpstreamGuard {
     this.name = b.name;
     this.budget = b.budget;
     this.window = b.window;
-    this.thresholdPercent = b.thresholdPercent;
-    // usage * 100 >= budget * pct  <=>  usage >= ceil(budget * pct / 100), exactly, without overflow
-    this.thresholdTokens = BigInteger.valueOf(budget).multiply(BigInteger.valueOf(thresholdPercent))
-        .add(BigInteger.valueOf(99)).divide(BigInteger.valueOf(100)).longValueExact();
+    this.thresholdBasisPoints = b.thresholdBasisPoints;
+    // usage * 10000 >= budget * bp  <=>  usage >= ceil(budget * bp / 10000), exactly, without overflow
+    this.thresholdTokens = BigInteger.valueOf(budget).multiply(BigInteger.valueOf(thresholdBasisPoints))
+        .add(BigInteger.valueOf(9_999)).divide(BigInteger.valueOf(10_000)).longValueExact();
     this.baseProbeNanos = b.probeInterval.toNanos();
     this.probeNanos = baseProbeNanos;
     this.enabled = b.enabled;
@@ -161,11 +173,11 @@ public final class UpstreamGuard {
           return true;
         }
         t = move(State.QUOTA_EXCEEDED, now, used, "usage " + used + " of " + budget + " in "
-            + windowText + " reached the " + thresholdPercent + "% threshold");
+            + windowText + " reached the " + percentText(thresholdBasisPoints) + "% threshold");
         answer = false;
       } else if (!capped && used < thresholdTokens) {
         t = move(State.WITHIN_QUOTA, now, used, "usage " + used + " of " + budget + " in "
-            + windowText + " slid below the " + thresholdPercent + "% threshold");
+            + windowText + " slid below the " + percentText(thresholdBasisPoints) + "% threshold");
         answer = true;
       } else if (now - lastProbeAt >= probeNanos) {
         lastProbeAt = now;
@@ -219,7 +231,8 @@ public final class UpstreamGuard {
 
   /**
    * The upstream refused with its own cap error (its 429): the guard is exceeded until a probe
-   * succeeds, and probes every {@code max(retryAfter × 1.1, base interval)}.
+   * succeeds, and probes every {@code max(retryAfter × 1.1, base interval)}. A cap error without a
+   * Retry-After keeps the interval in force: it never shortens one the upstream asked for.
    *
    * @param retryAfter the upstream's Retry-After, or null if it gave none
    */
@@ -230,15 +243,17 @@ public final class UpstreamGuard {
     if (!enabled) {
       return;
     }
-    long stretched = baseProbeNanos;
+    long asked = baseProbeNanos;
     if (retryAfter != null) {
       long r = saturatedNanos(retryAfter);
       long plusTenth = r > Long.MAX_VALUE - r / 10 ? Long.MAX_VALUE : r + r / 10;
-      stretched = Math.max(plusTenth, baseProbeNanos);
+      asked = Math.max(plusTenth, baseProbeNanos);
     }
     Transition t = null;
     synchronized (this) {
       long now = clock.nanos();
+      // no Retry-After this time: the interval an earlier cap error set stays
+      long stretched = retryAfter == null && capped ? Math.max(probeNanos, asked) : asked;
       String cause = "the upstream's cap error"
           + (retryAfter == null ? "" : " (retry after " + human(retryAfter) + ")")
           + "; probing every " + human(Duration.ofNanos(stretched));
@@ -294,9 +309,9 @@ public final class UpstreamGuard {
   }
 
   private Snapshot snapshot(long used) {
-    long percent = BigInteger.valueOf(used).multiply(BigInteger.valueOf(100))
+    long permille = BigInteger.valueOf(used).multiply(BigInteger.valueOf(1_000))
         .divide(BigInteger.valueOf(budget)).min(BigInteger.valueOf(Long.MAX_VALUE)).longValue();
-    return new Snapshot(state, used, budget, percent, thresholdPercent, window, capped,
+    return new Snapshot(state, used, budget, permille, thresholdBasisPoints, window, capped,
         Duration.ofNanos(probeNanos), enabled);
   }
 
@@ -377,7 +392,17 @@ public final class UpstreamGuard {
   @Override
   public String toString() {
     return "UpstreamGuard[" + name + ", " + budget + " per " + windowText + ", threshold "
-        + thresholdPercent + "%]";
+        + percentText(thresholdBasisPoints) + "%]";
+  }
+
+  /** Basis points as a percentage without trailing zeros: 9900 "99", 9950 "99.5", 9995 "99.95". */
+  static String percentText(int basisPoints) {
+    int whole = basisPoints / 100;
+    int hundredths = basisPoints % 100;
+    if (hundredths == 0) {
+      return Integer.toString(whole);
+    }
+    return hundredths % 10 == 0 ? whole + "." + hundredths / 10 : whole + "." + (hundredths < 10 ? "0" : "") + hundredths;
   }
 
   /** Configuration of an {@link UpstreamGuard}. */
@@ -385,7 +410,7 @@ public final class UpstreamGuard {
     private final String name;
     private long budget = -1;
     private Duration window;
-    private int thresholdPercent = 100;
+    private int thresholdBasisPoints = 10_000;
     private Duration probeInterval = Duration.ofMinutes(5);
     private Duration granularity;
     private boolean enabled = true;
@@ -422,7 +447,29 @@ public final class UpstreamGuard {
       if (percent < 1 || percent > 100) {
         throw new IllegalArgumentException("thresholdPercent (" + percent + ") must be within [1, 100]");
       }
-      this.thresholdPercent = percent;
+      this.thresholdBasisPoints = percent * 100;
+      return this;
+    }
+
+    /**
+     * The threshold with fractions of a percent, as a decimal with at most two decimals: "99.5"
+     * (exceeded at 99.5 % of the budget), "99.95". Within [0.01, 100].
+     */
+    public Builder thresholdPercent(String percent) {
+      String problem = "thresholdPercent (" + (percent == null ? "null" : "\"" + percent + "\"")
+          + ") must be a decimal within [0.01, 100] with at most two decimals, e.g. \"99.5\"";
+      if (percent == null || !percent.matches("[0-9]{1,3}(\\.[0-9]{1,2})?")) {
+        throw new IllegalArgumentException(problem);
+      }
+      int dot = percent.indexOf('.');
+      String whole = dot < 0 ? percent : percent.substring(0, dot);
+      String fraction = dot < 0 ? "" : percent.substring(dot + 1);
+      int bp = Integer.parseInt(whole) * 100 + (fraction.isEmpty() ? 0
+          : Integer.parseInt(fraction) * (fraction.length() == 1 ? 10 : 1));
+      if (bp < 1 || bp > 10_000) {
+        throw new IllegalArgumentException(problem);
+      }
+      this.thresholdBasisPoints = bp;
       return this;
     }
 

@@ -71,7 +71,7 @@ class UpstreamGuardTest {
     assertThat(t.from()).isEqualTo(WITHIN_QUOTA);
     assertThat(t.to()).isEqualTo(QUOTA_EXCEEDED);
     assertThat(t.cause()).contains("usage 990 of 1000 in 5h reached the 99% threshold");
-    assertThat(t.snapshot()).isEqualTo(new UpstreamGuard.Snapshot(QUOTA_EXCEEDED, 990, 1_000, 99, 99,
+    assertThat(t.snapshot()).isEqualTo(new UpstreamGuard.Snapshot(QUOTA_EXCEEDED, 990, 1_000, 990, 9_900,
         Duration.ofHours(5), false, Duration.ofMinutes(5), true));
     assertThat(logged).containsExactly("INFO upstream guard 'llm': WITHIN_QUOTA -> QUOTA_EXCEEDED"
         + " (usage 990 of 1000 in 5h reached the 99% threshold; window 5h, budget 1000)");
@@ -159,6 +159,48 @@ class UpstreamGuardTest {
   }
 
   @Test
+  void aCapErrorWithoutRetryAfterKeepsTheIntervalTheUpstreamAskedFor() {
+    UpstreamGuard g = guard();
+    g.onCapError(Duration.ofSeconds(600));
+    assertThat(g.snapshot().probeInterval()).isEqualTo(Duration.ofSeconds(660));
+    g.onCapError(null);
+    assertThat(g.snapshot().probeInterval()).isEqualTo(Duration.ofSeconds(660));
+    clock.advance(Duration.ofSeconds(659));
+    assertThat(g.allowPrimary()).isFalse(); // not probed at the base 5 min
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(g.allowPrimary()).isTrue();
+    g.onPrimarySuccess();
+    g.onCapError(null); // a fresh exceedance without a Retry-After: the base again
+    assertThat(g.snapshot().probeInterval()).isEqualTo(Duration.ofMinutes(5));
+  }
+
+  @Test
+  void thresholdsTakeFractionsOfAPercentAndUsageShowsOneDecimal() {
+    UpstreamGuard g = UpstreamGuard.builder("half").budget(1_000).window(Duration.ofHours(5))
+        .thresholdPercent("99.5").granularity(MIN).build(sluice);
+    g.recordUsage(994);
+    assertThat(g.allowPrimary()).isTrue();
+    assertThat(g.snapshot().percentUsed()).isEqualTo("99.4");
+    g.recordUsage(1); // 995 = 99.5 %
+    assertThat(g.allowPrimary()).isFalse();
+    assertThat(g.snapshot().percentUsed()).isEqualTo("99.5");
+    assertThat(g.snapshot().thresholdPercent()).isEqualTo("99.5");
+    assertThat(g.snapshot().thresholdBasisPoints()).isEqualTo(9_950);
+    assertThat(g.toString()).contains("threshold 99.5%");
+
+    // the threshold rounds up to whole tokens: 99.95 % of 3 tokens is 2.9985, so 3
+    UpstreamGuard tiny = UpstreamGuard.builder("tiny").budget(3).window(Duration.ofHours(1))
+        .thresholdPercent("99.95").build(sluice);
+    tiny.recordUsage(2);
+    assertThat(tiny.allowPrimary()).isTrue();
+    tiny.recordUsage(1);
+    assertThat(tiny.allowPrimary()).isFalse();
+    assertThat(tiny.snapshot().thresholdPercent()).isEqualTo("99.95");
+    assertThat(UpstreamGuard.builder("x").thresholdPercent("7.05").budget(1).window(Duration.ofHours(1))
+        .build(sluice).snapshot().thresholdPercent()).isEqualTo("7.05");
+  }
+
+  @Test
   void aSuccessWithoutAProbeDoesNotRecover() {
     UpstreamGuard g = guard();
     g.onCapError(null);
@@ -233,7 +275,7 @@ class UpstreamGuardTest {
     UpstreamGuard g = guard();
     g.recordUsage(2_000);
     assertThat(g.allowPrimary()).isFalse();
-    assertThat(g.snapshot().percentUsed()).isEqualTo(200);
+    assertThat(g.snapshot().percentUsed()).isEqualTo("200.0");
     g.reset();
     assertThat(g.state()).isEqualTo(WITHIN_QUOTA);
     assertThat(g.usage()).isZero();
@@ -284,6 +326,12 @@ class UpstreamGuardTest {
         .hasMessageContaining("thresholdPercent (101) must be within [1, 100]");
     assertThatThrownBy(() -> UpstreamGuard.builder("x").thresholdPercent(0))
         .hasMessageContaining("thresholdPercent (0)");
+    for (String bad : new String[] {"100.01", "0", "0.00", "99.555", "-1", "99,5", "", " 99", "1e2"}) {
+      assertThatThrownBy(() -> UpstreamGuard.builder("x").thresholdPercent(bad))
+          .hasMessageContaining("thresholdPercent (\"" + bad + "\") must be a decimal within [0.01, 100]");
+    }
+    assertThatThrownBy(() -> UpstreamGuard.builder("x").thresholdPercent((String) null))
+        .hasMessageContaining("thresholdPercent (null)");
     assertThatThrownBy(() -> UpstreamGuard.builder("x").probeInterval(Duration.ZERO))
         .hasMessageContaining("probeInterval (PT0S) must be positive");
     assertThatThrownBy(() -> UpstreamGuard.builder("x").window(null))
