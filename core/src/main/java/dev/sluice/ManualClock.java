@@ -140,8 +140,9 @@ public final class ManualClock implements Clock {
     return f;
   }
 
-  /** How many futures from {@link #after(long)} are still waiting. */
+  /** How many futures from {@link #after(long)} are still waiting (cancelled ones are not). */
   public synchronized int pendingTimers() {
+    timers.removeIf(t -> t.future().isDone());
     return timers.size();
   }
 

@@ -87,25 +87,8 @@ final class PolicyLimiter implements Limiter {
     Checks.key(key);
     Checks.cost(cost);
     long waitNanos = saturatedNanos(Checks.nonNegative("maxWait", maxWait));
-    return attemptAsync(key, cost, saturatedAdd(clock.nanos(), waitNanos));
-  }
-
-  private CompletableFuture<Decision> attemptAsync(String key, long cost, long deadline) {
-    long left = Math.max(0, deadline - clock.nanos());
-    Decision d;
-    try {
-      d = partition.apply(key, cost, Operation.RESERVE, left);
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    if (d.allowed()) {
-      Decision granted = d.afterWait();
-      return clock.after(d.retryAfterNanos()).thenApply(v -> notifyAcquire(key, cost, granted));
-    }
-    if (d.reason() != Decision.Reason.LIMITED || d.retryAfterNanos() > left) {
-      return CompletableFuture.completedFuture(notifyAcquire(key, cost, d));
-    }
-    return clock.after(d.retryAfterNanos()).thenCompose(v -> attemptAsync(key, cost, deadline));
+    return new AsyncAcquire(partition, clock, key, cost, saturatedAdd(clock.nanos(), waitNanos),
+        d -> notifyAcquire(key, cost, d)).start();
   }
 
   private Decision notifyAcquire(String key, long cost, Decision d) {

@@ -2,6 +2,7 @@ package dev.sluice.spi;
 
 import dev.sluice.Decision;
 import dev.sluice.Policy;
+import java.util.concurrent.CompletableFuture;
 
 /** One policy's keys in a {@link Store}. */
 public interface Partition {
@@ -18,4 +19,16 @@ public interface Partition {
    *     support ({@link Algorithm#supports}), before any state changes
    */
   Decision apply(String key, long cost, Operation op, long arg);
+
+  /**
+   * {@link #apply} without blocking the calling thread: the future completes with the decision.
+   * Bad arguments are refused by throwing, at once, as {@code apply} does. A store whose
+   * {@code apply} can wait (on a network, on a commit) overrides this so that neither the caller
+   * nor any event loop waits; the default, for stores that decide in memory, calls {@code apply}.
+   * A store that cannot decide completes the future with its failure decision, as {@code apply}
+   * returns one; the future completes exceptionally only when the store is closed.
+   */
+  default CompletableFuture<Decision> applyAsync(String key, long cost, Operation op, long arg) {
+    return CompletableFuture.completedFuture(apply(key, cost, op, arg));
+  }
 }

@@ -184,7 +184,7 @@ public abstract class OperationsConformance extends StoreConformance {
     Decision impatient = l.acquire("k", 1, Duration.ofNanos(wait - r));
     assertThat(impatient).as(p.toString()).isEqualTo(due);
     assertThat(clock.sleeps()).as(p.toString()).isEmpty();
-    assertThat(l.acquireAsync("k", 1, Duration.ofNanos(wait - r))).isCompletedWithValue(due);
+    assertThat(l.acquireAsync("k", 1, Duration.ofNanos(wait - r)).join()).isEqualTo(due);
     assertThat(clock.pendingTimers()).isZero();
     assertThat(l.peek("k", 1)).as(p + ": nothing consumed").isEqualTo(due);
 
@@ -199,11 +199,12 @@ public abstract class OperationsConformance extends StoreConformance {
     long wait2 = l.peek("k", 1).retryAfterNanos();
     assertThat(wait2).as(p.toString()).isPositive();
     CompletableFuture<Decision> f = l.acquireAsync("k", 1, Duration.ofNanos(wait2));
+    eventually(p + ": the async acquire's timer", () -> clock.pendingTimers() == 1);
     assertThat(f).as(p.toString()).isNotDone();
     clock.advanceNanos(wait2 - r);
     assertThat(f).as(p + ": one tick early").isNotDone();
     clock.advanceNanos(r);
-    assertThat(f).as(p.toString()).isCompletedWithValueMatching(x -> x.allowed() && x.retryAfterNanos() == 0);
+    assertThat(f.join()).as(p.toString()).matches(x -> x.allowed() && x.retryAfterNanos() == 0);
     assertThat(clock.pendingTimers()).isZero();
   }
 
@@ -227,6 +228,7 @@ public abstract class OperationsConformance extends StoreConformance {
     assertThat(l.tryAcquire("k", 1).allowed()).isTrue();
     // An async acquire reserves the token due at +1 s; a later caller waits for the one at +2 s.
     CompletableFuture<Decision> first = l.acquireAsync("k", 1, Duration.ofSeconds(10));
+    eventually("the async acquire's reservation", () -> clock.pendingTimers() == 1);
     assertThat(first).isNotDone();
     assertThat(l.tryAcquire("k", 1).retryAfter()).isEqualTo(Duration.ofSeconds(2));
     clock.advance(Duration.ofMillis(999));
@@ -235,6 +237,42 @@ public abstract class OperationsConformance extends StoreConformance {
     assertThat(first).isCompleted();
     assertThat(first.join().allowed()).isTrue();
     assertThat(clock.pendingTimers()).isZero();
+  }
+
+  /**
+   * Cancelling an async acquire's future before it completes gives the reservation back, as the
+   * blocking acquire does when interrupted: the token reserved for +1 s is the next caller's.
+   */
+  @Test
+  public void cancellingAnAsyncAcquireGivesItsReservationBack() {
+    Limiter l = sluice.limiter(TokenBucket.of("b", 1, 1, Duration.ofSeconds(1)));
+    assertThat(l.tryAcquire("k", 1).allowed()).isTrue();
+    CompletableFuture<Decision> f = l.acquireAsync("k", 1, Duration.ofSeconds(10));
+    eventually("the async acquire's reservation", () -> clock.pendingTimers() == 1);
+    assertThat(l.peek("k", 1).retryAfter()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(f.cancel(false)).isTrue();
+    eventually("the refund after the cancel",
+        () -> l.peek("k", 1).retryAfter().equals(Duration.ofSeconds(1)));
+    assertThat(clock.pendingTimers()).isZero();
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(l.tryAcquire("k", 1).allowed()).isTrue();
+    assertThat(l.tryAcquire("k", 1).allowed()).isFalse();
+  }
+
+  /** Cancelled while waiting to ask again (nothing reserved): nothing is given back or taken. */
+  @Test
+  public void cancellingAnAsyncAcquireThatWaitsForAWindowTakesNothing() {
+    ManualClock clock = new ManualClock(T0 - T0 % (60 * S));
+    Sluice sluice = engine(clock);
+    Limiter l = sluice.limiter(FixedWindow.of("w", 2, Window.of(Duration.ofMinutes(1))));
+    assertThat(l.tryAcquire("k", 2).allowed()).isTrue();
+    CompletableFuture<Decision> f = l.acquireAsync("k", 1, Duration.ofMinutes(2));
+    eventually("the async acquire's wait for the window", () -> clock.pendingTimers() == 1);
+    assertThat(f.cancel(false)).isTrue();
+    assertThat(clock.pendingTimers()).isZero();
+    clock.advance(Duration.ofMinutes(1));
+    assertThat(l.peek("k", 0).used()).isZero();
+    assertThat(l.tryAcquire("k", 2).allowed()).isTrue();
   }
 
   @Test
@@ -247,7 +285,7 @@ public abstract class OperationsConformance extends StoreConformance {
     assertThat(clock.sleeps()).isEmpty();
     // Nothing was consumed: the token is still due at +10 s.
     assertThat(l.peek("k", 1).retryAfter()).isEqualTo(Duration.ofSeconds(10));
-    assertThat(l.acquireAsync("k", 1, Duration.ofSeconds(9))).isCompletedWithValueMatching(x -> !x.allowed());
+    assertThat(l.acquireAsync("k", 1, Duration.ofSeconds(9)).join().allowed()).isFalse();
     assertThat(l.acquire("k", 2, Duration.ofDays(1)).reason()).isEqualTo(Decision.Reason.COST_EXCEEDS_LIMIT);
   }
 
@@ -262,9 +300,10 @@ public abstract class OperationsConformance extends StoreConformance {
     assertThat(d.allowed()).isTrue();
     assertThat(clock.sleeps()).containsExactly(40 * S);
     CompletableFuture<Decision> f = l.acquireAsync("k", 2, Duration.ofMinutes(2));
+    eventually("the async acquire's wait for the window", () -> clock.pendingTimers() == 1);
     assertThat(f).isNotDone();
     clock.advance(Duration.ofSeconds(60));
-    assertThat(f).isCompletedWithValueMatching(Decision::allowed);
+    assertThat(f.join().allowed()).isTrue();
   }
 
   @Test
@@ -334,17 +373,16 @@ public abstract class OperationsConformance extends StoreConformance {
     assertThat(l.tryAcquire("k", 2).allowed()).isTrue();
     // The first caller reserves the token due at +10 s; the next one would be due at +20 s.
     CompletableFuture<Decision> first = l.acquireAsync("k", 1, Duration.ofSeconds(15));
+    eventually("the first caller's reservation", () -> clock.pendingTimers() == 1);
     assertThat(first).isNotDone();
     CompletableFuture<Decision> late = l.acquireAsync("k", 1, Duration.ofSeconds(15));
-    assertThat(late).isCompleted();
     Decision d = late.join();
     assertThat(d.reason()).isEqualTo(Decision.Reason.LIMITED);
     assertThat(d.retryAfter()).isEqualTo(Duration.ofSeconds(20));
     assertThat(clock.pendingTimers()).isEqualTo(1);
     // Two tokens at once would take 30 s: denied too.
-    assertThat(l.acquireAsync("k", 2, Duration.ofSeconds(29)))
-        .isCompletedWithValueMatching(x -> x.reason() == Decision.Reason.LIMITED
-            && x.retryAfterNanos() == 30 * S);
+    assertThat(l.acquireAsync("k", 2, Duration.ofSeconds(29)).join())
+        .matches(x -> x.reason() == Decision.Reason.LIMITED && x.retryAfterNanos() == 30 * S);
     clock.advance(Duration.ofSeconds(10));
     assertThat(first).isCompletedWithValueMatching(Decision::allowed);
     assertThat(clock.pendingTimers()).isZero();
@@ -365,18 +403,20 @@ public abstract class OperationsConformance extends StoreConformance {
     assertThat(l.tryAcquire("k", 3).allowed()).isTrue();
     // The window ends in 40 s: a 39 s wait is not enough; the denial comes at once.
     CompletableFuture<Decision> impatient = l.acquireAsync("k", 1, Duration.ofSeconds(39));
-    assertThat(impatient).isCompletedWithValueMatching(d -> d.reason() == Decision.Reason.LIMITED
+    assertThat(impatient.join()).matches(d -> d.reason() == Decision.Reason.LIMITED
         && d.retryAfterNanos() == 40 * S);
     assertThat(clock.pendingTimers()).isZero();
     // Two callers wait for the window's end; the first takes 2 of 3, and the second, who needs
     // 2, would have to wait for the window after: beyond its deadline, so it is denied then.
     CompletableFuture<Decision> a = l.acquireAsync("k", 2, Duration.ofSeconds(50));
+    eventually("the first caller's wait", () -> clock.pendingTimers() == 1);
     CompletableFuture<Decision> b = l.acquireAsync("k", 2, Duration.ofSeconds(50));
+    eventually("the second caller's wait", () -> clock.pendingTimers() == 2);
     assertThat(a).isNotDone();
     assertThat(b).isNotDone();
+    // the timers fire in order, and the store decides asynchronous calls in the order they came
     clock.advance(Duration.ofSeconds(40));
-    assertThat(a).isCompletedWithValueMatching(d -> d.allowed() && d.remaining() == 1);
-    assertThat(b).isCompleted();
+    assertThat(a.join()).matches(d -> d.allowed() && d.remaining() == 1);
     Decision denied = b.join();
     assertThat(denied.reason()).isEqualTo(Decision.Reason.LIMITED);
     assertThat(denied.remaining()).isEqualTo(1);

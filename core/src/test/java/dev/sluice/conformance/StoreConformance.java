@@ -104,6 +104,25 @@ public abstract class StoreConformance {
         + " store's resolution (" + r + " ns)").isEmpty();
   }
 
+  /**
+   * Waits (real time, up to 20 s) until {@code condition} holds: for what a store does off the
+   * caller's thread (an async decision, a refund after a cancel). Fails naming {@code what}.
+   */
+  protected static void eventually(String what, java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + 20 * S;
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError("not within 20 s: " + what);
+      }
+      try {
+        Thread.sleep(1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted waiting for: " + what);
+      }
+    }
+  }
+
   /** Where {@link #clock} starts; a whole multiple of the resolution. */
   protected long start() {
     return T0;
