@@ -84,7 +84,7 @@ class ClusterFailoverTest {
         System.out.printf("failover %s trial %d: %s%n", coalescing ? "coalesced" : "uncoalesced", t, figures.get(t));
       }
       System.out.printf("failover %s: %s; %s%n", coalescing ? "coalesced" : "uncoalesced", figures,
-          store.failures());
+          store.recoveries());
     }
   }
 
