@@ -16,7 +16,10 @@ import java.util.function.Function;
  *
  * <p>A caller that stops waiting (its deadline passed) marks its entry abandoned; an entry not yet
  * sent is then skipped, so a decision answered by the failure policy is not applied later. One
- * already sent may still be applied: it can only consume, never grant more.
+ * already sent may still be applied: it can only consume, never grant more. A call whose callers
+ * have all stopped waiting is cancelled (the command with it, see {@link ScriptCall}), and its
+ * place among the {@code maxInFlight} is given back however the call ends, so a call that Redis
+ * never answers holds a place only until the latest deadline of its callers.
  */
 final class Coalescer {
 
@@ -97,8 +100,9 @@ final class Coalescer {
       } catch (RuntimeException e) {
         call = CompletableFuture.failedFuture(e);
       }
+      CompletableFuture<long[]> command = call;
       call.whenComplete((result, error) -> {
-        inFlight.decrementAndGet();
+        inFlight.decrementAndGet(); // however the call ended: answered, failed or cancelled
         drain();
         Throwable failure = error;
         if (failure == null && result.length != sent * Protocol.RESULT) {
@@ -116,6 +120,18 @@ final class Coalescer {
           offset += n;
         }
       });
+      // When every caller of the batch has stopped waiting (the last one at its deadline), the
+      // command is cancelled: its permit comes back, and Lettuce does not keep it buffered for a
+      // node that may never answer (a dead master: before, two such batches held both permits of
+      // the slot until the node came back, and every later decision on the slot timed out).
+      AtomicInteger waiting = new AtomicInteger(batch.size());
+      for (Pending q : batch) {
+        q.result.whenComplete((result, error) -> {
+          if (waiting.decrementAndGet() == 0) {
+            command.cancel(false);
+          }
+        });
+      }
     }
   }
 }

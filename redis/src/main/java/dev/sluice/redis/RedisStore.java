@@ -21,7 +21,6 @@ import dev.sluice.spi.Store;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
@@ -46,7 +45,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -88,6 +86,9 @@ public final class RedisStore implements Store {
   private final Definitions definitions = new Definitions();
   private final Coalescer standaloneCoalescer;
   private final ConcurrentHashMap<Integer, Coalescer> slotCoalescers = new ConcurrentHashMap<>();
+  /** Reloads a cluster's slot map while decisions fail; null on a standalone Redis. */
+  private final ClusterRefresh refresh;
+  private final java.util.concurrent.atomic.LongAdder tryAgainRetries = new java.util.concurrent.atomic.LongAdder();
   private volatile Store local;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -117,7 +118,7 @@ public final class RedisStore implements Store {
       if (cluster) {
         List<RedisURI> uris = new ArrayList<>();
         for (String u : b.uris) {
-          uris.add(RedisURI.create(u));
+          uris.add(ClusterRefresh.seed(u));
         }
         RedisClusterClient c = RedisClusterClient.create(resources, uris);
         // Node connections open lazily on first use, so commands must be accepted while one
@@ -136,6 +137,7 @@ public final class RedisStore implements Store {
                 .build())
             .build());
         this.client = c;
+        this.refresh = new ClusterRefresh(c);
         StatefulRedisClusterConnection<String, String> conn = c.connect(StringCodec.UTF8);
         this.connection = conn;
         this.commands = conn.async();
@@ -148,6 +150,7 @@ public final class RedisStore implements Store {
             .timeoutOptions(timeouts)
             .build());
         this.client = c;
+        this.refresh = null;
         StatefulRedisConnection<String, String> conn = c.connect(StringCodec.UTF8);
         this.connection = conn;
         this.commands = conn.async();
@@ -208,6 +211,11 @@ public final class RedisStore implements Store {
       return p;
     }
     return policy instanceof Budget || policy instanceof Concurrency ? defaultQuotaFailure : defaultRateFailure;
+  }
+
+  /** What the store did to keep deciding through Redis's own changes (TRYAGAIN, failovers). */
+  public Recoveries recoveries() {
+    return new Recoveries(tryAgainRetries.sum(), refresh == null ? 0 : refresh.reloads());
   }
 
   /** Whether the circuit breaker is open (Redis is being probed, decisions answer locally). */
@@ -343,7 +351,6 @@ public final class RedisStore implements Store {
     }
     long deadline = System.nanoTime() + timeoutNanos;
     Coalescer.Pending pending = null;
-    Request.Encoded encoded = null;
     CompletableFuture<long[]> future;
     if (coalescing) {
       Coalescer c = cluster
@@ -353,26 +360,14 @@ public final class RedisStore implements Store {
       pending = c.submit(group);
       future = pending.result;
     } else {
-      // the command itself, not a stage after it: cancelling it at the deadline keeps Lettuce
-      // from replaying it after a reconnect
-      encoded = Request.encode(group);
-      future = evalsha(encoded);
+      // cancelling the call at the deadline cancels its command: Lettuce neither keeps it
+      // buffered for a node that is gone nor replays it after a reconnect
+      future = exec(Request.encode(group));
     }
     // the wait has no timeout of its own: Deadlines ends the future at the deadline
     deadlines.watch(future, deadline, pending == null);
     try {
-      long[] result;
-      try {
-        result = future.get();
-      } catch (ExecutionException e) {
-        if (encoded == null || !noScript(e.getCause())) {
-          throw e;
-        }
-        // Redis does not know the script (first use, restart, failover): send it whole, once
-        future = eval(encoded);
-        deadlines.watch(future, deadline, true);
-        result = future.get();
-      }
+      long[] result = future.get();
       breaker.success();
       return result;
     } catch (CancellationException e) {
@@ -383,11 +378,13 @@ public final class RedisStore implements Store {
       } else {
         breaker.failure();
         failures.failed(Failures.Cause.ERROR, e.getCause());
+        suspectTopology();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       if (pending != null) {
         pending.abandon();
+        pending.result.cancel(false); // one caller fewer waiting for its batch
       } else {
         future.cancel(false);
       }
@@ -402,14 +399,22 @@ public final class RedisStore implements Store {
     }
     breaker.failure();
     failures.failed(Failures.Cause.TIMEOUT, null);
+    suspectTopology();
   }
 
-  /** One script call for a batch: EVALSHA, and EVAL when Redis does not know the script. */
-  private CompletableFuture<long[]> exec(Request.Encoded e) {
-    return evalsha(e).exceptionallyCompose(t -> {
-      Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-      return noScript(cause) ? eval(e) : CompletableFuture.failedFuture(cause);
-    });
+  /** On a cluster, a failed decision may mean a failover: reload the slot map (rate-limited). */
+  private void suspectTopology() {
+    if (refresh != null) {
+      refresh.suspect();
+    }
+  }
+
+  /**
+   * One script call ({@link ScriptCall}): EVALSHA, EVAL when Redis does not know the script, again
+   * after TRYAGAIN; ending it cancels its command.
+   */
+  private ScriptCall exec(Request.Encoded e) {
+    return ScriptCall.start(whole -> whole ? eval(e) : evalsha(e), resources.eventExecutorGroup(), tryAgainRetries);
   }
 
   private CompletableFuture<long[]> evalsha(Request.Encoded e) {
@@ -422,10 +427,6 @@ public final class RedisStore implements Store {
 
   private CompletableFuture<long[]> script(CommandType type, String script, Request.Encoded e) {
     return commands.dispatch(type, new Results(), e.args(script)).toCompletableFuture();
-  }
-
-  private static boolean noScript(Throwable t) {
-    return t instanceof RedisNoScriptException || (t != null && t.getMessage() != null && t.getMessage().startsWith("NOSCRIPT"));
   }
 
   // ---------------------------------------------------------------- when Redis cannot decide

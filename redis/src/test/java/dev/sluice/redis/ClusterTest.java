@@ -2,6 +2,7 @@ package dev.sluice.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.sluice.Decision;
 import dev.sluice.FixedWindow;
@@ -23,6 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The store on a 3-master Redis Cluster started by the test. */
 class ClusterTest {
@@ -144,6 +147,67 @@ class ClusterTest {
         assertThat(d.remaining()).as("%s", store.failures()).isEqualTo(5);
       });
       assertThat(l.tryAcquire("asker", 1).remaining()).isEqualTo(4);
+      assertThat(store.failures().total()).isZero();
+    }
+  }
+
+  /**
+   * TRYAGAIN: a script on several keys of a slot whose keys are half moved to another master (one
+   * there, one still here) is refused by Redis with TRYAGAIN; it was answered by the failure
+   * policy. It is now sent again until the migration has moved every key (then Redis answers ASK,
+   * which Lettuce follows), within the decision's deadline, and counted.
+   */
+  @ParameterizedTest(name = "coalescing {0}")
+  @ValueSource(booleans = {true, false})
+  void aMultiKeyCallDuringASlotMigrationIsRetried(boolean coalescing) throws Exception {
+    try (RedisStore store = store(coalescing); Sluice sluice = Sluice.builder().store(store).build()) {
+      Limiter perSecond = sluice.limiter(TokenBucket.of("cl-ta-s", 10, 10, Duration.ofSeconds(1)));
+      Limiter perHour = sluice.limiter(FixedWindow.of("cl-ta-h", 10, Window.of(Duration.ofHours(1))));
+      String key = "retry-" + coalescing;
+      assertThat(sluice.tryAcquireAll(perSecond.charge(key, 1), perHour.charge(key, 1)).allowed()).isTrue();
+      int slot = SlotHash.getSlot(key);
+      RedisServer from = cluster.nodeForSlot(slot);
+      RedisServer to = cluster.nodes().stream().filter(n -> n != from).findFirst().orElseThrow();
+      RedisClient cf = RedisClient.create(from.uri());
+      RedisClient ct = RedisClient.create(to.uri());
+      try (StatefulRedisConnection<String, String> f = cf.connect(); StatefulRedisConnection<String, String> t = ct.connect()) {
+        RedisCommands<String, String> src = f.sync();
+        RedisCommands<String, String> dst = t.sync();
+        String toId = dst.clusterMyId();
+        dst.clusterSetSlotImporting(slot, src.clusterMyId());
+        src.clusterSetSlotMigrating(slot, toId);
+        List<String> keys = src.clusterGetKeysInSlot(slot, 1000);
+        assertThat(keys).hasSize(2); // the bucket's and the window's state of the one key
+        src.migrate("127.0.0.1", to.port(), 0, 5000, MigrateArgs.Builder.keys(keys.get(0)));
+        // the migration goes on once the store has met TRYAGAIN a few times
+        Thread finish = new Thread(() -> {
+          await().atMost(Duration.ofSeconds(5)).until(() -> store.recoveries().tryAgainRetries() >= 3);
+          src.migrate("127.0.0.1", to.port(), 0, 5000, MigrateArgs.Builder.keys(keys.get(1)));
+          // the target first, as Redis advises: a source that already points to a target still
+          // importing the slot would bounce a call between them (MOVED, MOVED, ...)
+          List<RedisServer> order = new ArrayList<>(List.of(to, from));
+          cluster.nodes().stream().filter(n -> n != to && n != from).forEach(order::add);
+          for (RedisServer node : order) {
+            RedisClient c = RedisClient.create(node.uri());
+            try (StatefulRedisConnection<String, String> conn = c.connect()) {
+              conn.sync().clusterSetSlotNode(slot, toId);
+            } finally {
+              c.shutdown();
+            }
+          }
+        });
+        finish.start();
+        Decision d = sluice.tryAcquireAll(perSecond.charge(key, 1), perHour.charge(key, 1));
+        finish.join();
+        assertThat(d.storeDecided()).as("%s %s", d, store.failures()).isTrue();
+        assertThat(d.allowed()).isTrue();
+      } finally {
+        cf.shutdown();
+        ct.shutdown();
+      }
+      assertThat(store.recoveries().tryAgainRetries()).isGreaterThanOrEqualTo(3);
+      // 10 - 2 charged (once each: TRYAGAIN ran nothing) - 1 peeked, read on the new master
+      assertThat(perHour.peek(key, 1).remaining()).isEqualTo(7);
       assertThat(store.failures().total()).isZero();
     }
   }

@@ -54,4 +54,51 @@ class CoalescerTest {
     assertThat(lost).isEmpty();
     assertThat(sent.get()).isEqualTo((long) threads * each);
   }
+
+  /**
+   * A batch Redis never answers (its node died) held its in-flight place forever: with both
+   * places taken, every later decision on the slot waited in the queue until its deadline.
+   */
+  @Test
+  void aBatchNobodyWaitsForIsCancelledAndGivesItsPlaceBack() throws Exception {
+    List<CompletableFuture<long[]>> commands = Collections.synchronizedList(new ArrayList<>());
+    Coalescer c = new Coalescer(2, 8, e -> {
+      CompletableFuture<long[]> never = new CompletableFuture<>(); // a node that does not answer
+      commands.add(never);
+      return never;
+    });
+    Request r = new Request("k", "", Protocol.TOKEN_BUCKET, 0, 1, "0", new String[] {"10", "1", "1"});
+    Coalescer.Pending first = c.submit(new Request[] {r});
+    Coalescer.Pending second = c.submit(new Request[] {r});
+    Coalescer.Pending queued = c.submit(new Request[] {r});
+    assertThat(commands).hasSize(2); // both places taken, the third waits in the queue
+    // the callers' deadlines pass (Deadlines fails their futures) and they give up
+    for (Coalescer.Pending p : List.of(first, second)) {
+      p.result.completeExceptionally(new TimeoutException("deadline passed"));
+      p.abandon();
+    }
+    assertThat(commands).hasSize(3); // the queued caller went out on a freed place
+    assertThat(commands.subList(0, 2)).allMatch(CompletableFuture::isCancelled);
+    assertThat(queued.state.get()).isEqualTo(Coalescer.Pending.SENT);
+  }
+
+  @Test
+  void aBatchIsCancelledOnlyWhenItsLastCallerGivesUp() {
+    List<CompletableFuture<long[]>> commands = Collections.synchronizedList(new ArrayList<>());
+    Coalescer c = new Coalescer(1, 8, e -> {
+      CompletableFuture<long[]> pending = new CompletableFuture<>();
+      commands.add(pending);
+      return pending;
+    });
+    Request r = new Request("k", "", Protocol.TOKEN_BUCKET, 0, 1, "0", new String[] {"10", "1", "1"});
+    Coalescer.Pending lead = c.submit(new Request[] {r}); // goes alone
+    Coalescer.Pending a = c.submit(new Request[] {r});
+    Coalescer.Pending b = c.submit(new Request[] {r});
+    lead.result.completeExceptionally(new TimeoutException("deadline passed"));
+    assertThat(commands).hasSize(2); // a and b went together
+    a.result.completeExceptionally(new TimeoutException("deadline passed"));
+    assertThat(commands.get(1).isCancelled()).isFalse(); // b still waits for it
+    commands.get(1).complete(new long[2 * Protocol.RESULT]);
+    assertThat(b.result).isCompletedWithValueMatching(v -> v.length == Protocol.RESULT);
+  }
 }
