@@ -70,7 +70,8 @@ public final class SqliteStore implements Store {
   private final FileChannel lockChannel;
   private final FileLock lock;
   private final ConcurrentHashMap<Policy, SqlitePartition> partitions = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, SqlitePartition> byName = new ConcurrentHashMap<>();
+  /** Per policy name, its definitions (all of one kind): the sweep keeps a key busy under any. */
+  private final ConcurrentHashMap<String, List<SqlitePartition>> byName = new ConcurrentHashMap<>();
   private final Definitions definitions = new Definitions();
   private final ConcurrentLinkedQueue<Call> queue = new ConcurrentLinkedQueue<>();
   private final Writer writer;
@@ -131,7 +132,7 @@ public final class SqliteStore implements Store {
     }
     return partitions.computeIfAbsent(definitions.register(policy), q -> {
       SqlitePartition fresh = new SqlitePartition(q);
-      byName.put(q.name(), fresh);
+      byName.computeIfAbsent(q.name(), n -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(fresh);
       return fresh;
     });
   }
@@ -262,18 +263,23 @@ public final class SqliteStore implements Store {
 
   // ---------------------------------------------------------------- partitions
 
-  /** One policy's keys: rows {@code (policy name, key.toString())}. */
+  /**
+   * One definition's view of its name's keys: rows {@code (policy name, key)} whose kind is the
+   * policy's, shared by every definition of the name (a redefinition decides on the same state).
+   */
   final class SqlitePartition implements Partition {
     final Policy policy;
     final Algorithm algorithm;
     final boolean wall;
     final String name;
+    final String kind;
 
     SqlitePartition(Policy policy) {
       this.policy = policy;
       this.algorithm = Algorithm.of(policy);
       this.wall = policy.usesWallClock();
       this.name = policy.name();
+      this.kind = Database.kind(policy);
     }
 
     @Override
@@ -407,8 +413,11 @@ public final class SqliteStore implements Store {
     }
   }
 
-  /** A key in the writer's maps. */
-  record CacheKey(SqlitePartition partition, String key) {}
+  /**
+   * A key in the writer's maps: what a row is keyed by, the policy name and the key. Every
+   * definition of a name reads the same entry (one name holds one kind in a store).
+   */
+  record CacheKey(String name, String key) {}
 
   /** A stored state that is not one of its policy's. */
   static final class BadState extends Exception {
@@ -613,6 +622,7 @@ public final class SqliteStore implements Store {
 
     private String[] policies = new String[0];
     private String[] keys = new String[0];
+    private String[] kinds = new String[0];
     private long[][] states = new long[0][];
 
     /** Writes the staged states: deletions one by one (rare), the rest in multi-row upserts. */
@@ -621,20 +631,23 @@ public final class SqliteStore implements Store {
       if (policies.length < n) {
         policies = new String[n];
         keys = new String[n];
+        kinds = new String[n];
         states = new long[n][];
       }
       int rows = 0;
       for (Map.Entry<CacheKey, long[]> e : staged.entrySet()) {
         long[] s = e.getValue();
+        String name = e.getKey().name();
         if (s == absent) {
-          d.save(e.getKey().partition().name, e.getKey().key(), null);
+          d.save(name, e.getKey().key(), null, null);
         } else {
-          policies[rows] = e.getKey().partition().name;
+          policies[rows] = name;
           keys[rows] = e.getKey().key();
+          kinds[rows] = byName.get(name).get(0).kind;
           states[rows++] = s;
         }
       }
-      d.saveAll(policies, keys, states, rows);
+      d.saveAll(policies, keys, kinds, states, rows);
     }
 
     /**
@@ -663,14 +676,14 @@ public final class SqliteStore implements Store {
         if (c.partition != null) {
           SqlitePartition p = c.partition;
           long now = p.wall ? wall : monotonic;
-          CacheKey k = new CacheKey(p, c.key);
+          CacheKey k = new CacheKey(p.name, c.key);
           if (c.op == Operation.RESET) {
             // Forgets the key without reading it, so a key holding a bad state can be reset.
             c.decision = p.algorithm.step(null, now, c.cost, c.op, c.arg).decision();
             staged.put(k, absent);
             return;
           }
-          dev.sluice.spi.Step s = p.algorithm.step(load(d, k, now), now, c.cost, c.op, c.arg);
+          dev.sluice.spi.Step s = p.algorithm.step(load(d, p, k, now), now, c.cost, c.op, c.arg);
           if (s.changed()) {
             staged.put(k, s.state() == null ? absent : s.state());
           }
@@ -695,8 +708,8 @@ public final class SqliteStore implements Store {
       for (int i = 0; i < n; i++) {
         SqlitePartition p = c.parts[i];
         long now = p.wall ? wall : monotonic;
-        keys[i] = new CacheKey(p, c.keys[i]);
-        steps[i] = p.algorithm.step(load(d, keys[i], now), now, c.charges.get(i).cost(), c.op, 0);
+        keys[i] = new CacheKey(p.name, c.keys[i]);
+        steps[i] = p.algorithm.step(load(d, p, keys[i], now), now, c.charges.get(i).cost(), c.op, 0);
         decisions[i] = steps[i].decision();
         all &= decisions[i].allowed();
       }
@@ -710,15 +723,19 @@ public final class SqliteStore implements Store {
       c.multi = MultiDecision.mostRestrictive(decisions);
     }
 
-    /** The key's state: staged in this batch, cached, or read (and cached); null if none. */
-    private long[] load(Database d, CacheKey k, long now) throws java.sql.SQLException, BadState {
+    /**
+     * The key's state: staged in this batch, cached, or read (and cached); null if none. A row of
+     * another kind reads as absent (a write replaces it).
+     */
+    private long[] load(Database d, SqlitePartition p, CacheKey k, long now) throws java.sql.SQLException, BadState {
       long[] s = staged.get(k);
       if (s == null) {
         s = cache.get(k);
         if (s == null) {
-          s = d.load(k.partition().name, k.key());
-          if (s != null) {
-            check(k, s, now);
+          Database.Row row = d.load(k.name(), k.key(), p.kind);
+          s = row == null ? null : row.state();
+          if (s != null && !check(p, k, row.kind().equals(Database.UNKNOWN_KIND), s, now)) {
+            s = null;
           }
           s = s == null ? absent : s;
           cache.put(k, s);
@@ -727,19 +744,30 @@ public final class SqliteStore implements Store {
       return s == absent ? null : s;
     }
 
-    private void check(CacheKey k, long[] s, long now) throws BadState {
+    /**
+     * Whether {@code s} is a state of {@code p}'s kind; false for a row of unknown kind (written by
+     * schema version 1) that does not have its shape, which reads as absent like a row of another
+     * kind.
+     *
+     * @throws BadState if a row of {@code p}'s kind does not hold one of its states
+     */
+    private boolean check(SqlitePartition p, CacheKey k, boolean unknownKind, long[] s, long now) throws BadState {
       String problem = s == Database.CORRUPT ? "a value that is not a list of 64-bit integers" : null;
       if (problem == null) {
         try {
-          k.partition().algorithm.idle(s, now);
+          p.algorithm.idle(s, now);
         } catch (IllegalArgumentException e) {
           problem = e.getMessage();
         }
       }
+      if (problem != null && unknownKind) {
+        return false;
+      }
       if (problem != null) {
-        throw new BadState("key '" + k.key() + "' of policy '" + k.partition().name + "' holds " + problem
+        throw new BadState("key '" + k.key() + "' of policy '" + k.name() + "' holds " + problem
             + " (was the policy redefined under the same name with another shape?); reset the key to start it fresh");
       }
+      return true;
     }
 
     // ------------------------------------------------------------ maintenance
@@ -780,22 +808,21 @@ public final class SqliteStore implements Store {
       long wall = Math.max(wallFloor, clock.wallNanos());
       java.util.List<CacheKey> idle = new java.util.ArrayList<>();
       for (Database.Row r : rows) {
-        SqlitePartition p = byName.get(r.policy());
-        if (p == null || r.state() == Database.CORRUPT) {
-          continue; // a policy this process does not use: it cannot tell whether the key is idle
+        List<SqlitePartition> defs = byName.get(r.policy());
+        if (defs == null || r.state() == Database.CORRUPT
+            || !(r.kind().equals(defs.get(0).kind) || r.kind().equals(Database.UNKNOWN_KIND))) {
+          // a policy (or a kind under the name) this process does not use: it cannot tell
+          // whether the key is idle
+          continue;
         }
-        try {
-          if (p.algorithm.idle(r.state(), p.wall ? wall : monotonic)) {
-            idle.add(new CacheKey(p, r.key()));
-          }
-        } catch (IllegalArgumentException e) {
-          // not this policy's state: left for the decision that meets it to report
+        if (idleUnderEvery(defs, r.state(), monotonic, wall)) {
+          idle.add(new CacheKey(r.policy(), r.key()));
         }
       }
       if (!idle.isEmpty()) {
         d.begin();
         for (CacheKey k : idle) {
-          d.save(k.partition().name, k.key(), null);
+          d.save(k.name(), k.key(), null, null);
         }
         d.setMeta(Database.MONOTONIC_FLOOR, monotonic);
         d.setMeta(Database.WALL_FLOOR, wall);
@@ -814,6 +841,20 @@ public final class SqliteStore implements Store {
         sweepKey = last.key();
       }
     }
+  }
+
+  /** Whether {@code state} decides like a fresh key under every definition of its name. */
+  private static boolean idleUnderEvery(List<SqlitePartition> defs, long[] state, long monotonic, long wall) {
+    for (SqlitePartition p : defs) {
+      try {
+        if (!p.algorithm.idle(state, p.wall ? wall : monotonic)) {
+          return false;
+        }
+      } catch (IllegalArgumentException e) {
+        return false; // not this definition's state: left for the decision that meets it to report
+      }
+    }
+    return true;
   }
 
   private static String describe(Exception e) {
