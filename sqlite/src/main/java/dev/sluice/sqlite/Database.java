@@ -45,12 +45,6 @@ final class Database implements AutoCloseable {
   /** The kind of a row written by schema version 1, which did not record it. */
   static final String UNKNOWN_KIND = "";
 
-  /** Name of the meta row holding the monotonic timeline's floor. */
-  static final String MONOTONIC_FLOOR = "monotonic_floor";
-
-  /** Name of the meta row holding the wall timeline's floor. */
-  static final String WALL_FLOOR = "wall_floor";
-
   private final Connection connection;
   private final Statement statement;
   private final PreparedStatement select;
@@ -299,13 +293,15 @@ final class Database implements AutoCloseable {
     }
   }
 
-  long meta(String name, long absent) throws SQLException {
-    try (PreparedStatement p = connection.prepareStatement("SELECT value FROM sluice_meta WHERE name = ?")) {
-      p.setString(1, name);
-      try (ResultSet r = p.executeQuery()) {
-        return r.next() ? r.getLong(1) : absent;
+  /** Every meta row (a few per policy name: the time floors). */
+  java.util.Map<String, Long> metaAll() throws SQLException {
+    java.util.Map<String, Long> rows = new java.util.HashMap<>();
+    try (ResultSet r = statement.executeQuery("SELECT name, value FROM sluice_meta")) {
+      while (r.next()) {
+        rows.put(r.getString(1), r.getLong(2));
       }
     }
+    return rows;
   }
 
   void setMeta(String name, long value) throws SQLException {

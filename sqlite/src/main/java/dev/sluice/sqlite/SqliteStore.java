@@ -70,8 +70,8 @@ public final class SqliteStore implements Store {
   private final FileChannel lockChannel;
   private final FileLock lock;
   private final ConcurrentHashMap<Policy, SqlitePartition> partitions = new ConcurrentHashMap<>();
-  /** Per policy name, its definitions (all of one kind): the sweep keeps a key busy under any. */
-  private final ConcurrentHashMap<String, List<SqlitePartition>> byName = new ConcurrentHashMap<>();
+  /** Per policy name, its definitions (all of one kind). */
+  private final ConcurrentHashMap<String, Name> byName = new ConcurrentHashMap<>();
   private final Definitions definitions = new Definitions();
   private final ConcurrentLinkedQueue<Call> queue = new ConcurrentLinkedQueue<>();
   private final Writer writer;
@@ -131,8 +131,8 @@ public final class SqliteStore implements Store {
       return p;
     }
     return partitions.computeIfAbsent(definitions.register(policy), q -> {
-      SqlitePartition fresh = new SqlitePartition(q);
-      byName.computeIfAbsent(q.name(), n -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(fresh);
+      SqlitePartition fresh = new SqlitePartition(q, byName.computeIfAbsent(q.name(), n -> new Name(q)));
+      fresh.named.add(fresh);
       return fresh;
     });
   }
@@ -273,13 +273,15 @@ public final class SqliteStore implements Store {
     final boolean wall;
     final String name;
     final String kind;
+    final Name named;
 
-    SqlitePartition(Policy policy) {
+    SqlitePartition(Policy policy, Name named) {
       this.policy = policy;
       this.algorithm = Algorithm.of(policy);
       this.wall = policy.usesWallClock();
       this.name = policy.name();
-      this.kind = Database.kind(policy);
+      this.kind = named.kind;
+      this.named = named;
     }
 
     @Override
@@ -293,6 +295,23 @@ public final class SqliteStore implements Store {
       algorithm.check(op);
       Call call = new Call(this, key.toString(), cost, op, arg, null, null, null);
       return run(call) ? call.decision : failureDecision(policy);
+    }
+  }
+
+  /** A policy name's definitions in this store, all of one kind ({@link Definitions}). */
+  static final class Name {
+    final String kind;
+    final List<SqlitePartition> definitions = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The longest period of the definitions: how far ahead of the clock a floor holds decisions. */
+    volatile long periodNanos = 1;
+
+    Name(Policy first) {
+      this.kind = Database.kind(first);
+    }
+
+    synchronized void add(SqlitePartition p) {
+      definitions.add(p);
+      periodNanos = Math.max(periodNanos, p.algorithm.periodNanos());
     }
   }
 
@@ -443,14 +462,8 @@ public final class SqliteStore implements Store {
     private final Map<CacheKey, long[]> cache;
     /** States written by the batch in progress, not yet committed. */
     private final Map<CacheKey, long[]> staged = new HashMap<>();
-    /**
-     * Per timeline, the latest time at which the sweep deleted an idle key (committed with the
-     * deletion); no decision sees an earlier time. Deleting forgets a key whose window has ended;
-     * if a clock then stepped back into that window (a wall clock does, under NTP, and so may a
-     * restarted process's clock) the key would find it open and empty.
-     */
-    private long monotonicFloor;
-    private long wallFloor;
+    /** The idle sweep's floors, per name and timeline. */
+    private final Floors floors = new Floors();
     private long nextOpen = System.nanoTime();
     private long lastSweep;
     private String sweepPolicy;
@@ -545,8 +558,7 @@ public final class SqliteStore implements Store {
     }
 
     private void loadFloors() throws java.sql.SQLException {
-      monotonicFloor = Math.max(monotonicFloor, db.meta(Database.MONOTONIC_FLOOR, 0));
-      wallFloor = Math.max(wallFloor, db.meta(Database.WALL_FLOOR, 0));
+      floors.load(db);
     }
 
     /** The connection, reopened after a failure (at most once per RETRY_NANOS); null if none. */
@@ -580,8 +592,8 @@ public final class SqliteStore implements Store {
         failAll(batch, lastError);
         return;
       }
-      long monotonic = Math.max(monotonicFloor, Args.time("clock.nanos()", clock.nanos()));
-      long wall = Math.max(wallFloor, Args.time("clock.wallNanos()", clock.wallNanos()));
+      long monotonic = Args.time("clock.nanos()", clock.nanos());
+      long wall = Args.time("clock.wallNanos()", clock.wallNanos());
       boolean wrote = false;
       try {
         d.begin();
@@ -643,7 +655,7 @@ public final class SqliteStore implements Store {
         } else {
           policies[rows] = name;
           keys[rows] = e.getKey().key();
-          kinds[rows] = byName.get(name).get(0).kind;
+          kinds[rows] = byName.get(name).kind;
           states[rows++] = s;
         }
       }
@@ -676,18 +688,19 @@ public final class SqliteStore implements Store {
         if (c.partition != null) {
           SqlitePartition p = c.partition;
           long now = p.wall ? wall : monotonic;
+          long at = at(p, now);
           CacheKey k = new CacheKey(p.name, c.key);
           if (c.op == Operation.RESET) {
             // Forgets the key without reading it, so a key holding a bad state can be reset.
-            c.decision = p.algorithm.step(null, now, c.cost, c.op, c.arg).decision();
+            c.decision = p.algorithm.step(null, at, c.cost, c.op, c.arg).decision().later(at - now);
             staged.put(k, absent);
             return;
           }
-          dev.sluice.spi.Step s = p.algorithm.step(load(d, p, k, now), now, c.cost, c.op, c.arg);
+          dev.sluice.spi.Step s = p.algorithm.step(load(d, p, k, at), at, c.cost, c.op, c.arg);
           if (s.changed()) {
             staged.put(k, s.state() == null ? absent : s.state());
           }
-          c.decision = s.decision();
+          c.decision = s.decision().later(at - now);
         } else {
           decideAll(d, c, monotonic, wall);
         }
@@ -708,9 +721,10 @@ public final class SqliteStore implements Store {
       for (int i = 0; i < n; i++) {
         SqlitePartition p = c.parts[i];
         long now = p.wall ? wall : monotonic;
+        long at = at(p, now);
         keys[i] = new CacheKey(p.name, c.keys[i]);
-        steps[i] = p.algorithm.step(load(d, p, keys[i], now), now, c.charges.get(i).cost(), c.op, 0);
-        decisions[i] = steps[i].decision();
+        steps[i] = p.algorithm.step(load(d, p, keys[i], at), at, c.charges.get(i).cost(), c.op, 0);
+        decisions[i] = steps[i].decision().later(at - now);
         all &= decisions[i].allowed();
       }
       if (all && c.op == Operation.ACQUIRE) {
@@ -721,6 +735,14 @@ public final class SqliteStore implements Store {
         }
       }
       c.multi = MultiDecision.mostRestrictive(decisions);
+    }
+
+    /**
+     * The time {@code p} decides at when its clock shows {@code now}: its name's idle-sweep floor
+     * while that is at most the name's period ahead, else {@code now} ({@link Floors}).
+     */
+    private long at(SqlitePartition p, long now) {
+      return floors.at(p.name, p.wall, now, p.named.periodNanos);
     }
 
     /**
@@ -804,19 +826,28 @@ public final class SqliteStore implements Store {
     /** Deletes idle keys among the next SWEEP_CHUNK rows. */
     private void sweepStep(Database d) throws java.sql.SQLException {
       List<Database.Row> rows = d.scan(sweepPolicy, sweepKey, SWEEP_CHUNK);
-      long monotonic = Math.max(monotonicFloor, clock.nanos());
-      long wall = Math.max(wallFloor, clock.wallNanos());
+      long monotonicNow = Args.time("clock.nanos()", clock.nanos());
+      long wallNow = Args.time("clock.wallNanos()", clock.wallNanos());
+      // per name swept, the times its keys were found idle at: {monotonic, wall}
+      Map<String, long[]> times = new HashMap<>();
       java.util.List<CacheKey> idle = new java.util.ArrayList<>();
       for (Database.Row r : rows) {
-        List<SqlitePartition> defs = byName.get(r.policy());
-        if (defs == null || r.state() == Database.CORRUPT
-            || !(r.kind().equals(defs.get(0).kind) || r.kind().equals(Database.UNKNOWN_KIND))) {
+        Name named = byName.get(r.policy());
+        if (named == null || r.state() == Database.CORRUPT
+            || !(r.kind().equals(named.kind) || r.kind().equals(Database.UNKNOWN_KIND))) {
           // a policy (or a kind under the name) this process does not use: it cannot tell
           // whether the key is idle
           continue;
         }
-        if (idleUnderEvery(defs, r.state(), monotonic, wall)) {
+        long[] at = times.get(r.policy());
+        if (at == null) {
+          at = new long[] {
+              floors.at(r.policy(), false, monotonicNow, named.periodNanos),
+              floors.at(r.policy(), true, wallNow, named.periodNanos)};
+        }
+        if (idleUnderEvery(named.definitions, r.state(), at[0], at[1])) {
           idle.add(new CacheKey(r.policy(), r.key()));
+          times.put(r.policy(), at);
         }
       }
       if (!idle.isEmpty()) {
@@ -824,11 +855,16 @@ public final class SqliteStore implements Store {
         for (CacheKey k : idle) {
           d.save(k.name(), k.key(), null, null);
         }
-        d.setMeta(Database.MONOTONIC_FLOOR, monotonic);
-        d.setMeta(Database.WALL_FLOOR, wall);
+        for (Map.Entry<String, long[]> e : times.entrySet()) {
+          String name = e.getKey();
+          d.setMeta(Floors.row(name, false), Math.max(floors.get(name, false), e.getValue()[0]));
+          d.setMeta(Floors.row(name, true), Math.max(floors.get(name, true), e.getValue()[1]));
+        }
         d.commit();
-        monotonicFloor = monotonic;
-        wallFloor = wall;
+        for (Map.Entry<String, long[]> e : times.entrySet()) {
+          floors.raise(e.getKey(), false, e.getValue()[0]);
+          floors.raise(e.getKey(), true, e.getValue()[1]);
+        }
         for (CacheKey k : idle) {
           cache.remove(k);
         }
