@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -81,6 +80,7 @@ final class Database implements AutoCloseable {
    *
    * @param check whether to run {@code PRAGMA quick_check} (on the first open; not on a reopen
    *     after a failed commit)
+   * @param create whether to create the file if absent (on the first open; a reopen never does)
    * @param maxBytes the largest the file may grow ({@code PRAGMA max_page_count} in its page
    *     size); 0 for SQLite's default
    * @throws IllegalStateException with a message naming the file, for a file that is not a
@@ -88,8 +88,13 @@ final class Database implements AutoCloseable {
    *     version cannot read
    * @throws SQLException for an I/O problem opening it
    */
-  static Database open(Path path, Synchronous synchronous, long maxBytes, boolean check) throws SQLException {
-    Connection c = DriverManager.getConnection("jdbc:sqlite:" + path);
+  static Database open(Path path, Synchronous synchronous, long maxBytes, boolean check, boolean create)
+      throws SQLException {
+    org.sqlite.SQLiteConfig config = new org.sqlite.SQLiteConfig();
+    if (!create) {
+      config.resetOpenMode(org.sqlite.SQLiteOpenMode.CREATE);
+    }
+    Connection c = config.createConnection("jdbc:sqlite:" + path);
     boolean ok = false;
     try {
       try (Statement s = c.createStatement()) {

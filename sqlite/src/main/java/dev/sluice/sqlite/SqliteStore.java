@@ -67,6 +67,7 @@ public final class SqliteStore implements Store {
   private final OnFailure rateFailure;
   private final OnFailure quotaFailure;
   private final Map<String, OnFailure> failureChoices;
+  private final DatabaseFile file;
   private final FileChannel lockChannel;
   private final FileLock lock;
   private final ConcurrentHashMap<Policy, SqlitePartition> partitions = new ConcurrentHashMap<>();
@@ -85,8 +86,9 @@ public final class SqliteStore implements Store {
   private final long logIntervalNanos;
   private volatile String lastError = "";
 
-  private SqliteStore(Builder b, Path path, Database db) {
-    this.path = path;
+  private SqliteStore(Builder b, DatabaseFile file, Database db) {
+    this.file = file;
+    this.path = file.path;
     this.clock = b.clock;
     this.synchronous = b.synchronous;
     this.maxBatch = b.maxBatch;
@@ -116,7 +118,7 @@ public final class SqliteStore implements Store {
     return new Builder(path);
   }
 
-  /** The database file. */
+  /** The database file: its real path (symbolic links resolved). */
   public Path path() {
     return path;
   }
@@ -256,6 +258,7 @@ public final class SqliteStore implements Store {
     } catch (IOException e) {
       // the lock goes with the channel
     }
+    file.release();
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
@@ -454,6 +457,9 @@ public final class SqliteStore implements Store {
     /** The retryAfter of a fail-closed answer, and the pause between attempts to reopen. */
     static final long RETRY_NANOS = 100_000_000;
 
+    /** How often the writer checks that the file at the path is still the one it opened (a stat). */
+    static final long IDENTITY_CHECK_NANOS = 100_000_000;
+
     /** Marks a key known to have no row. */
     private final long[] absent = new long[0];
 
@@ -465,6 +471,9 @@ public final class SqliteStore implements Store {
     /** The idle sweep's floors, per name and timeline. */
     private final Floors floors = new Floors();
     private long nextOpen = System.nanoTime();
+    private long lastIdentityCheck = System.nanoTime();
+    /** Why the file is lost, or null while it is the one opened. */
+    private String lost;
     private long lastSweep;
     private String sweepPolicy;
     private String sweepKey;
@@ -571,7 +580,19 @@ public final class SqliteStore implements Store {
         return null;
       }
       try {
-        db = Database.open(path, synchronous, maxBytes, false);
+        if (fileLost()) {
+          nextOpen = now + RETRY_NANOS;
+          return null;
+        }
+        // never creates the file: one deleted or moved away stays lost
+        db = Database.open(path, synchronous, maxBytes, false, false);
+        if (fileLost()) { // replaced while being reopened
+          db.close();
+          db = null;
+          nextOpen = now + RETRY_NANOS;
+          return null;
+        }
+        lost = null;
         loadFloors();
         return db;
       } catch (java.sql.SQLException | RuntimeException e) {
@@ -585,9 +606,42 @@ public final class SqliteStore implements Store {
       }
     }
 
+    /**
+     * Whether the file at the path is no longer the one opened (deleted, moved, or replaced): then
+     * the connection is closed, the cache dropped, and every decision fails by choice until the
+     * file is back. Logged once per loss.
+     */
+    private boolean fileLost() {
+      lastIdentityCheck = System.nanoTime();
+      String problem = file.check();
+      if (problem == null) {
+        return false;
+      }
+      String error = problem + "; every decision is answered by its policy's failure choice (OnFailure) until"
+          + " the file is back. Decisions committed since it went are gone with it; close the store and open"
+          + " it again to start on a new file";
+      lastError = error;
+      if (lost == null) {
+        LOG.log(System.Logger.Level.ERROR, "SQLite store lost its database file: " + error);
+      }
+      lost = error;
+      if (db != null) {
+        db.close();
+        db = null;
+      }
+      staged.clear();
+      cache.clear();
+      return true;
+    }
+
+    /** {@link #fileLost()}, at most once per IDENTITY_CHECK_NANOS. */
+    private boolean fileLostDue() {
+      return System.nanoTime() - lastIdentityCheck >= IDENTITY_CHECK_NANOS && fileLost();
+    }
+
     /** Decides the batch in one transaction; completes every call after the commit. */
     private void process(java.util.List<Call> batch) {
-      Database d = database();
+      Database d = db != null && fileLostDue() ? null : database();
       if (d == null) {
         failAll(batch, lastError);
         return;
@@ -796,6 +850,9 @@ public final class SqliteStore implements Store {
 
     /** Runs one step of the idle sweep and the checkpoint, when due. */
     private void maintain() {
+      if (db != null && fileLostDue()) {
+        return;
+      }
       Database d = db;
       if (d == null) {
         return;
@@ -1053,47 +1110,56 @@ public final class SqliteStore implements Store {
      */
     public SqliteStore build() {
       Path p = path.toAbsolutePath();
-      Path lockFile = p.resolveSibling(p.getFileName() + ".lock");
       try {
         if (p.getParent() != null) {
           Files.createDirectories(p.getParent());
         }
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot create the directory of " + p + ": " + e, e);
+      }
+      // Claimed in this JVM before any channel on the lock file is opened: closing a channel on
+      // it, even one refused the lock, would drop the lock this process holds (POSIX locks are
+      // per process).
+      DatabaseFile file = DatabaseFile.claim(p);
+      Path lockFile = file.lockFile();
+      try {
         lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       } catch (IOException e) {
+        file.release();
         throw new IllegalStateException("cannot create " + lockFile + ": " + e, e);
       }
       try {
         lock = lockChannel.tryLock();
-      } catch (OverlappingFileLockException e) {
-        closeQuietly();
-        throw new IllegalStateException(p + " is already open in another SQLite store in this JVM");
-      } catch (IOException e) {
-        closeQuietly();
+      } catch (OverlappingFileLockException | IOException e) {
+        // overlapping: held in this JVM outside the registry (not by a store)
+        closeQuietly(file);
         throw new IllegalStateException("cannot lock " + lockFile + ": " + e, e);
       }
       if (lock == null) {
-        closeQuietly();
+        closeQuietly(file);
         throw new IllegalStateException(p + " is in use by another process's SQLite store (" + lockFile + " is locked)");
       }
       Database db;
       try {
-        db = Database.open(p, synchronous, maxBytes, true);
+        db = Database.open(file.path, synchronous, maxBytes, true, true);
+        file.identify();
       } catch (java.sql.SQLException e) {
-        closeQuietly();
-        throw Database.describe(p, e);
+        closeQuietly(file);
+        throw Database.describe(file.path, e);
       } catch (RuntimeException e) {
-        closeQuietly();
+        closeQuietly(file);
         throw e;
       }
-      return new SqliteStore(this, p, db);
+      return new SqliteStore(this, file, db);
     }
 
-    private void closeQuietly() {
+    private void closeQuietly(DatabaseFile file) {
       try {
         lockChannel.close();
       } catch (IOException e) {
         // nothing held
       }
+      file.release();
     }
 
     private static Duration between(String field, Duration d, Duration min, Duration max) {
