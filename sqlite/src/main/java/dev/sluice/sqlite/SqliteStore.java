@@ -981,9 +981,9 @@ public final class SqliteStore implements Store {
     }
 
     /**
-     * The clock the store reads: {@link Clock#system()} unless set. The store never lets time go
-     * back, across restarts too: each timeline's latest time is committed with the states and is
-     * the floor of every later decision.
+     * The clock the store reads: {@link Clock#system()} unless set. A step back of it never grants
+     * anything (the algorithms absorb it), and the idle sweep's floors, committed with the states,
+     * hold decisions at most one period ahead of it, across restarts too (see {@link Floors}).
      */
     public Builder clock(Clock clock) {
       if (clock == null) {
