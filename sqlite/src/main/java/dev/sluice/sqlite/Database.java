@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -18,15 +17,18 @@ import org.sqlite.SQLiteException;
  * The database file: opening it (refusing a foreign, corrupt or newer file before touching it),
  * the schema, and the few statements the writer runs. Used by the writer thread only.
  *
- * <p>Schema version 1:
+ * <p>Schema version 2:
  *
  * <pre>
- * sluice_state(policy TEXT, key TEXT, state BLOB, PRIMARY KEY (policy, key)) WITHOUT ROWID
+ * sluice_state(policy TEXT, key TEXT, state BLOB, kind TEXT, PRIMARY KEY (policy, key)) WITHOUT ROWID
  * sluice_meta(name TEXT PRIMARY KEY, value INTEGER) WITHOUT ROWID   -- the time floors
- * PRAGMA application_id = 0x536c6365 ("Slce"), PRAGMA user_version = 1
+ * PRAGMA application_id = 0x536c6365 ("Slce"), PRAGMA user_version = 2
  * </pre>
  *
- * A state is the algorithm's {@code long[]}, each value as 8 bytes big-endian.
+ * A state is the algorithm's {@code long[]}, each value as 8 bytes big-endian; {@code kind} is the
+ * policy's kind ({@link #kind}), so a row written under a name by another kind of policy reads as
+ * absent. Version 1 had no {@code kind}: its rows migrate with the kind {@code ''} (unknown), read
+ * by the kind that asks if the state has that kind's shape.
  */
 final class Database implements AutoCloseable {
 
@@ -37,13 +39,10 @@ final class Database implements AutoCloseable {
   static final int PAGE_SIZE = 1024;
 
   /** The schema this version writes, and the newest it reads. */
-  static final int SCHEMA_VERSION = 1;
+  static final int SCHEMA_VERSION = 2;
 
-  /** Name of the meta row holding the monotonic timeline's floor. */
-  static final String MONOTONIC_FLOOR = "monotonic_floor";
-
-  /** Name of the meta row holding the wall timeline's floor. */
-  static final String WALL_FLOOR = "wall_floor";
+  /** The kind of a row written by schema version 1, which did not record it. */
+  static final String UNKNOWN_KIND = "";
 
   private final Connection connection;
   private final Statement statement;
@@ -58,21 +57,21 @@ final class Database implements AutoCloseable {
   private Database(Connection connection) throws SQLException {
     this.connection = connection;
     this.statement = connection.createStatement();
-    this.select = connection.prepareStatement("SELECT state FROM sluice_state WHERE policy = ? AND key = ?");
-    this.upsert = connection.prepareStatement("INSERT INTO sluice_state (policy, key, state) VALUES (?, ?, ?)"
-        + " ON CONFLICT (policy, key) DO UPDATE SET state = excluded.state");
+    this.select = connection.prepareStatement("SELECT kind, state FROM sluice_state WHERE policy = ? AND key = ?");
+    this.upsert = connection.prepareStatement("INSERT INTO sluice_state (policy, key, kind, state) VALUES (?, ?, ?, ?)"
+        + " ON CONFLICT (policy, key) DO UPDATE SET kind = excluded.kind, state = excluded.state");
     for (int i = 0; i < UPSERT_ROWS.length; i++) {
-      StringBuilder sql = new StringBuilder("INSERT INTO sluice_state (policy, key, state) VALUES (?, ?, ?)");
+      StringBuilder sql = new StringBuilder("INSERT INTO sluice_state (policy, key, kind, state) VALUES (?, ?, ?, ?)");
       for (int r = 1; r < UPSERT_ROWS[i]; r++) {
-        sql.append(", (?, ?, ?)");
+        sql.append(", (?, ?, ?, ?)");
       }
-      upserts[i] = connection.prepareStatement(
-          sql.append(" ON CONFLICT (policy, key) DO UPDATE SET state = excluded.state").toString());
+      upserts[i] = connection.prepareStatement(sql.append(
+          " ON CONFLICT (policy, key) DO UPDATE SET kind = excluded.kind, state = excluded.state").toString());
     }
     this.delete = connection.prepareStatement("DELETE FROM sluice_state WHERE policy = ? AND key = ?");
     this.setMeta = connection.prepareStatement("INSERT INTO sluice_meta (name, value) VALUES (?, ?)"
         + " ON CONFLICT (name) DO UPDATE SET value = excluded.value");
-    this.scan = connection.prepareStatement("SELECT policy, key, state FROM sluice_state"
+    this.scan = connection.prepareStatement("SELECT policy, key, kind, state FROM sluice_state"
         + " WHERE (policy, key) > (?, ?) ORDER BY policy, key LIMIT ?");
   }
 
@@ -81,6 +80,7 @@ final class Database implements AutoCloseable {
    *
    * @param check whether to run {@code PRAGMA quick_check} (on the first open; not on a reopen
    *     after a failed commit)
+   * @param create whether to create the file if absent (on the first open; a reopen never does)
    * @param maxBytes the largest the file may grow ({@code PRAGMA max_page_count} in its page
    *     size); 0 for SQLite's default
    * @throws IllegalStateException with a message naming the file, for a file that is not a
@@ -88,8 +88,13 @@ final class Database implements AutoCloseable {
    *     version cannot read
    * @throws SQLException for an I/O problem opening it
    */
-  static Database open(Path path, Synchronous synchronous, long maxBytes, boolean check) throws SQLException {
-    Connection c = DriverManager.getConnection("jdbc:sqlite:" + path);
+  static Database open(Path path, Synchronous synchronous, long maxBytes, boolean check, boolean create)
+      throws SQLException {
+    org.sqlite.SQLiteConfig config = new org.sqlite.SQLiteConfig();
+    if (!create) {
+      config.resetOpenMode(org.sqlite.SQLiteOpenMode.CREATE);
+    }
+    Connection c = config.createConnection("jdbc:sqlite:" + path);
     boolean ok = false;
     try {
       try (Statement s = c.createStatement()) {
@@ -144,14 +149,13 @@ final class Database implements AutoCloseable {
       throw new IllegalStateException(path + " was written by a newer Sluice: its schema version is " + version
           + ", and this version reads versions up to " + SCHEMA_VERSION + "; upgrade Sluice or open another file");
     }
-    if (version < SCHEMA_VERSION) {
-      // Migrations from older schema versions go here, each in one transaction. Version 1 is the
-      // first, so a lower version is a file this store never wrote.
+    if (version < 1) {
+      // Version 1 is the first, so a lower version is a file this store never wrote.
       throw new IllegalStateException(path + " has Sluice schema version " + version
-          + ", which no release wrote, and this version cannot migrate it (it reads version "
+          + ", which no release wrote, and this version cannot migrate it (it reads versions 1 to "
           + SCHEMA_VERSION + "); move the file away to start empty");
     }
-    return false;
+    return false; // versions below SCHEMA_VERSION migrate in createSchema
   }
 
   private static void quickCheck(Path path, Statement s) throws SQLException {
@@ -170,11 +174,17 @@ final class Database implements AutoCloseable {
   private static void createSchema(Statement s) throws SQLException {
     s.execute("BEGIN IMMEDIATE");
     try {
-      if (number(s, "PRAGMA user_version") == 0) {
+      long version = number(s, "PRAGMA user_version");
+      if (version == 0) {
         s.execute("CREATE TABLE sluice_state (policy TEXT NOT NULL, key TEXT NOT NULL, state BLOB NOT NULL,"
-            + " PRIMARY KEY (policy, key)) WITHOUT ROWID");
+            + " kind TEXT NOT NULL, PRIMARY KEY (policy, key)) WITHOUT ROWID");
         s.execute("CREATE TABLE sluice_meta (name TEXT NOT NULL PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID");
         s.execute("PRAGMA application_id = " + APPLICATION_ID);
+      } else if (version == 1) {
+        // 1 -> 2: the kind of each row; version 1 did not record it
+        s.execute("ALTER TABLE sluice_state ADD COLUMN kind TEXT NOT NULL DEFAULT '" + UNKNOWN_KIND + "'");
+      }
+      if (version < SCHEMA_VERSION) {
         s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
       }
       s.execute("COMMIT");
@@ -218,16 +228,36 @@ final class Database implements AutoCloseable {
     }
   }
 
-  /** The stored state, {@code null} if none, or {@link #CORRUPT} if its length is not 8n. */
-  long[] load(String policy, String key) throws SQLException {
+  /**
+   * The kind of {@code policy} as stored in the {@code kind} column: the name of its type
+   * ({@code TokenBucket}, {@code FixedWindow}, ...).
+   */
+  static String kind(dev.sluice.Policy policy) {
+    return policy.getClass().getSimpleName();
+  }
+
+  /**
+   * The stored row of a policy of {@code kind}: {@code null} if none or if the row holds another
+   * kind's state; its state is {@link #CORRUPT} if its length is not 8n. The row's kind is
+   * {@code kind} or {@link #UNKNOWN_KIND}.
+   */
+  Row load(String policy, String key, String kind) throws SQLException {
     select.setString(1, policy);
     select.setString(2, key);
     try (ResultSet r = select.executeQuery()) {
-      return r.next() ? decode(r.getBytes(1)) : null;
+      if (!r.next()) {
+        return null;
+      }
+      String stored = r.getString(1);
+      if (!stored.equals(kind) && !stored.equals(UNKNOWN_KIND)) {
+        return null;
+      }
+      return new Row(policy, key, stored, decode(r.getBytes(2)));
     }
   }
 
-  void save(String policy, String key, long[] state) throws SQLException {
+  /** Writes the state of a policy of {@code kind} (replacing a row of any kind); deletes if null. */
+  void save(String policy, String key, String kind, long[] state) throws SQLException {
     if (state == null) {
       delete.setString(1, policy);
       delete.setString(2, key);
@@ -235,7 +265,8 @@ final class Database implements AutoCloseable {
     } else {
       upsert.setString(1, policy);
       upsert.setString(2, key);
-      upsert.setBytes(3, encode(state));
+      upsert.setString(3, kind);
+      upsert.setBytes(4, encode(state));
       upsert.executeUpdate();
     }
   }
@@ -247,7 +278,7 @@ final class Database implements AutoCloseable {
    * Writes {@code n} states (none null, distinct keys): in multi-row statements, so a batch costs
    * a few calls into SQLite rather than one per row.
    */
-  void saveAll(String[] policies, String[] keys, long[][] states, int n) throws SQLException {
+  void saveAll(String[] policies, String[] keys, String[] kinds, long[][] states, int n) throws SQLException {
     int i = 0;
     for (int k = 0; k < UPSERT_ROWS.length; k++) {
       int rows = UPSERT_ROWS[k];
@@ -256,23 +287,26 @@ final class Database implements AutoCloseable {
         for (int r = 0, col = 1; r < rows; r++) {
           p.setString(col++, policies[i + r]);
           p.setString(col++, keys[i + r]);
+          p.setString(col++, kinds[i + r]);
           p.setBytes(col++, encode(states[i + r]));
         }
         p.executeUpdate();
       }
     }
     for (; i < n; i++) {
-      save(policies[i], keys[i], states[i]);
+      save(policies[i], keys[i], kinds[i], states[i]);
     }
   }
 
-  long meta(String name, long absent) throws SQLException {
-    try (PreparedStatement p = connection.prepareStatement("SELECT value FROM sluice_meta WHERE name = ?")) {
-      p.setString(1, name);
-      try (ResultSet r = p.executeQuery()) {
-        return r.next() ? r.getLong(1) : absent;
+  /** Every meta row (a few per policy name: the time floors). */
+  java.util.Map<String, Long> metaAll() throws SQLException {
+    java.util.Map<String, Long> rows = new java.util.HashMap<>();
+    try (ResultSet r = statement.executeQuery("SELECT name, value FROM sluice_meta")) {
+      while (r.next()) {
+        rows.put(r.getString(1), r.getLong(2));
       }
     }
+    return rows;
   }
 
   void setMeta(String name, long value) throws SQLException {
@@ -282,7 +316,7 @@ final class Database implements AutoCloseable {
   }
 
   /** One stored row, for the idle sweep. */
-  record Row(String policy, String key, long[] state) {}
+  record Row(String policy, String key, String kind, long[] state) {}
 
   /** Up to {@code limit} rows after ({@code policy}, {@code key}), in key order. */
   List<Row> scan(String policy, String key, int limit) throws SQLException {
@@ -292,7 +326,7 @@ final class Database implements AutoCloseable {
     List<Row> rows = new ArrayList<>(limit);
     try (ResultSet r = scan.executeQuery()) {
       while (r.next()) {
-        rows.add(new Row(r.getString(1), r.getString(2), decode(r.getBytes(3))));
+        rows.add(new Row(r.getString(1), r.getString(2), r.getString(3), decode(r.getBytes(4))));
       }
     }
     return rows;

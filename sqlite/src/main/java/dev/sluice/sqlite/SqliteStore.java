@@ -67,10 +67,12 @@ public final class SqliteStore implements Store {
   private final OnFailure rateFailure;
   private final OnFailure quotaFailure;
   private final Map<String, OnFailure> failureChoices;
+  private final DatabaseFile file;
   private final FileChannel lockChannel;
   private final FileLock lock;
   private final ConcurrentHashMap<Policy, SqlitePartition> partitions = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, SqlitePartition> byName = new ConcurrentHashMap<>();
+  /** Per policy name, its definitions (all of one kind). */
+  private final ConcurrentHashMap<String, Name> byName = new ConcurrentHashMap<>();
   private final Definitions definitions = new Definitions();
   private final ConcurrentLinkedQueue<Call> queue = new ConcurrentLinkedQueue<>();
   private final Writer writer;
@@ -84,8 +86,9 @@ public final class SqliteStore implements Store {
   private final long logIntervalNanos;
   private volatile String lastError = "";
 
-  private SqliteStore(Builder b, Path path, Database db) {
-    this.path = path;
+  private SqliteStore(Builder b, DatabaseFile file, Database db) {
+    this.file = file;
+    this.path = file.path;
     this.clock = b.clock;
     this.synchronous = b.synchronous;
     this.maxBatch = b.maxBatch;
@@ -115,7 +118,7 @@ public final class SqliteStore implements Store {
     return new Builder(path);
   }
 
-  /** The database file. */
+  /** The database file: its real path (symbolic links resolved). */
   public Path path() {
     return path;
   }
@@ -130,8 +133,8 @@ public final class SqliteStore implements Store {
       return p;
     }
     return partitions.computeIfAbsent(definitions.register(policy), q -> {
-      SqlitePartition fresh = new SqlitePartition(q);
-      byName.put(q.name(), fresh);
+      SqlitePartition fresh = new SqlitePartition(q, byName.computeIfAbsent(q.name(), n -> new Name(q)));
+      fresh.named.add(fresh);
       return fresh;
     });
   }
@@ -255,6 +258,7 @@ public final class SqliteStore implements Store {
     } catch (IOException e) {
       // the lock goes with the channel
     }
+    file.release();
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
@@ -262,18 +266,25 @@ public final class SqliteStore implements Store {
 
   // ---------------------------------------------------------------- partitions
 
-  /** One policy's keys: rows {@code (policy name, key.toString())}. */
+  /**
+   * One definition's view of its name's keys: rows {@code (policy name, key)} whose kind is the
+   * policy's, shared by every definition of the name (a redefinition decides on the same state).
+   */
   final class SqlitePartition implements Partition {
     final Policy policy;
     final Algorithm algorithm;
     final boolean wall;
     final String name;
+    final String kind;
+    final Name named;
 
-    SqlitePartition(Policy policy) {
+    SqlitePartition(Policy policy, Name named) {
       this.policy = policy;
       this.algorithm = Algorithm.of(policy);
       this.wall = policy.usesWallClock();
       this.name = policy.name();
+      this.kind = named.kind;
+      this.named = named;
     }
 
     @Override
@@ -287,6 +298,23 @@ public final class SqliteStore implements Store {
       algorithm.check(op);
       Call call = new Call(this, key.toString(), cost, op, arg, null, null, null);
       return run(call) ? call.decision : failureDecision(policy);
+    }
+  }
+
+  /** A policy name's definitions in this store, all of one kind ({@link Definitions}). */
+  static final class Name {
+    final String kind;
+    final List<SqlitePartition> definitions = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The longest period of the definitions: how far ahead of the clock a floor holds decisions. */
+    volatile long periodNanos = 1;
+
+    Name(Policy first) {
+      this.kind = Database.kind(first);
+    }
+
+    synchronized void add(SqlitePartition p) {
+      definitions.add(p);
+      periodNanos = Math.max(periodNanos, p.algorithm.periodNanos());
     }
   }
 
@@ -407,8 +435,11 @@ public final class SqliteStore implements Store {
     }
   }
 
-  /** A key in the writer's maps. */
-  record CacheKey(SqlitePartition partition, String key) {}
+  /**
+   * A key in the writer's maps: what a row is keyed by, the policy name and the key. Every
+   * definition of a name reads the same entry (one name holds one kind in a store).
+   */
+  record CacheKey(String name, String key) {}
 
   /** A stored state that is not one of its policy's. */
   static final class BadState extends Exception {
@@ -426,6 +457,9 @@ public final class SqliteStore implements Store {
     /** The retryAfter of a fail-closed answer, and the pause between attempts to reopen. */
     static final long RETRY_NANOS = 100_000_000;
 
+    /** How often the writer checks that the file at the path is still the one it opened (a stat). */
+    static final long IDENTITY_CHECK_NANOS = 100_000_000;
+
     /** Marks a key known to have no row. */
     private final long[] absent = new long[0];
 
@@ -434,15 +468,12 @@ public final class SqliteStore implements Store {
     private final Map<CacheKey, long[]> cache;
     /** States written by the batch in progress, not yet committed. */
     private final Map<CacheKey, long[]> staged = new HashMap<>();
-    /**
-     * Per timeline, the latest time at which the sweep deleted an idle key (committed with the
-     * deletion); no decision sees an earlier time. Deleting forgets a key whose window has ended;
-     * if a clock then stepped back into that window (a wall clock does, under NTP, and so may a
-     * restarted process's clock) the key would find it open and empty.
-     */
-    private long monotonicFloor;
-    private long wallFloor;
+    /** The idle sweep's floors, per name and timeline. */
+    private final Floors floors = new Floors();
     private long nextOpen = System.nanoTime();
+    private long lastIdentityCheck = System.nanoTime();
+    /** Why the file is lost, or null while it is the one opened. */
+    private String lost;
     private long lastSweep;
     private String sweepPolicy;
     private String sweepKey;
@@ -536,8 +567,7 @@ public final class SqliteStore implements Store {
     }
 
     private void loadFloors() throws java.sql.SQLException {
-      monotonicFloor = Math.max(monotonicFloor, db.meta(Database.MONOTONIC_FLOOR, 0));
-      wallFloor = Math.max(wallFloor, db.meta(Database.WALL_FLOOR, 0));
+      floors.load(db);
     }
 
     /** The connection, reopened after a failure (at most once per RETRY_NANOS); null if none. */
@@ -550,7 +580,19 @@ public final class SqliteStore implements Store {
         return null;
       }
       try {
-        db = Database.open(path, synchronous, maxBytes, false);
+        if (fileLost()) {
+          nextOpen = now + RETRY_NANOS;
+          return null;
+        }
+        // never creates the file: one deleted or moved away stays lost
+        db = Database.open(path, synchronous, maxBytes, false, false);
+        if (fileLost()) { // replaced while being reopened
+          db.close();
+          db = null;
+          nextOpen = now + RETRY_NANOS;
+          return null;
+        }
+        lost = null;
         loadFloors();
         return db;
       } catch (java.sql.SQLException | RuntimeException e) {
@@ -564,15 +606,48 @@ public final class SqliteStore implements Store {
       }
     }
 
+    /**
+     * Whether the file at the path is no longer the one opened (deleted, moved, or replaced): then
+     * the connection is closed, the cache dropped, and every decision fails by choice until the
+     * file is back. Logged once per loss.
+     */
+    private boolean fileLost() {
+      lastIdentityCheck = System.nanoTime();
+      String problem = file.check();
+      if (problem == null) {
+        return false;
+      }
+      String error = problem + "; every decision is answered by its policy's failure choice (OnFailure) until"
+          + " the file is back. Decisions committed since it went are gone with it; close the store and open"
+          + " it again to start on a new file";
+      lastError = error;
+      if (lost == null) {
+        LOG.log(System.Logger.Level.ERROR, "SQLite store lost its database file: " + error);
+      }
+      lost = error;
+      if (db != null) {
+        db.close();
+        db = null;
+      }
+      staged.clear();
+      cache.clear();
+      return true;
+    }
+
+    /** {@link #fileLost()}, at most once per IDENTITY_CHECK_NANOS. */
+    private boolean fileLostDue() {
+      return System.nanoTime() - lastIdentityCheck >= IDENTITY_CHECK_NANOS && fileLost();
+    }
+
     /** Decides the batch in one transaction; completes every call after the commit. */
     private void process(java.util.List<Call> batch) {
-      Database d = database();
+      Database d = db != null && fileLostDue() ? null : database();
       if (d == null) {
         failAll(batch, lastError);
         return;
       }
-      long monotonic = Math.max(monotonicFloor, Args.time("clock.nanos()", clock.nanos()));
-      long wall = Math.max(wallFloor, Args.time("clock.wallNanos()", clock.wallNanos()));
+      long monotonic = Args.time("clock.nanos()", clock.nanos());
+      long wall = Args.time("clock.wallNanos()", clock.wallNanos());
       boolean wrote = false;
       try {
         d.begin();
@@ -613,6 +688,7 @@ public final class SqliteStore implements Store {
 
     private String[] policies = new String[0];
     private String[] keys = new String[0];
+    private String[] kinds = new String[0];
     private long[][] states = new long[0][];
 
     /** Writes the staged states: deletions one by one (rare), the rest in multi-row upserts. */
@@ -621,20 +697,23 @@ public final class SqliteStore implements Store {
       if (policies.length < n) {
         policies = new String[n];
         keys = new String[n];
+        kinds = new String[n];
         states = new long[n][];
       }
       int rows = 0;
       for (Map.Entry<CacheKey, long[]> e : staged.entrySet()) {
         long[] s = e.getValue();
+        String name = e.getKey().name();
         if (s == absent) {
-          d.save(e.getKey().partition().name, e.getKey().key(), null);
+          d.save(name, e.getKey().key(), null, null);
         } else {
-          policies[rows] = e.getKey().partition().name;
+          policies[rows] = name;
           keys[rows] = e.getKey().key();
+          kinds[rows] = byName.get(name).kind;
           states[rows++] = s;
         }
       }
-      d.saveAll(policies, keys, states, rows);
+      d.saveAll(policies, keys, kinds, states, rows);
     }
 
     /**
@@ -663,18 +742,19 @@ public final class SqliteStore implements Store {
         if (c.partition != null) {
           SqlitePartition p = c.partition;
           long now = p.wall ? wall : monotonic;
-          CacheKey k = new CacheKey(p, c.key);
+          long at = at(p, now);
+          CacheKey k = new CacheKey(p.name, c.key);
           if (c.op == Operation.RESET) {
             // Forgets the key without reading it, so a key holding a bad state can be reset.
-            c.decision = p.algorithm.step(null, now, c.cost, c.op, c.arg).decision();
+            c.decision = p.algorithm.step(null, at, c.cost, c.op, c.arg).decision().later(at - now);
             staged.put(k, absent);
             return;
           }
-          dev.sluice.spi.Step s = p.algorithm.step(load(d, k, now), now, c.cost, c.op, c.arg);
+          dev.sluice.spi.Step s = p.algorithm.step(load(d, p, k, at), at, c.cost, c.op, c.arg);
           if (s.changed()) {
             staged.put(k, s.state() == null ? absent : s.state());
           }
-          c.decision = s.decision();
+          c.decision = s.decision().later(at - now);
         } else {
           decideAll(d, c, monotonic, wall);
         }
@@ -695,9 +775,10 @@ public final class SqliteStore implements Store {
       for (int i = 0; i < n; i++) {
         SqlitePartition p = c.parts[i];
         long now = p.wall ? wall : monotonic;
-        keys[i] = new CacheKey(p, c.keys[i]);
-        steps[i] = p.algorithm.step(load(d, keys[i], now), now, c.charges.get(i).cost(), c.op, 0);
-        decisions[i] = steps[i].decision();
+        long at = at(p, now);
+        keys[i] = new CacheKey(p.name, c.keys[i]);
+        steps[i] = p.algorithm.step(load(d, p, keys[i], at), at, c.charges.get(i).cost(), c.op, 0);
+        decisions[i] = steps[i].decision().later(at - now);
         all &= decisions[i].allowed();
       }
       if (all && c.op == Operation.ACQUIRE) {
@@ -710,15 +791,27 @@ public final class SqliteStore implements Store {
       c.multi = MultiDecision.mostRestrictive(decisions);
     }
 
-    /** The key's state: staged in this batch, cached, or read (and cached); null if none. */
-    private long[] load(Database d, CacheKey k, long now) throws java.sql.SQLException, BadState {
+    /**
+     * The time {@code p} decides at when its clock shows {@code now}: its name's idle-sweep floor
+     * while that is at most the name's period ahead, else {@code now} ({@link Floors}).
+     */
+    private long at(SqlitePartition p, long now) {
+      return floors.at(p.name, p.wall, now, p.named.periodNanos);
+    }
+
+    /**
+     * The key's state: staged in this batch, cached, or read (and cached); null if none. A row of
+     * another kind reads as absent (a write replaces it).
+     */
+    private long[] load(Database d, SqlitePartition p, CacheKey k, long now) throws java.sql.SQLException, BadState {
       long[] s = staged.get(k);
       if (s == null) {
         s = cache.get(k);
         if (s == null) {
-          s = d.load(k.partition().name, k.key());
-          if (s != null) {
-            check(k, s, now);
+          Database.Row row = d.load(k.name(), k.key(), p.kind);
+          s = row == null ? null : row.state();
+          if (s != null && !check(p, k, row.kind().equals(Database.UNKNOWN_KIND), s, now)) {
+            s = null;
           }
           s = s == null ? absent : s;
           cache.put(k, s);
@@ -727,25 +820,39 @@ public final class SqliteStore implements Store {
       return s == absent ? null : s;
     }
 
-    private void check(CacheKey k, long[] s, long now) throws BadState {
+    /**
+     * Whether {@code s} is a state of {@code p}'s kind; false for a row of unknown kind (written by
+     * schema version 1) that does not have its shape, which reads as absent like a row of another
+     * kind.
+     *
+     * @throws BadState if a row of {@code p}'s kind does not hold one of its states
+     */
+    private boolean check(SqlitePartition p, CacheKey k, boolean unknownKind, long[] s, long now) throws BadState {
       String problem = s == Database.CORRUPT ? "a value that is not a list of 64-bit integers" : null;
       if (problem == null) {
         try {
-          k.partition().algorithm.idle(s, now);
+          p.algorithm.idle(s, now);
         } catch (IllegalArgumentException e) {
           problem = e.getMessage();
         }
       }
+      if (problem != null && unknownKind) {
+        return false;
+      }
       if (problem != null) {
-        throw new BadState("key '" + k.key() + "' of policy '" + k.partition().name + "' holds " + problem
+        throw new BadState("key '" + k.key() + "' of policy '" + k.name() + "' holds " + problem
             + " (was the policy redefined under the same name with another shape?); reset the key to start it fresh");
       }
+      return true;
     }
 
     // ------------------------------------------------------------ maintenance
 
     /** Runs one step of the idle sweep and the checkpoint, when due. */
     private void maintain() {
+      if (db != null && fileLostDue()) {
+        return;
+      }
       Database d = db;
       if (d == null) {
         return;
@@ -776,32 +883,45 @@ public final class SqliteStore implements Store {
     /** Deletes idle keys among the next SWEEP_CHUNK rows. */
     private void sweepStep(Database d) throws java.sql.SQLException {
       List<Database.Row> rows = d.scan(sweepPolicy, sweepKey, SWEEP_CHUNK);
-      long monotonic = Math.max(monotonicFloor, clock.nanos());
-      long wall = Math.max(wallFloor, clock.wallNanos());
+      long monotonicNow = Args.time("clock.nanos()", clock.nanos());
+      long wallNow = Args.time("clock.wallNanos()", clock.wallNanos());
+      // per name swept, the times its keys were found idle at: {monotonic, wall}
+      Map<String, long[]> times = new HashMap<>();
       java.util.List<CacheKey> idle = new java.util.ArrayList<>();
       for (Database.Row r : rows) {
-        SqlitePartition p = byName.get(r.policy());
-        if (p == null || r.state() == Database.CORRUPT) {
-          continue; // a policy this process does not use: it cannot tell whether the key is idle
+        Name named = byName.get(r.policy());
+        if (named == null || r.state() == Database.CORRUPT
+            || !(r.kind().equals(named.kind) || r.kind().equals(Database.UNKNOWN_KIND))) {
+          // a policy (or a kind under the name) this process does not use: it cannot tell
+          // whether the key is idle
+          continue;
         }
-        try {
-          if (p.algorithm.idle(r.state(), p.wall ? wall : monotonic)) {
-            idle.add(new CacheKey(p, r.key()));
-          }
-        } catch (IllegalArgumentException e) {
-          // not this policy's state: left for the decision that meets it to report
+        long[] at = times.get(r.policy());
+        if (at == null) {
+          at = new long[] {
+              floors.at(r.policy(), false, monotonicNow, named.periodNanos),
+              floors.at(r.policy(), true, wallNow, named.periodNanos)};
+        }
+        if (idleUnderEvery(named.definitions, r.state(), at[0], at[1])) {
+          idle.add(new CacheKey(r.policy(), r.key()));
+          times.put(r.policy(), at);
         }
       }
       if (!idle.isEmpty()) {
         d.begin();
         for (CacheKey k : idle) {
-          d.save(k.partition().name, k.key(), null);
+          d.save(k.name(), k.key(), null, null);
         }
-        d.setMeta(Database.MONOTONIC_FLOOR, monotonic);
-        d.setMeta(Database.WALL_FLOOR, wall);
+        for (Map.Entry<String, long[]> e : times.entrySet()) {
+          String name = e.getKey();
+          d.setMeta(Floors.row(name, false), Math.max(floors.get(name, false), e.getValue()[0]));
+          d.setMeta(Floors.row(name, true), Math.max(floors.get(name, true), e.getValue()[1]));
+        }
         d.commit();
-        monotonicFloor = monotonic;
-        wallFloor = wall;
+        for (Map.Entry<String, long[]> e : times.entrySet()) {
+          floors.raise(e.getKey(), false, e.getValue()[0]);
+          floors.raise(e.getKey(), true, e.getValue()[1]);
+        }
         for (CacheKey k : idle) {
           cache.remove(k);
         }
@@ -814,6 +934,20 @@ public final class SqliteStore implements Store {
         sweepKey = last.key();
       }
     }
+  }
+
+  /** Whether {@code state} decides like a fresh key under every definition of its name. */
+  private static boolean idleUnderEvery(List<SqlitePartition> defs, long[] state, long monotonic, long wall) {
+    for (SqlitePartition p : defs) {
+      try {
+        if (!p.algorithm.idle(state, p.wall ? wall : monotonic)) {
+          return false;
+        }
+      } catch (IllegalArgumentException e) {
+        return false; // not this definition's state: left for the decision that meets it to report
+      }
+    }
+    return true;
   }
 
   private static String describe(Exception e) {
@@ -847,9 +981,9 @@ public final class SqliteStore implements Store {
     }
 
     /**
-     * The clock the store reads: {@link Clock#system()} unless set. The store never lets time go
-     * back, across restarts too: each timeline's latest time is committed with the states and is
-     * the floor of every later decision.
+     * The clock the store reads: {@link Clock#system()} unless set. A step back of it never grants
+     * anything (the algorithms absorb it), and the idle sweep's floors, committed with the states,
+     * hold decisions at most one period ahead of it, across restarts too (see {@link Floors}).
      */
     public Builder clock(Clock clock) {
       if (clock == null) {
@@ -976,47 +1110,56 @@ public final class SqliteStore implements Store {
      */
     public SqliteStore build() {
       Path p = path.toAbsolutePath();
-      Path lockFile = p.resolveSibling(p.getFileName() + ".lock");
       try {
         if (p.getParent() != null) {
           Files.createDirectories(p.getParent());
         }
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot create the directory of " + p + ": " + e, e);
+      }
+      // Claimed in this JVM before any channel on the lock file is opened: closing a channel on
+      // it, even one refused the lock, would drop the lock this process holds (POSIX locks are
+      // per process).
+      DatabaseFile file = DatabaseFile.claim(p);
+      Path lockFile = file.lockFile();
+      try {
         lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       } catch (IOException e) {
+        file.release();
         throw new IllegalStateException("cannot create " + lockFile + ": " + e, e);
       }
       try {
         lock = lockChannel.tryLock();
-      } catch (OverlappingFileLockException e) {
-        closeQuietly();
-        throw new IllegalStateException(p + " is already open in another SQLite store in this JVM");
-      } catch (IOException e) {
-        closeQuietly();
+      } catch (OverlappingFileLockException | IOException e) {
+        // overlapping: held in this JVM outside the registry (not by a store)
+        closeQuietly(file);
         throw new IllegalStateException("cannot lock " + lockFile + ": " + e, e);
       }
       if (lock == null) {
-        closeQuietly();
+        closeQuietly(file);
         throw new IllegalStateException(p + " is in use by another process's SQLite store (" + lockFile + " is locked)");
       }
       Database db;
       try {
-        db = Database.open(p, synchronous, maxBytes, true);
+        db = Database.open(file.path, synchronous, maxBytes, true, true);
+        file.identify();
       } catch (java.sql.SQLException e) {
-        closeQuietly();
-        throw Database.describe(p, e);
+        closeQuietly(file);
+        throw Database.describe(file.path, e);
       } catch (RuntimeException e) {
-        closeQuietly();
+        closeQuietly(file);
         throw e;
       }
-      return new SqliteStore(this, p, db);
+      return new SqliteStore(this, file, db);
     }
 
-    private void closeQuietly() {
+    private void closeQuietly(DatabaseFile file) {
       try {
         lockChannel.close();
       } catch (IOException e) {
         // nothing held
       }
+      file.release();
     }
 
     private static Duration between(String field, Duration d, Duration min, Duration max) {

@@ -71,14 +71,84 @@ class MaintenanceTest {
       }
       assertThat(FailureTest.rows(reader, "w")).isZero();
     }
-    clock.set(Instant.parse("2026-11-24T10:00:04Z")); // 10:00:04, back in the window whose key was swept
+    // 10:00:08, back in the window whose key was swept, 9 s behind the floor: within the
+    // window's period (10 s), so the floor holds
+    clock.set(Instant.parse("2026-11-24T10:00:08Z"));
     try (SqliteStore store = SqliteStore.open(file).clock(clock).build()) { // the floor is in the file
       Partition w = store.partition(window);
       assertThat(w.apply("k", 1, Operation.ACQUIRE, 0).allowed()).as("in the window of 10:00:17").isTrue();
       Decision denied = w.apply("k", 1, Operation.ACQUIRE, 0);
       assertThat(denied.allowed()).isFalse();
-      // Decided at 10:00:17 (window ends 10:00:20), not at 10:00:04 (which would say 6 s).
-      assertThat(denied.retryAfterNanos()).isEqualTo(Duration.ofSeconds(3).toNanos());
+      // Decided at 10:00:17 (the window ends at 10:00:20), and measured from the caller's clock,
+      // 10:00:08: 12 s (not 3 s, which the caller would wait four times over)
+      assertThat(denied.retryAfterNanos()).isEqualTo(Duration.ofSeconds(12).toNanos());
+    }
+  }
+
+  /**
+   * Below the sweep floor, a decision was made at the floor but its retryAfter was measured from
+   * it, not from the caller's clock: a blocking acquire 5 s below the floor woke after 3 s, 3 s and
+   * 2 s, asking three times for one wait. Now one sleep, exactly as long as needed.
+   */
+  @Test
+  void aBlockingAcquireBelowTheSweepFloorSleepsOnceForExactlyTheWait() throws Exception {
+    Path file = dir.resolve("acquire.db");
+    FixedWindow window = FixedWindow.of("w", 1, Window.of(Duration.ofSeconds(10)));
+    try (SqliteStore store = SqliteStore.open(file).clock(clock).idleSweepInterval(Duration.ofSeconds(5)).build();
+         dev.sluice.Sluice sluice = dev.sluice.Sluice.builder().store(store).build()) {
+      sweepAt(store, file, window, Instant.parse("2026-11-24T10:00:17Z")); // the floor: 10:00:17
+      clock.set(Instant.parse("2026-11-24T10:00:12Z")); // 5 s back, within the period (10 s)
+      dev.sluice.Limiter l = sluice.limiter(window);
+      assertThat(l.tryAcquire("k", 1).allowed()).as("in the window of the floor, [10, 20)").isTrue();
+      Decision denied = l.tryAcquire("k", 1);
+      assertThat(denied.retryAfter()).as("until 10:00:20 on the caller's clock").isEqualTo(Duration.ofSeconds(8));
+      clock.set(Instant.parse("2026-11-24T10:00:20Z").minusNanos(1));
+      assertThat(l.tryAcquire("k", 1).allowed()).as("one nanosecond before the wait is over").isFalse();
+      clock.set(Instant.parse("2026-11-24T10:00:12Z")); // back again: still within the period
+      int before = clock.sleeps().size();
+      long commits = store.commits();
+      assertThat(l.acquire("k", 1, Duration.ofMinutes(1)).allowed()).isTrue();
+      assertThat(clock.sleeps().subList(before, clock.sleeps().size()))
+          .as("one sleep, to 10:00:20").containsExactly(Duration.ofSeconds(8).toNanos());
+      assertThat(clock.instant()).isEqualTo(Instant.parse("2026-11-24T10:00:20Z"));
+      assertThat(store.commits() - commits).as("one admission committed").isEqualTo(1);
+    }
+  }
+
+  /**
+   * A step back longer than the period below the sweep floor used to pin time at the floor: a
+   * 10 s window denied for the day the clock went back. Now the floor is dropped and the window
+   * decides on the caller's clock (the algorithms absorb long steps).
+   */
+  @Test
+  void aLongStepBackBelowTheSweepFloorDoesNotPinTime() throws Exception {
+    Path file = dir.resolve("pin.db");
+    FixedWindow window = FixedWindow.of("w", 1, Window.of(Duration.ofSeconds(10)));
+    try (SqliteStore store = SqliteStore.open(file).clock(clock).idleSweepInterval(Duration.ofSeconds(5)).build()) {
+      sweepAt(store, file, window, Instant.parse("2026-11-24T10:00:17Z"));
+      clock.set(Instant.parse("2026-11-23T10:00:02Z")); // a day back
+      Partition w = store.partition(window);
+      assertThat(w.apply("k", 1, Operation.ACQUIRE, 0).allowed()).isTrue();
+      Decision denied = w.apply("k", 1, Operation.ACQUIRE, 0);
+      assertThat(denied.retryAfterNanos()).as("to the end of the window the clock shows")
+          .isEqualTo(Duration.ofSeconds(8).toNanos());
+      clock.set(Instant.parse("2026-11-23T10:00:10Z"));
+      assertThat(w.apply("k", 1, Operation.ACQUIRE, 0).allowed()).isTrue();
+    }
+  }
+
+  /** Spends key "swept" at the clock's time, moves the clock to {@code at} and waits until it is swept. */
+  private void sweepAt(SqliteStore store, Path file, FixedWindow window, Instant at) throws Exception {
+    Partition w = store.partition(window);
+    assertThat(w.apply("swept", 1, Operation.ACQUIRE, 0).allowed()).isTrue();
+    clock.set(at);
+    try (Connection reader = DriverManager.getConnection("jdbc:sqlite:" + file)) {
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (FailureTest.rows(reader, window.name()) > 0 && System.nanoTime() < deadline) {
+        w.apply("nudge", 0, Operation.PEEK, 0); // wakes the writer; the sweep is due
+        Thread.sleep(10);
+      }
+      assertThat(FailureTest.rows(reader, window.name())).as("swept").isZero();
     }
   }
 
