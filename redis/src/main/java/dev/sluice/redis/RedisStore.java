@@ -342,6 +342,7 @@ public final class RedisStore implements Store {
       return result;
     } catch (CancellationException e) {
       timedOut(pending);
+      releaseLostHold(group, pending);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof TimeoutException) {
         timedOut(pending);
@@ -349,6 +350,7 @@ public final class RedisStore implements Store {
         breaker.failure();
         failures.failed(Failures.Cause.ERROR, e.getCause());
       }
+      releaseLostHold(group, pending);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       if (pending != null) {
@@ -357,8 +359,41 @@ public final class RedisStore implements Store {
         future.cancel(false);
       }
       failures.failed(Failures.Cause.INTERRUPTED, null);
+      releaseLostHold(group, pending);
     }
     return null;
+  }
+
+  /**
+   * After a lease HOLD whose caller was answered without Redis (deadline, error, interrupt), gives
+   * back the id the caller chose, best effort: the script may have run anyway, and its slot would
+   * then stay held until the lease TTL (with a 10-minute TTL, a 10-minute lock-out). The RELEASE
+   * goes after the hold: on the same connection once the hold was written (sent by this thread),
+   * or once the coalesced call that carried it has answered or failed. A hold that was never sent
+   * needs nothing. Its outcome is not waited for: if Redis is away the lease expires by its TTL.
+   */
+  private void releaseLostHold(Request[] group, Coalescer.Pending pending) {
+    if (group.length != 1 || group[0].op() != Operation.HOLD.ordinal()) {
+      return;
+    }
+    if (pending != null && pending.state.get() == Coalescer.Pending.ABANDONED) {
+      return; // taken out of the queue before it was sent
+    }
+    Request hold = group[0];
+    Request release = new Request(hold.key(), hold.time(), hold.code(), Operation.RELEASE.ordinal(), 0,
+        hold.arg(), hold.params());
+    Runnable send = () -> {
+      try {
+        exec(release.encodeOne());
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.DEBUG, "release after a lost hold failed: " + e);
+      }
+    };
+    if (pending == null) {
+      send.run();
+    } else {
+      pending.settled.thenRun(send);
+    }
   }
 
   private void timedOut(Coalescer.Pending pending) {
