@@ -3,6 +3,7 @@ package dev.sluice.redis;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * A circuit breaker in front of Redis: when at least {@code threshold} decisions have failed and
@@ -32,10 +33,18 @@ final class Breaker {
   /** 0 while closed; otherwise when the next probe may go. */
   private volatile long nextProbe;
 
+  private final LongSupplier nanoTime;
+
   Breaker(int threshold, long windowNanos, long probeNanos) {
+    this(threshold, windowNanos, probeNanos, System::nanoTime);
+  }
+
+  /** With the given time source (tests). */
+  Breaker(int threshold, long windowNanos, long probeNanos, LongSupplier nanoTime) {
     this.threshold = threshold;
     this.windowNanos = windowNanos;
     this.probeNanos = probeNanos;
+    this.nanoTime = nanoTime;
   }
 
   /** Whether a call may go to Redis now (closed, or this caller is the probe). */
@@ -44,7 +53,7 @@ final class Breaker {
     if (next == 0) {
       return true;
     }
-    return System.nanoTime() - next >= 0 && probing.compareAndSet(false, true);
+    return nanoTime.getAsLong() - next >= 0 && probing.compareAndSet(false, true);
   }
 
   void success() {
@@ -57,7 +66,7 @@ final class Breaker {
   }
 
   void failure() {
-    long now = System.nanoTime();
+    long now = nanoTime.getAsLong();
     if (probing.get()) {
       nextProbe = now + probeNanos;
       probing.set(false);
@@ -67,7 +76,8 @@ final class Breaker {
     // caller that counts a later failure never sees the start of an earlier episode)
     long first = firstFailure.get();
     if (first == 0) {
-      first = firstFailure.compareAndSet(0, now | 1) ? now | 1 : firstFailure.get();
+      long stamp = now == 0 ? 1 : now;
+      first = firstFailure.compareAndSet(0, stamp) ? stamp : firstFailure.get();
     }
     int n = failures.incrementAndGet();
     if (n >= threshold && now - first >= windowNanos && nextProbe == 0) {
@@ -82,7 +92,7 @@ final class Breaker {
   /** Time until Redis is tried again: at least one millisecond. */
   long retryAfterNanos() {
     long next = nextProbe;
-    long wait = next == 0 ? 0 : next - System.nanoTime();
+    long wait = next == 0 ? 0 : next - nanoTime.getAsLong();
     return Math.max(1_000_000L, wait);
   }
 }
