@@ -606,7 +606,7 @@ public final class RedisStore implements Store {
   /**
    * The default deadline of one decision: 500 ms. A cold burst of 64 callers on a 2-core machine
    * loaded by other builds took up to 231 ms on a healthy local Redis (25 bursts of 10,240
-   * decisions; p99.99 about 120 ms): about twice the worst seen. A dead Redis costs nothing near
+   * decisions; p99.99 of a run at most 118 ms): about twice the worst seen. A dead Redis costs nothing near
    * it (a refused or dropped connection fails at once), and the breaker bounds a stalled one. See
    * docs/redis.md, "The default deadline".
    */
