@@ -2,13 +2,23 @@ package dev.sluice.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.spi.Operation;
+import dev.sluice.Decision;
+import dev.sluice.Limiter;
+import dev.sluice.Sluice;
+import dev.sluice.TokenBucket;
 import dev.sluice.redis.testing.RedisConnection;
+import dev.sluice.redis.testing.RedisServer;
+import dev.sluice.spi.Operation;
 import io.lettuce.core.LettuceFutures;
+import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.protocol.CommandType;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -92,5 +102,62 @@ class BatchIsolationTest {
     assertThat(Protocol.reason(r, 4)).isEqualTo(0);
     assertThat(r[4 * Protocol.RESULT + 1]).as("used after two").isEqualTo(2);
     assertThat(connection.sync().exists("iso:f", "iso:g", "iso:h")).as("written by the failed requests").isZero();
+  }
+
+  /**
+   * Through the store: callers on a key whose state is corrupt (written by another program) get
+   * their failure policy's answer, and callers coalesced into the same calls on a healthy key are
+   * decided by Redis, exactly. (A guard rather than a regression: a corrupt state was already
+   * answered per request, E_STATE; it pins the store's side of the isolation, each caller reading
+   * only its own part of a batch's reply.)
+   */
+  @Test
+  void aCorruptStateFailsOnlyTheDecisionsOnItsKeyInCoalescedCalls() throws InterruptedException {
+    try (RedisServer server = RedisServer.start();
+        RedisStore store = RedisStore.standalone(server.uri()).failure(FailurePolicy.closed()).build();
+        Sluice sluice = Sluice.builder().store(store).build()) {
+      Limiter bucket = sluice.limiter(TokenBucket.of("b", 100, 1, Duration.ofDays(1)));
+      String corrupt = ((RedisStore.RedisPartition) store.partition(bucket.policy())).redisKey("corrupt");
+      RedisClient client = RedisClient.create(server.uri());
+      try (StatefulRedisConnection<String, String> c = client.connect()) {
+        c.sync().set(corrupt, "not a state");
+      } finally {
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+      }
+      AtomicInteger admitted = new AtomicInteger();
+      AtomicInteger healthyNotDecided = new AtomicInteger();
+      AtomicInteger corruptDecided = new AtomicInteger();
+      List<Thread> threads = new ArrayList<>();
+      CountDownLatch go = new CountDownLatch(1);
+      for (int t = 0; t < 16; t++) {
+        threads.add(new Thread(() -> {
+          try {
+            go.await();
+          } catch (InterruptedException e) {
+            return;
+          }
+          for (int i = 0; i < 25; i++) {
+            Decision d = bucket.tryAcquire("healthy", 1);
+            if (!d.storeDecided()) {
+              healthyNotDecided.incrementAndGet();
+            } else if (d.allowed()) {
+              admitted.incrementAndGet();
+            }
+            if (bucket.tryAcquire("corrupt", 1).storeDecided()) {
+              corruptDecided.incrementAndGet();
+            }
+          }
+        }));
+      }
+      threads.forEach(Thread::start);
+      go.countDown();
+      for (Thread t : threads) {
+        t.join();
+      }
+      assertThat(healthyNotDecided.get()).as("healthy key: not decided by Redis (%s)", store.failures()).isZero();
+      assertThat(admitted.get()).isEqualTo(100);
+      assertThat(corruptDecided.get()).as("corrupt key: decided by Redis").isZero();
+      assertThat(store.failures().badState()).isEqualTo(400);
+    }
   }
 }
