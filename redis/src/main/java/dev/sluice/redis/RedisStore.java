@@ -731,9 +731,10 @@ public final class RedisStore implements Store {
 
     /**
      * The circuit breaker: open when at least {@code failures} decisions have failed and none has
-     * succeeded for {@code window}, then let one probe through every {@code probeInterval}. 3,
-     * 250 ms and 100 ms unless set. (A hiccup that fails every call in flight at once, then
-     * recovers, does not open it.)
+     * succeeded since the first of them, {@code window} or more ago; then let one probe through
+     * every {@code probeInterval}. 3, 250 ms and 100 ms unless set. Only failures count as
+     * evidence: a fresh or idle store does not open it on its first slow calls, and a hiccup that
+     * fails every call in flight at once, then recovers, does not open it.
      */
     public Builder breaker(int failures, Duration window, Duration probeInterval) {
       if (failures < 1) {
