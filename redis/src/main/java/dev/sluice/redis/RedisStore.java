@@ -106,7 +106,9 @@ public final class RedisStore implements Store {
    */
   private void warmUp(Duration timeout) {
     long until = System.nanoTime() + timeout.toNanos();
-    Request r = new Request(prefix + "warm-up", "", Protocol.TOKEN_BUCKET, Operation.PEEK.ordinal(), 1, "0",
+    // on the caller's clock if set (a Redis that refuses TIME in scripts)
+    String time = callerClock == null ? "" : Long.toString(callerClock.nanos() / 1000);
+    Request r = new Request(prefix + "warm-up", time, Protocol.TOKEN_BUCKET, Operation.PEEK.ordinal(), 1, "0",
         new String[] {"1", "1", "1"});
     link.register(Scripts.tokenBucket(r.params()));
     try {
