@@ -31,6 +31,8 @@ final class Coalescer {
 
     final Request[] group;
     final CompletableFuture<long[]> result = new CompletableFuture<>();
+    /** Completes once the call that carried this entry has answered or failed (not at the caller's deadline). */
+    final CompletableFuture<Void> settled = new CompletableFuture<>();
     final AtomicInteger state = new AtomicInteger(WAITING);
 
     Pending(Request[] group) {
@@ -117,6 +119,7 @@ final class Coalescer {
           } else {
             q.result.complete(java.util.Arrays.copyOfRange(result, offset, offset + n));
           }
+          q.settled.complete(null);
           offset += n;
         }
       });

@@ -7,7 +7,9 @@ package dev.sluice.redis;
  * @param errors Redis or the connection answered with an error (refused, reset, disconnected...)
  * @param breakerOpen not sent: the circuit breaker was open
  * @param badState the key held a value that is not a state of its policy (overwritten by
- *     something else), or a calendar period could not be placed: decided as a failure
+ *     something else), a calendar period could not be placed, or the script could not apply the
+ *     request (refused it or raised an error; the others of its call were decided): decided as a
+ *     failure
  * @param interrupted the waiting thread was interrupted
  * @param answeredOpen answered by {@link FailurePolicy#open()}
  * @param answeredClosed answered by {@link FailurePolicy#closed()}

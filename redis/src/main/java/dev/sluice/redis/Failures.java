@@ -40,7 +40,9 @@ final class Failures {
   void badReply(int code, String key) {
     lastError = code == Protocol.E_STATE
         ? "key '" + key + "' holds a value that is not a state of its policy"
-        : "calendar periods sent do not cover the Redis server's time for key '" + key + "' (clock skew of a period or more?)";
+        : code == Protocol.E_REQUEST
+            ? "the script could not apply the request on key '" + key + "' (refused or raised an error; it changed nothing)"
+            : "calendar periods sent do not cover the Redis server's time for key '" + key + "' (clock skew of a period or more?)";
     failed(Cause.BAD_STATE, null);
   }
 

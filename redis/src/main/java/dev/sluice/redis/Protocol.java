@@ -37,6 +37,8 @@ final class Protocol {
   static final int E_STATE = -1;
   static final int E_CALENDAR = -2;
   static final int E_HELD = -3;
+  /** The script could not apply the request (refused it, or an error was raised); it changed nothing. */
+  static final int E_REQUEST = -4;
 
   /** Reasons by code (values() would copy the array on every decision). */
   private static final Decision.Reason[] REASONS = Decision.Reason.values();
@@ -79,6 +81,17 @@ final class Protocol {
       long g = gcd(periodMicros, p.refillTokens());
       long tokenUnits = periodMicros / g;
       long unitsPerMicro = p.refillTokens() / g;
+      if (p.capacity() > MAX) {
+        throw new IllegalArgumentException("token bucket '" + p.name() + "': capacity (" + p.capacity()
+            + ") must be below 2^53 for the Redis store");
+      }
+      if (tokenUnits > MAX || unitsPerMicro > MAX) {
+        // the script counts in 1/unitsPerMicro µs: refillTokens / refillPeriod in lowest terms,
+        // both of which must be exact doubles
+        throw new IllegalArgumentException("token bucket '" + p.name() + "': refillTokens (" + p.refillTokens()
+            + ") per refillPeriod (" + p.refillPeriod() + ", " + periodMicros + " µs) is " + unitsPerMicro + "/"
+            + tokenUnits + " tokens per µs in lowest terms; both must be below 2^53 for the Redis store");
+      }
       if (Math.multiplyHigh(p.capacity(), tokenUnits) != 0 || p.capacity() * tokenUnits > MAX) {
         throw new IllegalArgumentException("token bucket '" + p.name() + "': capacity (" + p.capacity()
             + ") x refill interval (" + p.refillPeriod() + " / " + p.refillTokens()
@@ -115,11 +128,11 @@ final class Protocol {
     if (policy instanceof FixedWindow p) {
       w = p.window();
       head = new String[0];
-      limit = p.limit();
+      limit = limit(p);
     } else if (policy instanceof Budget p) {
       w = p.period();
       head = strings(micros(p, "reservationTtl", p.reservationTtl()), p.maxReservations());
-      limit = p.limit();
+      limit = limit(p);
     } else {
       throw new IllegalArgumentException("policy '" + policy.name() + "' has no calendar periods");
     }
@@ -178,6 +191,10 @@ final class Protocol {
     if (nanos % 1000 != 0) {
       throw new IllegalArgumentException("policy '" + p.name() + "': " + field + " (" + d
           + ") must be a whole number of microseconds for the Redis store");
+    }
+    if (nanos / 1000 > MAX) {
+      throw new IllegalArgumentException("policy '" + p.name() + "': " + field + " (" + d
+          + ") must be below 2^53 µs (285 years) for the Redis store");
     }
     return nanos / 1000;
   }

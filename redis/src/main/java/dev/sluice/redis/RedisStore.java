@@ -18,24 +18,8 @@ import dev.sluice.spi.MultiDecision;
 import dev.sluice.spi.Operation;
 import dev.sluice.spi.Partition;
 import dev.sluice.spi.Store;
-import io.lettuce.core.AbstractRedisClient;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulConnection;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.BaseRedisAsyncCommands;
-import io.lettuce.core.cluster.ClusterClientOptions;
-import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
-import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
-import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
-import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.CommandType;
-import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -64,10 +48,7 @@ public final class RedisStore implements Store {
 
   private static final System.Logger LOG = System.getLogger(RedisStore.class.getName());
 
-  private final AbstractRedisClient client;
-  private final ClientResources resources;
-  private final StatefulConnection<String, String> connection;
-  private final BaseRedisAsyncCommands<String, String> commands;
+  private final RedisLink link;
   private final boolean cluster;
   private final String prefix;
   private final long timeoutNanos;
@@ -89,6 +70,8 @@ public final class RedisStore implements Store {
   /** Reloads a cluster's slot map while decisions fail; null on a standalone Redis. */
   private final ClusterRefresh refresh;
   private final java.util.concurrent.atomic.LongAdder tryAgainRetries = new java.util.concurrent.atomic.LongAdder();
+  /** Algorithm codes of the partitions so far (bit {@code 1 << code}): their batch scripts are loaded. */
+  private final java.util.concurrent.atomic.AtomicInteger codesSeen = new java.util.concurrent.atomic.AtomicInteger();
   private volatile Store local;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -106,61 +89,47 @@ public final class RedisStore implements Store {
     this.failurePolicies = Map.copyOf(b.failurePolicies);
     this.breaker = new Breaker(b.breakerFailures, b.breakerWindow.toNanos(), b.breakerProbe.toNanos());
     this.failures = new Failures(LOG, b.logInterval.toNanos());
-    this.resources = ClientResources.builder()
-        .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofMillis(500), 2, TimeUnit.MILLISECONDS))
-        .build();
-    SocketOptions socket = SocketOptions.builder().connectTimeout(b.connectTimeout).keepAlive(true).build();
-    // No Lettuce command timeouts: each would schedule and cancel a timer task, a contended queue
-    // under load. The store waits for each decision at most its deadline and then cancels the
-    // command itself (see call), which also keeps it from being replayed after a reconnect.
-    TimeoutOptions timeouts = TimeoutOptions.builder().timeoutCommands(false).build();
-    try {
-      if (cluster) {
-        List<RedisURI> uris = new ArrayList<>();
-        for (String u : b.uris) {
-          uris.add(ClusterRefresh.seed(u));
-        }
-        RedisClusterClient c = RedisClusterClient.create(resources, uris);
-        // Node connections open lazily on first use, so commands must be accepted while one
-        // connects (REJECT_COMMANDS would refuse them); the deadline still bounds each decision.
-        c.setOptions(ClusterClientOptions.builder()
-            .autoReconnect(true)
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
-            .socketOptions(socket)
-            .timeoutOptions(timeouts)
-            .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-                .enableAdaptiveRefreshTrigger(
-                    ClusterTopologyRefreshOptions.RefreshTrigger.MOVED_REDIRECT,
-                    ClusterTopologyRefreshOptions.RefreshTrigger.ASK_REDIRECT,
-                    ClusterTopologyRefreshOptions.RefreshTrigger.PERSISTENT_RECONNECTS)
-                .enablePeriodicRefresh(Duration.ofSeconds(30))
-                .build())
-            .build());
-        this.client = c;
-        this.refresh = new ClusterRefresh(c);
-        StatefulRedisClusterConnection<String, String> conn = c.connect(StringCodec.UTF8);
-        this.connection = conn;
-        this.commands = conn.async();
-      } else {
-        RedisClient c = RedisClient.create(resources, RedisURI.create(b.uris.get(0)));
-        c.setOptions(ClientOptions.builder()
-            .autoReconnect(true)
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .socketOptions(socket)
-            .timeoutOptions(timeouts)
-            .build());
-        this.client = c;
-        this.refresh = null;
-        StatefulRedisConnection<String, String> conn = c.connect(StringCodec.UTF8);
-        this.connection = conn;
-        this.commands = conn.async();
-      }
-    } catch (RuntimeException e) {
-      resources.shutdown();
-      throw new IllegalStateException("cannot connect to Redis at " + b.uris + ": " + e.getMessage(), e);
-    }
+    this.link = new RedisLink(cluster, b.uris, b.connectTimeout);
+    this.refresh = cluster ? new ClusterRefresh(link.clusterClient()) : null;
     this.standaloneCoalescer = cluster ? null : new Coalescer(maxInFlight, maxBatch, this::exec);
     this.deadlines = new Deadlines("sluice-redis-deadlines");
+    for (Scripts.Script script : Scripts.common()) {
+      link.register(script);
+    }
+    if (link.connect()) {
+      warmUp(b.connectTimeout);
+    }
+  }
+
+  /**
+   * A few calls that change nothing (a token bucket PEEK on a key no policy can have: it has no
+   * hash tag), through the paths decisions take, so the first decision pays neither the class
+   * loading nor the first use of the path. Failures are ignored: decisions deal with them.
+   */
+  private void warmUp(Duration timeout) {
+    long until = System.nanoTime() + timeout.toNanos();
+    // on the caller's clock if set (a Redis that refuses TIME in scripts)
+    String time = callerClock == null ? "" : Long.toString(callerClock.nanos() / 1000);
+    Request r = new Request(prefix + "warm-up", time, Protocol.TOKEN_BUCKET, Operation.PEEK.ordinal(), 1, "0",
+        new String[] {"1", "1", "1"});
+    link.register(Scripts.tokenBucket(r.params()));
+    try {
+      for (int i = 0; i < 3; i++) {
+        List<CompletableFuture<long[]>> calls = new ArrayList<>();
+        calls.add(exec(Request.encode(new Request[] {r})));
+        calls.add(exec(Request.encode(List.<Request[]>of(new Request[] {r}, new Request[] {r}))));
+        if (standaloneCoalescer != null) {
+          calls.add(standaloneCoalescer.submit(new Request[] {r}).result);
+        }
+        for (CompletableFuture<long[]> c : calls) {
+          c.get(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      LOG.log(System.Logger.Level.DEBUG, "warm-up call failed: " + e);
+    }
   }
 
   /** A store on one Redis server, e.g. {@code redis://127.0.0.1:6379}. */
@@ -239,11 +208,8 @@ public final class RedisStore implements Store {
       return;
     }
     try {
-      connection.close();
-      // a short quiet period lets callbacks of the last replies run before the event loops stop
-      client.shutdown(Duration.ofMillis(20), Duration.ofSeconds(2));
+      link.close();
     } finally {
-      resources.shutdown(20, 2000, TimeUnit.MILLISECONDS);
       deadlines.close(); // ends any call still waiting
       Store l = local;
       if (l != null) {
@@ -372,6 +338,7 @@ public final class RedisStore implements Store {
       return result;
     } catch (CancellationException e) {
       timedOut(pending);
+      releaseLostHold(group, pending);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof TimeoutException) {
         timedOut(pending);
@@ -380,6 +347,7 @@ public final class RedisStore implements Store {
         failures.failed(Failures.Cause.ERROR, e.getCause());
         suspectTopology();
       }
+      releaseLostHold(group, pending);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       if (pending != null) {
@@ -389,8 +357,41 @@ public final class RedisStore implements Store {
         future.cancel(false);
       }
       failures.failed(Failures.Cause.INTERRUPTED, null);
+      releaseLostHold(group, pending);
     }
     return null;
+  }
+
+  /**
+   * After a lease HOLD whose caller was answered without Redis (deadline, error, interrupt), gives
+   * back the id the caller chose, best effort: the script may have run anyway, and its slot would
+   * then stay held until the lease TTL (with a 10-minute TTL, a 10-minute lock-out). The RELEASE
+   * goes after the hold: on the same connection once the hold was written (sent by this thread),
+   * or once the coalesced call that carried it has answered or failed. A hold that was never sent
+   * needs nothing. Its outcome is not waited for: if Redis is away the lease expires by its TTL.
+   */
+  private void releaseLostHold(Request[] group, Coalescer.Pending pending) {
+    if (group.length != 1 || group[0].op() != Operation.HOLD.ordinal()) {
+      return;
+    }
+    if (pending != null && pending.state.get() == Coalescer.Pending.ABANDONED) {
+      return; // taken out of the queue before it was sent
+    }
+    Request hold = group[0];
+    Request release = new Request(hold.key(), hold.time(), hold.code(), Operation.RELEASE.ordinal(), 0,
+        hold.arg(), hold.params());
+    Runnable send = () -> {
+      try {
+        exec(release.encodeOne());
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.DEBUG, "release after a lost hold failed: " + e);
+      }
+    };
+    if (pending == null) {
+      send.run();
+    } else {
+      pending.settled.thenRun(send);
+    }
   }
 
   private void timedOut(Coalescer.Pending pending) {
@@ -414,7 +415,7 @@ public final class RedisStore implements Store {
    * after TRYAGAIN; ending it cancels its command.
    */
   private ScriptCall exec(Request.Encoded e) {
-    return ScriptCall.start(whole -> whole ? eval(e) : evalsha(e), resources.eventExecutorGroup(), tryAgainRetries);
+    return ScriptCall.start(whole -> whole ? eval(e) : evalsha(e), link.executor(), tryAgainRetries);
   }
 
   private CompletableFuture<long[]> evalsha(Request.Encoded e) {
@@ -426,7 +427,7 @@ public final class RedisStore implements Store {
   }
 
   private CompletableFuture<long[]> script(CommandType type, String script, Request.Encoded e) {
-    return commands.dispatch(type, new Results(), e.args(script)).toCompletableFuture();
+    return link.dispatch(type, new Results(), e.args(script));
   }
 
   // ---------------------------------------------------------------- when Redis cannot decide
@@ -530,6 +531,17 @@ public final class RedisStore implements Store {
       }
       this.keyPrefix = prefix + code + ":" + RedisKeys.escape(policy.name()) + ":{";
       this.wall = policy.usesWallClock();
+      // load what its decisions will run before the first one: its single-request script, and
+      // the batch scripts mixing it with the algorithms of the partitions so far
+      if (params != null && code == Protocol.TOKEN_BUCKET) {
+        link.register(Scripts.tokenBucket(params));
+      }
+      int seen = codesSeen.getAndUpdate(m -> m | 1 << code);
+      if ((seen & 1 << code) == 0) {
+        for (Scripts.Script s : Scripts.batchesWith(code, seen)) {
+          link.register(s);
+        }
+      }
     }
 
     @Override
@@ -593,11 +605,20 @@ public final class RedisStore implements Store {
 
   // ---------------------------------------------------------------- builder
 
+  /**
+   * The default deadline of one decision: 500 ms. A cold burst of 64 callers on a 2-core machine
+   * loaded by other builds took up to 231 ms on a healthy local Redis (25 bursts of 10,240
+   * decisions; p99.99 of a run at most 118 ms): about twice the worst seen. A dead Redis costs nothing near
+   * it (a refused or dropped connection fails at once), and the breaker bounds a stalled one. See
+   * docs/redis.md, "The default deadline".
+   */
+  static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(500);
+
   /** Configures a {@link RedisStore}. */
   public static final class Builder {
     private final boolean cluster;
     private final List<String> uris;
-    private Duration commandTimeout = Duration.ofMillis(10);
+    private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
     private Duration connectTimeout = Duration.ofSeconds(2);
     private Clock callerClock;
     private boolean coalescing = true;
@@ -618,9 +639,10 @@ public final class RedisStore implements Store {
     }
 
     /**
-     * The deadline of one decision, queueing included: 10 ms unless set (Envoy waits 20 ms for its
-     * rate limit service). A decision Redis has not answered by then is decided by its failure
-     * policy. 1 ms to 60 s.
+     * The deadline of one decision, queueing included: 500 ms unless set, chosen so that a healthy
+     * Redis decides every decision of a cold burst on a loaded 2-core machine (docs/redis.md, "The
+     * default deadline"). A decision Redis has not answered by then is decided by its failure
+     * policy. A shorter deadline is an option for a known, quiet deployment. 1 ms to 60 s.
      */
     public Builder commandTimeout(Duration timeout) {
       this.commandTimeout = between("commandTimeout", timeout, Duration.ofMillis(1), Duration.ofSeconds(60));
@@ -711,9 +733,10 @@ public final class RedisStore implements Store {
 
     /**
      * The circuit breaker: open when at least {@code failures} decisions have failed and none has
-     * succeeded for {@code window}, then let one probe through every {@code probeInterval}. 3,
-     * 250 ms and 100 ms unless set. (A hiccup that fails every call in flight at once, then
-     * recovers, does not open it.)
+     * succeeded since the first of them, {@code window} or more ago; then let one probe through
+     * every {@code probeInterval}. 3, 250 ms and 100 ms unless set. Only failures count as
+     * evidence: a fresh or idle store does not open it on its first slow calls, and a hiccup that
+     * fails every call in flight at once, then recovers, does not open it.
      */
     public Builder breaker(int failures, Duration window, Duration probeInterval) {
       if (failures < 1) {
@@ -732,9 +755,10 @@ public final class RedisStore implements Store {
     }
 
     /**
-     * Connects and returns the store.
-     *
-     * @throws IllegalStateException if Redis cannot be reached
+     * Builds the store: connects (waiting up to the connect timeout), loads the scripts and makes
+     * a few no-op calls, so the first decision pays for none of it. Redis being away does not
+     * stop it: decisions are then answered by their failure policies, and the store connects in
+     * the background, then Redis decides.
      */
     public RedisStore build() {
       return new RedisStore(this);

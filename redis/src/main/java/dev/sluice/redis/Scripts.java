@@ -98,6 +98,41 @@ final class Scripts {
     return TOKEN_BUCKET_BATCH;
   }
 
+  /**
+   * The scripts a store loads when it connects, before any policy is known: the single-request
+   * script of each algorithm but the token bucket (whose scripts are per bucket), the token
+   * bucket batch script, and the batch script of each algorithm alone.
+   */
+  static List<Script> common() {
+    List<Script> list = new java.util.ArrayList<>();
+    list.add(tokenBucketBatch());
+    for (int code = 1; code < FILES.length; code++) {
+      if (code != Protocol.TOKEN_BUCKET) {
+        list.add(forCode(code));
+      }
+      list.add(forMask(1 << code));
+    }
+    return list;
+  }
+
+  /**
+   * The batch scripts holding algorithm {@code code} and any of the algorithms in {@code others}
+   * (bits {@code 1 << code}): what a store adds to its loaded scripts when its first policy of
+   * {@code code} appears.
+   */
+  static List<Script> batchesWith(int code, int others) {
+    others &= ~(1 << code) & ~ONE;
+    List<Script> list = new java.util.ArrayList<>();
+    // every subset of others, with code added
+    for (int sub = others; ; sub = (sub - 1) & others) {
+      list.add(forMask(sub | 1 << code));
+      if (sub == 0) {
+        break;
+      }
+    }
+    return list;
+  }
+
   private static Script script(String text) {
     return new Script(text, sha1(text));
   }

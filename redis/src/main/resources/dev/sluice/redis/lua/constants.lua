@@ -19,7 +19,9 @@
 -- Codes shared with Java (dev.sluice.redis.Protocol):
 --   operations: Operation.ordinal(); reasons: Decision.Reason.ordinal();
 --   errors (negative reasons): -1 stored value is not a valid state for the policy,
---   -2 calendar periods given do not cover the time, -3 HOLD of an id already held.
+--   -2 calendar periods given do not cover the time, -3 HOLD of an id already held, -4 the
+--   script could not apply the request (a parameter or argument it refuses, or an error raised
+--   while applying it; the request changed nothing, and the others in the call were decided).
 
 local MAXN = 9007199254740991 -- 2^53 - 1
 local NEVER = -1
@@ -27,7 +29,7 @@ local NEVER = -1
 local ACQUIRE, PEEK, RESERVE, RECORD, REFUND, RESET, HOLD, RENEW, RELEASE, SETTLE =
   0, 1, 2, 3, 4, 5, 6, 7, 8, 9
 local ALLOWED, LIMITED, COST_EXCEEDS_LIMIT, STORE_FULL, NOT_HELD = 0, 1, 2, 3, 4
-local E_STATE, E_CALENDAR, E_HELD = -1, -2, -3
+local E_STATE, E_CALENDAR, E_HELD, E_REQUEST = -1, -2, -3, -4
 
 -- What a TTL adds to the time until a state is idle (decides like a fresh key), in ms:
 -- * on the server's clock (TIME), the clock that expires the key: 10 ms, for the rounding to

@@ -7,8 +7,11 @@
 -- group 0: the request stands alone. Requests sharing a group > 0 are adjacent and form one
 -- multi-policy call: every one admits and all are charged, or none is.
 --
--- Every argument is checked before the first write (scripts do not roll back); a bad one fails
--- the whole call with an error reply naming it. Returns 5 numbers per request:
+-- Every argument is checked before the first write (scripts do not roll back). One request's
+-- failure is its own: a request whose policy parameters or arguments the script refuses, or whose
+-- load or step raises an error, answers E_REQUEST and changes nothing, and the others are decided
+-- as if it were not there (a multi-policy group fails whole). Only a malformed call (counts that
+-- do not add up) fails with an error reply. Returns 5 numbers per request:
 --   reason (or a negative error code), used, remaining, retryAfter µs, resetAfter µs (NEVER = -1).
 --
 -- States of algorithms marked `cacheable` are read once per call and written once at its end
@@ -25,15 +28,16 @@ if n == nil or n < 1 or n ~= #KEYS or m == nil or m < 1 then
     tostring(ARGV[1]), tostring(ARGV[2]), #KEYS))
 end
 
+-- a policy the script cannot apply (algorithm, parameters) fails only the requests under it
 local algs, params = {}, {}
 local i = 3
 for k = 1, m do
   local alg, np = ALG[tonumber(ARGV[i])], nat(ARGV[i + 1])
-  if alg == nil then return bad('algorithm of policy', k, ARGV[i]) end
   if np == nil then return bad('parameter count of policy', k, ARGV[i + 1]) end
-  local P, msg = alg.params(ARGV, i + 2, np)
-  if P == nil then return bad('parameters of policy', k, msg) end
-  algs[k], params[k] = alg, P
+  if alg ~= nil then
+    local ok, P = pcall(alg.params, ARGV, i + 2, np)
+    if ok and P ~= nil then algs[k], params[k] = alg, P end
+  end
   i = i + 2 + np
 end
 local base = i
@@ -41,25 +45,30 @@ if base - 1 + 6 * n ~= #ARGV then
   return redis.error_reply(fmt('SLUICE bad argument count: %d, expected %d', #ARGV, base - 1 + 6 * n))
 end
 
--- pass 1: check every request
+-- pass 1: check every request; a bad one is marked (refused[j]) and changes nothing
 local caller_time = false
-for j = 1, n do
-  local o = base + (j - 1) * 6
-  local k, t, op, cost, arg, group = nat(ARGV[o]), ARGV[o + 1], nat(ARGV[o + 2]), nat(ARGV[o + 3]), ARGV[o + 4], nat(ARGV[o + 5])
-  if k == nil or k < 1 or k > m then return bad('policy index', j, ARGV[o]) end
+local refused = {}
+local function valid(o)
+  local k, t, op, cost, arg = nat(ARGV[o]), ARGV[o + 1], nat(ARGV[o + 2]), nat(ARGV[o + 3]), ARGV[o + 4]
+  if k == nil or k < 1 or k > m or algs[k] == nil then return false end
   if t ~= '' then
-    if nat(t) == nil then return bad('time', j, t) end
+    if nat(t) == nil then return false end
     caller_time = true
   end
-  if op == nil or op > SETTLE or (algs[k].ops and not algs[k].ops[op]) then return bad('operation', j, ARGV[o + 2]) end
-  if cost == nil then return bad('cost', j, ARGV[o + 3]) end
+  if op == nil or op > SETTLE or (algs[k].ops and not algs[k].ops[op]) then return false end
+  if cost == nil then return false end
   if op >= HOLD then
-    if not string.match(arg, '^[1-9]%d*$') or #arg > 19 then return bad('id', j, arg) end
-    if op == HOLD and cost == 0 then return bad('cost', j, 0) end
+    if not string.match(arg, '^[1-9]%d*$') or #arg > 19 then return false end
+    if op == HOLD and cost == 0 then return false end
   elseif nat(arg) == nil then
-    return bad('arg', j, arg)
+    return false
   end
-  if group == nil then return bad('group', j, ARGV[o + 5]) end
+  return true
+end
+for j = 1, n do
+  local o = base + (j - 1) * 6
+  if nat(ARGV[o + 5]) == nil then return bad('group', j, ARGV[o + 5]) end
+  if not valid(o) then refused[j] = true end
 end
 if not caller_time then ttl_slack = SERVER_SLACK_MS end
 
@@ -101,6 +110,20 @@ local function put(j, reason, used, remaining, retry, reset)
   out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5] = reason, used, remaining, retry, reset
 end
 
+-- Request q's step (reading its key's state, or the state earlier requests left): the step's
+-- results, or (nil, nil, err) when the key holds no valid state. Run under pcall: an error raised
+-- in it fails request q alone (load and step write nothing).
+local function decide(q, oq)
+  local k = tonumber(ARGV[oq])
+  local alg, P, now = algs[k], params[k], time(ARGV[oq + 1])
+  local op = tonumber(ARGV[oq + 2])
+  local arg = ARGV[oq + 4]
+  if op < HOLD then arg = tonumber(arg) end
+  local st, err = load(KEYS[q], alg, P, now)
+  if err then return nil, nil, err end
+  return alg.step(st, now, tonumber(ARGV[oq + 3]), op, arg, P)
+end
+
 -- pass 2: apply them in order
 local j = 1
 while j <= n do
@@ -113,18 +136,19 @@ while j <= n do
   local next_states, failed, admitted = {}, nil, true
   for q = j, last do
     local oq = base + (q - 1) * 6
-    local k = tonumber(ARGV[oq])
-    local alg, P, now = algs[k], params[k], time(ARGV[oq + 1])
-    local op = tonumber(ARGV[oq + 2])
-    local arg = ARGV[oq + 4]
-    if op < HOLD then arg = tonumber(arg) end
-    local st, err = load(KEYS[q], alg, P, now)
-    if err then
-      failed = err
-      put(q, err, 0, 0, 0, 0)
+    local ok, st2, changed, reason, used, remaining, retry, reset = false
+    if not refused[q] then
+      ok, st2, changed, reason, used, remaining, retry, reset = pcall(decide, q, oq)
+    end
+    if not ok then
+      failed = E_REQUEST
+      put(q, E_REQUEST, 0, 0, 0, 0)
+    elseif st2 == nil and changed == nil then
+      failed = reason -- load found no valid state (E_STATE)
+      put(q, reason, 0, 0, 0, 0)
     else
-      local st2, changed, reason, used, remaining, retry, reset =
-        alg.step(st, now, tonumber(ARGV[oq + 3]), op, arg, P)
+      local k = tonumber(ARGV[oq])
+      local alg, P, now = algs[k], params[k], time(ARGV[oq + 1])
       if reason < 0 then failed = reason end
       if reason ~= ALLOWED then admitted = false end
       if changed then

@@ -6,7 +6,8 @@
 --
 -- KEYS[j]: the key of request j. ARGV: n, m, then m policies (1, 3, c, p, d), then n requests of
 -- 6 fields: policy index, time (µs; empty: the server's TIME), operation, cost, arg, group (0).
--- Returns 5 numbers per request: reason (or E_STATE), used, remaining, retryAfter µs, resetAfter µs.
+-- Returns 5 numbers per request: reason (or E_STATE, or E_REQUEST for a request it could not
+-- apply), used, remaining, retryAfter µs, resetAfter µs.
 
 local function nat(s)
   local n = tonumber(s)
@@ -22,17 +23,16 @@ if n == nil or n < 1 or n ~= #KEYS or m == nil or m < 1 then
   return redis.error_reply(fmt('SLUICE bad request count: %s (%s policies) for %d keys',
     tostring(ARGV[1]), tostring(ARGV[2]), #KEYS))
 end
+-- a policy the script cannot apply fails only the requests under it (C[k] stays nil)
 local C, PP, DD = {}, {}, {}
 local i = 3
 for k = 1, m do
   if ARGV[i] ~= '1' then return bad('algorithm of policy', k, ARGV[i]) end
   if ARGV[i + 1] ~= '3' then return bad('parameters of policy', k, 'token bucket takes 3 parameters') end
   local c, p, d = nat(ARGV[i + 2]), nat(ARGV[i + 3]), nat(ARGV[i + 4])
-  if c == nil or p == nil or d == nil or c < 1 or p < 1 or d < 1 or c * p > MAXN then
-    return bad('parameters of policy', k, fmt('token bucket parameters %s %s %s',
-      tostring(ARGV[i + 2]), tostring(ARGV[i + 3]), tostring(ARGV[i + 4])))
+  if c ~= nil and p ~= nil and d ~= nil and c >= 1 and p >= 1 and d >= 1 and c * p <= MAXN then
+    C[k], PP[k], DD[k] = c, p, d
   end
-  C[k], PP[k], DD[k] = c, p, d
   i = i + 5
 end
 local base = i
@@ -40,20 +40,19 @@ if base - 1 + 6 * n ~= #ARGV then
   return redis.error_reply(fmt('SLUICE bad argument count: %d, expected %d', #ARGV, base - 1 + 6 * n))
 end
 
--- pass 1: check every request
+-- pass 1: check every request; a bad one is marked (refused[j]), answers E_REQUEST and changes
+-- nothing, and the others are decided as if it were not there
 local caller_time = false
+local refused = {}
 for j = 1, n do
   local o = base + (j - 1) * 6
   local k, t, op = nat(ARGV[o]), ARGV[o + 1], nat(ARGV[o + 2])
-  if k == nil or k < 1 or k > m then return bad('policy index', j, ARGV[o]) end
-  if t ~= '' then
-    if nat(t) == nil then return bad('time', j, t) end
-    caller_time = true
-  end
-  if op == nil or op > RESET then return bad('operation', j, ARGV[o + 2]) end
-  if nat(ARGV[o + 3]) == nil then return bad('cost', j, ARGV[o + 3]) end
-  if nat(ARGV[o + 4]) == nil then return bad('arg', j, ARGV[o + 4]) end
   if ARGV[o + 5] ~= '0' then return bad('group', j, ARGV[o + 5]) end
+  if t ~= '' and nat(t) ~= nil then caller_time = true end
+  if k == nil or k < 1 or k > m or C[k] == nil or (t ~= '' and nat(t) == nil) or op == nil or op > RESET
+      or nat(ARGV[o + 3]) == nil or nat(ARGV[o + 4]) == nil then
+    refused[j] = true
+  end
 end
 if not caller_time then ttl_slack = SERVER_SLACK_MS end
 
@@ -63,7 +62,9 @@ local server_now
 local tats, rems, lasts, news, ds = {}, {}, {}, {}, {}
 local dirty = {}
 local out = {}
-for j = 1, n do
+-- request j, under pcall: an error raised in it fails request j alone (nothing is written until
+-- every request has run, and a failed one leaves the state tables as they were)
+local function decide(j)
   local o = base + (j - 1) * 6
   local k, t = tonumber(ARGV[o]), ARGV[o + 1]
   local now
@@ -122,6 +123,12 @@ for j = 1, n do
       dirty[key] = true
     end
     out[r + 1], out[r + 2], out[r + 3], out[r + 4], out[r + 5] = reason, used, remaining, retry, reset
+  end
+end
+for j = 1, n do
+  if refused[j] or not pcall(decide, j) then
+    local r = (j - 1) * 5
+    out[r + 1], out[r + 2], out[r + 3], out[r + 4], out[r + 5] = E_REQUEST, 0, 0, 0, 0
   end
 end
 
