@@ -47,6 +47,8 @@ final class Coalescer {
 
   private final ConcurrentLinkedDeque<Pending> queue = new ConcurrentLinkedDeque<>();
   private final AtomicInteger inFlight = new AtomicInteger();
+  /** The script calls outstanding (at most {@code maxInFlight}), for {@link #cancelInFlight}. */
+  private final java.util.Set<CompletableFuture<long[]>> calls = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final int maxInFlight;
   private final int maxBatch;
   private final Function<Request.Encoded, CompletableFuture<long[]>> exec;
@@ -62,6 +64,24 @@ final class Coalescer {
     queue.add(p);
     drain();
     return p;
+  }
+
+  /**
+   * Cancels the script calls outstanding: a slot-map reload moved this slot to another node, and
+   * they went to the old one, which answers nothing. Their callers are answered as at their
+   * deadline, and their places go to the decisions queued behind them, which now go to the new
+   * node — instead of waiting out the deadline of every caller of the stale calls.
+   *
+   * @return how many calls were cancelled
+   */
+  int cancelInFlight() {
+    int n = 0;
+    for (CompletableFuture<long[]> c : calls) {
+      if (c.cancel(false)) {
+        n++;
+      }
+    }
+    return n;
   }
 
   private void drain() {
@@ -103,7 +123,9 @@ final class Coalescer {
         call = CompletableFuture.failedFuture(e);
       }
       CompletableFuture<long[]> command = call;
+      calls.add(command);
       call.whenComplete((result, error) -> {
+        calls.remove(command);
         inFlight.decrementAndGet(); // however the call ended: answered, failed or cancelled
         drain();
         Throwable failure = error;

@@ -23,7 +23,7 @@ final class Deadlines implements AutoCloseable {
   /** How long the thread sleeps with nothing to watch, unless a call wakes it. */
   private static final long IDLE_NANOS = 100_000_000;
 
-  private record Entry(CompletableFuture<?> future, long deadline, boolean cancel) {}
+  private record Entry(CompletableFuture<?> future, long deadline, boolean cancel, int slot) {}
 
   private final ConcurrentLinkedQueue<Entry> queue = new ConcurrentLinkedQueue<>();
   private final Thread thread;
@@ -42,7 +42,15 @@ final class Deadlines implements AutoCloseable {
    * fails it with a {@link TimeoutException}.
    */
   void watch(CompletableFuture<?> future, long deadline, boolean cancel) {
-    queue.add(new Entry(future, deadline, cancel));
+    watch(future, deadline, cancel, -1);
+  }
+
+  /**
+   * {@link #watch(CompletableFuture, long, boolean)} for a call on Redis Cluster hash slot {@code
+   * slot}, which {@link #endSlots} can end before its deadline.
+   */
+  void watch(CompletableFuture<?> future, long deadline, boolean cancel, int slot) {
+    queue.add(new Entry(future, deadline, cancel, slot));
     if (closed) {
       endAll(); // nobody keeps the deadlines any more: do not let the caller wait forever
     } else if (idle) {
@@ -73,6 +81,23 @@ final class Deadlines implements AutoCloseable {
       }
       LockSupport.parkNanos(this, Math.min(wait, SLACK_NANOS));
     }
+  }
+
+  /**
+   * Ends now, as if their deadline had passed, the calls still watched on the hash slots in {@code
+   * slots}: a slot-map reload moved them to another node, and these calls went to the old one.
+   *
+   * @return how many calls were ended
+   */
+  int endSlots(java.util.BitSet slots) {
+    int ended = 0;
+    for (Entry e : queue) { // weakly consistent: calls added meanwhile went by the new map
+      if (e.slot >= 0 && slots.get(e.slot) && !e.future.isDone()) {
+        end(e);
+        ended++;
+      }
+    }
+    return ended;
   }
 
   private static void end(Entry e) {

@@ -180,10 +180,17 @@ final class RedisLink implements AutoCloseable {
         : ((StatefulRedisConnection<String, String>) c).async();
   }
 
-  /** Whether a connection has been made (Lettuce keeps it, reconnecting after a drop). */
   /** The cluster client (for slot-map reloads); only on a cluster. */
   RedisClusterClient clusterClient() {
     return (RedisClusterClient) client;
+  }
+
+  /**
+   * The slot map the cluster connection routes by, or null before the first connection (unlike
+   * the client's {@code getPartitions()}, never blocks to load one).
+   */
+  io.lettuce.core.cluster.models.partitions.Partitions slotMap() {
+    return connection instanceof StatefulRedisClusterConnection<String, String> c ? c.getPartitions() : null;
   }
 
   /** The client's event executors: for timers that must not hold a thread. */
@@ -191,6 +198,7 @@ final class RedisLink implements AutoCloseable {
     return resources.eventExecutorGroup();
   }
 
+  /** Whether a connection has been made (Lettuce keeps it, reconnecting after a drop). */
   boolean connected() {
     return commands != null;
   }

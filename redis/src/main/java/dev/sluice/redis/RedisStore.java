@@ -90,7 +90,7 @@ public final class RedisStore implements Store {
     this.breaker = new Breaker(b.breakerFailures, b.breakerWindow.toNanos(), b.breakerProbe.toNanos());
     this.failures = new Failures(LOG, b.logInterval.toNanos());
     this.link = new RedisLink(cluster, b.uris, b.connectTimeout);
-    this.refresh = cluster ? new ClusterRefresh(link.clusterClient()) : null;
+    this.refresh = cluster ? new ClusterRefresh(link.clusterClient(), link::slotMap, link.executor(), this::onMoved) : null;
     this.standaloneCoalescer = cluster ? null : new Coalescer(maxInFlight, maxBatch, this::exec);
     this.deadlines = new Deadlines("sluice-redis-deadlines");
     for (Scripts.Script script : Scripts.common()) {
@@ -308,6 +308,47 @@ public final class RedisStore implements Store {
 
   /** The script's result for {@code group}, or null if Redis did not answer in time (counted). */
   private long[] call(Request[] group) {
+    Sent sent = send(group);
+    if (sent == null) {
+      return null;
+    }
+    try {
+      return settle(group, sent.pending, sent.future.get(), null);
+    } catch (CancellationException e) {
+      return settle(group, sent.pending, null, e);
+    } catch (ExecutionException e) {
+      return settle(group, sent.pending, null, e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      if (sent.pending != null) {
+        sent.pending.abandon();
+        sent.pending.result.cancel(false); // one caller fewer waiting for its batch
+      } else {
+        sent.future.cancel(false);
+      }
+      failures.failed(Failures.Cause.INTERRUPTED, null);
+      releaseLostHold(group, sent.pending);
+      return null;
+    }
+  }
+
+  /**
+   * {@link #call} without waiting: the result, or null if Redis did not answer in time (counted),
+   * completed on the client's event executors, never on the thread that reads Redis's replies.
+   */
+  private CompletableFuture<long[]> callAsync(Request[] group) {
+    Sent sent = send(group);
+    if (sent == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return sent.future.handleAsync((result, error) -> settle(group, sent.pending, result, error), link.executor());
+  }
+
+  /** A call on its way: its future, and its entry in a coalesced batch (null when sent alone). */
+  private record Sent(CompletableFuture<long[]> future, Coalescer.Pending pending) {}
+
+  /** Sends {@code group}, or answers null (counted) while the breaker is open. */
+  private Sent send(Request[] group) {
     if (closed.get()) {
       throw new IllegalStateException("this Redis store is closed");
     }
@@ -316,50 +357,59 @@ public final class RedisStore implements Store {
       return null;
     }
     long deadline = System.nanoTime() + timeoutNanos;
-    Coalescer.Pending pending = null;
-    CompletableFuture<long[]> future;
+    int slot = cluster ? SlotHash.getSlot(group[0].key()) : -1;
     if (coalescing) {
       Coalescer c = cluster
-          ? slotCoalescers.computeIfAbsent(SlotHash.getSlot(group[0].key()),
-              s -> new Coalescer(maxInFlight, maxBatch, this::exec))
+          ? slotCoalescers.computeIfAbsent(slot, s -> new Coalescer(maxInFlight, maxBatch, this::exec))
           : standaloneCoalescer;
-      pending = c.submit(group);
-      future = pending.result;
-    } else {
-      // cancelling the call at the deadline cancels its command: Lettuce neither keeps it
-      // buffered for a node that is gone nor replays it after a reconnect
-      future = exec(Request.encode(group));
+      Coalescer.Pending pending = c.submit(group);
+      // a moved slot's batches are cancelled by their Coalescer, not here (see onMoved)
+      deadlines.watch(pending.result, deadline, false);
+      return new Sent(pending.result, pending);
     }
+    // cancelling the call at the deadline cancels its command: Lettuce neither keeps it buffered
+    // for a node that is gone nor replays it after a reconnect
+    CompletableFuture<long[]> future = exec(Request.encode(group));
     // the wait has no timeout of its own: Deadlines ends the future at the deadline
-    deadlines.watch(future, deadline, pending == null);
-    try {
-      long[] result = future.get();
+    deadlines.watch(future, deadline, true, slot);
+    return new Sent(future, null);
+  }
+
+  /** The outcome of a call: its result on success; otherwise null, with the failure counted. */
+  private long[] settle(Request[] group, Coalescer.Pending pending, long[] result, Throwable error) {
+    if (error == null) {
       breaker.success();
       return result;
-    } catch (CancellationException e) {
-      timedOut(pending);
-      releaseLostHold(group, pending);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof TimeoutException) {
-        timedOut(pending);
-      } else {
-        breaker.failure();
-        failures.failed(Failures.Cause.ERROR, e.getCause());
-        suspectTopology();
-      }
-      releaseLostHold(group, pending);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      if (pending != null) {
-        pending.abandon();
-        pending.result.cancel(false); // one caller fewer waiting for its batch
-      } else {
-        future.cancel(false);
-      }
-      failures.failed(Failures.Cause.INTERRUPTED, null);
-      releaseLostHold(group, pending);
     }
+    Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+        ? error.getCause() : error;
+    if (cause instanceof CancellationException || cause instanceof TimeoutException) {
+      timedOut(pending); // at its deadline, or its node lost the slot (onMoved)
+    } else {
+      breaker.failure();
+      failures.failed(Failures.Cause.ERROR, cause);
+      suspectTopology();
+    }
+    releaseLostHold(group, pending);
     return null;
+  }
+
+  /**
+   * A slot-map reload gave {@code slots} to other nodes: the calls sent to the old owner (dead,
+   * or demoted) are answered now, as at their deadline, so that the next decisions on those slots
+   * go to the new owner at once instead of queueing behind them (ClusterRefresh).
+   */
+  private void onMoved(java.util.BitSet slots) {
+    int ended = deadlines.endSlots(slots);
+    for (Map.Entry<Integer, Coalescer> e : slotCoalescers.entrySet()) {
+      if (slots.get(e.getKey())) {
+        ended += e.getValue().cancelInFlight();
+      }
+    }
+    if (ended > 0) {
+      LOG.log(System.Logger.Level.DEBUG, "slot map reloaded: " + slots.cardinality() + " slots moved, "
+          + ended + " calls sent to their old node ended");
+    }
   }
 
   /**
@@ -554,7 +604,24 @@ public final class RedisStore implements Store {
       Args.apply(key, cost, op, arg);
       algorithm.check(op);
       Request r = request(key, cost, op, arg);
-      long[] result = call(new Request[] {r});
+      return decision(r, call(new Request[] {r}), key, cost, op, arg);
+    }
+
+    /**
+     * Does not wait for Redis: the future completes on the Redis client's event executors (not on
+     * the thread that reads Redis's replies) when Redis answers, or at the deadline with the
+     * failure policy's answer. Continuations that block should run on an executor of their own.
+     */
+    @Override
+    public CompletableFuture<Decision> applyAsync(String key, long cost, Operation op, long arg) {
+      Args.apply(key, cost, op, arg);
+      algorithm.check(op);
+      Request r = request(key, cost, op, arg);
+      return callAsync(new Request[] {r}).thenApply(result -> decision(r, result, key, cost, op, arg));
+    }
+
+    /** The decision from Redis's {@code result} for {@code r}, or the failure policy's if null or bad. */
+    private Decision decision(Request r, long[] result, String key, long cost, Operation op, long arg) {
       if (result != null) {
         int reason = Protocol.reason(result, 0);
         if (reason >= 0) {

@@ -101,4 +101,34 @@ class CoalescerTest {
     commands.get(1).complete(new long[2 * Protocol.RESULT]);
     assertThat(b.result).isCompletedWithValueMatching(v -> v.length == Protocol.RESULT);
   }
+
+  /**
+   * A slot moved to another node: the batches sent to the old one are cancelled at once, their
+   * callers answered (as at a deadline), and the queued decisions go out on the freed places.
+   */
+  @Test
+  void cancelInFlightAnswersTheStaleBatchesAndSendsTheQueuedOnes() {
+    List<CompletableFuture<long[]>> commands = Collections.synchronizedList(new ArrayList<>());
+    Coalescer c = new Coalescer(2, 8, e -> {
+      CompletableFuture<long[]> never = new CompletableFuture<>(); // a node that does not answer
+      commands.add(never);
+      return never;
+    });
+    Request r = new Request("k", "", Protocol.TOKEN_BUCKET, 0, 1, "0", new String[] {"10", "1", "1"});
+    Coalescer.Pending first = c.submit(new Request[] {r});
+    Coalescer.Pending second = c.submit(new Request[] {r});
+    Coalescer.Pending queued = c.submit(new Request[] {r});
+    assertThat(commands).hasSize(2);
+
+    assertThat(c.cancelInFlight()).isEqualTo(2);
+    assertThat(first.result).isCompletedExceptionally();
+    assertThat(second.result).isCompletedExceptionally();
+    assertThat(commands.subList(0, 2)).allMatch(CompletableFuture::isCancelled);
+    assertThat(commands).hasSize(3); // the queued caller went out, to the slot's new node
+    assertThat(queued.state.get()).isEqualTo(Coalescer.Pending.SENT);
+    assertThat(queued.result).isNotDone();
+    commands.get(2).complete(new long[Protocol.RESULT]);
+    assertThat(queued.result).isCompletedWithValueMatching(v -> v.length == Protocol.RESULT);
+    assertThat(c.cancelInFlight()).isZero(); // nothing left outstanding
+  }
 }

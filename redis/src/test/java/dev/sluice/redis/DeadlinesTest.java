@@ -40,6 +40,31 @@ class DeadlinesTest {
   }
 
   @Test
+  void endSlotsEndsTheCallsOnMovedSlotsNowAndNothingElse() {
+    try (Deadlines d = new Deadlines("test-deadlines")) {
+      long far = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+      CompletableFuture<String> moved = new CompletableFuture<>();
+      CompletableFuture<String> stays = new CompletableFuture<>();
+      CompletableFuture<String> standalone = new CompletableFuture<>();
+      CompletableFuture<String> answered = new CompletableFuture<>();
+      d.watch(moved, far, true, 7);
+      d.watch(stays, far, true, 8);
+      d.watch(standalone, far, true);
+      d.watch(answered, far, true, 7);
+      answered.complete("yes");
+      java.util.BitSet slots = new java.util.BitSet();
+      slots.set(7);
+      slots.set(100);
+
+      assertThat(d.endSlots(slots)).isEqualTo(1);
+      assertThat(moved).isCancelled();
+      assertThat(stays).isNotDone();
+      assertThat(standalone).isNotDone();
+      assertThat(answered).isCompletedWithValue("yes");
+    }
+  }
+
+  @Test
   void keepsUpWithManyCallersAndWakesFromIdle() throws Exception {
     try (Deadlines d = new Deadlines("test-deadlines")) {
       Thread.sleep(150); // past the idle sleep: the next watch must wake it
