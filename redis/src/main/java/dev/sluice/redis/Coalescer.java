@@ -76,7 +76,9 @@ final class Coalescer {
    */
   int cancelInFlight() {
     int n = 0;
-    for (CompletableFuture<long[]> c : calls) {
+    // a snapshot: each cancel frees a place on which a queued batch is sent at once, to the
+    // slot's new owner, and that batch must not be cancelled with the stale ones
+    for (CompletableFuture<long[]> c : List.copyOf(calls)) {
       if (c.cancel(false)) {
         n++;
       }
