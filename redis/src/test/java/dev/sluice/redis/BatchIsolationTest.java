@@ -6,21 +6,15 @@ import dev.sluice.Decision;
 import dev.sluice.Limiter;
 import dev.sluice.Sluice;
 import dev.sluice.TokenBucket;
-import dev.sluice.redis.testing.RedisConnection;
 import dev.sluice.redis.testing.RedisServer;
 import dev.sluice.spi.Operation;
-import io.lettuce.core.LettuceFutures;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.protocol.CommandType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,23 +26,7 @@ import org.junit.jupiter.api.Test;
  * <p>The batches are encoded as the store encodes them and sent with the test's own connection,
  * so a request the store's Java checks would never let through can be put in one.
  */
-class BatchIsolationTest {
-
-  static RedisConnection redis;
-  static StatefulRedisConnection<String, String> connection;
-
-  @BeforeAll
-  static void start() {
-    redis = RedisConnection.start();
-    connection = redis.connection();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (redis != null) {
-      redis.close();
-    }
-  }
+class BatchIsolationTest extends DirectRedisTest {
 
   static final String[] BUCKET = {"5", "3600000000", "1"}; // 5 per hour: one token = 3.6e9 µs
   static final String[] FIXED = {"5", "0", "3600000000"}; // 5 per hour, epoch window
@@ -59,8 +37,7 @@ class BatchIsolationTest {
 
   static long[] send(List<Request[]> groups) {
     Request.Encoded e = Request.encode(groups);
-    return LettuceFutures.awaitOrCancel(
-        connection.async().dispatch(CommandType.EVAL, new Results(), e.args(e.script().text())), 10, TimeUnit.SECONDS);
+    return evalResults(e.args(e.script().text()), Duration.ofSeconds(10));
   }
 
   @Test

@@ -168,15 +168,7 @@ class ClusterTest {
       int slot = SlotHash.getSlot(key);
       RedisServer from = cluster.nodeForSlot(slot);
       RedisServer to = cluster.nodes().stream().filter(n -> n != from).findFirst().orElseThrow();
-      RedisClient cf = RedisClient.create(from.uri());
-      RedisClient ct = RedisClient.create(to.uri());
-      try (StatefulRedisConnection<String, String> f = cf.connect(); StatefulRedisConnection<String, String> t = ct.connect()) {
-        RedisCommands<String, String> src = f.sync();
-        RedisCommands<String, String> dst = t.sync();
-        String toId = dst.clusterMyId();
-        dst.clusterSetSlotImporting(slot, src.clusterMyId());
-        src.clusterSetSlotMigrating(slot, toId);
-        List<String> keys = src.clusterGetKeysInSlot(slot, 1000);
+      migrating(slot, from, to, (src, toId, keys) -> {
         assertThat(keys).hasSize(2); // the bucket's and the window's state of the one key
         src.migrate("127.0.0.1", to.port(), 0, 5000, MigrateArgs.Builder.keys(keys.get(0)));
         // the migration goes on once the store has met TRYAGAIN a few times
@@ -187,24 +179,14 @@ class ClusterTest {
           // importing the slot would bounce a call between them (MOVED, MOVED, ...)
           List<RedisServer> order = new ArrayList<>(List.of(to, from));
           cluster.nodes().stream().filter(n -> n != to && n != from).forEach(order::add);
-          for (RedisServer node : order) {
-            RedisClient c = RedisClient.create(node.uri());
-            try (StatefulRedisConnection<String, String> conn = c.connect()) {
-              conn.sync().clusterSetSlotNode(slot, toId);
-            } finally {
-              c.shutdown();
-            }
-          }
+          setSlotNode(slot, toId, order);
         });
         finish.start();
         Decision d = sluice.tryAcquireAll(perSecond.charge(key, 1), perHour.charge(key, 1));
         finish.join();
         assertThat(d.storeDecided()).as("%s %s", d, store.failures()).isTrue();
         assertThat(d.allowed()).isTrue();
-      } finally {
-        cf.shutdown();
-        ct.shutdown();
-      }
+      });
       assertThat(store.recoveries().tryAgainRetries()).isGreaterThanOrEqualTo(3);
       // 10 - 2 charged (once each: TRYAGAIN ran nothing) - 1 peeked, read on the new master
       assertThat(perHour.peek(key, 1).remaining()).isEqualTo(7);
@@ -212,36 +194,54 @@ class ClusterTest {
     }
   }
 
-  private static void migrate(int slot, RedisServer from, RedisServer to) {
+  private static void migrate(int slot, RedisServer from, RedisServer to) throws Exception {
     migrate(slot, from, to, () -> {});
   }
 
   /** Moves {@code slot} with its keys, running {@code halfway} after the keys moved and before the slot does. */
-  private static void migrate(int slot, RedisServer from, RedisServer to, Runnable halfway) {
+  private static void migrate(int slot, RedisServer from, RedisServer to, Runnable halfway) throws Exception {
+    migrating(slot, from, to, (src, toId, keys) -> {
+      assertThat(keys).isNotEmpty();
+      src.migrate("127.0.0.1", to.port(), 0, 5000, MigrateArgs.Builder.keys(keys));
+      halfway.run();
+      setSlotNode(slot, toId, cluster.nodes());
+    });
+  }
+
+  /** A step of a slot's migration, with the source's commands, the target's id and the slot's keys. */
+  private interface Migration {
+    void run(RedisCommands<String, String> src, String toId, List<String> keys) throws Exception;
+  }
+
+  /**
+   * Marks {@code slot} IMPORTING on {@code to} and MIGRATING on {@code from}, then runs {@code
+   * body} on a connection to the source with the keys the slot holds there.
+   */
+  private static void migrating(int slot, RedisServer from, RedisServer to, Migration body) throws Exception {
     RedisClient cf = RedisClient.create(from.uri());
     RedisClient ct = RedisClient.create(to.uri());
     try (StatefulRedisConnection<String, String> f = cf.connect(); StatefulRedisConnection<String, String> t = ct.connect()) {
       RedisCommands<String, String> src = f.sync();
       RedisCommands<String, String> dst = t.sync();
-      String fromId = src.clusterMyId();
       String toId = dst.clusterMyId();
-      dst.clusterSetSlotImporting(slot, fromId);
+      dst.clusterSetSlotImporting(slot, src.clusterMyId());
       src.clusterSetSlotMigrating(slot, toId);
-      List<String> keys = src.clusterGetKeysInSlot(slot, 1000);
-      assertThat(keys).isNotEmpty();
-      src.migrate("127.0.0.1", to.port(), 0, 5000, MigrateArgs.Builder.keys(keys));
-      halfway.run();
-      for (RedisServer node : cluster.nodes()) {
-        RedisClient c = RedisClient.create(node.uri());
-        try (StatefulRedisConnection<String, String> conn = c.connect()) {
-          conn.sync().clusterSetSlotNode(slot, toId);
-        } finally {
-          c.shutdown();
-        }
-      }
+      body.run(src, toId, src.clusterGetKeysInSlot(slot, 1000));
     } finally {
       cf.shutdown();
       ct.shutdown();
+    }
+  }
+
+  /** CLUSTER SETSLOT NODE on each node of {@code order} in turn: {@code slot} now belongs to {@code nodeId}. */
+  private static void setSlotNode(int slot, String nodeId, List<RedisServer> order) {
+    for (RedisServer node : order) {
+      RedisClient c = RedisClient.create(node.uri());
+      try (StatefulRedisConnection<String, String> conn = c.connect()) {
+        conn.sync().clusterSetSlotNode(slot, nodeId);
+      } finally {
+        c.shutdown();
+      }
     }
   }
 }

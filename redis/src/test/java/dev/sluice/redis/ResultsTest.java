@@ -3,40 +3,17 @@ package dev.sluice.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sluice.redis.testing.RedisConnection;
-import io.lettuce.core.LettuceFutures;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.CommandArgs;
-import io.lettuce.core.protocol.CommandType;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** Script replies read into a long[]: a flat array of integers, and nothing else. */
-class ResultsTest {
-
-  static RedisConnection redis;
-  static StatefulRedisConnection<String, String> connection;
-
-  @BeforeAll
-  static void start() {
-    redis = RedisConnection.start();
-    connection = redis.connection();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (redis != null) {
-      redis.close();
-    }
-  }
+class ResultsTest extends DirectRedisTest {
 
   private static long[] eval(String script) {
     CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8).add(script).add(0);
-    return LettuceFutures.awaitOrCancel(connection.async().dispatch(CommandType.EVAL, new Results(), args), 10,
-        TimeUnit.SECONDS);
+    return evalResults(args, Duration.ofSeconds(10));
   }
 
   @Test

@@ -11,12 +11,10 @@ import dev.sluice.SlidingCounter;
 import dev.sluice.SlidingLog;
 import dev.sluice.TokenBucket;
 import dev.sluice.Window;
-import dev.sluice.redis.testing.RedisConnection;
 import dev.sluice.spi.Algorithm;
 import dev.sluice.spi.Operation;
 import dev.sluice.spi.Step;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.RedisFuture;
 import java.math.BigInteger;
@@ -29,8 +27,6 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,27 +40,10 @@ import org.junit.jupiter.api.Test;
  * points (token bucket batches half through token_bucket_many.lua, half through main.lua), and a
  * third one step per call, through the single-request scripts.
  */
-class TwinDifferentialTest {
+class TwinDifferentialTest extends DirectRedisTest {
 
   /** Sequences per policy type. */
   static final int SEQUENCES = 10_000;
-
-  static RedisConnection redis;
-  static StatefulRedisConnection<String, String> connection;
-
-  @BeforeAll
-  static void start() {
-    redis = RedisConnection.start();
-    connection = redis.connection();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (redis != null) {
-      redis.close();
-    }
-  }
-
 
   /** Generates a policy, and costs and arguments for it. */
   interface Gen {
@@ -581,8 +560,7 @@ class TwinDifferentialTest {
   }
 
   private static void await(Request.Encoded e) {
-    long[] out = io.lettuce.core.LettuceFutures.awaitOrCancel(eval(connection.async(), e, UnaryOperator.identity()),
-        60, TimeUnit.SECONDS);
+    long[] out = evalResults(e.args(e.script().text()), Duration.ofSeconds(60));
     for (int i = 0; i < out.length; i += Protocol.RESULT) {
       assertThat(out[i]).isEqualTo(Decision.Reason.ALLOWED.ordinal());
     }
@@ -615,7 +593,7 @@ class TwinDifferentialTest {
     Request.Encoded e = Request.encode(List.<Request[]>of(new Request[] {new Request(key,
         Long.toString(1_800_000_000_000_000L), Protocol.code(policy), Operation.PEEK.ordinal(), 1, "0",
         Protocol.params(policy))}));
-    return Protocol.reason(io.lettuce.core.LettuceFutures.awaitOrCancel(eval(connection.async(), e, UnaryOperator.identity()), 60, TimeUnit.SECONDS), 0);
+    return Protocol.reason(evalResults(e.args(e.script().text()), Duration.ofSeconds(60)), 0);
   }
 
   /** An operand up to 2^53: uniform, log-uniform, or next to a limb boundary or the ends. */

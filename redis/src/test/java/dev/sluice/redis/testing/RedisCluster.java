@@ -3,7 +3,6 @@ package dev.sluice.redis.testing;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,10 +25,9 @@ public final class RedisCluster implements AutoCloseable {
   public static final List<int[]> SLOT_RANGES =
       List.of(new int[] {0, 5460}, new int[] {5461, 10922}, new int[] {10923, 16383});
 
-  private static final int SLOTS = 16_384;
+  private static final int SLOTS = ClusterNodes.SLOTS;
   private static final Duration CONVERGE_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
-  private static final int ADDSLOTS_CHUNK = 1_000;
 
   private final List<RedisServer> nodes;
 
@@ -44,26 +42,13 @@ public final class RedisCluster implements AutoCloseable {
 
   /** Starts a cluster of the given binary; returns once it has converged (see class comment). */
   public static RedisCluster start(Path binary) {
-    List<RedisServer> nodes = new ArrayList<>();
-    try {
-      for (int i = 0; i < SLOT_RANGES.size(); i++) {
-        nodes.add(RedisServer.start(binary, true));
-      }
+    return ClusterNodes.start(binary, SLOT_RANGES.size(), node -> {}, nodes -> {
       RedisCluster cluster = new RedisCluster(nodes);
       cluster.assignSlots();
       cluster.meet();
       cluster.awaitConverged(CONVERGE_TIMEOUT);
       return cluster;
-    } catch (RuntimeException | Error e) {
-      for (RedisServer node : nodes) {
-        try {
-          node.close();
-        } catch (RuntimeException suppressed) {
-          e.addSuppressed(suppressed);
-        }
-      }
-      throw e;
-    }
+    });
   }
 
   /** The three masters, in slot order. */
@@ -120,33 +105,14 @@ public final class RedisCluster implements AutoCloseable {
         }
         throw new IllegalStateException(message.toString());
       }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for the cluster", e);
-      }
+      RedisServer.sleep(50);
     }
   }
 
   /** Stops every node (see {@link RedisServer#close()}), even when one of them fails to stop. */
   @Override
   public void close() {
-    RuntimeException failure = null;
-    for (RedisServer node : nodes) {
-      try {
-        node.close();
-      } catch (RuntimeException e) {
-        if (failure == null) {
-          failure = e;
-        } else {
-          failure.addSuppressed(e);
-        }
-      }
-    }
-    if (failure != null) {
-      throw failure;
-    }
+    ClusterNodes.closeAll(nodes);
   }
 
   @Override
@@ -158,23 +124,7 @@ public final class RedisCluster implements AutoCloseable {
 
   private void assignSlots() {
     for (int i = 0; i < nodes.size(); i++) {
-      int port = nodes.get(i).port();
-      int[] range = SLOT_RANGES.get(i);
-      try (Resp resp = Resp.connect(port, COMMAND_TIMEOUT)) {
-        // Distinct epochs up front, as redis-cli does, so no epoch collision has to be resolved.
-        resp.call("CLUSTER", "SET-CONFIG-EPOCH", String.valueOf(i + 1));
-        for (int from = range[0]; from <= range[1]; from += ADDSLOTS_CHUNK) {
-          int to = Math.min(range[1], from + ADDSLOTS_CHUNK - 1);
-          List<String> command = new ArrayList<>(List.of("CLUSTER", "ADDSLOTS"));
-          for (int slot = from; slot <= to; slot++) {
-            command.add(String.valueOf(slot));
-          }
-          resp.call(command.toArray(String[]::new));
-        }
-      } catch (IOException e) {
-        throw new IllegalStateException(
-            "could not assign slots " + range[0] + "-" + range[1] + " to 127.0.0.1:" + port, e);
-      }
+      ClusterNodes.assignSlots(nodes.get(i), i + 1, SLOT_RANGES.get(i), COMMAND_TIMEOUT);
     }
   }
 

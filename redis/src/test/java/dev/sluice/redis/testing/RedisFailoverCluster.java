@@ -1,7 +1,6 @@
 package dev.sluice.redis.testing;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,8 +29,7 @@ public final class RedisFailoverCluster implements AutoCloseable {
   /** {@code cluster-node-timeout}: a master unreachable this long is failed over. */
   public static final int NODE_TIMEOUT_MILLIS = 1000;
 
-  private static final int SLOTS = 16_384;
-  private static final int ADDSLOTS_CHUNK = 1_000;
+  private static final int SLOTS = ClusterNodes.SLOTS;
   private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
   private static final Duration CONVERGE_TIMEOUT = Duration.ofSeconds(60);
 
@@ -43,14 +41,7 @@ public final class RedisFailoverCluster implements AutoCloseable {
 
   /** Starts six nodes of the resolved binary; returns once {@link #awaitHealthy} holds. */
   public static RedisFailoverCluster start() {
-    Path binary = RedisBinary.resolve();
-    List<RedisServer> nodes = new ArrayList<>();
-    try {
-      for (int i = 0; i < 6; i++) {
-        RedisServer node = RedisServer.start(binary, true);
-        nodes.add(node);
-        call(node, "CONFIG", "SET", "cluster-node-timeout", String.valueOf(NODE_TIMEOUT_MILLIS));
-      }
+    return ClusterNodes.start(RedisBinary.resolve(), 6, RedisFailoverCluster::setNodeTimeout, nodes -> {
       RedisFailoverCluster cluster = new RedisFailoverCluster(nodes);
       cluster.assignSlots();
       cluster.meet();
@@ -58,16 +49,7 @@ public final class RedisFailoverCluster implements AutoCloseable {
       cluster.replicate();
       cluster.awaitHealthy(CONVERGE_TIMEOUT);
       return cluster;
-    } catch (RuntimeException | Error e) {
-      for (RedisServer node : nodes) {
-        try {
-          node.close();
-        } catch (RuntimeException suppressed) {
-          e.addSuppressed(suppressed);
-        }
-      }
-      throw e;
-    }
+    });
   }
 
   /** All six nodes, in start order. */
@@ -136,7 +118,7 @@ public final class RedisFailoverCluster implements AutoCloseable {
           throw new IllegalStateException(replica + " not promoted for slot " + slot + " within "
               + timeout.toMillis() + " ms: " + describe());
         }
-        sleep(2);
+        RedisServer.sleep(2);
       }
     } finally {
       open.values().forEach(RedisFailoverCluster::closeQuietly);
@@ -149,7 +131,7 @@ public final class RedisFailoverCluster implements AutoCloseable {
    */
   public void rejoin(RedisServer node) {
     node.restart();
-    call(node, "CONFIG", "SET", "cluster-node-timeout", String.valueOf(NODE_TIMEOUT_MILLIS));
+    setNodeTimeout(node);
     awaitHealthy(CONVERGE_TIMEOUT);
   }
 
@@ -176,28 +158,14 @@ public final class RedisFailoverCluster implements AutoCloseable {
         throw new IllegalStateException("Redis Cluster not healthy within " + timeout.toSeconds() + " s: "
             + problem + "\n" + describe());
       }
-      sleep(20);
+      RedisServer.sleep(20);
     }
   }
 
   /** Stops every node by PID (see {@link RedisServer#close()}). */
   @Override
   public void close() {
-    RuntimeException failure = null;
-    for (RedisServer node : nodes) {
-      try {
-        node.close();
-      } catch (RuntimeException e) {
-        if (failure == null) {
-          failure = e;
-        } else {
-          failure.addSuppressed(e);
-        }
-      }
-    }
-    if (failure != null) {
-      throw failure;
-    }
+    ClusterNodes.closeAll(nodes);
   }
 
   @Override
@@ -315,17 +283,7 @@ public final class RedisFailoverCluster implements AutoCloseable {
 
   private void assignSlots() {
     for (int i = 0; i < 3; i++) {
-      RedisServer node = nodes.get(i);
-      int[] range = RedisCluster.SLOT_RANGES.get(i);
-      call(node, "CLUSTER", "SET-CONFIG-EPOCH", String.valueOf(i + 1));
-      for (int from = range[0]; from <= range[1]; from += ADDSLOTS_CHUNK) {
-        int to = Math.min(range[1], from + ADDSLOTS_CHUNK - 1);
-        List<String> command = new ArrayList<>(List.of("CLUSTER", "ADDSLOTS"));
-        for (int slot = from; slot <= to; slot++) {
-          command.add(String.valueOf(slot));
-        }
-        call(node, command.toArray(String[]::new));
-      }
+      ClusterNodes.assignSlots(nodes.get(i), i + 1, RedisCluster.SLOT_RANGES.get(i), COMMAND_TIMEOUT);
     }
   }
 
@@ -351,7 +309,7 @@ public final class RedisFailoverCluster implements AutoCloseable {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("nodes did not meet within " + CONVERGE_TIMEOUT.toSeconds() + " s: " + describe());
       }
-      sleep(20);
+      RedisServer.sleep(20);
     }
   }
 
@@ -360,6 +318,10 @@ public final class RedisFailoverCluster implements AutoCloseable {
       String masterId = call(nodes.get(i), "CLUSTER", "MYID").toString();
       call(nodes.get(3 + i), "CLUSTER", "REPLICATE", masterId);
     }
+  }
+
+  private static void setNodeTimeout(RedisServer node) {
+    call(node, "CONFIG", "SET", "cluster-node-timeout", String.valueOf(NODE_TIMEOUT_MILLIS));
   }
 
   private static Object call(RedisServer node, String... command) {
@@ -377,15 +339,6 @@ public final class RedisFailoverCluster implements AutoCloseable {
       } catch (IOException e) {
         // nothing to do
       }
-    }
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
     }
   }
 }

@@ -529,7 +529,8 @@ public final class RedisServer implements AutoCloseable {
     return lines.isEmpty() ? text : lines.get(lines.size() - 1).trim();
   }
 
-  private static void sleep(long millis) {
+  /** Sleeps; an interrupt is kept set and ends the wait with an IllegalStateException. */
+  static void sleep(long millis) {
     try {
       Thread.sleep(millis);
     } catch (InterruptedException e) {
