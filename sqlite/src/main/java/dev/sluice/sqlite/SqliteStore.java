@@ -337,9 +337,14 @@ public final class SqliteStore implements Store {
     Call child1;
     Call child2;
 
+    /** Queued: the writer has not come to it yet. */
     static final int PENDING = 0;
+    /** Decided and its fields set (committed, or answered by failure): its caller may read it. */
     static final int DONE = 1;
+    /** Given up by its caller (its decision timeout): the writer skips it if it has not taken it. */
     static final int ABANDONED = 2;
+    /** Taken by the writer into the open transaction: it will commit with its batch (or fail). */
+    static final int TAKEN = 3;
     volatile int state;
 
     private static final java.lang.invoke.VarHandle STATE;
@@ -368,7 +373,7 @@ public final class SqliteStore implements Store {
      * The caller's wait: until the call is done (then it wakes the calls it is to wake), or until
      * {@code timeoutNanos} have passed and it gives up on it.
      *
-     * @return true if done; false if given up (the writer will skip it)
+     * @return true if done; false if given up (the writer skips it unless it took it already)
      */
     boolean await(long timeoutNanos) {
       long deadline = System.nanoTime() + timeoutNanos;
@@ -388,32 +393,57 @@ public final class SqliteStore implements Store {
      * wakes the first, and each caller, once awake, wakes the next two ({@link #await}).
      */
     static void finishAll(List<Call> batch) {
+      link(batch);
+      for (int i = 0, n = batch.size(); i < n; i++) {
+        batch.get(i).finish();
+      }
+      wake(batch.get(0));
+    }
+
+    /** Sets each call's children in the batch's wake tree: call i wakes calls 2i+1 and 2i+2. */
+    static void link(List<Call> batch) {
       int n = batch.size();
       for (int i = 0; i < n; i++) {
         Call c = batch.get(i);
         c.child1 = 2 * i + 1 < n ? batch.get(2 * i + 1) : null;
         c.child2 = 2 * i + 2 < n ? batch.get(2 * i + 2) : null;
       }
-      for (int i = 0; i < n; i++) {
-        batch.get(i).finish();
-      }
-      wake(batch.get(0));
-    }
-
-    /** Marks the call done (its fields set before); false if its caller gave up waiting. */
-    boolean finish() {
-      return STATE.compareAndSet(this, PENDING, DONE);
-    }
-
-    /** The caller gives up waiting; false if the call is done meanwhile. */
-    boolean abandon() {
-      return STATE.compareAndSet(this, PENDING, ABANDONED);
     }
 
     /** Finishes the call and wakes its caller. */
     void complete() {
       if (finish()) {
         LockSupport.unpark(waiter);
+      }
+    }
+
+    /**
+     * The writer takes the call into its transaction, holding the write lock, just before deciding
+     * it; false if its caller gave up first: the call is then skipped, never applied.
+     */
+    boolean take() {
+      return STATE.compareAndSet(this, PENDING, TAKEN);
+    }
+
+    /** Marks the call done (its fields set before); false if its caller gave up waiting. */
+    boolean finish() {
+      int s = state;
+      return (s == PENDING || s == TAKEN) && STATE.compareAndSet(this, s, DONE);
+    }
+
+    /**
+     * The caller gives up waiting; false if the call is done meanwhile. Given up before the writer
+     * took it, the call is never applied; given up after ({@link #TAKEN}), it may still commit.
+     */
+    boolean abandon() {
+      for (;;) {
+        int s = state;
+        if (s == DONE || s == ABANDONED) {
+          return false;
+        }
+        if (STATE.compareAndSet(this, s, ABANDONED)) {
+          return true;
+        }
       }
     }
 
@@ -652,7 +682,9 @@ public final class SqliteStore implements Store {
       try {
         d.begin();
         for (Call c : batch) {
-          decide(d, c, monotonic, wall);
+          if (c.take()) { // else given up by its caller before the write lock was ours: skipped
+            decide(d, c, monotonic, wall);
+          }
         }
         if (!staged.isEmpty()) {
           saveStaged(d);
@@ -678,12 +710,14 @@ public final class SqliteStore implements Store {
      * the callers' threads, in parallel, rather than one after another on the writer's.
      */
     private void completeAll(java.util.List<Call> batch) {
-      for (Call c : batch) {
-        if (c.failed) {
+      Call.link(batch);
+      for (int i = 0, n = batch.size(); i < n; i++) {
+        Call c = batch.get(i);
+        if (c.finish() && c.failed) { // else its caller gave up, and counted the failure
           failed(lastError);
         }
       }
-      Call.finishAll(batch);
+      Call.wake(batch.get(0));
     }
 
     private String[] policies = new String[0];
@@ -732,8 +766,10 @@ public final class SqliteStore implements Store {
     private void failAll(java.util.List<Call> batch, String error) {
       for (Call c : batch) {
         c.failed = true;
-        failed(error);
-        c.complete();
+        if (c.finish()) { // else its caller gave up, and counted the failure
+          failed(error); // before the caller learns of it
+          LockSupport.unpark(c.waiter);
+        }
       }
     }
 
@@ -1023,8 +1059,10 @@ public final class SqliteStore implements Store {
 
     /**
      * How long a caller waits for its decision's commit before it is answered by the failure
-     * choice: 5 s unless set; 1 ms to 10 min. (The decision may still commit afterwards; it then
-     * counts against the limit without having been acknowledged.)
+     * choice: 5 s unless set; 1 ms to 10 min. A decision given up before the writer took it into
+     * a transaction (holding the write lock) is never applied; one given up after that, while its
+     * batch is being decided or committed, still commits if the commit succeeds: it then counts
+     * against the limit without having been acknowledged.
      */
     public Builder decisionTimeout(Duration timeout) {
       this.decisionTimeout = between("decisionTimeout", timeout, Duration.ofMillis(1), Duration.ofMinutes(10));
