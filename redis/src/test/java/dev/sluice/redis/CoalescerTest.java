@@ -62,12 +62,8 @@ class CoalescerTest {
   @Test
   void aBatchNobodyWaitsForIsCancelledAndGivesItsPlaceBack() throws Exception {
     List<CompletableFuture<long[]>> commands = Collections.synchronizedList(new ArrayList<>());
-    Coalescer c = new Coalescer(2, 8, e -> {
-      CompletableFuture<long[]> never = new CompletableFuture<>(); // a node that does not answer
-      commands.add(never);
-      return never;
-    });
-    Request r = new Request("k", "", Protocol.TOKEN_BUCKET, 0, 1, "0", new String[] {"10", "1", "1"});
+    Coalescer c = unanswered(2, commands);
+    Request r = request();
     Coalescer.Pending first = c.submit(new Request[] {r});
     Coalescer.Pending second = c.submit(new Request[] {r});
     Coalescer.Pending queued = c.submit(new Request[] {r});
@@ -85,12 +81,8 @@ class CoalescerTest {
   @Test
   void aBatchIsCancelledOnlyWhenItsLastCallerGivesUp() {
     List<CompletableFuture<long[]>> commands = Collections.synchronizedList(new ArrayList<>());
-    Coalescer c = new Coalescer(1, 8, e -> {
-      CompletableFuture<long[]> pending = new CompletableFuture<>();
-      commands.add(pending);
-      return pending;
-    });
-    Request r = new Request("k", "", Protocol.TOKEN_BUCKET, 0, 1, "0", new String[] {"10", "1", "1"});
+    Coalescer c = unanswered(1, commands);
+    Request r = request();
     Coalescer.Pending lead = c.submit(new Request[] {r}); // goes alone
     Coalescer.Pending a = c.submit(new Request[] {r});
     Coalescer.Pending b = c.submit(new Request[] {r});
@@ -109,12 +101,8 @@ class CoalescerTest {
   @Test
   void cancelInFlightAnswersTheStaleBatchesAndSendsTheQueuedOnes() {
     List<CompletableFuture<long[]>> commands = Collections.synchronizedList(new ArrayList<>());
-    Coalescer c = new Coalescer(2, 8, e -> {
-      CompletableFuture<long[]> never = new CompletableFuture<>(); // a node that does not answer
-      commands.add(never);
-      return never;
-    });
-    Request r = new Request("k", "", Protocol.TOKEN_BUCKET, 0, 1, "0", new String[] {"10", "1", "1"});
+    Coalescer c = unanswered(2, commands);
+    Request r = request();
     Coalescer.Pending first = c.submit(new Request[] {r});
     Coalescer.Pending second = c.submit(new Request[] {r});
     Coalescer.Pending queued = c.submit(new Request[] {r});
@@ -130,5 +118,22 @@ class CoalescerTest {
     commands.get(2).complete(new long[Protocol.RESULT]);
     assertThat(queued.result).isCompletedWithValueMatching(v -> v.length == Protocol.RESULT);
     assertThat(c.cancelInFlight()).isZero(); // nothing left outstanding
+  }
+
+  /**
+   * A coalescer of {@code maxInFlight} places on a node that never answers by itself: each batch
+   * sent is added to {@code commands} as a future the test completes, fails or sees cancelled.
+   */
+  private static Coalescer unanswered(int maxInFlight, List<CompletableFuture<long[]>> commands) {
+    return new Coalescer(maxInFlight, 8, e -> {
+      CompletableFuture<long[]> pending = new CompletableFuture<>();
+      commands.add(pending);
+      return pending;
+    });
+  }
+
+  /** An acquire of 1 on key {@code k} of a 10-token bucket. */
+  private static Request request() {
+    return new Request("k", "", Protocol.TOKEN_BUCKET, 0, 1, "0", new String[] {"10", "1", "1"});
   }
 }

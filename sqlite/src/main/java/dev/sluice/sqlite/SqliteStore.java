@@ -24,9 +24,18 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -53,6 +62,9 @@ public final class SqliteStore implements Store {
 
   /** Keys per idle-sweep step. */
   static final int SWEEP_CHUNK = 512;
+
+  /** Threads that complete asynchronous decisions' futures (and so run their callbacks). */
+  static final int COMPLETION_THREADS = Math.min(4, Math.max(2, Runtime.getRuntime().availableProcessors()));
 
   private final Path path;
   private final Clock clock;
@@ -85,6 +97,13 @@ public final class SqliteStore implements Store {
   private final AtomicLong lastFailureLog = new AtomicLong(System.nanoTime() - (1L << 62));
   private final long logIntervalNanos;
   private volatile String lastError = "";
+  /**
+   * Completes asynchronous calls' futures, so that their callbacks never run on the writer (nor
+   * on the timer); its threads start on first use and stop after 30 s idle.
+   */
+  private final ThreadPoolExecutor completions;
+  /** Gives up on asynchronous calls at their decision timeout; its thread starts on first use. */
+  private final ScheduledThreadPoolExecutor timer;
 
   private SqliteStore(Builder b, DatabaseFile file, Database db) {
     this.file = file;
@@ -105,9 +124,26 @@ public final class SqliteStore implements Store {
     this.lockChannel = b.lockChannel;
     this.lock = b.lock;
     this.writer = new Writer(db);
+    this.completions = new ThreadPoolExecutor(COMPLETION_THREADS, COMPLETION_THREADS, 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), daemons("sluice-sqlite-async " + path.getFileName()));
+    this.completions.allowCoreThreadTimeOut(true);
+    this.timer = new ScheduledThreadPoolExecutor(1, daemons("sluice-sqlite-timeout " + path.getFileName()));
+    this.timer.setRemoveOnCancelPolicy(true);
+    this.timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    this.timer.setKeepAliveTime(30, TimeUnit.SECONDS);
+    this.timer.allowCoreThreadTimeOut(true);
     this.writerThread = new Thread(writer, "sluice-sqlite-writer " + path.getFileName());
     this.writerThread.setDaemon(true);
     this.writerThread.start();
+  }
+
+  private static ThreadFactory daemons(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + " #" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   /** Starts configuring a store on the database file at {@code path} (created if absent). */
@@ -209,6 +245,84 @@ public final class SqliteStore implements Store {
     return !call.failed;
   }
 
+  /**
+   * Queues an asynchronous {@code call} and returns its future at once: the writer completes it
+   * after the commit (on {@link #completions}), or the timer with the failure decision at the
+   * decision timeout, whichever comes first ({@link Call#abandon}).
+   */
+  private CompletableFuture<Decision> submit(Call call) {
+    if (closed.get()) {
+      throw new IllegalStateException("the SQLite store on " + path + " is closed");
+    }
+    CompletableFuture<Decision> f = new CompletableFuture<>();
+    call.future = f;
+    try {
+      call.deadline = timer.schedule(() -> expire(call), timeoutNanos, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      throw new IllegalStateException("the SQLite store on " + path + " is closed");
+    }
+    queue.offer(call);
+    if (writerParked) {
+      LockSupport.unpark(writerThread);
+    }
+    if (writerExited) {
+      writer.abandonQueued(); // closed meanwhile: no writer will take it
+    }
+    return f;
+  }
+
+  /** The decision timeout of an asynchronous call: answered by its failure choice, if still open. */
+  private void expire(Call call) {
+    if (call.abandon()) {
+      failed("no commit within the decision timeout (" + Duration.ofNanos(timeoutNanos) + ")");
+      Decision d = failureDecision(call.partition.policy);
+      dispatch(() -> call.future.complete(d));
+    }
+  }
+
+  /** Completes an asynchronous call the writer (or a close) finished, from its fields. */
+  private void settle(Call call) {
+    ScheduledFuture<?> t = call.deadline;
+    if (t != null) {
+      t.cancel(false);
+    }
+    if (call.error != null) {
+      call.future.completeExceptionally(call.error);
+    } else {
+      call.future.complete(call.failed ? failureDecision(call.partition.policy) : call.decision);
+    }
+  }
+
+  /**
+   * Finishes a call outside a batch's wake tree (a failed batch, a close): wakes its caller or
+   * completes its future; false if its caller gave up first.
+   */
+  private boolean complete(Call call) {
+    if (!call.finish()) {
+      return false;
+    }
+    release(call);
+    return true;
+  }
+
+  /** Wakes the caller of a finished call, or completes its future. */
+  private void release(Call call) {
+    if (call.future == null) {
+      LockSupport.unpark(call.waiter);
+    } else {
+      dispatch(() -> settle(call));
+    }
+  }
+
+  /** Runs {@code task} on {@link #completions}; on the calling thread once that is shut down. */
+  private void dispatch(Runnable task) {
+    try {
+      completions.execute(task);
+    } catch (RejectedExecutionException e) {
+      task.run(); // closed: a call that raced the close
+    }
+  }
+
   private void failed(String error) {
     failedDecisions.incrementAndGet();
     lastError = error;
@@ -236,7 +350,10 @@ public final class SqliteStore implements Store {
 
   /**
    * Stops taking decisions, lets the writer commit what is queued, and closes the database and
-   * its lock. Decisions asked after this throw {@link IllegalStateException}.
+   * its lock. Decisions asked after this throw {@link IllegalStateException}. The futures of
+   * asynchronous decisions still open are completed (committed, or by failure choice) before it
+   * returns, unless their callbacks keep the completion threads busy for longer than the decision
+   * timeout.
    */
   @Override
   public void close() {
@@ -248,6 +365,18 @@ public final class SqliteStore implements Store {
     while (writerThread.isAlive()) {
       try {
         writerThread.join();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    // Every call is finished now: the writer decided what was queued, and a call queued after it
+    // left is failed by its caller (submit). Timeouts still pending have nothing left to answer.
+    timer.shutdown();
+    completions.shutdown();
+    long until = System.nanoTime() + timeoutNanos;
+    for (long left; !completions.isTerminated() && (left = until - System.nanoTime()) > 0; ) {
+      try {
+        completions.awaitTermination(left, TimeUnit.NANOSECONDS);
       } catch (InterruptedException e) {
         interrupted = true;
       }
@@ -299,6 +428,19 @@ public final class SqliteStore implements Store {
       Call call = new Call(this, key.toString(), cost, op, arg, null, null, null);
       return run(call) ? call.decision : failureDecision(policy);
     }
+
+    /**
+     * {@link #apply} without waiting: the call is queued for the writer and the future returned at
+     * once. It completes after the commit, on the store's completion threads (never on the
+     * writer), or with the policy's failure decision at the decision timeout; a call given up
+     * before the writer took it is never applied.
+     */
+    @Override
+    public CompletableFuture<Decision> applyAsync(String key, long cost, Operation op, long arg) {
+      Args.apply(key, cost, op, arg);
+      algorithm.check(op);
+      return submit(new Call(this, key.toString(), cost, op, arg, null, null, null));
+    }
   }
 
   /** A policy name's definitions in this store, all of one kind ({@link Definitions}). */
@@ -333,13 +475,25 @@ public final class SqliteStore implements Store {
     MultiDecision multi;
     RuntimeException error;
     boolean failed;
+    /**
+     * For {@link SqlitePartition#applyAsync}: completed with the decision on the store's
+     * completion executor; null for a caller that waits (set before the call is queued).
+     */
+    CompletableFuture<Decision> future;
+    /** The decision timeout of an asynchronous call, cancelled once it is answered. */
+    ScheduledFuture<?> deadline;
     /** Calls of the same batch this one's thread wakes once it is woken (see Writer#completeAll). */
     Call child1;
     Call child2;
 
+    /** Queued: the writer has not come to it yet. */
     static final int PENDING = 0;
+    /** Decided and its fields set (committed, or answered by failure): its caller may read it. */
     static final int DONE = 1;
+    /** Given up by its caller (its decision timeout): the writer skips it if it has not taken it. */
     static final int ABANDONED = 2;
+    /** Taken by the writer into the open transaction: it will commit with its batch (or fail). */
+    static final int TAKEN = 3;
     volatile int state;
 
     private static final java.lang.invoke.VarHandle STATE;
@@ -368,7 +522,7 @@ public final class SqliteStore implements Store {
      * The caller's wait: until the call is done (then it wakes the calls it is to wake), or until
      * {@code timeoutNanos} have passed and it gives up on it.
      *
-     * @return true if done; false if given up (the writer will skip it)
+     * @return true if done; false if given up (the writer skips it unless it took it already)
      */
     boolean await(long timeoutNanos) {
       long deadline = System.nanoTime() + timeoutNanos;
@@ -388,32 +542,50 @@ public final class SqliteStore implements Store {
      * wakes the first, and each caller, once awake, wakes the next two ({@link #await}).
      */
     static void finishAll(List<Call> batch) {
+      link(batch);
+      for (int i = 0, n = batch.size(); i < n; i++) {
+        batch.get(i).finish();
+      }
+      wake(batch.get(0));
+    }
+
+    /** Sets each call's children in the batch's wake tree: call i wakes calls 2i+1 and 2i+2. */
+    static void link(List<Call> batch) {
       int n = batch.size();
       for (int i = 0; i < n; i++) {
         Call c = batch.get(i);
         c.child1 = 2 * i + 1 < n ? batch.get(2 * i + 1) : null;
         c.child2 = 2 * i + 2 < n ? batch.get(2 * i + 2) : null;
       }
-      for (int i = 0; i < n; i++) {
-        batch.get(i).finish();
-      }
-      wake(batch.get(0));
+    }
+
+    /**
+     * The writer takes the call into its transaction, holding the write lock, just before deciding
+     * it; false if its caller gave up first: the call is then skipped, never applied.
+     */
+    boolean take() {
+      return STATE.compareAndSet(this, PENDING, TAKEN);
     }
 
     /** Marks the call done (its fields set before); false if its caller gave up waiting. */
     boolean finish() {
-      return STATE.compareAndSet(this, PENDING, DONE);
+      int s = state;
+      return (s == PENDING || s == TAKEN) && STATE.compareAndSet(this, s, DONE);
     }
 
-    /** The caller gives up waiting; false if the call is done meanwhile. */
+    /**
+     * The caller gives up waiting; false if the call is done meanwhile. Given up before the writer
+     * took it, the call is never applied; given up after ({@link #TAKEN}), it may still commit.
+     */
     boolean abandon() {
-      return STATE.compareAndSet(this, PENDING, ABANDONED);
-    }
-
-    /** Finishes the call and wakes its caller. */
-    void complete() {
-      if (finish()) {
-        LockSupport.unpark(waiter);
+      for (;;) {
+        int s = state;
+        if (s == DONE || s == ABANDONED) {
+          return false;
+        }
+        if (STATE.compareAndSet(this, s, ABANDONED)) {
+          return true;
+        }
       }
     }
 
@@ -427,10 +599,11 @@ public final class SqliteStore implements Store {
       if (c == null) {
         return;
       }
-      if (c.state == DONE) {
+      if (c.state == DONE && c.future == null) {
         LockSupport.unpark(c.waiter);
       } else {
-        c.wakeChildren(); // abandoned: its thread is gone, so its duty falls to the waker
+        // abandoned, or asynchronous (no thread waits for it): its duty falls to the waker
+        c.wakeChildren();
       }
     }
   }
@@ -527,7 +700,7 @@ public final class SqliteStore implements Store {
         LOG.log(System.Logger.Level.ERROR, "SQLite store writer on " + path + " stopped", t);
         for (Call c : batch) {
           c.failed = true;
-          c.complete();
+          complete(c);
         }
       } finally {
         writerExited = true;
@@ -542,7 +715,7 @@ public final class SqliteStore implements Store {
     void abandonQueued() {
       for (Call c; (c = queue.poll()) != null; ) {
         c.failed = true;
-        c.complete();
+        complete(c);
       }
     }
 
@@ -652,7 +825,9 @@ public final class SqliteStore implements Store {
       try {
         d.begin();
         for (Call c : batch) {
-          decide(d, c, monotonic, wall);
+          if (c.take()) { // else given up by its caller before the write lock was ours: skipped
+            decide(d, c, monotonic, wall);
+          }
         }
         if (!staged.isEmpty()) {
           saveStaged(d);
@@ -678,13 +853,32 @@ public final class SqliteStore implements Store {
      * the callers' threads, in parallel, rather than one after another on the writer's.
      */
     private void completeAll(java.util.List<Call> batch) {
-      for (Call c : batch) {
-        if (c.failed) {
-          failed(lastError);
+      Call.link(batch);
+      for (int i = 0, n = batch.size(); i < n; i++) {
+        Call c = batch.get(i);
+        if (c.finish()) { // else its caller gave up, and counted the failure
+          if (c.failed) {
+            failed(lastError);
+          }
+          if (c.future != null) {
+            asynchronous.add(c);
+          }
         }
       }
-      Call.finishAll(batch);
+      Call.wake(batch.get(0));
+      if (!asynchronous.isEmpty()) {
+        Call[] done = asynchronous.toArray(new Call[0]);
+        asynchronous.clear();
+        dispatch(() -> {
+          for (Call c : done) {
+            settle(c);
+          }
+        });
+      }
     }
+
+    /** The asynchronous calls of the batch being completed. */
+    private final java.util.ArrayList<Call> asynchronous = new java.util.ArrayList<>();
 
     private String[] policies = new String[0];
     private String[] keys = new String[0];
@@ -732,8 +926,10 @@ public final class SqliteStore implements Store {
     private void failAll(java.util.List<Call> batch, String error) {
       for (Call c : batch) {
         c.failed = true;
-        failed(error);
-        c.complete();
+        if (c.finish()) { // else its caller gave up, and counted the failure
+          failed(error); // before the caller learns of it
+          release(c);
+        }
       }
     }
 
@@ -1023,8 +1219,11 @@ public final class SqliteStore implements Store {
 
     /**
      * How long a caller waits for its decision's commit before it is answered by the failure
-     * choice: 5 s unless set; 1 ms to 10 min. (The decision may still commit afterwards; it then
-     * counts against the limit without having been acknowledged.)
+     * choice: 5 s unless set; 1 ms to 10 min. It bounds asynchronous decisions too (their future
+     * completes with the failure decision then). A decision given up before the writer took it
+     * into a transaction (holding the write lock) is never applied; one given up after that, while
+     * its batch is being decided or committed, still commits if the commit succeeds: it then
+     * counts against the limit without having been acknowledged.
      */
     public Builder decisionTimeout(Duration timeout) {
       this.decisionTimeout = between("decisionTimeout", timeout, Duration.ofMillis(1), Duration.ofMinutes(10));

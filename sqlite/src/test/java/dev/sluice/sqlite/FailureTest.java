@@ -176,6 +176,40 @@ class FailureTest {
     assertIntact(file);
   }
 
+  /**
+   * A caller told "store unavailable" at its decision timeout is not charged afterwards: its call,
+   * queued behind a held write lock, is skipped when the writer gets the lock. (It used to be
+   * applied and committed then; or, when the lock came after SQLite's 100 ms busy timeout, the
+   * failed batch counted the failure a second time.)
+   */
+  @Test
+  void aCallGivenUpBeforeTheWriterTookItIsNeverCharged() throws Exception {
+    Path file = dir.resolve("abandoned.db");
+    try (SqliteStore store = SqliteStore.open(file).clock(clock).decisionTimeout(Duration.ofMillis(20)).build();
+         Connection other = DriverManager.getConnection("jdbc:sqlite:" + file);
+         Statement s = other.createStatement()) {
+      Partition bytes = store.partition(budget);
+      assertThat(bytes.apply("warm", 1, Operation.ACQUIRE, 0).allowed()).isTrue();
+      s.execute("BEGIN IMMEDIATE");
+      // The writer takes the call into a batch and waits up to 100 ms for the lock; the caller
+      // gives up after 20 ms, and the lock is back within the writer's wait.
+      Decision d = bytes.apply("alice", 30, Operation.ACQUIRE, 0);
+      s.execute("ROLLBACK");
+      assertThat(d.reason()).isEqualTo(Decision.Reason.STORE_UNAVAILABLE);
+      assertThat(d.storeDecided()).isFalse();
+      // Queued after it: when this returns, the batch that held the given-up call is done.
+      assertThat(bytes.apply("alice", 0, Operation.PEEK, 0).used()).as("the given-up 30 was never charged").isZero();
+      assertThat(store.failedDecisions()).as("the failure is counted once, by the caller").isEqualTo(1);
+      assertThat(store.lastError()).startsWith("no commit within the decision timeout (PT0.02S)");
+      try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+           PreparedStatement p = c.prepareStatement("SELECT count(*) FROM sluice_state WHERE key = 'alice'");
+           ResultSet r = p.executeQuery()) {
+        assertThat(r.getLong(1)).as("no row for alice in the file").isZero();
+      }
+    }
+    assertIntact(file);
+  }
+
   @Test
   void aStateThatIsNotItsPolicysFailsThatKeyByChoiceAndNamesIt() throws Exception {
     Path file = dir.resolve("bad.db");
