@@ -9,6 +9,7 @@ import dev.sluice.Limiter;
 import dev.sluice.Sluice;
 import dev.sluice.TokenBucket;
 import dev.sluice.Window;
+import dev.sluice.redis.testing.RedisCluster;
 import dev.sluice.redis.testing.RedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -63,6 +64,52 @@ class StartWhileDownTest {
         server.restart();
         assertScriptsLoaded(server);
         assertThat(open.tryAcquire("k2", 1).storeDecided()).isTrue();
+      }
+    }
+  }
+
+  /**
+   * The same on a cluster: every node is down when the store is built (no slot map can be read),
+   * then the nodes come back with their cluster configuration and Redis decides, exactly.
+   */
+  @Test
+  void aClusterStoreBuiltWhileEveryNodeIsDownAnswersByFailurePolicyThenRedisDecides() {
+    try (RedisCluster cluster = RedisCluster.start()) {
+      cluster.nodes().forEach(RedisServer::kill);
+      try (RedisStore store = RedisStore.cluster(cluster.uris().toArray(new String[0]))
+              .failure("cl-open", FailurePolicy.open())
+              .failure("cl-closed", FailurePolicy.closed())
+              .build();
+          Sluice sluice = Sluice.builder().store(store).build()) {
+        Limiter open = sluice.limiter(TokenBucket.of("cl-open", 5, 1, Duration.ofDays(1)));
+        Limiter closed = sluice.limiter(FixedWindow.of("cl-closed", 5, Window.of(Duration.ofDays(1))));
+        for (int i = 0; i < 10; i++) {
+          assertThat(open.tryAcquire("k" + i, 1).reason()).isEqualTo(Decision.Reason.FAILED_OPEN);
+          assertThat(closed.tryAcquire("k" + i, 1).reason()).isEqualTo(Decision.Reason.STORE_UNAVAILABLE);
+        }
+
+        // nodes.conf survives the restart: the nodes find each other and their slots again
+        cluster.nodes().forEach(RedisServer::restart);
+        cluster.awaitConverged(Duration.ofSeconds(30));
+        await().atMost(Duration.ofSeconds(15)).until(() -> {
+          for (int i = 0; i < 10; i++) { // keys spread over the three masters
+            if (!open.peek("probe" + i, 1).storeDecided() || !closed.peek("probe" + i, 1).storeDecided()) {
+              return false;
+            }
+          }
+          return true;
+        });
+        for (Limiter l : List.of(open, closed)) {
+          for (int k = 0; k < 10; k++) {
+            int admitted = 0;
+            for (int i = 0; i < 8; i++) {
+              Decision d = l.tryAcquire("k" + k, 1);
+              assertThat(d.storeDecided()).as("%s key k%d decision %d: %s", l.policy().name(), k, i, d).isTrue();
+              admitted += d.allowed() ? 1 : 0;
+            }
+            assertThat(admitted).as("%s key k%d", l.policy().name(), k).isEqualTo(5);
+          }
+        }
       }
     }
   }
