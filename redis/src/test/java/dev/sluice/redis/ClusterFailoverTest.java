@@ -73,20 +73,38 @@ class ClusterFailoverTest {
     trials(false);
   }
 
+  /**
+   * A master that stops answering but keeps its connections open (SIGSTOP: a hung process or a
+   * half-open link): nothing tells the store the connection is dead, and a slot-map reload waits
+   * up to its 1 s node timeout for that node. Decisions still resume within a second of the
+   * promotion, and the stopped node's connection is never waited on past a deadline. Opt-in
+   * ({@code -Dsluice.failover.hang=true}): measured 187-882 ms after convergence, too close to the
+   * bound to run in the default suite on a loaded machine (see docs/redis.md "Failover").
+   */
+  @Test
+  @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "sluice.failover.hang", matches = "true")
+  void decisionsResumeWithinASecondWhenAMasterHangsInsteadOfDying() throws Exception {
+    trials(true, true, Math.max(1, TRIALS / 2));
+  }
+
   private void trials(boolean coalescing) throws Exception {
+    trials(coalescing, false, TRIALS);
+  }
+
+  private void trials(boolean coalescing, boolean hang, int count) throws Exception {
+    String mode = (hang ? "hung master, " : "") + (coalescing ? "coalesced" : "uncoalesced");
     List<String> figures = new ArrayList<>();
     try (RedisStore store = RedisStore.cluster(cluster.uris().toArray(new String[0]))
             // the default deadline (500 ms): calls stuck on the dead node are ended when a reload
             // moves their slots, not at their deadline (before, 1.08-1.21 s after convergence)
             .coalescing(coalescing).failure(FailurePolicy.closed()).build();
         Sluice sluice = Sluice.builder().store(store).build()) {
-      for (int t = 0; t < TRIALS; t++) {
-        Trial trial = new Trial(sluice, (coalescing ? "co" : "un") + t, nextVictim++ % 3);
+      for (int t = 0; t < count; t++) {
+        Trial trial = new Trial(sluice, (hang ? "h" : "") + (coalescing ? "co" : "un") + t, nextVictim++ % 3, hang);
         figures.add(trial.run());
-        System.out.printf("failover %s trial %d: %s%n", coalescing ? "coalesced" : "uncoalesced", t, figures.get(t));
+        System.out.printf("failover %s trial %d: %s%n", mode, t, figures.get(t));
       }
-      System.out.printf("failover %s: %s; %s%n", coalescing ? "coalesced" : "uncoalesced", figures,
-          store.recoveries());
+      System.out.printf("failover %s: %s; %s%n", mode, figures, store.recoveries());
     }
   }
 
@@ -100,11 +118,13 @@ class ClusterFailoverTest {
     final Map<String, Map<Long, AtomicInteger>> usedSeen = new ConcurrentHashMap<>();
     final AtomicLong firstDecidedAfterKill = new AtomicLong(Long.MAX_VALUE);
     final AtomicInteger decidedAfterResume = new AtomicInteger();
+    final boolean hang;
     volatile boolean killed;
     volatile long killedAt;
     volatile boolean stop;
 
-    Trial(Sluice sluice, String name, int victimRange) {
+    Trial(Sluice sluice, String name, int victimRange, boolean hang) {
+      this.hang = hang;
       this.limiter = sluice.limiter(FixedWindow.of("fo-" + name, LIMIT, Window.of(Duration.ofHours(1))));
       this.range = RedisCluster.SLOT_RANGES.get(victimRange);
       for (int i = 0; victimKeys.size() < 4 || otherKeys.size() < 4; i++) {
@@ -132,7 +152,11 @@ class ClusterFailoverTest {
         // half of each victim key's limit is used on the old master
         await().atMost(Duration.ofSeconds(30)).until(() ->
             victimKeys.stream().allMatch(k -> admitted.get(k).get() >= LIMIT / 2));
-        master.kill();
+        if (hang) {
+          master.pause();
+        } else {
+          master.kill();
+        }
         killedAt = System.nanoTime();
         killed = true;
         long converged = cluster.awaitPromoted(replica, range[0], Duration.ofSeconds(30));
@@ -168,6 +192,9 @@ class ClusterFailoverTest {
         stop = true;
         for (Thread th : threads) {
           th.join();
+        }
+        if (master.isPaused()) {
+          master.kill(); // it would rejoin as a replica if resumed; a restart is the known path
         }
         if (!master.isAlive()) {
           cluster.rejoin(master);
