@@ -283,7 +283,10 @@ final class InMemoryStore implements Store {
      */
     final AtomicLong monotonicFloor = new AtomicLong();
     final AtomicLong wallFloor = new AtomicLong();
-    /** One-long cells: the offset added to the clock, and the latest time decided at. */
+    /**
+     * One-long cells: the offset added to the clock, and the latest time decided at, kept to
+     * within {@link #LATEST_GRAIN_NANOS} (it may lag the true latest by less than that).
+     */
     volatile long offset;
     volatile long latest;
 
@@ -307,8 +310,12 @@ final class InMemoryStore implements Store {
     long packedNow() {
       long t = Arith.satAdd(clock.nanos(), (long) OFFSET.getOpaque(this));
       long hw = (long) LATEST.getOpaque(this);
-      if (t > hw) {
-        LATEST.setOpaque(this, t);
+      if (t >= hw) {
+        // written once per grain, not per decision: threads deciding on one name would otherwise
+        // contend for this line on every call (measured: 2 threads on one key, 56 -> 218 ns/op)
+        if (t - hw >= LATEST_GRAIN_NANOS) {
+          LATEST.setOpaque(this, t);
+        }
         return t;
       }
       if (hw - t <= periodNanos) {
@@ -384,6 +391,13 @@ final class InMemoryStore implements Store {
       }
     }
   }
+
+  /**
+   * How far {@code States.latest} may lag the latest time decided at: a step back is absorbed once
+   * it exceeds the period by up to this much more, and the timeline then resumes at most this much
+   * before the latest time seen (a small step back, taken conservatively: never a grant).
+   */
+  static final long LATEST_GRAIN_NANOS = 1_000_000;
 
   static final VarHandle OFFSET;
   static final VarHandle LATEST;
