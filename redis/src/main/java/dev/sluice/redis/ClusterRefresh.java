@@ -43,8 +43,14 @@ final class ClusterRefresh {
   /** Least time between the end of one reload and the start of the next. */
   static final long INTERVAL_NANOS = 200_000_000;
 
-  /** How long a reload waits for one node's view. */
-  static final Duration NODE_TIMEOUT = Duration.ofSeconds(1);
+  /**
+   * How long a reload waits for one node's view. A reload waits for every node it asks, so a node
+   * that hangs (keeps its connection, answers nothing) delays each reload by this much; two of
+   * them plus the interval must stay well inside the second the store promises for a failover.
+   * A healthy node answers {@code CLUSTER NODES} in well under a millisecond; one that misses this
+   * is left out of that reload, whose map then comes from the nodes that answered.
+   */
+  static final Duration NODE_TIMEOUT = Duration.ofMillis(250);
 
   private final RedisClusterClient client;
   private final Supplier<Partitions> slotMap;
