@@ -1,9 +1,9 @@
 package dev.sluice.outbound;
 
+import dev.sluice.PolicyText;
+import dev.sluice.PolicyTextException;
 import dev.sluice.Sluice;
 import dev.sluice.TokenBucket;
-import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -11,8 +11,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The outbound throttle registry: one named {@link Throttle} per upstream, so a whole application
@@ -28,8 +26,9 @@ import java.util.regex.Pattern;
  *
  * <p>Limits are defined in code ({@link #register(String, long, long, Duration)}) or as text
  * ({@link #configure(Map)}, {@link #register(String, String)}): {@code "capacity=30, rate=0.5/s"},
- * where the rate is a decimal number per {@code s}, {@code m}, {@code h} or {@code d}, read
- * exactly ({@code 0.5/s} is one token every 2 s, {@code 0.3/m} three every 10 minutes).
+ * a {@code token-bucket} spec of {@link dev.sluice.PolicyText} with or without its type, where the
+ * rate is a decimal number per duration ({@code 5/h}, {@code 100/1m}), read exactly
+ * ({@code 0.5/s} is one token every 2 s, {@code 0.3/m} three every 10 minutes).
  *
  * <p>Registering a name again replaces its throttle: {@link #get} returns the new one, which
  * continues the old one's pause and slow mode and, if the limit changed, starts with what the old
@@ -41,9 +40,7 @@ import java.util.regex.Pattern;
  */
 public final class Throttles {
 
-  private static final Pattern CAPACITY = Pattern.compile("[0-9]+");
-  private static final Pattern RATE = Pattern.compile("([0-9]+(?:\\.[0-9]+)?)\\s*/\\s*([smhd])");
-  private static final long MAX_PERIOD_SECONDS = (1L << 62) / 1_000_000_000L;
+  private static final String TOKEN_BUCKET = "token-bucket";
 
   private final Sluice sluice;
   private final ConcurrentHashMap<String, Throttle> throttles = new ConcurrentHashMap<>();
@@ -94,8 +91,8 @@ public final class Throttles {
 
   /**
    * Registers (or replaces) one throttle per entry: name to spec. A spec is
-   * {@code capacity=<positive integer>, rate=<decimal>/<unit>} in any order, the unit one of
-   * {@code s}, {@code m}, {@code h}, {@code d}; {@code "capacity=5, rate=5/h"} is 5 tokens per
+   * {@code capacity=<count>, rate=<decimal>/<duration>} in any order (the fields of a
+   * {@code token-bucket} in {@link dev.sluice.PolicyText}); {@code "capacity=5, rate=5/h"} is 5 tokens per
    * hour, {@code "capacity=30, rate=0.5/s"} one token every 2 s. Every spec is checked before any
    * is registered: one bad spec changes nothing.
    *
@@ -168,120 +165,20 @@ public final class Throttles {
   }
 
   /**
-   * The token bucket a spec describes, with the rate read exactly as a rational number: a
-   * decimal {@code n / 10^k} per unit becomes {@code n / g} tokens per {@code 10^k / g} units,
-   * {@code g = gcd(n, 10^k)}.
+   * The token bucket a spec describes: {@code capacity} and {@code rate} as {@link PolicyText}
+   * reads a {@code token-bucket} (the type may be written or left out), the rate exactly.
    */
   static TokenBucket parse(String name, String spec) {
     if (spec == null) {
       throw new IllegalArgumentException("throttle '" + name + "': spec must not be null");
     }
-    Long capacity = null;
-    long[] rate = null; // {tokens, periodSeconds}
-    for (String part : spec.split(",", -1)) {
-      String p = part.trim();
-      int eq = p.indexOf('=');
-      if (eq < 0) {
-        throw new IllegalArgumentException("throttle '" + name + "': spec '" + spec + "' has '" + p
-            + "' where a field=value pair belongs; expected 'capacity=<n>, rate=<decimal>/<s|m|h|d>'");
-      }
-      String field = p.substring(0, eq).trim();
-      String value = p.substring(eq + 1).trim();
-      switch (field) {
-        case "capacity":
-          if (capacity != null) {
-            throw duplicate(name, field, spec);
-          }
-          capacity = capacity(name, value);
-          break;
-        case "rate":
-          if (rate != null) {
-            throw duplicate(name, field, spec);
-          }
-          rate = rate(name, value);
-          break;
-        default:
-          throw new IllegalArgumentException("throttle '" + name + "': unknown field '" + field
-              + "' in spec '" + spec + "'; the fields are capacity and rate");
-      }
-    }
-    if (capacity == null || rate == null) {
-      throw new IllegalArgumentException("throttle '" + name + "': " + (capacity == null ? "capacity" : "rate")
-          + " is missing from spec '" + spec + "'; expected 'capacity=<n>, rate=<decimal>/<s|m|h|d>'");
-    }
+    String full = spec.strip().startsWith(TOKEN_BUCKET) ? spec : TOKEN_BUCKET + " " + spec;
     try {
-      return TokenBucket.of(name, capacity, rate[0], Duration.ofSeconds(rate[1]));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("throttle '" + name + "': spec '" + spec + "': " + e.getMessage(), e);
-    }
-  }
-
-  private static IllegalArgumentException duplicate(String name, String field, String spec) {
-    return new IllegalArgumentException(
-        "throttle '" + name + "': " + field + " appears twice in spec '" + spec + "'");
-  }
-
-  private static long capacity(String name, String value) {
-    if (CAPACITY.matcher(value).matches()) {
-      try {
-        long c = Long.parseLong(value);
-        if (c > 0) {
-          return c;
-        }
-      } catch (NumberFormatException e) {
-        // too large: reported below
-      }
-    }
-    throw new IllegalArgumentException("throttle '" + name + "': capacity '" + value
-        + "' must be a positive integer (at most " + Long.MAX_VALUE + ")");
-  }
-
-  /** {tokens, periodSeconds} for a rate such as {@code 0.5/s}. */
-  private static long[] rate(String name, String value) {
-    Matcher m = RATE.matcher(value);
-    if (!m.matches()) {
-      throw new IllegalArgumentException("throttle '" + name + "': rate '" + value
-          + "' must be a decimal number per s, m, h or d, e.g. 0.5/s or 5/h");
-    }
-    BigDecimal n = new BigDecimal(m.group(1)).stripTrailingZeros();
-    if (n.signum() == 0) {
-      throw new IllegalArgumentException("throttle '" + name + "': rate '" + value + "' must be positive");
-    }
-    BigInteger unitSeconds = BigInteger.valueOf(unitSeconds(m.group(2)));
-    BigInteger tokens;
-    BigInteger seconds;
-    if (n.scale() <= 0) {
-      tokens = n.toBigIntegerExact();
-      seconds = unitSeconds;
-    } else {
-      BigInteger numerator = n.unscaledValue();
-      BigInteger denominator = BigInteger.TEN.pow(n.scale());
-      BigInteger g = numerator.gcd(denominator);
-      tokens = numerator.divide(g);
-      seconds = unitSeconds.multiply(denominator.divide(g));
-    }
-    if (tokens.bitLength() > 63) {
-      throw new IllegalArgumentException("throttle '" + name + "': rate '" + value + "' is "
-          + tokens + " tokens per " + seconds + " s; at most " + Long.MAX_VALUE + " tokens per period");
-    }
-    if (seconds.compareTo(BigInteger.valueOf(MAX_PERIOD_SECONDS)) > 0) {
-      throw new IllegalArgumentException("throttle '" + name + "': rate '" + value + "' is "
-          + tokens + " tokens per " + seconds + " s; the period must be at most "
-          + MAX_PERIOD_SECONDS + " s (2^62 ns)");
-    }
-    return new long[] {tokens.longValueExact(), seconds.longValueExact()};
-  }
-
-  private static long unitSeconds(String unit) {
-    switch (unit) {
-      case "s":
-        return 1;
-      case "m":
-        return 60;
-      case "h":
-        return 3_600;
-      default: // "d", the only other unit the pattern accepts
-        return 86_400;
+      return (TokenBucket) PolicyText.parse(name, full); // a token-bucket spec gives a TokenBucket
+    } catch (PolicyTextException e) {
+      // a message about the whole spec quotes it as the caller wrote it (without the type)
+      String detail = e.field().equals("spec") ? "spec '" + spec + "' " + e.problem() : e.detail();
+      throw new IllegalArgumentException("throttle '" + name + "': " + detail, e);
     }
   }
 

@@ -138,6 +138,10 @@ class ThrottlesTest {
     exact.put("capacity=1, rate=1000/s", TokenBucket.of("x", 1, 1000, Duration.ofSeconds(1)));
     exact.put("capacity=1, rate=1000.000/s", TokenBucket.of("x", 1, 1000, Duration.ofSeconds(1)));
     exact.put(" capacity = 4 , rate = 2 / s ", TokenBucket.of("x", 4, 2, Duration.ofSeconds(1)));
+    // the PolicyText forms: spaces between fields, any duration, the type written out
+    exact.put("capacity=3 rate=1/s", TokenBucket.of("x", 3, 1, Duration.ofSeconds(1)));
+    exact.put("capacity=3, rate=100/1m30s", TokenBucket.of("x", 3, 100, Duration.ofSeconds(90)));
+    exact.put("token-bucket capacity=2k rate=0.5/500ms", TokenBucket.of("x", 2000, 1, Duration.ofSeconds(1)));
     exact.forEach((spec, policy) ->
         assertThat(throttles.register("x", spec).policy()).as(spec).isEqualTo(policy));
 
@@ -155,31 +159,30 @@ class ThrottlesTest {
   @Test
   void badSpecsNameTheThrottleTheFieldAndTheValue() {
     Map<String, String> errors = new HashMap<>();
-    errors.put("capacity=0, rate=1/s", "throttle 'q': capacity '0' must be a positive integer");
-    errors.put("capacity=-3, rate=1/s", "throttle 'q': capacity '-3' must be a positive integer");
+    errors.put("capacity=0, rate=1/s", "throttle 'q': capacity '0' must be positive");
+    errors.put("capacity=-3, rate=1/s", "throttle 'q': capacity '-3' must be a positive whole number");
     errors.put("capacity=99999999999999999999, rate=1/s",
-        "throttle 'q': capacity '99999999999999999999' must be a positive integer");
-    errors.put("capacity=3 rate=1/s", "throttle 'q': capacity '3 rate=1/s' must be a positive integer");
-    errors.put("capacity=3", "throttle 'q': rate is missing from spec 'capacity=3'");
-    errors.put("rate=1/s", "throttle 'q': capacity is missing from spec 'rate=1/s'");
-    errors.put("capacity=3, rate=1/x", "throttle 'q': rate '1/x' must be a decimal number per s, m, h or d");
-    errors.put("capacity=3, rate=abc/s", "throttle 'q': rate 'abc/s' must be a decimal number");
-    errors.put("capacity=3, rate=1e3/s", "throttle 'q': rate '1e3/s' must be a decimal number");
-    errors.put("capacity=3, rate=-1/s", "throttle 'q': rate '-1/s' must be a decimal number");
-    errors.put("capacity=3, rate=.5/s", "throttle 'q': rate '.5/s' must be a decimal number");
-    errors.put("capacity=3, rate=2", "throttle 'q': rate '2' must be a decimal number");
+        "throttle 'q': capacity '99999999999999999999' is 99999999999999999999; at most 9223372036854775807");
+    errors.put("capacity=3", "throttle 'q': rate is missing; token-bucket needs capacity and rate");
+    errors.put("rate=1/s", "throttle 'q': capacity is missing; token-bucket needs capacity and rate");
+    errors.put("capacity=3, rate=1/x", "throttle 'q': rate '1/x' must be a duration");
+    errors.put("capacity=3, rate=abc/s", "throttle 'q': rate 'abc/s' must be <decimal>/<duration>");
+    errors.put("capacity=3, rate=1e3/s", "throttle 'q': rate '1e3/s' must be <decimal>/<duration>");
+    errors.put("capacity=3, rate=-1/s", "throttle 'q': rate '-1/s' must be <decimal>/<duration>");
+    errors.put("capacity=3, rate=.5/s", "throttle 'q': rate '.5/s' must be <decimal>/<duration>");
+    errors.put("capacity=3, rate=2", "throttle 'q': rate '2' must be <decimal>/<duration>");
     errors.put("capacity=3, rate=0/s", "throttle 'q': rate '0/s' must be positive");
     errors.put("capacity=3, rate=0.00/h", "throttle 'q': rate '0.00/h' must be positive");
     errors.put("capacity=3, rate=0.000000000001/s",
-        "throttle 'q': rate '0.000000000001/s' is 1 tokens per 1000000000000 s; the period must be at most");
+        "throttle 'q': rate '0.000000000001/s' is 1 tokens per 1000000000000000000000 ns; the period must be at most");
     errors.put("capacity=3, rate=99999999999999999999/s", "throttle 'q': rate '99999999999999999999/s' is");
-    errors.put("capacity=3, rate=1/s, burst=4", "throttle 'q': unknown field 'burst'");
-    errors.put("capacity=3, capacity=4, rate=1/s", "throttle 'q': capacity appears twice");
-    errors.put("capacity=3, rate=1/s, rate=2/s", "throttle 'q': rate appears twice");
-    errors.put("", "throttle 'q': spec '' has '' where a field=value pair belongs");
-    errors.put("capacity=3,, rate=1/s", "throttle 'q': spec 'capacity=3,, rate=1/s' has ''");
+    errors.put("capacity=3, rate=1/s, burst=4", "throttle 'q': burst '4' is not a field of token-bucket");
+    errors.put("capacity=3, capacity=4, rate=1/s", "throttle 'q': capacity '4' appears twice");
+    errors.put("capacity=3, rate=1/s, rate=2/s", "throttle 'q': rate '2/s' appears twice");
+    errors.put("", "throttle 'q': capacity is missing; token-bucket needs capacity and rate");
+    errors.put("capacity=3,, rate=1/s", "throttle 'q': spec 'capacity=3,, rate=1/s' has an empty item between commas");
     errors.put("capacity=4611686018427387904, rate=1/s",
-        "throttle 'q': spec 'capacity=4611686018427387904, rate=1/s': capacity (4611686018427387904)");
+        "throttle 'q': spec 'capacity=4611686018427387904, rate=1/s' is refused: capacity (4611686018427387904)");
     errors.forEach((spec, message) ->
         assertThatThrownBy(() -> throttles.register("q", spec))
             .as(spec)
