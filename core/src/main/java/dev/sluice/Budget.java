@@ -45,6 +45,19 @@ public record Budget(
     }
   }
 
+  /** {@link Policy.Kind#BUDGET}. */
+  @Override
+  public Kind kind() {
+    return Kind.BUDGET;
+  }
+
+  /** The same period and reservations with {@code limit / instances}. */
+  @Override
+  public java.util.Optional<Policy> share(int instances) {
+    return Checks.share(this, instances,
+        l -> new Budget(name, l, period, reservationTtl, maxReservations));
+  }
+
   /** {@code limit} per {@code period}, with the default reservation TTL and count. */
   public static Budget of(String name, long limit, Window period) {
     return new Budget(name, limit, period, DEFAULT_RESERVATION_TTL, DEFAULT_MAX_RESERVATIONS);
@@ -63,6 +76,12 @@ public record Budget(
   /** This budget with another cap on open reservations per key. */
   public Budget withMaxReservations(int max) {
     return new Budget(name, limit, period, reservationTtl, max);
+  }
+
+  /** The period's length; a calendar period's nominal length ({@link Window#nominalLength()}). */
+  @Override
+  public Duration quotaWindow() {
+    return period.nominalLength();
   }
 
   @Override

@@ -1,5 +1,7 @@
 package dev.sluice;
 
+import dev.sluice.DecisionListener.Call;
+
 import dev.sluice.spi.Operation;
 import dev.sluice.spi.Partition;
 import java.time.Instant;
@@ -44,7 +46,7 @@ public final class Budgets {
    *     retryAfter until the period ends (or reservations expire, if that makes room first)
    */
   public void check(String key) {
-    Decision d = apply("check", key, 1, Operation.PEEK, 0);
+    Decision d = apply(Call.CHECK, key, 1, Operation.PEEK, 0);
     if (!d.allowed()) {
       throw QuotaExceeded.of(d, key).toException();
     }
@@ -52,7 +54,7 @@ public final class Budgets {
 
   /** {@link #check} as data: the denial, or empty while usage is below the budget. */
   public Optional<QuotaExceeded> denial(String key) {
-    Decision d = apply("check", key, 1, Operation.PEEK, 0);
+    Decision d = apply(Call.CHECK, key, 1, Operation.PEEK, 0);
     return d.allowed() ? Optional.empty() : Optional.of(QuotaExceeded.of(d, key));
   }
 
@@ -67,9 +69,9 @@ public final class Budgets {
   public Decision record(String key, long cost) {
     if (cost <= 0) {
       Checks.key(key);
-      return apply("record", key, 0, Operation.PEEK, 0);
+      return apply(Call.RECORD, key, 0, Operation.PEEK, 0);
     }
-    return apply("record", key, cost, Operation.RECORD, 0);
+    return apply(Call.RECORD, key, cost, Operation.RECORD, 0);
   }
 
   /**
@@ -96,7 +98,7 @@ public final class Budgets {
     Checks.key(key);
     Checks.positive("estimate", estimate);
     long id = Leases.newId();
-    Decision d = apply("reserve", key, estimate, Operation.HOLD, id);
+    Decision d = apply(Call.RESERVE, key, estimate, Operation.HOLD, id);
     if (!d.allowed()) {
       if (denied != null) {
         denied[0] = QuotaExceeded.of(d, key);
@@ -139,16 +141,16 @@ public final class Budgets {
 
   /** Gives back up to {@code cost} of this period's usage (reservations stay). */
   public Decision refund(String key, long cost) {
-    return apply("refund", key, cost, Operation.REFUND, 0);
+    return apply(Call.REFUND, key, cost, Operation.REFUND, 0);
   }
 
   /** Forgets {@code key}: usage and open reservations. */
   public void reset(String key) {
-    apply("reset", key, 0, Operation.RESET, 0);
+    apply(Call.RESET, key, 0, Operation.RESET, 0);
   }
 
-  Decision apply(String name, String key, long cost, Operation op, long id) {
-    return sluice.notify(name, key, cost, partition.apply(key, cost, op, id));
+  Decision apply(Call call, String key, long cost, Operation op, long id) {
+    return sluice.notify(call, key, cost, partition.apply(key, cost, op, id));
   }
 
   @Override

@@ -22,7 +22,7 @@ final class Checks {
       throw new IllegalArgumentException(
           "name '" + name + "' must be 1 to " + MAX_NAME_LENGTH + " characters and not blank");
     }
-    return name;
+    return Args.wellFormed("name", name);
   }
 
   static long positive(String field, long value) {
@@ -68,6 +68,22 @@ final class Checks {
   /** Refuses a time outside the clocks' range, [0, 2^62] ns since the epoch (until 2116). */
   static long time(String field, long nanos) {
     return Args.time(field, nanos);
+  }
+
+  /**
+   * {@link Policy#share}: empty when {@code limit / instances} is 0, {@code policy} itself for one
+   * instance, else {@code withLimit} applied to that share.
+   */
+  static java.util.Optional<Policy> share(Policy policy, int instances,
+      java.util.function.LongFunction<Policy> withLimit) {
+    if (instances < 1) {
+      throw new IllegalArgumentException("instances (" + instances + ") must be at least 1");
+    }
+    long share = policy.limit() / instances;
+    if (share == 0) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(instances == 1 ? policy : withLimit.apply(share));
   }
 
   static <T> T notNull(String field, T value) {

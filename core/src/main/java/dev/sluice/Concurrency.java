@@ -29,6 +29,24 @@ public record Concurrency(String name, long limit, Duration leaseTtl) implements
     }
   }
 
+  /** {@link Policy.Kind#CONCURRENCY}. */
+  @Override
+  public Kind kind() {
+    return Kind.CONCURRENCY;
+  }
+
+  /** None: slots are held, not granted per time. */
+  @Override
+  public Duration quotaWindow() {
+    return Duration.ZERO;
+  }
+
+  /** The same TTL with {@code limit / instances} slots. */
+  @Override
+  public java.util.Optional<Policy> share(int instances) {
+    return Checks.share(this, instances, l -> new Concurrency(name, l, leaseTtl));
+  }
+
   /** Same as the canonical constructor. */
   public static Concurrency of(String name, long limit, Duration leaseTtl) {
     return new Concurrency(name, limit, leaseTtl);

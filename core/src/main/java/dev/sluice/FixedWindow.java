@@ -20,9 +20,27 @@ public record FixedWindow(String name, long limit, Window window) implements Pol
     Checks.notNull("window", window);
   }
 
+  /** {@link Policy.Kind#RATE}. */
+  @Override
+  public Kind kind() {
+    return Kind.RATE;
+  }
+
+  /** The same window with {@code limit / instances}. */
+  @Override
+  public java.util.Optional<Policy> share(int instances) {
+    return Checks.share(this, instances, l -> new FixedWindow(name, l, window));
+  }
+
   /** Same as the canonical constructor. */
   public static FixedWindow of(String name, long limit, Window window) {
     return new FixedWindow(name, limit, window);
+  }
+
+  /** The window's length; a calendar window's nominal length ({@link Window#nominalLength()}). */
+  @Override
+  public java.time.Duration quotaWindow() {
+    return window.nominalLength();
   }
 
   @Override

@@ -1,5 +1,7 @@
 package dev.sluice;
 
+import dev.sluice.DecisionListener.Call;
+
 import dev.sluice.spi.Operation;
 import dev.sluice.spi.Partition;
 import java.util.Optional;
@@ -69,7 +71,7 @@ public final class Leases {
     long id = newId();
     long start = sluice.clock().nanos();
     Decision d = partition.apply(key, slots, Operation.HOLD, id);
-    sluice.notify("acquireLease", key, slots, d);
+    sluice.notify(Call.ACQUIRE_LEASE, key, slots, d);
     if (!d.allowed()) {
       if (denied != null) {
         denied[0] = QuotaExceeded.of(d, key);
@@ -99,7 +101,7 @@ public final class Leases {
 
   Decision apply(String key, Operation op, long id) {
     Decision d = partition.apply(key, 0, op, id);
-    return sluice.notify(op == Operation.RENEW ? "renewLease" : "releaseLease", key, 0, d);
+    return sluice.notify(op == Operation.RENEW ? Call.RENEW_LEASE : Call.RELEASE_LEASE, key, 0, d);
   }
 
   long ttlNanos() {

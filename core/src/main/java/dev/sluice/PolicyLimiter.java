@@ -1,5 +1,7 @@
 package dev.sluice;
 
+import dev.sluice.DecisionListener.Call;
+
 import dev.sluice.spi.Operation;
 import dev.sluice.spi.Partition;
 import java.time.Duration;
@@ -27,32 +29,32 @@ final class PolicyLimiter implements Limiter {
 
   @Override
   public Decision tryAcquire(String key, long cost) {
-    return apply("tryAcquire", key, cost, Operation.ACQUIRE);
+    return apply(Call.TRY_ACQUIRE, key, cost, Operation.ACQUIRE);
   }
 
   @Override
   public Decision peek(String key, long cost) {
-    return apply("peek", key, cost, Operation.PEEK);
+    return apply(Call.PEEK, key, cost, Operation.PEEK);
   }
 
   @Override
   public Decision record(String key, long cost) {
-    return apply("record", key, cost, Operation.RECORD);
+    return apply(Call.RECORD, key, cost, Operation.RECORD);
   }
 
   @Override
   public Decision refund(String key, long cost) {
-    return apply("refund", key, cost, Operation.REFUND);
+    return apply(Call.REFUND, key, cost, Operation.REFUND);
   }
 
   @Override
   public void reset(String key) {
-    apply("reset", key, 0, Operation.RESET);
+    apply(Call.RESET, key, 0, Operation.RESET);
   }
 
-  private Decision apply(String name, String key, long cost, Operation op) {
+  private Decision apply(Call call, String key, long cost, Operation op) {
     Decision d = partition.apply(key, cost, op, 0); // refuses a bad key or cost before any change
-    return listen ? sluice.notify(name, key, cost, d) : d;
+    return listen ? sluice.notify(call, key, cost, d) : d;
   }
 
   @Override
@@ -92,7 +94,7 @@ final class PolicyLimiter implements Limiter {
   }
 
   private Decision notifyAcquire(String key, long cost, Decision d) {
-    return listen ? sluice.notify("acquire", key, cost, d) : d;
+    return listen ? sluice.notify(Call.ACQUIRE, key, cost, d) : d;
   }
 
   @Override

@@ -16,17 +16,7 @@ import java.time.Duration;
  *     ({@link Decision#NEVER} for a request above the limit)
  */
 public record QuotaExceeded(
-    Kind kind, String policy, String key, long current, long limit, long retryAfterNanos) {
-
-  /** What kind of quota said no. */
-  public enum Kind {
-    /** Too many in flight: a {@link Concurrency} policy. */
-    CONCURRENCY,
-    /** The period's cost budget is spent: a {@link Budget}. */
-    BUDGET,
-    /** A rate limit: token bucket, window, log or counter. */
-    RATE
-  }
+    Policy.Kind kind, String policy, String key, long current, long limit, long retryAfterNanos) {
 
   public QuotaExceeded {
     Checks.notNull("kind", kind);
@@ -44,8 +34,7 @@ public record QuotaExceeded(
       throw new IllegalArgumentException("decision " + decision + " is not a denial");
     }
     Policy p = decision.policy();
-    Kind kind = p instanceof Concurrency ? Kind.CONCURRENCY : p instanceof Budget ? Kind.BUDGET : Kind.RATE;
-    return new QuotaExceeded(kind, p.name(), key, decision.used(), decision.limit(),
+    return new QuotaExceeded(p.kind(), p.name(), key, decision.used(), decision.limit(),
         decision.retryAfterNanos());
   }
 
@@ -54,10 +43,13 @@ public record QuotaExceeded(
     return Duration.ofNanos(retryAfterNanos);
   }
 
-  /** Whole seconds to wait, rounded up, for a {@code Retry-After} header. */
-  public long retryAfterSeconds() {
-    return retryAfterNanos == Decision.NEVER ? Long.MAX_VALUE / 1_000_000_000L
-        : (retryAfterNanos + 999_999_999L) / 1_000_000_000L;
+  /**
+   * Whole seconds to wait, rounded up, for a {@code Retry-After} header; empty for a request that
+   * can never be admitted ({@link Decision#NEVER}), which should get no {@code Retry-After}.
+   */
+  public java.util.OptionalLong retryAfterSeconds() {
+    return retryAfterNanos == Decision.NEVER ? java.util.OptionalLong.empty()
+        : java.util.OptionalLong.of(RateLimitHeaders.seconds(retryAfterNanos));
   }
 
   /** This denial as an exception to throw. */

@@ -1,5 +1,7 @@
 package dev.sluice;
 
+import dev.sluice.DecisionListener.Call;
+
 import dev.sluice.spi.Operation;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -55,20 +57,20 @@ public final class Reservation implements AutoCloseable {
       throw new IllegalStateException("reservation " + id + " on key '" + key + "' is already "
           + (was == SETTLED ? "settled" : "cancelled"));
     }
-    return budgets.apply("settle", key, actual, Operation.SETTLE, id);
+    return budgets.apply(Call.SETTLE, key, actual, Operation.SETTLE, id);
   }
 
   /** Gives the estimate back. Idempotent; a no-op once settled or expired. */
   public void cancel() {
     if (state.compareAndSet(OPEN, CANCELLED)) {
-      budgets.apply("cancel", key, 0, Operation.RELEASE, id);
+      budgets.apply(Call.CANCEL, key, 0, Operation.RELEASE, id);
     }
   }
 
   /** Extends the reservation by the budget's TTL; false if it is no longer held. */
   public boolean renew() {
     return state.get() == OPEN
-        && budgets.apply("renew", key, 0, Operation.RENEW, id).reason() != Decision.Reason.NOT_HELD;
+        && budgets.apply(Call.RENEW_RESERVATION, key, 0, Operation.RENEW, id).reason() != Decision.Reason.NOT_HELD;
   }
 
   /** Whether settle or cancel has been called. */

@@ -24,6 +24,24 @@ public record SlidingCounter(String name, long limit, Duration window) implement
     Checks.durationNanos("window", window);
   }
 
+  /** The window. */
+  @Override
+  public Duration quotaWindow() {
+    return window;
+  }
+
+  /** {@link Policy.Kind#RATE}. */
+  @Override
+  public Kind kind() {
+    return Kind.RATE;
+  }
+
+  /** The same counter with {@code limit / instances}. */
+  @Override
+  public java.util.Optional<Policy> share(int instances) {
+    return Checks.share(this, instances, l -> new SlidingCounter(name, l, window));
+  }
+
   /** Same as the canonical constructor. */
   public static SlidingCounter of(String name, long limit, Duration window) {
     return new SlidingCounter(name, limit, window);

@@ -58,6 +58,19 @@ public record SlidingLog(String name, long limit, Duration window, Duration gran
     }
   }
 
+  /** {@link Policy.Kind#RATE}. */
+  @Override
+  public Kind kind() {
+    return Kind.RATE;
+  }
+
+  /** The same log with {@code limit / instances}. */
+  @Override
+  public java.util.Optional<Policy> share(int instances) {
+    return Checks.share(this, instances,
+        l -> new SlidingLog(name, l, window, granularity));
+  }
+
   /** An exact log: every instant apart. */
   public SlidingLog(String name, long limit, Duration window) {
     this(name, limit, window, Duration.ZERO);
@@ -74,6 +87,12 @@ public record SlidingLog(String name, long limit, Duration window, Duration gran
       throw new IllegalArgumentException("granularity (PT0S) must be positive for a bucketed log");
     }
     return new SlidingLog(name, limit, window, granularity);
+  }
+
+  /** The window. */
+  @Override
+  public Duration quotaWindow() {
+    return window;
   }
 
   /** The most entries one key's log holds. */

@@ -1,5 +1,7 @@
 package dev.sluice;
 
+import dev.sluice.DecisionListener.Call;
+
 import dev.sluice.spi.InMemory;
 import dev.sluice.spi.MultiDecision;
 import dev.sluice.spi.Operation;
@@ -66,7 +68,7 @@ public final class Sluice implements AutoCloseable {
    */
   public Limiter limiter(Policy policy) {
     Checks.notNull("policy", policy);
-    if (policy instanceof Concurrency) {
+    if (policy.kind() == Policy.Kind.CONCURRENCY) {
       throw new IllegalArgumentException("Concurrency policy '" + policy.name()
           + "' takes its slots by leases: use Sluice.leases(policy)");
     }
@@ -101,7 +103,7 @@ public final class Sluice implements AutoCloseable {
    * @param charges distinct (policy, key) pairs, at least one
    */
   public Decision tryAcquireAll(List<Charge> charges) {
-    return applyAll(charges, Operation.ACQUIRE, "tryAcquireAll");
+    return applyAll(charges, Operation.ACQUIRE, Call.TRY_ACQUIRE_ALL);
   }
 
   /** {@link #tryAcquireAll(List)} for a fixed set of charges. */
@@ -112,10 +114,10 @@ public final class Sluice implements AutoCloseable {
 
   /** What {@link #tryAcquireAll(List)} would decide, without consuming. */
   public Decision peekAll(List<Charge> charges) {
-    return applyAll(charges, Operation.PEEK, "peekAll");
+    return applyAll(charges, Operation.PEEK, Call.PEEK_ALL);
   }
 
-  private Decision applyAll(List<Charge> charges, Operation op, String name) {
+  private Decision applyAll(List<Charge> charges, Operation op, Call call) {
     Checks.notNull("charges", charges);
     if (charges.isEmpty()) {
       throw new IllegalArgumentException("charges must not be empty");
@@ -127,7 +129,7 @@ public final class Sluice implements AutoCloseable {
     MultiDecision m = store.applyAll(copy, op);
     if (listeners.length > 0) {
       Charge deciding = copy.get(m.index());
-      notify(name, deciding.key(), deciding.cost(), m.decision());
+      notify(call, deciding.key(), deciding.cost(), m.decision());
     }
     return m.decision();
   }
@@ -142,10 +144,10 @@ public final class Sluice implements AutoCloseable {
     return listenerFailures.get();
   }
 
-  Decision notify(String operation, String key, long cost, Decision decision) {
+  Decision notify(Call call, String key, long cost, Decision decision) {
     for (DecisionListener l : listeners) {
       try {
-        l.onDecision(operation, key, cost, decision);
+        l.onDecision(call, key, cost, decision);
       } catch (VirtualMachineError e) {
         throw e;
       } catch (Throwable t) {

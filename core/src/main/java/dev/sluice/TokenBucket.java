@@ -41,6 +41,19 @@ public record TokenBucket(String name, long capacity, long refillTokens, Duratio
     }
   }
 
+  /** {@link Policy.Kind#RATE}. */
+  @Override
+  public Kind kind() {
+    return Kind.RATE;
+  }
+
+  /** Capacity {@code capacity / instances}, and the same tokens every {@code instances} refill periods. */
+  @Override
+  public java.util.Optional<Policy> share(int instances) {
+    return Checks.share(this, instances,
+        c -> new TokenBucket(name, c, refillTokens, refillPeriod.multipliedBy(instances)));
+  }
+
   /** Same as the canonical constructor. */
   public static TokenBucket of(String name, long capacity, long refillTokens, Duration refillPeriod) {
     return new TokenBucket(name, capacity, refillTokens, refillPeriod);
@@ -50,6 +63,19 @@ public record TokenBucket(String name, long capacity, long refillTokens, Duratio
   @Override
   public long limit() {
     return capacity;
+  }
+
+  /**
+   * The time to refill from empty: {@code capacity * refillPeriod / refillTokens}, rounded up to
+   * the nanosecond (exact: the constructor keeps the product below 2^62).
+   */
+  @Override
+  public Duration quotaWindow() {
+    long periodNanos = refillPeriod.toNanos();
+    long g = gcd(periodNanos, refillTokens);
+    long product = capacity * (periodNanos / g);
+    long tokens = refillTokens / g;
+    return Duration.ofNanos(product / tokens + (product % tokens == 0 ? 0 : 1));
   }
 
   static long gcd(long a, long b) {

@@ -56,6 +56,13 @@ public sealed interface Window permits Window.Epoch, Window.Calendar {
   /** Whether this window follows the wall clock. */
   boolean calendar();
 
+  /**
+   * The window's length; for a calendar window its nominal length, whatever the actual one
+   * (a day 24 h, a week 7 days, a month and a year their average Gregorian lengths, as
+   * {@link java.time.temporal.ChronoUnit#getDuration()} estimates them).
+   */
+  Duration nominalLength();
+
   /** Calendar units for {@link Calendar} windows. */
   enum CalendarUnit {
     DAY, WEEK, MONTH, YEAR
@@ -88,6 +95,11 @@ public sealed interface Window permits Window.Epoch, Window.Calendar {
     @Override
     public boolean calendar() {
       return false;
+    }
+
+    @Override
+    public Duration nominalLength() {
+      return length;
     }
   }
 
@@ -123,6 +135,16 @@ public sealed interface Window permits Window.Epoch, Window.Calendar {
     @Override
     public boolean calendar() {
       return true;
+    }
+
+    @Override
+    public Duration nominalLength() {
+      return switch (unit) {
+        case DAY -> java.time.temporal.ChronoUnit.DAYS.getDuration();
+        case WEEK -> java.time.temporal.ChronoUnit.WEEKS.getDuration();
+        case MONTH -> java.time.temporal.ChronoUnit.MONTHS.getDuration();
+        case YEAR -> java.time.temporal.ChronoUnit.YEARS.getDuration();
+      };
     }
 
     private LocalDate localDate(long nowNanos) {

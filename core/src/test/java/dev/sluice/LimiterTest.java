@@ -48,8 +48,8 @@ class LimiterTest {
         .isCompletedWithValueMatching(d -> d.reason() == Decision.Reason.COST_EXCEEDS_LIMIT);
     assertThat(sluice.listenerFailures()).isEqualTo(5);
     assertThat(seen).containsExactly(
-        "acquire k 1 ALLOWED", "acquire k 1 ALLOWED", "acquire k 1 LIMITED",
-        "acquire k 1 ALLOWED", "acquire k 2 COST_EXCEEDS_LIMIT");
+        "ACQUIRE k 1 ALLOWED", "ACQUIRE k 1 ALLOWED", "ACQUIRE k 1 LIMITED",
+        "ACQUIRE k 1 ALLOWED", "ACQUIRE k 2 COST_EXCEEDS_LIMIT");
   }
 
   @Test
@@ -98,8 +98,8 @@ class LimiterTest {
     l.reset("k");
     sluice.tryAcquireAll(l.charge("k", 1));
     assertThat(seen).containsExactly(
-        "tryAcquire k 1 true", "tryAcquire k 1 false", "peek k 1 false", "record k 2 true",
-        "refund k 1 true", "reset k 0 true", "tryAcquireAll k 1 true");
+        "TRY_ACQUIRE k 1 true", "TRY_ACQUIRE k 1 false", "PEEK k 1 false", "RECORD k 2 true",
+        "REFUND k 1 true", "RESET k 0 true", "TRY_ACQUIRE_ALL k 1 true");
     assertThat(sluice.listenerFailures()).isEqualTo(7);
   }
 }

@@ -20,6 +20,10 @@ class ReadmeExampleTest {
     assertThat(d.limit()).isEqualTo(20);
     assertThat(d.remaining()).isEqualTo(19);
     assertThat(d.resetAfter()).isEqualTo(Duration.ofMillis(600));
+    java.util.Map<String, String> response = new java.util.LinkedHashMap<>();
+    RateLimitHeaders.of(d).forEach(response::put);
+    assertThat(response).containsEntry("RateLimit-Policy", "\"api\";q=20;w=12")
+        .containsEntry("RateLimit", "\"api\";r=19;t=1").doesNotContainKey("Retry-After");
 
     Limiter scanned = sluice.limiter(FixedWindow.of("scan-bytes", 50L << 30, Window.day()));
     assertThat(scanned.peek("alice", 1).allowed()).isTrue();
@@ -43,5 +47,25 @@ class ReadmeExampleTest {
     assertThat(both.policy().name()).isEqualTo("user"); // the least remaining: 9 of 10
     assertThat(perOrg.peek("acme", 0).remaining()).isEqualTo(999);
     sluice.close();
+  }
+
+  @Test
+  void theReadmePolicyTextAndListenerExamplesRunAsDescribed() {
+    Policy scans = PolicyText.parse("scans", "fixed-window limit=50GiB period=1d zone=Europe/Prague");
+    assertThat(scans).isEqualTo(FixedWindow.of("scans", 50L << 30, Window.day(java.time.ZoneId.of("Europe/Prague"))));
+    String text = PolicyText.format(scans);
+    assertThat(PolicyText.parse("scans", text)).isEqualTo(scans);
+
+    java.util.List<String> warned = new java.util.ArrayList<>();
+    Sluice watched = Sluice.builder()
+        .listener((call, key, cost, decision) -> {
+          if (!decision.storeDecided()) {
+            warned.add(call + " " + decision.policy().name() + " " + key);
+          }
+        })
+        .build();
+    watched.limiter(scans).tryAcquire("alice", 1);
+    assertThat(warned).as("the in-memory store decides everything").isEmpty();
+    watched.close();
   }
 }

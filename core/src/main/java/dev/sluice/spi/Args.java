@@ -26,18 +26,28 @@ public final class Args {
       throw new IllegalArgumentException("key '" + printable(key)
           + "' must be 1 to " + MAX_KEY_LENGTH + " characters (was " + n + ")");
     }
+    wellFormed("key", key);
+    return key;
+  }
+
+  /**
+   * Refuses a lone surrogate in {@code value}: text encodings (Redis, SQLite) cannot represent it
+   * without merging the value with others. The message names {@code field}.
+   */
+  public static String wellFormed(String field, String value) {
+    int n = value.length();
     for (int i = 0; i < n; i++) {
-      char c = key.charAt(i);
+      char c = value.charAt(i);
       if (Character.isSurrogate(c)) {
-        if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(key.charAt(i + 1))) {
+        if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(value.charAt(i + 1))) {
           i++;
           continue;
         }
-        throw new IllegalArgumentException("key '" + printable(key) + "' is not well-formed UTF-16: lone surrogate "
+        throw new IllegalArgumentException(field + " '" + printable(value) + "' is not well-formed UTF-16: lone surrogate "
             + String.format("U+%04X", (int) c) + " at index " + i);
       }
     }
-    return key;
+    return value;
   }
 
   /** The key for a message: at most 40 characters, lone surrogates and controls escaped. */

@@ -1,22 +1,34 @@
-package dev.sluice.redis;
+package dev.sluice.spi;
 
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
-/** Counts failed decisions and reports them in the log at most once per interval. */
-final class Failures {
+/**
+ * Counts a store's decisions and those it could not make ({@link FailureCounts}), and reports the
+ * failures in the log at most once per interval. Shared by every store, so their stats read alike.
+ */
+public final class Failures {
 
-  enum Cause { TIMEOUT, ERROR, BREAKER_OPEN, BAD_STATE, INTERRUPTED }
+  /** Why a decision could not be made. */
+  public enum Cause { TIMEOUT, ERROR, BREAKER_OPEN, BAD_STATE, INTERRUPTED }
 
+  private final String store;
   private final System.Logger log;
   private final long intervalNanos;
+  private final LongAdder decisions = new LongAdder();
   private final LongAdder[] causes = new LongAdder[Cause.values().length];
   private final LongAdder[] answers = new LongAdder[FailurePolicy.Mode.values().length];
   private final AtomicLong lastLog = new AtomicLong(System.nanoTime() - (1L << 62));
   private final long[] reported = new long[Cause.values().length];
   private volatile String lastError = "";
 
-  Failures(System.Logger log, long intervalNanos) {
+  /**
+   * @param store the store, as the log names it (e.g. "Redis store")
+   * @param log where reports go
+   * @param intervalNanos the least time between two reports
+   */
+  public Failures(String store, System.Logger log, long intervalNanos) {
+    this.store = store;
     this.log = log;
     this.intervalNanos = intervalNanos;
     for (int i = 0; i < causes.length; i++) {
@@ -27,31 +39,44 @@ final class Failures {
     }
   }
 
-  void failed(Cause cause, Throwable error) {
+  /** {@code n} decisions were asked of the store. */
+  public void asked(int n) {
+    decisions.add(n);
+  }
+
+  /** A decision failed for {@code cause}, with no error to show (a timeout says so itself). */
+  public void failed(Cause cause) {
+    failed(cause, (Throwable) null);
+  }
+
+  /** A decision failed for {@code cause}; {@code error} (may be null) becomes the last error. */
+  public void failed(Cause cause, Throwable error) {
+    failed(cause, error == null ? (cause == Cause.TIMEOUT ? "no answer within the deadline" : null)
+        : error.getClass().getSimpleName() + ": " + error.getMessage());
+  }
+
+  /** A decision failed for {@code cause}; {@code error} (may be null) becomes the last error. */
+  public void failed(Cause cause, String error) {
     causes[cause.ordinal()].increment();
     if (error != null) {
-      lastError = error.getClass().getSimpleName() + ": " + error.getMessage();
-    } else if (cause == Cause.TIMEOUT) {
-      lastError = "no answer within the deadline";
+      lastError = error;
     }
     report();
   }
 
-  void badReply(int code, String key) {
-    lastError = code == Protocol.E_STATE
-        ? "key '" + key + "' holds a value that is not a state of its policy"
-        : code == Protocol.E_REQUEST
-            ? "the script could not apply the request on key '" + key + "' (refused or raised an error; it changed nothing)"
-            : "calendar periods sent do not cover the Redis server's time for key '" + key + "' (clock skew of a period or more?)";
-    failed(Cause.BAD_STATE, null);
+  /** Records {@code error} as the last error without counting a decision (e.g. a reconnect). */
+  public void lastError(String error) {
+    lastError = error;
   }
 
-  void answered(FailurePolicy.Mode mode) {
+  /** A decision was answered by {@code mode}. */
+  public void answered(FailurePolicy.Mode mode) {
     answers[mode.ordinal()].increment();
   }
 
-  FailureCounts snapshot() {
-    return new FailureCounts(
+  /** The counts so far. */
+  public FailureCounts snapshot() {
+    return new FailureCounts(decisions.sum(),
         causes[Cause.TIMEOUT.ordinal()].sum(), causes[Cause.ERROR.ordinal()].sum(),
         causes[Cause.BREAKER_OPEN.ordinal()].sum(), causes[Cause.BAD_STATE.ordinal()].sum(),
         causes[Cause.INTERRUPTED.ordinal()].sum(),
@@ -65,7 +90,7 @@ final class Failures {
     if (now - last < intervalNanos || !lastLog.compareAndSet(last, now)) {
       return;
     }
-    StringBuilder b = new StringBuilder("Redis store could not decide: ");
+    StringBuilder b = new StringBuilder(store).append(" could not decide: ");
     synchronized (reported) {
       for (Cause c : Cause.values()) {
         long total = causes[c.ordinal()].sum();

@@ -26,7 +26,9 @@ public interface Partition {
    * {@code apply} can wait (on a network, on a commit) overrides this so that neither the caller
    * nor any event loop waits; the default, for stores that decide in memory, calls {@code apply}.
    * A store that cannot decide completes the future with its failure decision, as {@code apply}
-   * returns one; the future completes exceptionally only when the store is closed.
+   * returns one; a future still open when the store is closed completes the same way (never
+   * exceptionally, never left open). Asked of a closed store it throws {@link
+   * IllegalStateException} at once, as {@code apply} does.
    */
   default CompletableFuture<Decision> applyAsync(String key, long cost, Operation op, long arg) {
     return CompletableFuture.completedFuture(apply(key, cost, op, arg));

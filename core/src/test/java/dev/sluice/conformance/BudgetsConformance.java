@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.sluice.Budget;
 import dev.sluice.Budgets;
 import dev.sluice.Decision;
+import dev.sluice.Policy;
 import dev.sluice.QuotaExceeded;
 import dev.sluice.QuotaExceededException;
 import dev.sluice.Reservation;
@@ -81,11 +82,11 @@ public abstract class BudgetsConformance extends StoreConformance {
     assertThat(d.allowed()).isTrue();
     assertThat(d.used()).isEqualTo(60 * GIB);
     QuotaExceeded q = denial(() -> scanned.check("alice"));
-    assertThat(q.kind()).isEqualTo(QuotaExceeded.Kind.BUDGET);
+    assertThat(q.kind()).isEqualTo(Policy.Kind.BUDGET);
     assertThat(q.current()).isEqualTo(60 * GIB);
     assertThat(q.limit()).isEqualTo(50 * GIB);
     assertThat(q.retryAfter()).isEqualTo(Duration.ofHours(9)); // 15:00 UTC -> midnight
-    assertThat(q.retryAfterSeconds()).isEqualTo(9 * 3600);
+    assertThat(q.retryAfterSeconds()).hasValue(9 * 3600);
     assertThat(scanned.denial("alice")).contains(q);
     assertThat(scanned.usage("alice"))
         .isEqualTo(new Usage(60 * GIB, 50 * GIB, Instant.parse("2026-11-24T00:00:00Z")));

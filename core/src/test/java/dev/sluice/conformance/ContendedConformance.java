@@ -357,7 +357,7 @@ public abstract class ContendedConformance extends StoreConformance {
           try {
             lease = view.acquire(KEY, slots);
           } catch (QuotaExceededException e) {
-            assertThat(e.quota().kind()).isEqualTo(QuotaExceeded.Kind.CONCURRENCY);
+            assertThat(e.quota().kind()).isEqualTo(Policy.Kind.CONCURRENCY);
             assertThat(e.quota().current() + slots).isGreaterThan(SLOTS);
             h.denied.incrementAndGet();
             continue;
@@ -522,7 +522,7 @@ public abstract class ContendedConformance extends StoreConformance {
           try {
             res = view.reserve(KEY, estimate);
           } catch (QuotaExceededException e) {
-            assertThat(e.quota().kind()).isEqualTo(QuotaExceeded.Kind.BUDGET);
+            assertThat(e.quota().kind()).isEqualTo(Policy.Kind.BUDGET);
             denied.incrementAndGet();
             continue;
           }

@@ -7,6 +7,7 @@ import dev.sluice.Concurrency;
 import dev.sluice.Decision;
 import dev.sluice.Lease;
 import dev.sluice.Leases;
+import dev.sluice.Policy;
 import dev.sluice.QuotaExceeded;
 import dev.sluice.QuotaExceededException;
 import dev.sluice.Sluice;
@@ -37,7 +38,7 @@ public abstract class LeasesConformance extends StoreConformance {
         .isInstanceOf(QuotaExceededException.class)
         .satisfies(e -> {
           QuotaExceeded q = ((QuotaExceededException) e).quota();
-          assertThat(q.kind()).isEqualTo(QuotaExceeded.Kind.CONCURRENCY);
+          assertThat(q.kind()).isEqualTo(Policy.Kind.CONCURRENCY);
           assertThat(q.policy()).isEqualTo("scans");
           assertThat(q.key()).isEqualTo("alice");
           assertThat(q.current()).isEqualTo(5);
@@ -159,8 +160,8 @@ public abstract class LeasesConformance extends StoreConformance {
       leases.tryAcquire("k");
       l.renew();
     }
-    assertThat(seen).containsExactly("acquireLease:k:ALLOWED", "acquireLease:k:LIMITED",
-        "renewLease:k:ALLOWED", "releaseLease:k:ALLOWED");
+    assertThat(seen).containsExactly("ACQUIRE_LEASE:k:ALLOWED", "ACQUIRE_LEASE:k:LIMITED",
+        "RENEW_LEASE:k:ALLOWED", "RELEASE_LEASE:k:ALLOWED");
   }
 
   @Test

@@ -138,7 +138,7 @@ public abstract class MultiPolicyConformance extends StoreConformance {
     assertThat(all.remaining()).isEqualTo(1);
     Decision tie = s.peekAll(List.of(perUser.charge("dave", 2), perUser.charge("erin", 2), perOrg.charge("acme", 1)));
     assertThat(tie.remaining()).isEqualTo(1);
-    assertThat(heard).containsExactly("tryAcquireAll carol ALLOWED", "peekAll dave ALLOWED");
+    assertThat(heard).containsExactly("TRY_ACQUIRE_ALL carol ALLOWED", "PEEK_ALL dave ALLOWED");
     assertThat(perUser.peek("alice", 0).remaining()).isEqualTo(2);
     assertThat(perUser.peek("bob", 0).remaining()).isEqualTo(2);
     assertThat(perUser.peek("carol", 0).remaining()).isEqualTo(1);

@@ -277,7 +277,7 @@ public abstract class ValidationConformance extends StoreConformance {
     Leases leases = e.sluice.leases(Concurrency.of("scans", 5, HOUR));
     assertThatThrownBy(() -> leases.acquire("k", 6))
         .isInstanceOfSatisfying(QuotaExceededException.class, ex -> {
-          assertThat(ex.quota().kind()).isEqualTo(QuotaExceeded.Kind.CONCURRENCY);
+          assertThat(ex.quota().kind()).isEqualTo(Policy.Kind.CONCURRENCY);
           assertThat(ex.quota().retryAfterNanos()).isEqualTo(Decision.NEVER);
           assertThat(ex.quota().limit()).isEqualTo(5);
         });
@@ -395,7 +395,7 @@ public abstract class ValidationConformance extends StoreConformance {
     Budgets budgets = e.sluice.budget(Budget.of("bytes", 100, Window.of(HOUR)));
     assertThatThrownBy(() -> budgets.reserve("k", 101))
         .isInstanceOfSatisfying(QuotaExceededException.class, ex -> {
-          assertThat(ex.quota().kind()).isEqualTo(QuotaExceeded.Kind.BUDGET);
+          assertThat(ex.quota().kind()).isEqualTo(Policy.Kind.BUDGET);
           assertThat(ex.quota().retryAfterNanos()).isEqualTo(Decision.NEVER);
         });
     assertThat(budgets.tryReserve("k", 101)).isEmpty();

@@ -1,5 +1,10 @@
 package dev.sluice.redis;
 
+import dev.sluice.spi.FailureChoices;
+import dev.sluice.spi.FailureCounts;
+import dev.sluice.spi.FailurePolicy;
+import dev.sluice.spi.Failures;
+
 import dev.sluice.Budget;
 import dev.sluice.Charge;
 import dev.sluice.Clock;
@@ -57,9 +62,7 @@ public final class RedisStore implements Store {
   private final boolean coalescing;
   private final int maxBatch;
   private final int maxInFlight;
-  private final FailurePolicy defaultRateFailure;
-  private final FailurePolicy defaultQuotaFailure;
-  private final Map<String, FailurePolicy> failurePolicies;
+  private final FailureChoices failureChoices;
   private final Breaker breaker;
   private final Deadlines deadlines;
   private final Failures failures;
@@ -84,11 +87,9 @@ public final class RedisStore implements Store {
     this.coalescing = b.coalescing;
     this.maxBatch = b.maxBatch;
     this.maxInFlight = b.maxInFlight;
-    this.defaultRateFailure = b.rateFailure;
-    this.defaultQuotaFailure = b.quotaFailure;
-    this.failurePolicies = Map.copyOf(b.failurePolicies);
+    this.failureChoices = b.failureChoices.build();
     this.breaker = new Breaker(b.breakerFailures, b.breakerWindow.toNanos(), b.breakerProbe.toNanos());
-    this.failures = new Failures(LOG, b.logInterval.toNanos());
+    this.failures = new Failures("Redis store", LOG, b.logInterval.toNanos());
     this.link = new RedisLink(cluster, b.uris, b.connectTimeout);
     this.refresh = cluster ? new ClusterRefresh(link.clusterClient(), link::slotMap, link.executor(), this::onMoved) : null;
     this.standaloneCoalescer = cluster ? null : new Coalescer(maxInFlight, maxBatch, this::exec);
@@ -168,18 +169,14 @@ public final class RedisStore implements Store {
     return p;
   }
 
-  /** How many decisions Redis could not make, by cause and by what answered instead. */
+  /** Decisions asked, and those Redis could not make, by cause and by what answered instead. */
   public FailureCounts failures() {
     return failures.snapshot();
   }
 
   /** The failure policy that applies to {@code policy}. */
   public FailurePolicy failurePolicy(Policy policy) {
-    FailurePolicy p = failurePolicies.get(policy.name());
-    if (p != null) {
-      return p;
-    }
-    return policy instanceof Budget || policy instanceof Concurrency ? defaultQuotaFailure : defaultRateFailure;
+    return failureChoices.of(policy);
   }
 
   /** What the store did to keep deciding through Redis's own changes (TRYAGAIN, failovers). */
@@ -265,7 +262,7 @@ public final class RedisStore implements Store {
         }
         return MultiDecision.mostRestrictive(ds);
       }
-      failures.badReply(bad, group[0].key());
+      badReply(bad, group[0].key());
     }
     return failedAll(charges, parts, op);
   }
@@ -291,7 +288,7 @@ public final class RedisStore implements Store {
     for (int i = 0; i < n; i++) {
       FailurePolicy fp = failurePolicy(parts[i].policy);
       if (fp.mode() == FailurePolicy.Mode.LOCAL) {
-        Policy share = share(parts[i].policy, fp.instances());
+        Policy share = parts[i].policy.share(fp.instances()).orElse(null);
         if (share == null) {
           return new MultiDecision(i, closed(parts[i].policy));
         }
@@ -308,6 +305,7 @@ public final class RedisStore implements Store {
 
   /** The script's result for {@code group}, or null if Redis did not answer in time (counted). */
   private long[] call(Request[] group) {
+    failures.asked(group.length);
     Sent sent = send(group);
     if (sent == null) {
       return null;
@@ -326,7 +324,7 @@ public final class RedisStore implements Store {
       } else {
         sent.future.cancel(false);
       }
-      failures.failed(Failures.Cause.INTERRUPTED, null);
+      failures.failed(Failures.Cause.INTERRUPTED);
       releaseLostHold(group, sent.pending);
       return null;
     }
@@ -337,11 +335,25 @@ public final class RedisStore implements Store {
    * completed on the client's event executors, never on the thread that reads Redis's replies.
    */
   private CompletableFuture<long[]> callAsync(Request[] group) {
+    failures.asked(group.length);
     Sent sent = send(group);
     if (sent == null) {
       return CompletableFuture.completedFuture(null);
     }
-    return sent.future.handleAsync((result, error) -> settle(group, sent.pending, result, error), link.executor());
+    return sent.future.handleAsync((result, error) -> settle(group, sent.pending, result, error), this::settleOn);
+  }
+
+  /**
+   * Runs an asynchronous call's settle step on the client's event executors, or on the completing
+   * thread once {@link #close} has shut them down, so that a future still open at close completes
+   * with a decision (by failure policy) instead of a RejectedExecutionException.
+   */
+  private void settleOn(Runnable task) {
+    try {
+      link.executor().execute(task);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      task.run();
+    }
   }
 
   /** A call on its way: its future, and its entry in a coalesced batch (null when sent alone). */
@@ -353,7 +365,7 @@ public final class RedisStore implements Store {
       throw new IllegalStateException("this Redis store is closed");
     }
     if (!breaker.allow()) {
-      failures.failed(Failures.Cause.BREAKER_OPEN, null);
+      failures.failed(Failures.Cause.BREAKER_OPEN);
       return null;
     }
     long deadline = System.nanoTime() + timeoutNanos;
@@ -449,7 +461,7 @@ public final class RedisStore implements Store {
       pending.abandon();
     }
     breaker.failure();
-    failures.failed(Failures.Cause.TIMEOUT, null);
+    failures.failed(Failures.Cause.TIMEOUT);
     suspectTopology();
   }
 
@@ -492,7 +504,7 @@ public final class RedisStore implements Store {
         return closed(p.policy);
       case LOCAL:
       default: {
-        Policy share = share(p.policy, fp.instances());
+        Policy share = p.policy.share(fp.instances()).orElse(null);
         if (share == null) {
           return closed(p.policy);
         }
@@ -502,11 +514,20 @@ public final class RedisStore implements Store {
   }
 
   private static Decision open(Policy policy) {
-    return Decision.failedOpen(policy);
+    return FailurePolicy.open().answer(policy, 0);
   }
 
   private Decision closed(Policy policy) {
-    return Decision.storeUnavailable(policy, breaker.retryAfterNanos());
+    return FailurePolicy.closed().answer(policy, breaker.retryAfterNanos());
+  }
+
+  /** A reply that says a request could not be applied ({@code code} < 0): counted as a bad state. */
+  private void badReply(int code, String key) {
+    failures.failed(Failures.Cause.BAD_STATE, code == Protocol.E_STATE
+        ? "key '" + key + "' holds a value that is not a state of its policy"
+        : code == Protocol.E_REQUEST
+            ? "the script could not apply the request on key '" + key + "' (refused or raised an error; it changed nothing)"
+            : "calendar periods sent do not cover the Redis server's time for key '" + key + "' (clock skew of a period or more?)");
   }
 
   private static Decision rewrap(Policy policy, Decision d) {
@@ -525,33 +546,6 @@ public final class RedisStore implements Store {
       }
     }
     return l;
-  }
-
-  /** {@code policy} with its limit divided by {@code n} (rounded down), or null if that is 0. */
-  static Policy share(Policy policy, int n) {
-    if (n == 1) {
-      return policy;
-    }
-    long limit = policy.limit() / n;
-    if (limit == 0) {
-      return null;
-    }
-    if (policy instanceof TokenBucket p) {
-      // capacity / n, and the refill rate / n: the same tokens every n periods
-      Duration period = p.refillPeriod().multipliedBy(n);
-      return new TokenBucket(p.name(), p.capacity() / n, p.refillTokens(), period);
-    } else if (policy instanceof FixedWindow p) {
-      return new FixedWindow(p.name(), limit, p.window());
-    } else if (policy instanceof SlidingLog p) {
-      return new SlidingLog(p.name(), limit, p.window(), p.granularity());
-    } else if (policy instanceof SlidingCounter p) {
-      return new SlidingCounter(p.name(), limit, p.window());
-    } else if (policy instanceof Concurrency p) {
-      return new Concurrency(p.name(), limit, p.leaseTtl());
-    } else if (policy instanceof Budget p) {
-      return new Budget(p.name(), limit, p.period(), p.reservationTtl(), p.maxReservations());
-    }
-    throw new IllegalArgumentException("unknown policy type: " + policy.getClass().getName());
   }
 
   // ---------------------------------------------------------------- partitions
@@ -630,7 +624,7 @@ public final class RedisStore implements Store {
         if (reason == Protocol.E_HELD) {
           throw new IllegalArgumentException("id (" + arg + ") is already held on this key");
         }
-        failures.badReply(reason, r.key());
+        badReply(reason, r.key());
       }
       return failed(this, key, cost, op, arg);
     }
@@ -692,9 +686,7 @@ public final class RedisStore implements Store {
     private int maxBatch = 256;
     private int maxInFlight = 2;
     private String keyPrefix = "sluice:";
-    private FailurePolicy rateFailure = FailurePolicy.open();
-    private FailurePolicy quotaFailure = FailurePolicy.closed();
-    private final Map<String, FailurePolicy> failurePolicies = new HashMap<>();
+    private final FailureChoices.Builder failureChoices = new FailureChoices.Builder("the Redis store", true);
     private int breakerFailures = 3;
     private Duration breakerWindow = Duration.ofMillis(250);
     private Duration breakerProbe = Duration.ofMillis(100);
@@ -778,23 +770,13 @@ public final class RedisStore implements Store {
      * budgets and concurrency limits.
      */
     public Builder failure(FailurePolicy policy) {
-      if (policy == null) {
-        throw new IllegalArgumentException("failure policy must not be null");
-      }
-      this.rateFailure = policy;
-      this.quotaFailure = policy;
+      failureChoices.all(policy);
       return this;
     }
 
     /** The failure policy of the policy named {@code policyName}. */
     public Builder failure(String policyName, FailurePolicy policy) {
-      if (policyName == null || policyName.isEmpty()) {
-        throw new IllegalArgumentException("policyName must not be null or empty");
-      }
-      if (policy == null) {
-        throw new IllegalArgumentException("failure policy of '" + policyName + "' must not be null");
-      }
-      failurePolicies.put(policyName, policy);
+      failureChoices.named(policyName, policy);
       return this;
     }
 

@@ -1,6 +1,7 @@
 package dev.sluice.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.Concurrency;
 import dev.sluice.Decision;
@@ -132,6 +133,38 @@ class AsyncTest {
       assertThat(all).hasSize(200);
       assertThat(admitted).isEqualTo(50);
       assertThat(store.failures().total()).isZero();
+    }
+  }
+  /**
+   * Closing the store while asynchronous calls wait on a stopped Redis completes every future
+   * with a decision by failure policy (none exceptionally, none left open), and an async call
+   * asked after close throws like apply. Before, a future still open at close could complete
+   * with a RejectedExecutionException from the client's stopped event executors.
+   */
+  @ParameterizedTest(name = "coalescing {0}")
+  @ValueSource(booleans = {false, true})
+  void closeCompletesEveryPendingFutureWithADecision(boolean coalescing) throws Exception {
+    FixedWindow policy = FixedWindow.of("async-close-" + coalescing, 100, Window.of(Duration.ofHours(1)));
+    RedisStore store = RedisStore.standalone(server.uri()).coalescing(coalescing)
+        .commandTimeout(Duration.ofSeconds(30)).build();
+    Partition partition = store.partition(policy);
+    assertThat(partition.apply("k", 1, Operation.PEEK, 0).storeDecided()).isTrue();
+    List<CompletableFuture<Decision>> pending = new ArrayList<>();
+    server.pause();
+    try {
+      for (int i = 0; i < 20; i++) {
+        pending.add(partition.applyAsync("k" + (i % 3), 1, Operation.ACQUIRE, 0));
+      }
+      store.close();
+      for (CompletableFuture<Decision> f : pending) {
+        Decision d = f.get(10, TimeUnit.SECONDS); // throws if completed exceptionally
+        assertThat(d.storeDecided()).as("decided by Redis while it was stopped").isFalse();
+      }
+      assertThatThrownBy(() -> partition.applyAsync("k", 1, Operation.ACQUIRE, 0))
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+    } finally {
+      server.resume();
+      store.close();
     }
   }
 }

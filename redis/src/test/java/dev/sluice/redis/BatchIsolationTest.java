@@ -1,5 +1,6 @@
 package dev.sluice.redis;
 
+import dev.sluice.spi.FailurePolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.Decision;

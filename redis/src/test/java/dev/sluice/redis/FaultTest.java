@@ -1,5 +1,7 @@
 package dev.sluice.redis;
 
+import dev.sluice.spi.FailureCounts;
+import dev.sluice.spi.FailurePolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.Decision;

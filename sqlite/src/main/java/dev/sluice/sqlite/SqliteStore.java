@@ -1,5 +1,10 @@
 package dev.sluice.sqlite;
 
+import dev.sluice.spi.FailureChoices;
+import dev.sluice.spi.FailureCounts;
+import dev.sluice.spi.FailurePolicy;
+import dev.sluice.spi.Failures;
+
 import dev.sluice.Budget;
 import dev.sluice.Charge;
 import dev.sluice.Clock;
@@ -52,7 +57,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>When a commit fails (disk full, I/O error, the file locked by another writer) the
  * transaction is rolled back, nothing in it is acknowledged, and each decision is answered by its
- * policy's {@link OnFailure} choice; the next batch tries again, so service resumes when the
+ * policy's {@link FailurePolicy} choice; the next batch tries again, so service resumes when the
  * cause goes away. Idle keys (whose state decides like a fresh key) are deleted by a periodic
  * sweep, and the write-ahead log is checkpointed periodically. See docs/sqlite.md.
  */
@@ -76,9 +81,7 @@ public final class SqliteStore implements Store {
   private final long checkpointNanos;
   private final long maxBytes;
   private final int maxCachedKeys;
-  private final OnFailure rateFailure;
-  private final OnFailure quotaFailure;
-  private final Map<String, OnFailure> failureChoices;
+  private final FailureChoices failureChoices;
   private final DatabaseFile file;
   private final FileChannel lockChannel;
   private final FileLock lock;
@@ -92,11 +95,8 @@ public final class SqliteStore implements Store {
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile boolean writerParked;
   private volatile boolean writerExited;
-  private final AtomicLong failedDecisions = new AtomicLong();
+  private final Failures failures;
   private final AtomicLong commits = new AtomicLong();
-  private final AtomicLong lastFailureLog = new AtomicLong(System.nanoTime() - (1L << 62));
-  private final long logIntervalNanos;
-  private volatile String lastError = "";
   /**
    * Completes asynchronous calls' futures, so that their callbacks never run on the writer (nor
    * on the timer); its threads start on first use and stop after 30 s idle.
@@ -117,10 +117,8 @@ public final class SqliteStore implements Store {
     this.checkpointNanos = b.checkpointInterval.toNanos();
     this.maxBytes = b.maxBytes;
     this.maxCachedKeys = b.maxCachedKeys;
-    this.rateFailure = b.rateFailure;
-    this.quotaFailure = b.quotaFailure;
-    this.failureChoices = Map.copyOf(b.failureChoices);
-    this.logIntervalNanos = b.logInterval.toNanos();
+    this.failureChoices = b.failureChoices.build();
+    this.failures = new Failures("SQLite store on " + file.path, LOG, b.logInterval.toNanos());
     this.lockChannel = b.lockChannel;
     this.lock = b.lock;
     this.writer = new Writer(db);
@@ -175,28 +173,22 @@ public final class SqliteStore implements Store {
     });
   }
 
-  /** The failure choice of {@code policy}. */
-  public OnFailure onFailure(Policy policy) {
-    OnFailure named = failureChoices.get(policy.name());
-    if (named != null) {
-      return named;
-    }
-    return policy instanceof Budget || policy instanceof Concurrency ? quotaFailure : rateFailure;
+  /** The failure policy that applies to {@code policy}. */
+  public FailurePolicy failurePolicy(Policy policy) {
+    return failureChoices.of(policy);
   }
 
-  /** Decisions answered by a failure choice (not committed) since the store opened. */
-  public long failedDecisions() {
-    return failedDecisions.get();
+  /**
+   * Decisions asked, and those answered by a failure policy (not committed) since the store
+   * opened, by cause, and the last error that made decisions fail.
+   */
+  public FailureCounts failures() {
+    return failures.snapshot();
   }
 
   /** Transactions committed since the store opened (one per batch that wrote something). */
   public long commits() {
     return commits.get();
-  }
-
-  /** The last error that made decisions fail, or "" if none has. */
-  public String lastError() {
-    return lastError;
   }
 
   @Override
@@ -214,11 +206,11 @@ public final class SqliteStore implements Store {
     Call call = new Call(null, null, 0, op, 0, charges, parts, keys);
     if (!run(call)) {
       for (int i = 0; i < n; i++) {
-        if (onFailure(parts[i].policy) == OnFailure.CLOSED) {
-          return new MultiDecision(i, closedDecision(parts[i].policy));
+        if (failurePolicy(parts[i].policy).mode() == FailurePolicy.Mode.CLOSED) {
+          return new MultiDecision(i, failureDecision(parts[i].policy));
         }
       }
-      return new MultiDecision(0, Decision.failedOpen(parts[0].policy));
+      return new MultiDecision(0, failureDecision(parts[0].policy));
     }
     return call.multi;
   }
@@ -228,6 +220,23 @@ public final class SqliteStore implements Store {
     if (closed.get()) {
       throw new IllegalStateException("the SQLite store on " + path + " is closed");
     }
+    enqueue(call);
+    if (!call.await(timeoutNanos)) {
+      failed(Failures.Cause.TIMEOUT, "no commit within the decision timeout (" + Duration.ofNanos(timeoutNanos) + ")");
+      return false;
+    }
+    if (call.error != null) {
+      throw call.error;
+    }
+    return !call.failed;
+  }
+
+  /**
+   * Hands {@code call} to the writer and wakes it; if the writer has already exited (a close
+   * raced this call), the call is abandoned at once, since no writer will take it.
+   */
+  private void enqueue(Call call) {
+    failures.asked(call.charges == null ? 1 : call.charges.size());
     queue.offer(call);
     if (writerParked) {
       LockSupport.unpark(writerThread);
@@ -235,14 +244,6 @@ public final class SqliteStore implements Store {
     if (writerExited) {
       writer.abandonQueued(); // closed meanwhile: no writer will take it
     }
-    if (!call.await(timeoutNanos)) {
-      failed("no commit within the decision timeout (" + Duration.ofNanos(timeoutNanos) + ")");
-      return false;
-    }
-    if (call.error != null) {
-      throw call.error;
-    }
-    return !call.failed;
   }
 
   /**
@@ -261,20 +262,14 @@ public final class SqliteStore implements Store {
     } catch (RejectedExecutionException e) {
       throw new IllegalStateException("the SQLite store on " + path + " is closed");
     }
-    queue.offer(call);
-    if (writerParked) {
-      LockSupport.unpark(writerThread);
-    }
-    if (writerExited) {
-      writer.abandonQueued(); // closed meanwhile: no writer will take it
-    }
+    enqueue(call);
     return f;
   }
 
   /** The decision timeout of an asynchronous call: answered by its failure choice, if still open. */
   private void expire(Call call) {
     if (call.abandon()) {
-      failed("no commit within the decision timeout (" + Duration.ofNanos(timeoutNanos) + ")");
+      failed(Failures.Cause.TIMEOUT, "no commit within the decision timeout (" + Duration.ofNanos(timeoutNanos) + ")");
       Decision d = failureDecision(call.partition.policy);
       dispatch(() -> call.future.complete(d));
     }
@@ -323,23 +318,15 @@ public final class SqliteStore implements Store {
     }
   }
 
-  private void failed(String error) {
-    failedDecisions.incrementAndGet();
-    lastError = error;
-    long now = System.nanoTime();
-    long last = lastFailureLog.get();
-    if (now - last >= logIntervalNanos && lastFailureLog.compareAndSet(last, now)) {
-      LOG.log(System.Logger.Level.WARNING, "SQLite store on " + path + " answered decisions by their failure"
-          + " choice (" + failedDecisions.get() + " so far); last error: " + error);
-    }
+  private void failed(Failures.Cause cause, String error) {
+    failures.failed(cause, error);
   }
 
+  /** The answer of {@code policy}'s failure choice, counted. */
   private Decision failureDecision(Policy policy) {
-    return onFailure(policy) == OnFailure.CLOSED ? closedDecision(policy) : Decision.failedOpen(policy);
-  }
-
-  private static Decision closedDecision(Policy policy) {
-    return Decision.storeUnavailable(policy, Writer.RETRY_NANOS);
+    FailurePolicy fp = failurePolicy(policy);
+    failures.answered(fp.mode());
+    return fp.answer(policy, Writer.RETRY_NANOS);
   }
 
   /** The clock the store reads ({@link Builder#clock}); the engine waits on it. */
@@ -475,6 +462,8 @@ public final class SqliteStore implements Store {
     MultiDecision multi;
     RuntimeException error;
     boolean failed;
+    /** Whether it failed because its key held a state its policy cannot read. */
+    boolean badState;
     /**
      * For {@link SqlitePartition#applyAsync}: completed with the decision on the store's
      * completion executor; null for a caller that waits (set before the call is queued).
@@ -774,7 +763,7 @@ public final class SqliteStore implements Store {
           db = null;
         }
         nextOpen = now + RETRY_NANOS;
-        lastError = describe(e);
+        failures.lastError(describe(e));
         return null;
       }
     }
@@ -790,10 +779,10 @@ public final class SqliteStore implements Store {
       if (problem == null) {
         return false;
       }
-      String error = problem + "; every decision is answered by its policy's failure choice (OnFailure) until"
+      String error = problem + "; every decision is answered by its policy's failure choice (FailurePolicy) until"
           + " the file is back. Decisions committed since it went are gone with it; close the store and open"
           + " it again to start on a new file";
-      lastError = error;
+      failures.lastError(error);
       if (lost == null) {
         LOG.log(System.Logger.Level.ERROR, "SQLite store lost its database file: " + error);
       }
@@ -816,7 +805,7 @@ public final class SqliteStore implements Store {
     private void process(java.util.List<Call> batch) {
       Database d = db != null && fileLostDue() ? null : database();
       if (d == null) {
-        failAll(batch, lastError);
+        failAll(batch, failures.snapshot().lastError());
         return;
       }
       long monotonic = Args.time("clock.nanos()", clock.nanos());
@@ -836,7 +825,7 @@ public final class SqliteStore implements Store {
         d.commit();
       } catch (java.sql.SQLException | RuntimeException e) {
         abort(d, e);
-        failAll(batch, lastError);
+        failAll(batch, failures.snapshot().lastError());
         return;
       }
       if (wrote) {
@@ -858,7 +847,7 @@ public final class SqliteStore implements Store {
         Call c = batch.get(i);
         if (c.finish()) { // else its caller gave up, and counted the failure
           if (c.failed) {
-            failed(lastError);
+            failed(c.badState ? Failures.Cause.BAD_STATE : Failures.Cause.ERROR, null);
           }
           if (c.future != null) {
             asynchronous.add(c);
@@ -917,7 +906,7 @@ public final class SqliteStore implements Store {
     private void abort(Database d, Exception e) {
       staged.clear();
       cache.clear();
-      lastError = describe(e);
+      failures.lastError(describe(e));
       d.rollback();
       d.close();
       db = null;
@@ -927,7 +916,7 @@ public final class SqliteStore implements Store {
       for (Call c : batch) {
         c.failed = true;
         if (c.finish()) { // else its caller gave up, and counted the failure
-          failed(error); // before the caller learns of it
+          failed(Failures.Cause.ERROR, error); // before the caller learns of it
           release(c);
         }
       }
@@ -956,7 +945,8 @@ public final class SqliteStore implements Store {
         }
       } catch (BadState e) {
         c.failed = true;
-        lastError = e.getMessage();
+        c.badState = true;
+        failures.lastError(e.getMessage());
       } catch (IllegalArgumentException e) {
         c.error = e; // e.g. a hold whose id is already held: the caller's error, nothing changed
       }
@@ -1165,9 +1155,7 @@ public final class SqliteStore implements Store {
     private Duration checkpointInterval = Duration.ofSeconds(10);
     private long maxBytes;
     private int maxCachedKeys = 1_000_000;
-    private OnFailure rateFailure = OnFailure.OPEN;
-    private OnFailure quotaFailure = OnFailure.CLOSED;
-    private final Map<String, OnFailure> failureChoices = new HashMap<>();
+    private final FailureChoices.Builder failureChoices = new FailureChoices.Builder("the SQLite store", false);
     private Duration logInterval = Duration.ofSeconds(10);
     private FileChannel lockChannel;
     private FileLock lock;
@@ -1269,28 +1257,19 @@ public final class SqliteStore implements Store {
     }
 
     /**
-     * The failure choice of every policy not named in {@link #onFailure(String, OnFailure)}.
-     * Unless set: {@link OnFailure#OPEN} for rate limits, {@link OnFailure#CLOSED} for budgets and
-     * concurrency limits.
+     * The failure policy of every policy not named in {@link #failure(String, FailurePolicy)}:
+     * {@link FailurePolicy#open()} or {@link FailurePolicy#closed()} ({@link FailurePolicy#local}
+     * is for stores shared by several instances, and is refused). Unless set: open for rate
+     * limits, closed for budgets and concurrency limits ({@link FailurePolicy#defaultFor}).
      */
-    public Builder onFailure(OnFailure choice) {
-      if (choice == null) {
-        throw new IllegalArgumentException("failure choice must not be null");
-      }
-      this.rateFailure = choice;
-      this.quotaFailure = choice;
+    public Builder failure(FailurePolicy policy) {
+      failureChoices.all(policy);
       return this;
     }
 
-    /** The failure choice of the policy named {@code policyName}. */
-    public Builder onFailure(String policyName, OnFailure choice) {
-      if (policyName == null || policyName.isEmpty()) {
-        throw new IllegalArgumentException("policyName must not be null or empty");
-      }
-      if (choice == null) {
-        throw new IllegalArgumentException("failure choice of '" + policyName + "' must not be null");
-      }
-      failureChoices.put(policyName, choice);
+    /** The failure policy of the policy named {@code policyName}. */
+    public Builder failure(String policyName, FailurePolicy policy) {
+      failureChoices.named(policyName, policy);
       return this;
     }
 

@@ -168,8 +168,8 @@ class AsyncTest {
       // queued after them: when these return, the batch that held the given-up calls is done
       assertThat(bytes.apply("alice", 0, Operation.PEEK, 0).used()).as("the 30 given up was never charged").isZero();
       assertThat(calls.apply("alice", 0, Operation.PEEK, 0).remaining()).as("nor the 1").isEqualTo(100);
-      assertThat(store.failedDecisions()).as("each failure counted once").isEqualTo(2);
-      assertThat(store.lastError()).startsWith("no commit within the decision timeout (PT0.03S)");
+      assertThat(store.failures().total()).as("each failure counted once").isEqualTo(2);
+      assertThat(store.failures().lastError()).startsWith("no commit within the decision timeout (PT0.03S)");
       try (Connection r = DriverManager.getConnection("jdbc:sqlite:" + file);
            PreparedStatement p = r.prepareStatement("SELECT count(*) FROM sluice_state WHERE key = 'alice'");
            ResultSet rs = p.executeQuery()) {
@@ -215,7 +215,7 @@ class AsyncTest {
       assertThat(acquires).hasSize(2_400).allMatch(f -> f.join().storeDecided());
       assertThat(acquires.stream().filter(f -> f.join().allowed()).count()).isEqualTo(1_000);
       assertThat(charges.stream().filter(f -> f.join().allowed()).count()).isEqualTo(100);
-      assertThat(store.failedDecisions()).isZero();
+      assertThat(store.failures().total()).isZero();
       assertThat(l.peek("k", 0).remaining()).isZero();
       assertThat(bytes.apply("k", 0, Operation.PEEK, 0).used()).isEqualTo(100);
     }
@@ -243,7 +243,7 @@ class AsyncTest {
       assertThat(l.tryAcquire("warm", 1).allowed()).isTrue();
       boolean granted = false;
       for (int attempt = 0; attempt < ATTEMPTS && !granted; attempt++) {
-        long failures = store.failedDecisions();
+        long failures = store.failures().total();
         long commits = store.commits();
         s.execute("BEGIN IMMEDIATE");
         try {
@@ -255,10 +255,10 @@ class AsyncTest {
         // Once the lock is back the store commits the reservation, then the refund; or, if the
         // writer's wait for the lock ran out first, it failed the call (nothing reserved).
         long deadline = System.nanoTime() + 10_000_000_000L;
-        while (System.nanoTime() < deadline && store.commits() < commits + 2 && store.failedDecisions() == failures) {
+        while (System.nanoTime() < deadline && store.commits() < commits + 2 && store.failures().total() == failures) {
           Thread.sleep(5);
         }
-        granted = store.failedDecisions() == failures;
+        granted = store.failures().total() == failures;
         if (granted) {
           assertThat(store.commits()).as("the reservation and its refund committed").isEqualTo(commits + 2);
         }
@@ -333,7 +333,7 @@ class AsyncTest {
           .isInstanceOf(IllegalArgumentException.class);
       assertThatThrownBy(() -> bytes.applyAsync(null, 1, Operation.ACQUIRE, 0))
           .isInstanceOf(IllegalArgumentException.class);
-      assertThat(store.failedDecisions()).isZero();
+      assertThat(store.failures().total()).isZero();
     }
   }
 

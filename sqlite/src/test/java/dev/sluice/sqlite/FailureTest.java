@@ -1,5 +1,6 @@
 package dev.sluice.sqlite;
 
+import dev.sluice.spi.FailurePolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.Budget;
@@ -56,8 +57,8 @@ class FailureTest {
       assertThat(refused).as("the database filled up").isNotNull();
       assertThat(acked).hasSizeGreaterThan(100);
       assertThat(refused.retryAfterNanos()).isPositive();
-      assertThat(store.lastError()).contains("full");
-      long failures = store.failedDecisions();
+      assertThat(store.failures().lastError()).contains("full");
+      long failures = store.failures().total();
       assertThat(failures).isPositive();
 
       // A rate limit fails open: admitted, nothing charged, counted. (A row or two may still fit
@@ -65,10 +66,10 @@ class FailureTest {
       long callsAcked = 0;
       Decision open = null;
       for (int i = 0; i < 1_000 && open == null; i++) {
-        long before = store.failedDecisions();
+        long before = store.failures().total();
         Decision d = calls.apply("new-caller-" + i + "-with-a-long-name-to-need-a-page", 1, Operation.ACQUIRE, 0);
         assertThat(d.allowed()).isTrue();
-        if (store.failedDecisions() > before) {
+        if (store.failures().total() > before) {
           open = d;
         } else {
           callsAcked++;
@@ -102,7 +103,7 @@ class FailureTest {
   @Test
   void anotherWriterHoldingTheLockFailsDecisionsByChoiceUntilItLetsGo() throws Exception {
     Path file = dir.resolve("busy.db");
-    try (SqliteStore store = SqliteStore.open(file).clock(clock).onFailure("calls", OnFailure.CLOSED).build();
+    try (SqliteStore store = SqliteStore.open(file).clock(clock).failure("calls", FailurePolicy.closed()).build();
          Connection other = DriverManager.getConnection("jdbc:sqlite:" + file);
          Statement s = other.createStatement()) {
       Partition bytes = store.partition(budget);
@@ -116,7 +117,7 @@ class FailureTest {
       assertThat(System.nanoTime() - start).as("answered, not hung").isLessThan(Duration.ofSeconds(4).toNanos());
       assertThat(d.reason()).isEqualTo(Decision.Reason.STORE_UNAVAILABLE);
       assertThat(c.reason()).as("named policy chose closed").isEqualTo(Decision.Reason.STORE_UNAVAILABLE);
-      assertThat(store.lastError()).contains("locked");
+      assertThat(store.failures().lastError()).contains("locked");
       s.execute("ROLLBACK");
 
       Decision back = bytes.apply("alice", 30, Operation.ACQUIRE, 0);
@@ -149,7 +150,7 @@ class FailureTest {
       for (Decision d : answers) {
         assertThat(d.reason()).isEqualTo(Decision.Reason.STORE_UNAVAILABLE);
       }
-      assertThat(store.lastError()).startsWith("no commit within the decision timeout (PT0.01S)");
+      assertThat(store.failures().lastError()).startsWith("no commit within the decision timeout (PT0.01S)");
       s.execute("ROLLBACK");
 
       // Calls given up on are skipped when their batch completes; every later caller is woken.
@@ -199,8 +200,8 @@ class FailureTest {
       assertThat(d.storeDecided()).isFalse();
       // Queued after it: when this returns, the batch that held the given-up call is done.
       assertThat(bytes.apply("alice", 0, Operation.PEEK, 0).used()).as("the given-up 30 was never charged").isZero();
-      assertThat(store.failedDecisions()).as("the failure is counted once, by the caller").isEqualTo(1);
-      assertThat(store.lastError()).startsWith("no commit within the decision timeout (PT0.02S)");
+      assertThat(store.failures().total()).as("the failure is counted once, by the caller").isEqualTo(1);
+      assertThat(store.failures().lastError()).startsWith("no commit within the decision timeout (PT0.02S)");
       try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
            PreparedStatement p = c.prepareStatement("SELECT count(*) FROM sluice_state WHERE key = 'alice'");
            ResultSet r = p.executeQuery()) {
@@ -226,7 +227,7 @@ class FailureTest {
       Partition bytes = store.partition(budget);
       Decision d = bytes.apply("alice", 10, Operation.ACQUIRE, 0);
       assertThat(d.reason()).isEqualTo(Decision.Reason.STORE_UNAVAILABLE);
-      assertThat(store.lastError()).contains("key 'alice' of policy 'bytes' holds a value that is not a list of 64-bit integers");
+      assertThat(store.failures().lastError()).contains("key 'alice' of policy 'bytes' holds a value that is not a list of 64-bit integers");
       assertThat(bytes.apply("bob", 10, Operation.ACQUIRE, 0).used()).as("other keys work").isEqualTo(20);
       bytes.apply("alice", 0, Operation.RESET, 0);
       assertThat(bytes.apply("alice", 10, Operation.ACQUIRE, 0).used()).as("a reset starts it fresh").isEqualTo(10);

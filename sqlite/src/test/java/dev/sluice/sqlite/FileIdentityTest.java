@@ -117,8 +117,8 @@ class FileIdentityTest {
       assertThat(calls.apply("k", 1, Operation.ACQUIRE, 0).reason()).as("a rate limit fails open")
           .isEqualTo(Decision.Reason.FAILED_OPEN);
       assertThat(Files.exists(file)).as("never created again").isFalse();
-      assertThat(store.lastError()).startsWith(file + " was deleted or moved while its SQLite store was open");
-      assertThat(store.failedDecisions()).isPositive();
+      assertThat(store.failures().lastError()).startsWith(file + " was deleted or moved while its SQLite store was open");
+      assertThat(store.failures().total()).isPositive();
     }
   }
 
@@ -136,7 +136,7 @@ class FileIdentityTest {
       long admitted = 50 + spend(b, "k");
       assertThat(admitted).as("admitted on a budget of 60").isLessThanOrEqualTo(60);
       assertThat(awaitFailure(b, "k").reason()).isEqualTo(Decision.Reason.STORE_UNAVAILABLE);
-      assertThat(store.lastError()).startsWith(file + " was replaced by another file");
+      assertThat(store.failures().lastError()).startsWith(file + " was replaced by another file");
       assertThat(Files.readAllBytes(file)).as("the other file is untouched").isEqualTo(other);
     }
   }
@@ -144,11 +144,11 @@ class FileIdentityTest {
   /** Fills the file with keys of another policy until a decision fails (the file is full). */
   private static void fill(SqliteStore store) {
     Partition filler = store.partition(Budget.of("filler", 100, Window.of(Duration.ofHours(1))));
-    long before = store.failedDecisions();
-    for (int i = 0; i < 100_000 && store.failedDecisions() == before; i++) {
+    long before = store.failures().total();
+    for (int i = 0; i < 100_000 && store.failures().total() == before; i++) {
       filler.apply(String.format("filler-%06d-with-a-long-name-to-fill-pages-sooner", i), 1, Operation.ACQUIRE, 0);
     }
-    assertThat(store.failedDecisions()).as("the file is full").isGreaterThan(before);
+    assertThat(store.failures().total()).as("the file is full").isGreaterThan(before);
   }
 
   /** Asks for 1 a hundred times; how many were admitted. */

@@ -88,10 +88,7 @@ ALG[2] = {
   end,
 
   save = function(key, st, now, P)
-    if st == nil then
-      redis.call('DEL', key)
-    else
-      redis.call('SET', key, num(st[1]) .. ':' .. num(st[2]) .. ':' .. num(st[3]), 'PX', ttl_ms(st[2] - now))
-    end
+    if st == nil then return put(key) end
+    put(key, num(st[1]) .. ':' .. num(st[2]) .. ':' .. num(st[3]), st[2] - now)
   end,
 }

@@ -42,6 +42,16 @@ local function ttl_ms(us)
   return num(cdiv(us, 1000) + ttl_slack)
 end
 
+-- The save tail of a state kept in one string: deletes the key (value nil: the state is fresh
+-- again), or writes `value` with the TTL of a state that becomes idle after `idle_us` (ttl_ms).
+local function put(key, value, idle_us)
+  if value == nil then
+    redis.call('DEL', key)
+  else
+    redis.call('SET', key, value, 'PX', ttl_ms(idle_us))
+  end
+end
+
 -- The algorithms register here by code (dev.sluice.redis.Protocol):
 --   ALG[code] = {
 --     ops = {[op] = true, ...}                 -- optional: the operations supported (default all)

@@ -199,13 +199,10 @@ ALG[4] = {
   end,
 
   save = function(key, st, now, P)
-    if st == nil then
-      redis.call('DEL', key)
-      return
-    end
+    if st == nil then return put(key) end
     -- idle once the counts have left the trailing window: at s + W with cur = 0, else s + 2W
     local ttl = sadd(st[1] - now, P.w)
     if st[3] > 0 then ttl = sadd(ttl, P.w) end
-    redis.call('SET', key, num(st[1]) .. ':' .. num(st[2]) .. ':' .. num(st[3]), 'PX', ttl_ms(ttl))
+    put(key, num(st[1]) .. ':' .. num(st[2]) .. ':' .. num(st[3]), ttl)
   end,
 }

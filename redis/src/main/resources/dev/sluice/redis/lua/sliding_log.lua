@@ -253,10 +253,7 @@ ALG[3] = {
   end,
 
   save = function(key, st, now, P)
-    if st == nil then
-      redis.call('DEL', key)
-      return
-    end
+    if st == nil then return put(key) end
     local function entry(d, c)
       if c == 1 then return num(d) .. ';' end
       return num(d) .. ':' .. num(c) .. ';'
@@ -281,6 +278,6 @@ ALG[3] = {
       newest = t
     end
     -- idle (every entry expired) W after the newest entry
-    redis.call('SET', key, table.concat(parts), 'PX', ttl_ms(sadd(P.w, newest - now)))
+    put(key, table.concat(parts), sadd(P.w, newest - now))
   end,
 }

@@ -36,10 +36,7 @@ ALG[1] = {
   end,
 
   save = function(key, st, now, P)
-    if st == nil then
-      redis.call('DEL', key)
-    else
-      tb_save(key, st[1], st[2], st[3], st[4], P.d)
-    end
+    if st == nil then return put(key) end
+    tb_save(key, st[1], st[2], st[3], st[4], P.d)
   end,
 }

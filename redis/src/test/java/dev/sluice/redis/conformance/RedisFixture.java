@@ -2,7 +2,7 @@ package dev.sluice.redis.conformance;
 
 import dev.sluice.ManualClock;
 import dev.sluice.conformance.StoreFixture;
-import dev.sluice.redis.FailurePolicy;
+import dev.sluice.spi.FailurePolicy;
 import dev.sluice.redis.RedisStore;
 import dev.sluice.redis.testing.RedisServer;
 import dev.sluice.spi.Store;

@@ -1,0 +1,184 @@
+package dev.sluice;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * The HTTP response fields of one or more decisions, written once for every HTTP layer: the IETF
+ * draft's {@code RateLimit-Policy} and {@code RateLimit} (draft-ietf-httpapi-ratelimit-headers),
+ * {@code Retry-After}, and the legacy {@code X-RateLimit-Limit}, {@code X-RateLimit-Remaining} and
+ * {@code X-RateLimit-Reset}.
+ *
+ * <pre>{@code
+ * Decision d = limiter.tryAcquire(clientId);
+ * RateLimitHeaders.of(d).forEach(response::setHeader);
+ * // RateLimit-Policy: "api";q=100;w=60
+ * // RateLimit: "api";r=0;t=42
+ * // Retry-After: 3          (a denial only)
+ * // X-RateLimit-Limit: 100, X-RateLimit-Remaining: 0, X-RateLimit-Reset: 42
+ * }</pre>
+ *
+ * <ul>
+ *   <li>{@code RateLimit-Policy}: per decision, {@code "<name>";q=<limit>} and, where the policy
+ *       has a time window ({@link Policy#quotaWindow()}), {@code ;w=<seconds>}: the window of a
+ *       fixed window, log, counter or budget, the time a token bucket takes to refill from empty
+ *       (rounded up); a concurrency limit has none.
+ *   <li>{@code RateLimit}: per decision, {@code "<name>";r=<remaining>;t=<seconds>}, {@code t}
+ *       being {@link Decision#resetAfter()} rounded up to whole seconds.
+ *   <li>{@code Retry-After}: for a denial, its {@link Decision#retryAfter()} in whole seconds,
+ *       rounded up (never early); the longest of several denials. None for an admission, and none
+ *       for a request that can never be admitted ({@link Decision.Reason#COST_EXCEEDS_LIMIT}):
+ *       waiting does not help it.
+ *   <li>{@code X-RateLimit-*}: of the decision that limits most (a denial, else the least
+ *       remaining); {@code Reset} is seconds from now, as {@code t}.
+ * </ul>
+ *
+ * <p>A decision answered by a failure choice ({@link Decision.Reason#FAILED_OPEN},
+ * {@link Decision.Reason#STORE_UNAVAILABLE}: the store could not decide) counted nothing, so it states its policy but no {@code RateLimit} item and no
+ * {@code X-RateLimit-Remaining}/{@code Reset}: the headers never claim a remaining quota nobody
+ * counted. A local-share fallback did count, and is stated like a store's decision.
+ *
+ * <p>Policy names are written as structured-field strings: {@code "} and {@code \} are escaped
+ * with {@code \}, and every character outside printable ASCII, and {@code %}, as {@code %XX} of
+ * its UTF-8 bytes, so that a name never breaks or injects a header and two names never read the
+ * same.
+ */
+public final class RateLimitHeaders {
+
+  /** The IETF draft's field naming each policy. */
+  public static final String RATELIMIT_POLICY = "RateLimit-Policy";
+  /** The IETF draft's field with each policy's remaining quota. */
+  public static final String RATELIMIT = "RateLimit";
+  public static final String RETRY_AFTER = "Retry-After";
+  public static final String X_RATELIMIT_LIMIT = "X-RateLimit-Limit";
+  public static final String X_RATELIMIT_REMAINING = "X-RateLimit-Remaining";
+  public static final String X_RATELIMIT_RESET = "X-RateLimit-Reset";
+
+  private static final long SECOND = 1_000_000_000L;
+
+  private final Map<String, String> fields;
+
+  private RateLimitHeaders(Map<String, String> fields) {
+    this.fields = Collections.unmodifiableMap(fields);
+  }
+
+  /** The fields of one decision. */
+  public static RateLimitHeaders of(Decision decision) {
+    Checks.notNull("decision", decision);
+    return of(List.of(decision));
+  }
+
+  /**
+   * The fields of several decisions taken for one request (one per policy, e.g. the per-client
+   * and the global limit): one list item per decision in each IETF field.
+   */
+  public static RateLimitHeaders of(List<Decision> decisions) {
+    Checks.notNull("decisions", decisions);
+    if (decisions.isEmpty()) {
+      throw new IllegalArgumentException("decisions must not be empty");
+    }
+    List<String> policies = new ArrayList<>();
+    List<String> remaining = new ArrayList<>();
+    long retryAfter = -1;
+    Decision tightest = null;
+    for (Decision d : decisions) {
+      if (d == null) {
+        throw new IllegalArgumentException("decisions must not contain null");
+      }
+      String name = name(d.policy().name());
+      StringBuilder p = new StringBuilder(name).append(";q=").append(d.limit());
+      long w = d.policy().quotaWindow().toNanos();
+      if (w > 0) {
+        p.append(";w=").append(seconds(w));
+      }
+      policies.add(p.toString());
+      if (counted(d)) {
+        remaining.add(name + ";r=" + d.remaining() + ";t=" + seconds(d.resetAfterNanos()));
+      }
+      if (!d.allowed() && d.retryAfterNanos() != Decision.NEVER && d.retryAfterNanos() > 0) {
+        retryAfter = Math.max(retryAfter, seconds(d.retryAfterNanos()));
+      }
+      if (tightest == null || tighter(d, tightest)) {
+        tightest = d;
+      }
+    }
+    Map<String, String> fields = new LinkedHashMap<>();
+    fields.put(RATELIMIT_POLICY, String.join(", ", policies));
+    if (!remaining.isEmpty()) {
+      fields.put(RATELIMIT, String.join(", ", remaining));
+    }
+    if (retryAfter >= 0) {
+      fields.put(RETRY_AFTER, Long.toString(retryAfter));
+    }
+    fields.put(X_RATELIMIT_LIMIT, Long.toString(tightest.limit()));
+    if (counted(tightest)) {
+      fields.put(X_RATELIMIT_REMAINING, Long.toString(tightest.remaining()));
+      fields.put(X_RATELIMIT_RESET, Long.toString(seconds(tightest.resetAfterNanos())));
+    }
+    return new RateLimitHeaders(fields);
+  }
+
+  /** A denial limits more than an admission; then the least remaining; then the first. */
+  private static boolean tighter(Decision a, Decision b) {
+    if (a.allowed() != b.allowed()) {
+      return !a.allowed();
+    }
+    return counted(a) && (!counted(b) || a.remaining() < b.remaining());
+  }
+
+  /**
+   * Whether {@code d} counted its cost somewhere: not a failure choice ({@code FAILED_OPEN},
+   * {@code STORE_UNAVAILABLE}), whose remaining says nothing. A local share counted.
+   */
+  private static boolean counted(Decision d) {
+    return d.reason() != Decision.Reason.FAILED_OPEN && d.reason() != Decision.Reason.STORE_UNAVAILABLE;
+  }
+
+  /** Every field, in the order above; absent fields are left out. */
+  public Map<String, String> asMap() {
+    return fields;
+  }
+
+  /** Passes each field's name and value, e.g. to {@code response::setHeader}. */
+  public void forEach(BiConsumer<String, String> header) {
+    fields.forEach(header);
+  }
+
+  /** The value of {@code name} (one of the constants here), or null if it is not set. */
+  public String get(String name) {
+    return fields.get(name);
+  }
+
+  /** Whole seconds, rounded up: a client that waits this long is never early. */
+  static long seconds(long nanos) {
+    return nanos / SECOND + (nanos % SECOND == 0 ? 0 : 1);
+  }
+
+  /** A policy name as a structured-field string, escaped as the class documents. */
+  static String name(String name) {
+    StringBuilder out = new StringBuilder(name.length() + 2).append('"');
+    byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
+    for (byte b : utf8) {
+      int c = b & 0xff;
+      if (c == '"' || c == '\\') {
+        out.append('\\').append((char) c);
+      } else if (c < 0x20 || c > 0x7e || c == '%') {
+        out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+            .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+      } else {
+        out.append((char) c);
+      }
+    }
+    return out.append('"').toString();
+  }
+
+  @Override
+  public String toString() {
+    return "RateLimitHeaders" + fields;
+  }
+}
