@@ -79,7 +79,7 @@ public final class Report {
     NAMES.put("nanoTime", "_context:_ System.nanoTime()");
     NAMES.put("currentTimeMillis", "_context:_ System.currentTimeMillis()");
     NAMES.put("mapGet", "_context:_ ConcurrentHashMap.get alone");
-    NAMES.put(Footprint.BARE_MAP, "_context:_ bare ConcurrentHashMap<Long, Object>");
+    NAMES.put(Footprint.BARE_MAP, "_context:_ bare ConcurrentHashMap<String, Object>");
   }
 
   /** One benchmark's result. */
@@ -102,35 +102,25 @@ public final class Report {
 
     static Config parse(String[] args) {
       Config c = new Config();
-      for (int i = 0; i < args.length; i++) {
-        String a = args[i];
-        switch (a) {
-          case "--forks" -> c.forks = Integer.parseInt(args[++i]);
-          case "--warmup" -> c.warmup = Integer.parseInt(args[++i]);
-          case "--iterations" -> c.iterations = Integer.parseInt(args[++i]);
-          case "--time" -> c.time = Integer.parseInt(args[++i]);
-          case "--long" -> {
+      new Options(Report.class)
+          .integer("--forks", "N", "JMH forks per benchmark (3)", n -> c.forks = n)
+          .integer("--warmup", "N", "warmup iterations (2)", n -> c.warmup = n)
+          .integer("--iterations", "N", "measurement iterations (3)", n -> c.iterations = n)
+          .integer("--time", "S", "seconds per iteration (1)", n -> c.time = n)
+          .flag("--long", "5 forks, 3 x 2 s warmup, 5 x 2 s measurement", () -> {
             c.forks = 5;
             c.warmup = 3;
             c.iterations = 5;
             c.time = 2;
-          }
-          case "--include" -> c.include = args[++i];
-          case "--no-footprint" -> c.footprint = false;
-          case "--footprint-only" -> c.jmh = false;
-          case "--jol" -> c.jol = true;
-          case "--keys" -> c.keys = Integer.parseInt(args[++i]);
-          case "--out" -> c.out = Path.of(args[++i]);
-          case "--note" -> c.notes.add(args[++i]);
-          case "-h", "--help" -> {
-            System.out.println("see the Javadoc of " + Report.class.getName()
-                + ": --forks N --warmup N --iterations N --time S --long --include REGEX"
-                + " --no-footprint --footprint-only --jol --keys N --out FILE --note TEXT");
-            System.exit(0);
-          }
-          default -> throw new IllegalArgumentException("unknown option " + a + " (try --help)");
-        }
-      }
+          })
+          .value("--include", "REGEX", "the benchmarks to run", v -> c.include = v)
+          .flag("--no-footprint", "skip the retained-heap measurement", () -> c.footprint = false)
+          .flag("--footprint-only", "only the retained-heap measurement", () -> c.jmh = false)
+          .flag("--jol", "also measure the footprint with JOL", () -> c.jol = true)
+          .integer("--keys", "N", "keys of the footprint measurement (1,000,000)", n -> c.keys = n)
+          .out(f -> c.out = f)
+          .notes(c.notes)
+          .parse(args);
       return c;
     }
   }
@@ -278,11 +268,9 @@ public final class Report {
     footprint(b, bytesPerKey, jolPerKey, targets);
 
     if (!targets.isEmpty()) {
-      b.append("### Targets\n\n| Target | Required | Measured | Result |\n|---|---|---|---|\n");
-      for (String[] t : targets) {
-        b.append("| ").append(String.join(" | ", t)).append(" |\n");
-      }
-      b.append('\n');
+      MarkdownTable t = new MarkdownTable("Target", "Required", "Measured", "Result");
+      targets.forEach(row -> t.row((Object[]) row));
+      b.append("### Targets\n\n").append(t);
     }
     return b.toString();
   }
@@ -356,44 +344,50 @@ public final class Report {
     boolean withJol = jol.values().stream().anyMatch(v -> !v.equals("n/a"));
     double sluice = bytes.getOrDefault(Libs.SLUICE, Double.NaN);
     b.append("### Retained heap per key, 1,000,000 keys (map, keys and per-key state)\n\n");
-    b.append("| Subject | bytes/key |").append(withJol ? " JOL bytes/key |" : "")
-        .append(" x Sluice |\n|---|---:|").append(withJol ? "---:|" : "").append("---:|\n");
+    MarkdownTable t = withJol
+        ? new MarkdownTable("Subject", ">bytes/key", ">JOL bytes/key", ">x Sluice")
+        : new MarkdownTable("Subject", ">bytes/key", ">x Sluice");
     bytes.entrySet().stream()
         .sorted(Comparator.comparing((Map.Entry<String, Double> e) -> !e.getKey().equals(Libs.SLUICE))
             .thenComparing(e -> e.getKey().equals(Footprint.BARE_MAP))
             .thenComparing(Map.Entry::getValue))
         .forEach(e -> {
-          b.append("| ").append(NAMES.getOrDefault(e.getKey(), e.getKey())).append(" | ")
-              .append(String.format(Locale.ROOT, "%.1f", e.getValue())).append(" | ");
+          String name = NAMES.getOrDefault(e.getKey(), e.getKey());
+          String perKey = String.format(Locale.ROOT, "%.1f", e.getValue());
+          String ratio = String.format(Locale.ROOT, "%.2f", e.getValue() / sluice);
           if (withJol) {
-            b.append(jol.get(e.getKey())).append(" | ");
+            t.row(name, perKey, jol.get(e.getKey()), ratio);
+          } else {
+            t.row(name, perKey, ratio);
           }
-          b.append(String.format(Locale.ROOT, "%.2f", e.getValue() / sluice)).append(" |\n");
         });
-    b.append('\n');
+    b.append(t);
     if (!Double.isNaN(sluice)) {
-      targets.add(new String[] {"1M keys: Sluice retained bytes per key", "≤ 96",
-          String.format(Locale.ROOT, "%.1f B/key (bare map: %.1f)", sluice,
-              bytes.getOrDefault(Footprint.BARE_MAP, Double.NaN)),
-          sluice <= 96 ? "**met**" : "**MISSED**"});
+      // The target was 96 B/key with Long keys and a 64 B/key bare map: 32 B/key for the store.
+      // Keys are Strings now (a decimal String costs 32 B more than a Long, for every subject
+      // alike), so the target is that store overhead, over the bare map with the same keys.
+      double bare = bytes.getOrDefault(Footprint.BARE_MAP, Double.NaN);
+      targets.add(new String[] {"1M keys: Sluice retained bytes per key over the bare map (same keys)",
+          "≤ 32",
+          String.format(Locale.ROOT, "%.1f B/key (Sluice %.1f, bare map %.1f)", sluice - bare, sluice, bare),
+          sluice - bare <= 32 ? "**met**" : "**MISSED**"});
     }
   }
 
   private static void table(StringBuilder b, String title, List<Row> rows, Row sluice) {
     b.append("### ").append(title).append("\n\n");
-    b.append("| Subject | ns/op | ± | forks: min–max | alloc B/op | x Sluice |\n"
-        + "|---|---:|---:|---:|---:|---:|\n");
+    MarkdownTable t = new MarkdownTable("Subject", ">ns/op", ">±", ">forks: min–max", ">alloc B/op", ">x Sluice");
     List<Row> sorted = new ArrayList<>(rows);
     sorted.sort(Comparator.comparing((Row r) -> !r.subject.startsWith(Libs.SLUICE))
         .thenComparing(r -> !PEERS.contains(r.subject))
         .thenComparingDouble(r -> r.ns));
     for (Row r : sorted) {
-      b.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f–%.1f | %s | %.2f |%n",
-          NAMES.getOrDefault(r.subject, r.subject), r.ns, r.err, r.forkMin, r.forkMax,
+      t.row(NAMES.getOrDefault(r.subject, r.subject), String.format(Locale.ROOT, "%.1f", r.ns),
+          String.format(Locale.ROOT, "%.1f", r.err), String.format(Locale.ROOT, "%.1f–%.1f", r.forkMin, r.forkMax),
           Double.isNaN(r.alloc) ? "n/a" : String.format(Locale.ROOT, "%.0f", Math.max(0, r.alloc)),
-          r.ns / sluice.ns));
+          String.format(Locale.ROOT, "%.2f", r.ns / sluice.ns));
     }
-    b.append('\n');
+    b.append(t);
   }
 
   private static String[] target(String name, double required, Row sluice, Row peer) {

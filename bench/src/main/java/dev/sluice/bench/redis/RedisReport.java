@@ -1,5 +1,11 @@
 package dev.sluice.bench.redis;
 
+import dev.sluice.redis.testing.RedisBinary;
+import dev.sluice.redis.testing.RedisServer;
+
+import dev.sluice.bench.MarkdownTable;
+import dev.sluice.bench.Options;
+
 import dev.sluice.bench.Machine;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,8 +38,9 @@ import org.HdrHistogram.Histogram;
  * </pre>
  *
  * Not JMH: 64 callers on a 2-core machine need plain platform threads, and Redis shares the cores.
- * The report starts its own {@code redis-server} on a free loopback port (no persistence) and stops
- * it by its PID at the end. For every row and key set it flushes Redis, opens the row (its own
+ * The report starts its own {@code redis-server} on a free loopback port (no persistence) with the
+ * Redis tests' fixture ({@code dev.sluice.redis.testing.RedisServer}, from sluice-redis's test-jar)
+ * and stops it by its PID at the end. For every row and key set it flushes Redis, opens the row (its own
  * Lettuce client), runs all callers for the warmup, then for the measurement, and closes the row.
  * Latency is each call's wall time ({@code System.nanoTime()} around the blocking call) in an
  * HdrHistogram (3 significant digits) per thread, merged. During the measurement it also samples
@@ -54,7 +61,7 @@ import org.HdrHistogram.Histogram;
  *                      sluice, sluice-coalescing, sluice-10ms, sluice-coalescing-10ms) [all]
  *   --hot-only, --many-only   only the one-key runs, only the many-keys runs
  *   --virtual-threads        the callers are virtual threads (JDK 21+) instead of platform threads
- *   --redis-server P   the redis-server executable [redis-server]
+ *   --redis-server P   the redis-server executable [as the tests choose: PATH if >= 6.2, else bundled]
  *   --quiet-wait S     before each measurement, wait up to S seconds for the machine to be
  *                      idle (under 20% of one core busy over 1 s: nothing else running) [0]
  *   --sluice-deadline-ms N   the deadline of Sluice's rows (RedisStore commandTimeout); the
@@ -93,7 +100,8 @@ public final class RedisReport {
     Pattern rows = Pattern.compile(".*");
     boolean hot = true;
     boolean many = true;
-    String redisServer = "redis-server";
+    /** The redis-server binary; null: the tests' choice ({@link RedisBinary#resolve()}). */
+    String redisServer;
     int quietWait = 0;
     long sluiceDeadlineMs = 60_000;
     boolean virtualThreads;
@@ -102,32 +110,24 @@ public final class RedisReport {
 
     static Config parse(String[] args) {
       Config c = new Config();
-      for (int i = 0; i < args.length; i++) {
-        String a = args[i];
-        switch (a) {
-          case "--warmup" -> c.warmup = Integer.parseInt(args[++i]);
-          case "--time" -> c.time = Integer.parseInt(args[++i]);
-          case "--threads" -> c.threads = Integer.parseInt(args[++i]);
-          case "--keys" -> c.keys = Integer.parseInt(args[++i]);
-          case "--rounds" -> c.rounds = Integer.parseInt(args[++i]);
-          case "--rows" -> c.rows = Pattern.compile(args[++i]);
-          case "--hot-only" -> c.many = false;
-          case "--virtual-threads" -> c.virtualThreads = true;
-          case "--many-only" -> c.hot = false;
-          case "--redis-server" -> c.redisServer = args[++i];
-          case "--quiet-wait" -> c.quietWait = Integer.parseInt(args[++i]);
-          case "--sluice-deadline-ms" -> c.sluiceDeadlineMs = Long.parseLong(args[++i]);
-          case "--out" -> c.out = Path.of(args[++i]);
-          case "--note" -> c.notes.add(args[++i]);
-          case "-h", "--help" -> {
-            System.out.println("see the Javadoc of " + RedisReport.class.getName()
-                + ": --warmup S --time S --threads N --keys N --rounds N --rows REGEX --hot-only"
-                + " --many-only --virtual-threads --redis-server PATH --quiet-wait S --sluice-deadline-ms N --out FILE --note TEXT");
-            System.exit(0);
-          }
-          default -> throw new IllegalArgumentException("unknown option " + a + " (try --help)");
-        }
-      }
+      new Options(RedisReport.class)
+          .integer("--warmup", "S", "warmup seconds per row and key set (5)", n -> c.warmup = n)
+          .integer("--time", "S", "measured seconds per row and key set (10)", n -> c.time = n)
+          .integer("--threads", "N", "callers (64)", n -> c.threads = n)
+          .integer("--keys", "N", "keys of the many-keys set (100,000)", n -> c.keys = n)
+          .integer("--rounds", "N", "every row N times, interleaved; the median shown (1)", n -> c.rounds = n)
+          .value("--rows", "REGEX", "the rows to run", v -> c.rows = Pattern.compile(v))
+          .flag("--hot-only", "only the one-key set", () -> c.many = false)
+          .flag("--many-only", "only the many-keys set", () -> c.hot = false)
+          .flag("--virtual-threads", "callers on virtual threads", () -> c.virtualThreads = true)
+          .value("--redis-server", "PATH", "the redis-server binary (as the tests choose it: on PATH if"
+              + " >= 6.2, else the bundled one)", v -> c.redisServer = v)
+          .integer("--quiet-wait", "S", "first wait up to S seconds for other load to stop", n -> c.quietWait = n)
+          .integer("--sluice-deadline-ms", "N", "the Sluice rows' decision deadline (60,000)",
+              n -> c.sluiceDeadlineMs = n)
+          .out(f -> c.out = f)
+          .notes(c.notes)
+          .parse(args);
       if (c.warmup < 0 || c.time < 1 || c.threads < 1 || c.keys < 2 || c.rounds < 1) {
         throw new IllegalArgumentException("need --warmup >= 0, --time >= 1, --threads >= 1,"
             + " --keys >= 2, --rounds >= 1");
@@ -183,10 +183,12 @@ public final class RedisReport {
     String loadBefore = Machine.loadAverage();
     List<List<Result>> results = new ArrayList<>(); // per (row, key set), one per round
     String redisVersion;
-    try (RedisServer server = RedisServer.start(c.redisServer)) {
+    try (RedisServer fixture = RedisServer.start(
+        c.redisServer != null ? Path.of(c.redisServer) : RedisBinary.resolve())) {
+      RedisStats server = new RedisStats(fixture);
       redisVersion = server.version();
-      System.out.printf(Locale.ROOT, "# redis-server %s, pid %d, port %d%n", redisVersion,
-          server.pid(), server.port);
+      System.out.printf(Locale.ROOT, "# redis-server %s (%s), pid %d, port %d%n", redisVersion,
+          fixture.binary(), fixture.pid(), fixture.port());
       for (int i = 0; i < rows.size() * keySets.size(); i++) {
         results.add(new ArrayList<>());
       }
@@ -196,7 +198,7 @@ public final class RedisReport {
           for (int keys : keySets) {
             System.out.printf(Locale.ROOT, "# round %d/%d: %s, %,d key(s)%n", round, c.rounds,
                 row.id(), keys);
-            Result r = measure(row, keys, server, c);
+            Result r = measure(row, keys, fixture.uri(), server, c);
             System.out.println(describe(r));
             results.get(slot++).add(r);
           }
@@ -297,12 +299,12 @@ public final class RedisReport {
     }
   }
 
-  static Result measure(RedisRow row, int keys, RedisServer server, Config c) throws Exception {
+  static Result measure(RedisRow row, int keys, String uri, RedisStats server, Config c) throws Exception {
     server.flushAll();
     if (c.quietWait > 0) {
       waitQuiet(c.quietWait);
     }
-    try (RedisRow.Session session = row.open(server.uri(), keys)) {
+    try (RedisRow.Session session = row.open(uri, keys)) {
       List<Caller> callers = new ArrayList<>();
       for (int i = 0; i < c.threads; i++) {
         callers.add(new Caller(session, keys, i, c.virtualThreads));
@@ -483,28 +485,30 @@ public final class RedisReport {
         + " Scripts/decision: EVAL + EVALSHA calls seen by Redis per decision; attempts/decision:"
         + " Bucket4j's compare-and-swap attempts (each one a GET and an EVAL) per decision.\n\n");
 
-    b.append("| Row | keys | decisions/s |").append(c.rounds > 1 ? " rounds: min–max |" : "")
-        .append(" p50 µs | p99 µs | Redis CPU % | client CPU % | other CPU % | Redis CPU µs/decision"
-            + " | client CPU µs/decision | scripts/decision | attempts/decision |\n");
-    b.append("|---|---:|---:|").append(c.rounds > 1 ? "---:|" : "")
-        .append("---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    List<String> headers = new ArrayList<>(List.of("Row", ">keys", ">decisions/s"));
+    if (c.rounds > 1) {
+      headers.add(">rounds: min–max");
+    }
+    headers.addAll(List.of(">p50 µs", ">p99 µs", ">Redis CPU %", ">client CPU %", ">other CPU %",
+        ">Redis CPU µs/decision", ">client CPU µs/decision", ">scripts/decision", ">attempts/decision"));
+    MarkdownTable table = MarkdownTable.of(headers);
     List<String> problems = new ArrayList<>();
     for (int i = 0; i < results.size(); i++) {
       Result r = results.get(i);
       RedisRow row = rows.stream().filter(x -> x.id().equals(r.row())).findFirst().orElseThrow();
-      b.append("| ").append(row.title()).append(" | ").append(keysLabel(r.keys())).append(" | ")
-          .append(String.format(Locale.ROOT, "%,.0f", r.perSecond())).append(" | ");
+      List<String> cells = new ArrayList<>(List.of(row.title(), keysLabel(r.keys()),
+          String.format(Locale.ROOT, "%,.0f", r.perSecond())));
       if (c.rounds > 1) {
-        b.append(String.format(Locale.ROOT, "%,.0f–%,.0f", ranges.get(i)[0], ranges.get(i)[1]))
-            .append(" | ");
+        cells.add(String.format(Locale.ROOT, "%,.0f–%,.0f", ranges.get(i)[0], ranges.get(i)[1]));
       }
-      b.append(String.format(Locale.ROOT, "%s | %s | %.0f | %.0f | %s | %.1f | %.1f | %.2f | %s |%n",
-          us(r.p50us()), us(r.p99us()), 100 * r.redisCpu(), 100 * r.clientCpu(),
-          Double.isNaN(r.otherCpu()) ? "n/a" : String.format(Locale.ROOT, "%.0f",
-              Math.max(0, 100 * r.otherCpu())),
-          r.redisUs(), r.clientUs(), r.scriptsPerDecision(),
-          Double.isNaN(r.attemptsPerDecision()) ? "—"
-              : String.format(Locale.ROOT, "%.2f", r.attemptsPerDecision())));
+      cells.addAll(List.of(us(r.p50us()), us(r.p99us()),
+          String.format(Locale.ROOT, "%.0f", 100 * r.redisCpu()),
+          String.format(Locale.ROOT, "%.0f", 100 * r.clientCpu()),
+          Double.isNaN(r.otherCpu()) ? "n/a" : String.format(Locale.ROOT, "%.0f", Math.max(0, 100 * r.otherCpu())),
+          String.format(Locale.ROOT, "%.1f", r.redisUs()), String.format(Locale.ROOT, "%.1f", r.clientUs()),
+          String.format(Locale.ROOT, "%.2f", r.scriptsPerDecision()),
+          Double.isNaN(r.attemptsPerDecision()) ? "—" : String.format(Locale.ROOT, "%.2f", r.attemptsPerDecision())));
+      table.row(cells.toArray());
       if (r.denied() > 0 || r.errors() > 0 || r.undecided() > 0) {
         problems.add(String.format(Locale.ROOT,
             "%s, %s: %,d denied, %,d errors, %,d answered by a failure policy, not by Redis (not"
@@ -513,7 +517,7 @@ public final class RedisReport {
             r.firstError() == null ? "" : " (first: " + r.firstError() + ")"));
       }
     }
-    b.append('\n');
+    b.append(table);
     if (!problems.isEmpty()) {
       b.append("**Not every call was an admitted decision made by Redis** (the limits are meant"
           + " never to deny):\n");
@@ -536,12 +540,9 @@ public final class RedisReport {
     if (t.isEmpty()) {
       return;
     }
-    b.append("### Ratios (decisions/s)\n\n| Ratio | keys | Required | Measured | Result |"
-        + " Redis CPU µs/decision |\n|---|---:|---|---|---|---|\n");
-    for (String[] row : t) {
-      b.append("| ").append(String.join(" | ", row)).append(" |\n");
-    }
-    b.append('\n');
+    MarkdownTable table = new MarkdownTable("Ratio", ">keys", "Required", "Measured", "Result", "Redis CPU µs/decision");
+    t.forEach(row -> table.row((Object[]) row));
+    b.append("### Ratios (decisions/s)\n\n").append(table);
   }
 
   private static void ratio(List<String[]> out, List<Result> results, String row, String base,

@@ -4,7 +4,7 @@ import dev.sluice.Decision;
 import dev.sluice.Limiter;
 import dev.sluice.Sluice;
 import dev.sluice.TokenBucket;
-import dev.sluice.redis.FailurePolicy;
+import dev.sluice.spi.FailurePolicy;
 import dev.sluice.redis.RedisStore;
 import java.time.Duration;
 

@@ -1,5 +1,8 @@
 package dev.sluice.bench.sqlite;
 
+import dev.sluice.bench.MarkdownTable;
+import dev.sluice.bench.Options;
+
 import dev.sluice.Charge;
 import dev.sluice.Decision;
 import dev.sluice.TokenBucket;
@@ -7,7 +10,7 @@ import dev.sluice.bench.Machine;
 import dev.sluice.spi.MultiDecision;
 import dev.sluice.spi.Operation;
 import dev.sluice.spi.Partition;
-import dev.sluice.sqlite.OnFailure;
+import dev.sluice.spi.FailurePolicy;
 import dev.sluice.sqlite.SqliteStore;
 import dev.sluice.sqlite.Synchronous;
 import java.io.IOException;
@@ -142,7 +145,7 @@ public final class SqliteReport {
       @Override
       public Session open(Path file) {
         SqliteStore store = SqliteStore.open(file).synchronous(sync).maxBatch(256)
-            .onFailure(OnFailure.CLOSED).build();
+            .failure(FailurePolicy.closed()).build();
         TokenBucket policy = policy();
         Partition partition = store.partition(policy);
         return new Session() {
@@ -158,7 +161,7 @@ public final class SqliteReport {
 
           @Override
           public long failed() {
-            return store.failedDecisions();
+            return store.failures().total();
           }
 
           @Override
@@ -171,7 +174,7 @@ public final class SqliteReport {
               MultiDecision d = store.applyAll(charges, Operation.ACQUIRE);
               if (!d.decision().allowed()) {
                 throw new IllegalStateException("pre-creating keys: " + d.decision()
-                    + (store.lastError().isEmpty() ? "" : " (" + store.lastError() + ")"));
+                    + (store.failures().lastError().isEmpty() ? "" : " (" + store.failures().lastError() + ")"));
               }
             }
           }
@@ -258,34 +261,31 @@ public final class SqliteReport {
 
     static Config parse(String[] args) {
       Config c = new Config();
-      for (int i = 0; i < args.length; i++) {
-        String a = args[i];
-        switch (a) {
-          case "--warmup" -> c.warmup = Integer.parseInt(args[++i]);
-          case "--time" -> c.time = Integer.parseInt(args[++i]);
-          case "--callers" -> c.callers = Arrays.stream(args[++i].split(","))
-              .mapToInt(s -> Integer.parseInt(s.trim())).toArray();
-          case "--keys" -> c.keys = Integer.parseInt(args[++i]);
-          case "--rounds" -> c.rounds = Integer.parseInt(args[++i]);
-          case "--rows" -> c.rows = Pattern.compile(args[++i]);
-          case "--dir" -> c.dir = Path.of(args[++i]);
-          case "--out" -> c.out = Path.of(args[++i]);
-          case "--note" -> c.notes.add(args[++i]);
-          case "-h", "--help" -> {
-            System.out.println("see the Javadoc of " + SqliteReport.class.getName()
-                + ": --warmup S --time S --callers 1,16,64 --keys N --rows REGEX --rounds N"
-                + " --dir PATH --out FILE --note TEXT");
-            System.exit(0);
-          }
-          default -> throw new IllegalArgumentException("unknown option " + a + " (try --help)");
-        }
-      }
+      new Options(SqliteReport.class)
+          .integer("--warmup", "S", "warmup seconds per cell (3)", n -> c.warmup = n)
+          .integer("--time", "S", "measured seconds per cell (10)", n -> c.time = n)
+          .value("--callers", "N,N,...", "caller thread counts (1,16,64)", v -> c.callers = counts("--callers", v))
+          .integer("--keys", "N", "keys (10,000)", n -> c.keys = n)
+          .integer("--rounds", "N", "every cell N times, interleaved; the median shown (1)", n -> c.rounds = n)
+          .value("--rows", "REGEX", "the rows to run (sluice|naive)", v -> c.rows = Pattern.compile(v))
+          .value("--dir", "PATH", "where the database files go (bench/target/sqlite-bench)", v -> c.dir = Path.of(v))
+          .out(f -> c.out = f)
+          .notes(c.notes)
+          .parse(args);
       if (c.warmup < 0 || c.time < 1 || c.keys < 1 || c.rounds < 1 || c.callers.length == 0
           || Arrays.stream(c.callers).anyMatch(n -> n < 1)) {
         throw new IllegalArgumentException("need --warmup >= 0, --time >= 1, --keys >= 1,"
             + " --rounds >= 1, --callers of counts >= 1");
       }
       return c;
+    }
+
+    private static int[] counts(String option, String v) {
+      try {
+        return Arrays.stream(v.split(",")).mapToInt(x -> Integer.parseInt(x.trim())).toArray();
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(option + " '" + v + "' must be whole numbers separated by commas");
+      }
     }
   }
 
@@ -550,21 +550,23 @@ public final class SqliteReport {
         + " decisions/commit: decisions over commits in the measurement. Admitted: decisions that"
         + " admitted the call (all of them unless the run is misconfigured).\n\n");
 
-    b.append("| Row | callers | decisions/s |").append(c.rounds > 1 ? " rounds: min–max |" : "")
-        .append(" p50 µs | p99 µs | commits/s | decisions/commit | admitted |\n");
-    b.append("|---|---:|---:|").append(c.rounds > 1 ? "---:|" : "")
-        .append("---:|---:|---:|---:|---:|\n");
+    List<String> headers = new ArrayList<>(List.of("Row", ">callers", ">decisions/s"));
+    if (c.rounds > 1) {
+      headers.add(">rounds: min–max");
+    }
+    headers.addAll(List.of(">p50 µs", ">p99 µs", ">commits/s", ">decisions/commit", ">admitted"));
+    MarkdownTable table = MarkdownTable.of(headers);
     List<String> problems = new ArrayList<>();
     for (int i = 0; i < results.size(); i++) {
       Result r = results.get(i);
-      b.append("| ").append(r.row()).append(" | ").append(r.callers()).append(" | ")
-          .append(String.format(Locale.ROOT, "%,.0f", r.perSecond())).append(" | ");
+      List<String> cells = new ArrayList<>(List.of(r.row(), Integer.toString(r.callers()),
+          String.format(Locale.ROOT, "%,.0f", r.perSecond())));
       if (c.rounds > 1) {
-        b.append(String.format(Locale.ROOT, "%,.0f–%,.0f", ranges.get(i)[0], ranges.get(i)[1]))
-            .append(" | ");
+        cells.add(String.format(Locale.ROOT, "%,.0f–%,.0f", ranges.get(i)[0], ranges.get(i)[1]));
       }
-      b.append(String.format(Locale.ROOT, "%s | %s | %,.0f | %.1f | %,d |%n",
-          us(r.p50us()), us(r.p99us()), r.commitsPerSecond(), r.perCommit(), r.admitted()));
+      cells.addAll(List.of(us(r.p50us()), us(r.p99us()), String.format(Locale.ROOT, "%,.0f", r.commitsPerSecond()),
+          String.format(Locale.ROOT, "%.1f", r.perCommit()), String.format(Locale.ROOT, "%,d", r.admitted())));
+      table.row(cells.toArray());
       if (!r.clean()) {
         problems.add(String.format(Locale.ROOT,
             "%s, %d caller(s): %,d decisions not admitted, %,d answered by the failure choice (not"
@@ -573,7 +575,7 @@ public final class SqliteReport {
             r.errors(), r.firstError() == null ? "" : " (first: " + r.firstError() + ")"));
       }
     }
-    b.append('\n');
+    b.append(table);
     if (!problems.isEmpty()) {
       b.append("**Not every call was an admitted, committed decision** (the limit is meant never"
           + " to deny):\n");
@@ -588,24 +590,24 @@ public final class SqliteReport {
   private static void targets(StringBuilder b, List<Result> results) {
     Result s = find(results, "sluice", TARGET_CALLERS);
     Result n = find(results, "naive", TARGET_CALLERS);
-    b.append("### Targets (").append(TARGET_CALLERS).append(" callers, synchronous=FULL)\n\n")
-        .append("| Target | Required | Measured | Result |\n|---|---|---|---|\n");
+    MarkdownTable t = new MarkdownTable("Target", "Required", "Measured", "Result");
     if (s != null && n != null) {
       double x = s.perSecond() / n.perSecond();
-      b.append(String.format(Locale.ROOT, "| sluice / naive, decisions/s | ≥ 20× | %.1f× (%,.0f / %,.0f) | %s |%n",
-          x, s.perSecond(), n.perSecond(), x >= 20 ? "**met**" : "**MISSED**"));
+      t.row("sluice / naive, decisions/s", "≥ 20×",
+          String.format(Locale.ROOT, "%.1f× (%,.0f / %,.0f)", x, s.perSecond(), n.perSecond()),
+          x >= 20 ? "**met**" : "**MISSED**");
     } else {
-      b.append("| sluice / naive, decisions/s | ≥ 20× | — | not measured (needs rows sluice and naive"
-          + " with " + TARGET_CALLERS + " callers) |\n");
+      t.row("sluice / naive, decisions/s", "≥ 20×", "—",
+          "not measured (needs rows sluice and naive with " + TARGET_CALLERS + " callers)");
     }
     if (s != null) {
-      b.append(String.format(Locale.ROOT, "| sluice, decisions/s | ≥ 20,000/s | %,.0f/s | %s |%n",
-          s.perSecond(), s.perSecond() >= 20_000 ? "**met**" : "**MISSED**"));
+      t.row("sluice, decisions/s", "≥ 20,000/s", String.format(Locale.ROOT, "%,.0f/s", s.perSecond()),
+          s.perSecond() >= 20_000 ? "**met**" : "**MISSED**");
     } else {
-      b.append("| sluice, decisions/s | ≥ 20,000/s | — | not measured (needs row sluice with "
-          + TARGET_CALLERS + " callers) |\n");
+      t.row("sluice, decisions/s", "≥ 20,000/s", "—",
+          "not measured (needs row sluice with " + TARGET_CALLERS + " callers)");
     }
-    b.append('\n');
+    b.append("### Targets (").append(TARGET_CALLERS).append(" callers, synchronous=FULL)\n\n").append(t);
   }
 
   private static Result find(List<Result> results, String row, int callers) {
