@@ -246,6 +246,22 @@ public final class RedisServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Sends one command on a connection of its own and returns the reply (strings, {@code Long}
+   * integers, {@code List} arrays, null for nil): for what a client library does not say, e.g.
+   * {@code INFO cpu} for a benchmark.
+   *
+   * @throws java.io.UncheckedIOException if the server does not answer within 10 s, or answers an error
+   */
+  public Object command(String... args) {
+    requireOpen();
+    try {
+      return Resp.once(port, java.time.Duration.ofSeconds(10), args);
+    } catch (IOException e) {
+      throw new UncheckedIOException(String.join(" ", args) + " on " + this + ": " + e.getMessage(), e);
+    }
+  }
+
   @Override
   public synchronized String toString() {
     return "RedisServer[" + HOST + ":" + port + ", pid " + process.pid()
