@@ -126,7 +126,7 @@ public abstract class MultiPolicyConformance extends StoreConformance {
     assertThat(d.allowed()).isFalse();
     assertThat(d.policy().name()).isEqualTo("user");
     assertThat(d.retryAfter()).isEqualTo(Duration.ofSeconds(1));
-    assertThat(heard).containsExactly("tryAcquireAll bob LIMITED");
+    assertThat(heard).containsExactly("TRY_ACQUIRE_ALL bob LIMITED");
     assertThat(perUser.peek("alice", 0).remaining()).isEqualTo(3);
     assertThat(perUser.peek("carol", 0).remaining()).isEqualTo(3);
     // All admit: the least remaining decides (carol, who had spent one), ties go to the first.
