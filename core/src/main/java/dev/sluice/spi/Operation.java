@@ -2,7 +2,7 @@ package dev.sluice.spi;
 
 /**
  * What a store does with a (policy, key, cost). The fourth argument of
- * {@link Partition#apply(Object, long, Operation, long)} is the longest wait for
+ * {@link Partition#apply(String, long, Operation, long)} is the longest wait for
  * {@link #RESERVE}, a hold's id for the hold operations ({@link #HOLD}, {@link #RENEW},
  * {@link #RELEASE}, {@link #SETTLE}), and unused (0) otherwise.
  *
