@@ -445,14 +445,11 @@ final class InMemoryStore implements Store {
      */
     final long at(long now) {
       long f = floor.get();
-      if (f <= now) {
-        return now;
+      long period = states.periodNanos();
+      if (EvictionFloor.dropped(f, now, period)) {
+        floor.compareAndSet(f, now);
       }
-      if (f - now <= states.periodNanos()) {
-        return f;
-      }
-      floor.compareAndSet(f, now);
-      return now;
+      return EvictionFloor.decideAt(f, now, period);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.sluice.sqlite;
 
+import dev.sluice.spi.EvictionFloor;
 import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.Map;
@@ -65,14 +66,11 @@ final class Floors {
   long at(String name, boolean wall, long now, long periodNanos) {
     long[] f = floors(name);
     int i = wall ? 1 : 0;
-    if (f[i] <= now) {
-      return now;
+    long at = EvictionFloor.decideAt(f[i], now, periodNanos);
+    if (EvictionFloor.dropped(f[i], now, periodNanos)) {
+      f[i] = now;
     }
-    if (f[i] - now <= periodNanos) {
-      return f[i];
-    }
-    f[i] = now;
-    return now;
+    return at;
   }
 
   /** {@code name}'s floor on one timeline. */
