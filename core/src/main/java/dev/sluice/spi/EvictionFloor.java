@@ -26,7 +26,14 @@ public final class EvictionFloor {
     return floor > now && floor - now <= periodNanos ? floor : now;
   }
 
-  /** Whether {@code floor} is ahead of {@code now} by more than {@code periodNanos}: to be dropped. */
+  /**
+   * Whether the floor is to be dropped.
+   *
+   * @param floor the floor on this timeline (0 if none)
+   * @param now the clock's time on this timeline
+   * @param periodNanos how far ahead the floor may hold decisions
+   * @return whether {@code floor} is ahead of {@code now} by more than {@code periodNanos}
+   */
   public static boolean dropped(long floor, long now, long periodNanos) {
     return floor > now && floor - now > periodNanos;
   }
