@@ -224,25 +224,18 @@ final class InMemoryStore implements Store {
           }
           continue;
         }
-        Step[] steps = new Step[n];
-        boolean all = true;
-        for (int i = 0; i < n; i++) {
-          Charge c = charges.get(i);
+        MultiStep m = MultiStep.apply(n, op, i -> {
           long now = parts[i].clockNow();
           long at = parts[i].at(now);
-          steps[i] = parts[i].algorithm.step(saved[i], at, c.cost(), op, 0);
-          if (at != now) {
-            steps[i] = new Step(steps[i].state(), steps[i].decision().later(at - now), steps[i].changed());
-          }
-          all &= steps[i].decision().allowed();
-        }
+          return parts[i].algorithm.step(saved[i], at, charges.get(i).cost(), op, 0).later(at - now);
+        });
         for (int k = n - 1; k >= 0; k--) {
           int i = order[k];
           if (cells[i] != null) {
-            parts[i].unlock(cells[i], all && op == Operation.ACQUIRE ? steps[i].state() : saved[i]);
+            parts[i].unlock(cells[i], m.write() ? m.step(i).state() : saved[i]);
           }
         }
-        return mostRestrictive(steps);
+        return m.decision();
       } finally {
         if (ties) {
           tieLock.unlock();
@@ -253,14 +246,6 @@ final class InMemoryStore implements Store {
 
   private static int identity(Cell c) {
     return c == null ? 0 : System.identityHashCode(c);
-  }
-
-  private static MultiDecision mostRestrictive(Step[] steps) {
-    Decision[] ds = new Decision[steps.length];
-    for (int i = 0; i < steps.length; i++) {
-      ds[i] = steps[i].decision();
-    }
-    return MultiDecision.mostRestrictive(ds);
   }
 
   /**

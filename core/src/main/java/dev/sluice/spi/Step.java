@@ -15,4 +15,15 @@ public record Step(long[] state, Decision decision, boolean changed) {
       throw new IllegalArgumentException("decision must not be null");
     }
   }
+
+  /**
+   * This step with its decision as seen {@code nanos} before the time it was made at
+   * ({@link Decision#later}): for a store that stepped at a time later than its clock shows.
+   *
+   * @param nanos how much later than the clock the step was made, {@code >= 0}
+   * @return this step if {@code nanos} is 0, else the same state with the later decision
+   */
+  public Step later(long nanos) {
+    return nanos == 0 ? this : new Step(state, decision.later(nanos), changed);
+  }
 }

@@ -4,6 +4,7 @@ import dev.sluice.spi.FailureChoices;
 import dev.sluice.spi.FailureCounts;
 import dev.sluice.spi.FailurePolicy;
 import dev.sluice.spi.Failures;
+import dev.sluice.spi.MultiStep;
 
 import dev.sluice.Budget;
 import dev.sluice.Charge;
@@ -955,26 +956,21 @@ public final class SqliteStore implements Store {
     private void decideAll(Database d, Call c, long monotonic, long wall) throws java.sql.SQLException, BadState {
       int n = c.parts.length;
       CacheKey[] keys = new CacheKey[n];
-      dev.sluice.spi.Step[] steps = new dev.sluice.spi.Step[n];
-      Decision[] decisions = new Decision[n];
-      boolean all = true;
-      for (int i = 0; i < n; i++) {
+      MultiStep m = MultiStep.<java.sql.SQLException, BadState>apply(n, c.op, i -> {
         SqlitePartition p = c.parts[i];
         long now = p.wall ? wall : monotonic;
         long at = at(p, now);
         keys[i] = new CacheKey(p.name, c.keys[i]);
-        steps[i] = p.algorithm.step(load(d, p, keys[i], at), at, c.charges.get(i).cost(), c.op, 0);
-        decisions[i] = steps[i].decision().later(at - now);
-        all &= decisions[i].allowed();
-      }
-      if (all && c.op == Operation.ACQUIRE) {
+        return p.algorithm.step(load(d, p, keys[i], at), at, c.charges.get(i).cost(), c.op, 0).later(at - now);
+      });
+      if (m.write()) {
         for (int i = 0; i < n; i++) {
-          if (steps[i].changed()) {
-            staged.put(keys[i], steps[i].state() == null ? absent : steps[i].state());
+          if (m.step(i).changed()) {
+            staged.put(keys[i], m.step(i).state() == null ? absent : m.step(i).state());
           }
         }
       }
-      c.multi = MultiDecision.mostRestrictive(decisions);
+      c.multi = m.decision();
     }
 
     /**
