@@ -267,8 +267,14 @@ public final class Decision {
     return r < 0 ? Long.MAX_VALUE : r;
   }
 
-  /** This decision with its wait spent: retryAfter becomes 0. */
-  Decision afterWait() {
+  /**
+   * This decision with its wait spent: a grant made ahead of time ({@link #reserved}) as its
+   * holder sees it once it has waited, retryAfter 0. A denial, or a decision with no wait, is
+   * returned as it is.
+   *
+   * @return this decision with retryAfter 0 if it is an admission with a wait, else this
+   */
+  public Decision afterWait() {
     return retryAfterNanos == 0 || !allowed()
         ? this
         : new Decision(policy, reason, limit, used, remaining, 0, resetAfterNanos, fallback);

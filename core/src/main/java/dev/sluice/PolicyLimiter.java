@@ -4,6 +4,7 @@ import dev.sluice.DecisionListener.Call;
 
 import dev.sluice.spi.Operation;
 import dev.sluice.spi.Partition;
+import dev.sluice.spi.WaitLoop;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
@@ -61,36 +62,41 @@ final class PolicyLimiter implements Limiter {
   public Decision acquire(String key, long cost, Duration maxWait) throws InterruptedException {
     Checks.key(key);
     Checks.cost(cost);
-    long waitNanos = saturatedNanos(Checks.nonNegative("maxWait", maxWait));
-    long deadline = saturatedAdd(clock.nanos(), waitNanos);
-    for (;;) {
-      long left = Math.max(0, deadline - clock.nanos());
-      Decision d = partition.apply(key, cost, Operation.RESERVE, left);
-      if (d.allowed()) {
-        if (d.retryAfterNanos() > 0) {
-          try {
-            clock.sleep(d.retryAfterNanos());
-          } catch (InterruptedException e) {
-            partition.apply(key, cost, Operation.REFUND, 0);
-            throw e;
-          }
-        }
-        return notifyAcquire(key, cost, d.afterWait());
-      }
-      if (d.reason() != Decision.Reason.LIMITED || d.retryAfterNanos() > left) {
-        return notifyAcquire(key, cost, d);
-      }
-      clock.sleep(d.retryAfterNanos());
-    }
+    long deadline = WaitLoop.deadline(clock, maxWait);
+    Decision d = WaitLoop.block(clock, deadline, (now, left) -> next(partition.apply(key, cost, Operation.RESERVE, left),
+        left, () -> partition.apply(key, cost, Operation.REFUND, 0)));
+    return notifyAcquire(key, cost, d);
   }
 
   @Override
   public CompletableFuture<Decision> acquireAsync(String key, long cost, Duration maxWait) {
     Checks.key(key);
     Checks.cost(cost);
-    long waitNanos = saturatedNanos(Checks.nonNegative("maxWait", maxWait));
-    return new AsyncAcquire(partition, clock, key, cost, saturatedAdd(clock.nanos(), waitNanos),
-        d -> notifyAcquire(key, cost, d)).start();
+    long deadline = WaitLoop.deadline(clock, maxWait);
+    Runnable giveBack = () -> {
+      try {
+        partition.applyAsync(key, cost, Operation.REFUND, 0);
+      } catch (RuntimeException e) {
+        // the store is closed: nothing left to give back to
+      }
+    };
+    return WaitLoop.async(clock, deadline,
+        (now, left) -> partition.applyAsync(key, cost, Operation.RESERVE, left).thenApply(d -> next(d, left, giveBack)),
+        d -> notifyAcquire(key, cost, d));
+  }
+
+  /**
+   * What a RESERVE's answer means for an acquire: a grant (maybe ahead of time), a final denial
+   * (not a rate denial, or one longer than the wait left), or a wait before asking again.
+   */
+  private static WaitLoop.Next next(Decision d, long left, Runnable giveBack) {
+    if (d.allowed()) {
+      return new WaitLoop.Granted(d, giveBack);
+    }
+    if (d.reason() != Decision.Reason.LIMITED || d.retryAfterNanos() > left) {
+      return new WaitLoop.Done(d);
+    }
+    return new WaitLoop.Again(d.retryAfterNanos());
   }
 
   private Decision notifyAcquire(String key, long cost, Decision d) {
@@ -100,15 +106,6 @@ final class PolicyLimiter implements Limiter {
   @Override
   public Charge charge(String key, long cost) {
     return new Charge(partition.policy(), key, cost);
-  }
-
-  private static long saturatedNanos(Duration d) {
-    return d.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : d.toNanos();
-  }
-
-  private static long saturatedAdd(long a, long b) {
-    long r = a + b;
-    return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
   }
 
   @Override

@@ -6,6 +6,7 @@ import dev.sluice.Limiter;
 import dev.sluice.Sluice;
 import dev.sluice.TokenBucket;
 import dev.sluice.spi.Args;
+import dev.sluice.spi.WaitLoop;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -149,63 +150,47 @@ public final class Throttle {
    */
   public Decision acquire(long cost, Duration maxWait) throws InterruptedException {
     Args.cost(cost);
-    long deadline = deadline(maxWait);
-    for (;;) {
-      long now = clock.nanos();
-      long left = Math.max(0, deadline - now);
-      long pause = pausedUntil.get() - now;
-      if (pause > 0 && cost <= policy.capacity()) {
-        if (pause > left) {
-          return pauseDenial(pause);
-        }
-        clock.sleep(pause);
-        continue;
-      }
-      if (slowMode.get()) {
-        Decision d = admitBoth(cost);
-        if (d.allowed() || d.reason() != Decision.Reason.LIMITED || d.retryAfterNanos() > left) {
-          return d;
-        }
-        clock.sleep(d.retryAfterNanos());
-        continue;
+    return WaitLoop.block(clock, WaitLoop.deadline(clock, maxWait), (now, left) -> {
+      WaitLoop.Next next = pausedOrSlow(cost, now, left);
+      if (next != null) {
+        return next;
       }
       Decision d = normal.acquire(name, cost, Duration.ofNanos(left));
-      if (!pausedDuringWait(d, cost)) {
-        return d;
-      }
-    }
+      return pausedDuringWait(d, cost) ? new WaitLoop.Again(0) : new WaitLoop.Done(d);
+    });
   }
 
   /** {@link #acquire} without holding a thread while waiting: it waits on {@link Clock#after}. */
   public CompletableFuture<Decision> acquireAsync(long cost, Duration maxWait) {
     Args.cost(cost);
-    return attemptAsync(cost, deadline(maxWait));
+    return WaitLoop.async(clock, WaitLoop.deadline(clock, maxWait), (now, left) -> {
+      WaitLoop.Next next = pausedOrSlow(cost, now, left);
+      if (next != null) {
+        return CompletableFuture.completedFuture(next);
+      }
+      return normal.acquireAsync(name, cost, Duration.ofNanos(left)).thenApply(d ->
+          pausedDuringWait(d, cost) ? new WaitLoop.Again(0) : new WaitLoop.Done(d));
+    }, d -> { });
   }
 
-  private CompletableFuture<Decision> attemptAsync(long cost, long deadline) {
-    try {
-      long now = clock.nanos();
-      long left = Math.max(0, deadline - now);
-      long pause = pausedUntil.get() - now;
-      if (pause > 0 && cost <= policy.capacity()) {
-        return pause > left
-            ? CompletableFuture.completedFuture(pauseDenial(pause))
-            : clock.after(pause).thenCompose(v -> attemptAsync(cost, deadline));
-      }
-      if (slowMode.get()) {
-        Decision d = admitBoth(cost);
-        if (d.allowed() || d.reason() != Decision.Reason.LIMITED || d.retryAfterNanos() > left) {
-          return CompletableFuture.completedFuture(d);
-        }
-        return clock.after(d.retryAfterNanos()).thenCompose(v -> attemptAsync(cost, deadline));
-      }
-      return normal.acquireAsync(name, cost, Duration.ofNanos(left)).thenCompose(d ->
-          pausedDuringWait(d, cost)
-              ? attemptAsync(cost, deadline)
-              : CompletableFuture.completedFuture(d));
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
+  /**
+   * One attempt's answer while paused (wait for the pause, or the denial if it outlasts the wait
+   * left) or in slow mode (both buckets at once: the answer, or a wait before asking again); null
+   * otherwise: the configured bucket's own acquire decides.
+   */
+  private WaitLoop.Next pausedOrSlow(long cost, long now, long left) {
+    long pause = pausedUntil.get() - now;
+    if (pause > 0 && cost <= policy.capacity()) {
+      return pause > left ? new WaitLoop.Done(pauseDenial(pause)) : new WaitLoop.Again(pause);
     }
+    if (slowMode.get()) {
+      Decision d = admitBoth(cost);
+      if (d.allowed() || d.reason() != Decision.Reason.LIMITED || d.retryAfterNanos() > left) {
+        return new WaitLoop.Done(d);
+      }
+      return new WaitLoop.Again(d.retryAfterNanos());
+    }
+    return null;
   }
 
   /**
@@ -231,20 +216,6 @@ public final class Throttle {
 
   private Decision pauseDenial(long pause) {
     return Decision.limited(policy, 0, pause, pause);
-  }
-
-  private long deadline(Duration maxWait) {
-    if (maxWait == null) {
-      throw new IllegalArgumentException("maxWait must not be null");
-    }
-    if (maxWait.isNegative()) {
-      throw new IllegalArgumentException("maxWait (" + maxWait + ") must not be negative");
-    }
-    long wait = maxWait.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0
-        ? Long.MAX_VALUE
-        : maxWait.toNanos();
-    long now = clock.nanos();
-    return wait > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + wait;
   }
 
   /**
