@@ -37,7 +37,8 @@ public interface Limiter {
   /**
    * Charges {@code cost} unconditionally: post-hoc usage that may overshoot. A key in debt is
    * denied until it is repaid (token bucket: refilled; window: the window ends; log: the entry
-   * slides out). The decision is always allowed and shows what remains.
+   * slides out). The decision is allowed (unless the store cannot decide and the policy fails
+   * closed) and shows what remains.
    */
   Decision record(String key, long cost);
 

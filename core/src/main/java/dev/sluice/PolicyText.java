@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
 
 /**
  * Policies from text and from maps (a configuration file's entries), and back to text: the one
- * syntax the server, the Spring starter and {@link dev.sluice.outbound.Throttles} read.
+ * syntax for configuration, which {@link dev.sluice.outbound.Throttles} reads (as will the planned
+ * server).
  *
  * <pre>{@code
  * Policy api   = PolicyText.parse("api",   "token-bucket capacity=20 rate=100/1m");
@@ -59,8 +60,9 @@ import java.util.regex.Pattern;
  * equal policy (defaults omitted, counts as plain digits). The map form takes the same fields,
  * plus {@code type}; values are strings or whole numbers.
  *
- * <p>Every error is a {@link PolicyTextException} naming the policy, the field, the value and what
- * is allowed.
+ * <p>Every error in a spec or map is a {@link PolicyTextException} naming the policy, the field,
+ * the value and what is allowed; an invalid name is an {@link IllegalArgumentException}, as from
+ * the policies' constructors.
  */
 public final class PolicyText {
   private PolicyText() {}

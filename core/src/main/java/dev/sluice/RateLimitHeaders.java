@@ -15,7 +15,7 @@ import java.util.function.BiConsumer;
  * {@code X-RateLimit-Reset}.
  *
  * <pre>{@code
- * Decision d = limiter.tryAcquire(clientId);
+ * Decision d = limiter.tryAcquire(clientId, 1);
  * RateLimitHeaders.of(d).forEach(response::setHeader);
  * // RateLimit-Policy: "api";q=100;w=60
  * // RateLimit: "api";r=0;t=42

@@ -47,7 +47,9 @@ public final class Reservation implements AutoCloseable {
    * difference back, more charges it (and may overshoot the budget). Charged even if the
    * reservation had expired, since the work was done.
    *
-   * @return the decision after the charge (always allowed; {@code used()} is the new usage)
+   * @return the decision after the charge ({@code used()} is the new usage): allowed, unless the
+   *     store cannot decide and the policy fails closed ({@link Decision.Reason#STORE_UNAVAILABLE},
+   *     nothing charged)
    * @throws IllegalStateException if already settled or cancelled
    */
   public Decision settle(long actual) {

@@ -13,7 +13,7 @@ import java.time.Duration;
  * {@code capacity + floor(refillTokens * t / refillPeriod)} cost.
  *
  * <p>Exact integer arithmetic needs {@code capacity * refillPeriod / gcd(refillPeriod, refillTokens)}
- * (in nanoseconds) to stay below 2^62; a bucket beyond that is refused at construction.
+ * (in nanoseconds) to be at most 2^62; a bucket beyond that is refused at construction.
  *
  * @param name the policy's name
  * @param capacity the burst: the most tokens the bucket holds, and the largest admissible cost
@@ -67,7 +67,7 @@ public record TokenBucket(String name, long capacity, long refillTokens, Duratio
 
   /**
    * The time to refill from empty: {@code capacity * refillPeriod / refillTokens}, rounded up to
-   * the nanosecond (exact: the constructor keeps the product below 2^62).
+   * the nanosecond (exact: the constructor keeps the product at most 2^62).
    */
   @Override
   public Duration quotaWindow() {
