@@ -34,6 +34,17 @@ public record Budget(
   /** The largest {@code maxReservations}. */
   public static final int MAX_RESERVATIONS = 10_000;
 
+  /**
+   * Validates the components.
+   *
+   * @param name the policy's name: 1 to 128 characters, not blank, well-formed UTF-16
+   * @param limit the cost allowed per period, {@code >= 1}
+   * @param period how periods are laid on the timeline; not null
+   * @param reservationTtl how long an unsettled reservation holds its estimate: positive, at most
+   *     2^62 ns
+   * @param maxReservations the most open reservations per key, 1 to {@value #MAX_RESERVATIONS}
+   * @throws IllegalArgumentException if a component is null or out of range
+   */
   public Budget {
     Checks.name(name);
     Checks.positive("limit", limit);
@@ -58,22 +69,50 @@ public record Budget(
         l -> new Budget(name, l, period, reservationTtl, maxReservations));
   }
 
-  /** {@code limit} per {@code period}, with the default reservation TTL and count. */
+  /**
+   * {@code limit} per {@code period}, with the default reservation TTL and count
+   * ({@link #DEFAULT_RESERVATION_TTL}, {@link #DEFAULT_MAX_RESERVATIONS}).
+   *
+   * @param name the policy's name: 1 to 128 characters, not blank, well-formed UTF-16
+   * @param limit the cost allowed per period, {@code >= 1}
+   * @param period how periods are laid on the timeline; not null
+   * @return the policy
+   * @throws IllegalArgumentException if an argument is null or out of range
+   */
   public static Budget of(String name, long limit, Window period) {
     return new Budget(name, limit, period, DEFAULT_RESERVATION_TTL, DEFAULT_MAX_RESERVATIONS);
   }
 
-  /** {@code limit} per day from UTC midnight. */
+  /**
+   * {@code limit} per day from UTC midnight, with the default reservation TTL and count.
+   *
+   * @param name the policy's name: 1 to 128 characters, not blank, well-formed UTF-16
+   * @param limit the cost allowed per day, {@code >= 1}
+   * @return the policy
+   * @throws IllegalArgumentException if an argument is out of range
+   */
   public static Budget daily(String name, long limit) {
     return of(name, limit, Window.day());
   }
 
-  /** This budget with another reservation TTL. */
+  /**
+   * This budget with another reservation TTL.
+   *
+   * @param ttl how long an unsettled reservation holds its estimate: positive, at most 2^62 ns
+   * @return a new budget; this one is unchanged
+   * @throws IllegalArgumentException if {@code ttl} is null, not positive or too long
+   */
   public Budget withReservationTtl(Duration ttl) {
     return new Budget(name, limit, period, ttl, maxReservations);
   }
 
-  /** This budget with another cap on open reservations per key. */
+  /**
+   * This budget with another cap on open reservations per key.
+   *
+   * @param max the most open reservations per key, 1 to {@value #MAX_RESERVATIONS}
+   * @return a new budget; this one is unchanged
+   * @throws IllegalArgumentException if {@code max} is out of range
+   */
   public Budget withMaxReservations(int max) {
     return new Budget(name, limit, period, reservationTtl, max);
   }

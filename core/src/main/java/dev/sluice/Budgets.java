@@ -35,6 +35,7 @@ public final class Budgets {
     this.policy = (Budget) partition.policy();
   }
 
+  /** {@return the budget these keys are charged against} */
   public Budget policy() {
     return policy;
   }
@@ -42,8 +43,11 @@ public final class Budgets {
   /**
    * Pre-flight: passes while the key's usage is below the budget.
    *
+   * @param key the key: 1 to 512 characters of well-formed UTF-16
    * @throws QuotaExceededException (kind {@code BUDGET}) once usage has reached the budget, with
-   *     retryAfter until the period ends (or reservations expire, if that makes room first)
+   *     retryAfter until the period ends (or reservations expire, if that makes room first); also
+   *     when the store cannot decide and the policy fails closed (the default for budgets)
+   * @throws IllegalArgumentException if {@code key} is invalid
    */
   public void check(String key) {
     Decision d = apply(Call.CHECK, key, 1, Operation.PEEK, 0);
@@ -52,7 +56,13 @@ public final class Budgets {
     }
   }
 
-  /** {@link #check} as data: the denial, or empty while usage is below the budget. */
+  /**
+   * {@link #check} as data: the denial, or empty while usage is below the budget.
+   *
+   * @param key the key: 1 to 512 characters of well-formed UTF-16
+   * @return the denial {@code check} would throw, or empty if it would pass
+   * @throws IllegalArgumentException if {@code key} is invalid
+   */
   public Optional<QuotaExceeded> denial(String key) {
     Decision d = apply(Call.CHECK, key, 1, Operation.PEEK, 0);
     return d.allowed() ? Optional.empty() : Optional.of(QuotaExceeded.of(d, key));
@@ -65,6 +75,13 @@ public final class Budgets {
    * <p>Never throws for a value a meter can produce: a {@code cost} of zero or below charges
    * nothing (a query that scanned no bytes, a meter that went backwards) and returns the key's
    * state as it is, as a {@link #check} would see it. To give usage back, {@link #refund} it.
+   *
+   * @param key the key: 1 to 512 characters of well-formed UTF-16
+   * @param cost the cost used; {@code <= 0} charges nothing
+   * @return the decision after the charge, allowed (even past the budget) unless the store cannot
+   *     decide and the policy fails closed ({@link Decision.Reason#STORE_UNAVAILABLE}); for a
+   *     {@code cost <= 0}, what a check would decide
+   * @throws IllegalArgumentException if {@code key} is invalid
    */
   public Decision record(String key, long cost) {
     if (cost <= 0) {
@@ -78,7 +95,13 @@ public final class Budgets {
    * Holds {@code estimate} against the budget until the reservation is settled, cancelled, or
    * expires ({@link Budget#reservationTtl()}).
    *
-   * @throws QuotaExceededException when the estimate does not fit in what is left
+   * @param key the key: 1 to 512 characters of well-formed UTF-16
+   * @param estimate the cost to hold, {@code >= 1}
+   * @return the reservation; settle or cancel it (closing it cancels it unless settled)
+   * @throws QuotaExceededException (kind {@code BUDGET}) when the estimate does not fit in what is
+   *     left, the key holds {@link Budget#maxReservations()} already, or the store cannot decide
+   *     and the policy fails closed
+   * @throws IllegalArgumentException if {@code key} is invalid or {@code estimate} is not positive
    */
   public Reservation reserve(String key, long estimate) {
     Object[] denied = new Object[1];
@@ -89,7 +112,15 @@ public final class Budgets {
     return r;
   }
 
-  /** {@link #reserve}, or empty when the estimate does not fit. */
+  /**
+   * {@link #reserve}, or empty when the estimate does not fit.
+   *
+   * @param key the key: 1 to 512 characters of well-formed UTF-16
+   * @param estimate the cost to hold, {@code >= 1}
+   * @return the reservation, or empty where {@link #reserve} would throw
+   *     {@link QuotaExceededException}
+   * @throws IllegalArgumentException if {@code key} is invalid or {@code estimate} is not positive
+   */
   public Optional<Reservation> tryReserve(String key, long estimate) {
     return Optional.ofNullable(attempt(key, estimate, null));
   }
@@ -113,6 +144,10 @@ public final class Budgets {
    * calendar period the end is the boundary itself (midnight, not a few microseconds before it:
    * the store reads its clock a moment after this method does); for a period of the monotonic
    * clock it is that clock's boundary placed on the wall clock.
+   *
+   * @param key the key: 1 to 512 characters of well-formed UTF-16
+   * @return the usage; nothing is charged and no listener is told
+   * @throws IllegalArgumentException if {@code key} is invalid
    */
   public Usage usage(String key) {
     Checks.key(key);
@@ -139,12 +174,24 @@ public final class Budgets {
     return b > Long.MAX_VALUE - a ? Long.MAX_VALUE : a + b;
   }
 
-  /** Gives back up to {@code cost} of this period's usage (reservations stay). */
+  /**
+   * Gives back up to {@code cost} of this period's usage (reservations stay).
+   *
+   * @param key the key: 1 to 512 characters of well-formed UTF-16
+   * @param cost the most cost to give back, {@code >= 0}
+   * @return the decision after the refund
+   * @throws IllegalArgumentException if {@code key} is invalid or {@code cost} is negative
+   */
   public Decision refund(String key, long cost) {
     return apply(Call.REFUND, key, cost, Operation.REFUND, 0);
   }
 
-  /** Forgets {@code key}: usage and open reservations. */
+  /**
+   * Forgets {@code key}: usage and open reservations.
+   *
+   * @param key the key: 1 to 512 characters of well-formed UTF-16
+   * @throws IllegalArgumentException if {@code key} is invalid
+   */
   public void reset(String key) {
     apply(Call.RESET, key, 0, Operation.RESET, 0);
   }

@@ -90,7 +90,7 @@ public final class CachedClock implements Clock, AutoCloseable {
     }
   }
 
-  /** How often the clock is sampled, in nanoseconds. */
+  /** {@return how often the clock is sampled, in nanoseconds} */
   public long resolutionNanos() {
     return resolutionNanos;
   }

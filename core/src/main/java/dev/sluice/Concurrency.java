@@ -19,6 +19,14 @@ public record Concurrency(String name, long limit, Duration leaseTtl) implements
   /** The largest limit: one key's state holds up to this many leases. */
   public static final long MAX_LIMIT = 10_000;
 
+  /**
+   * Validates the components.
+   *
+   * @param name the policy's name: 1 to 128 characters, not blank, well-formed UTF-16
+   * @param limit the most slots held at once, 1 to {@value #MAX_LIMIT}
+   * @param leaseTtl how long a lease lives without a renewal: positive, at most 2^62 ns
+   * @throws IllegalArgumentException if a component is null or out of range
+   */
   public Concurrency {
     Checks.name(name);
     Checks.positive("limit", limit);
@@ -47,7 +55,15 @@ public record Concurrency(String name, long limit, Duration leaseTtl) implements
     return Checks.share(this, instances, l -> new Concurrency(name, l, leaseTtl));
   }
 
-  /** Same as the canonical constructor. */
+  /**
+   * Same as the canonical constructor.
+   *
+   * @param name the policy's name: 1 to 128 characters, not blank, well-formed UTF-16
+   * @param limit the most slots held at once, 1 to {@value #MAX_LIMIT}
+   * @param leaseTtl how long a lease lives without a renewal: positive, at most 2^62 ns
+   * @return the policy
+   * @throws IllegalArgumentException if an argument is null or out of range
+   */
   public static Concurrency of(String name, long limit, Duration leaseTtl) {
     return new Concurrency(name, limit, leaseTtl);
   }

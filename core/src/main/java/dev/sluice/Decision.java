@@ -96,13 +96,33 @@ public final class Decision {
     return policy.limit();
   }
 
-  /** An admitting decision. */
+  /**
+   * An admitting decision: retryAfter 0, {@code used} is {@code limit - remaining}.
+   *
+   * @param policy the policy that decided; not null
+   * @param remaining cost still admissible after this decision, 0 to the policy's limit
+   * @param resetAfterNanos nanoseconds until the key is fully replenished, {@code >= 0}
+   * @return the decision, {@link Reason#ALLOWED}
+   * @throws IllegalArgumentException if {@code policy} is null, a count or time is negative, or
+   *     {@code remaining} exceeds the policy's limit
+   */
   public static Decision allowed(Policy policy, long remaining, long resetAfterNanos) {
     long limit = limitOf(policy);
     return new Decision(policy, Reason.ALLOWED, limit, limit - remaining, remaining, 0, resetAfterNanos);
   }
 
-  /** A denying decision: not enough now; retry after {@code retryAfterNanos}. */
+  /**
+   * A denying decision: not enough now; retry after {@code retryAfterNanos}.
+   *
+   * @param policy the policy that decided; not null
+   * @param remaining cost still admissible now, 0 to the policy's limit
+   * @param retryAfterNanos nanoseconds until the same cost would be admitted, {@code >= 0};
+   *     {@link #NEVER} if it never will
+   * @param resetAfterNanos nanoseconds until the key is fully replenished, {@code >= 0}
+   * @return the decision, {@link Reason#LIMITED}
+   * @throws IllegalArgumentException if {@code policy} is null, a count or time is negative, or
+   *     {@code remaining} exceeds the policy's limit
+   */
   public static Decision limited(
       Policy policy, long remaining, long retryAfterNanos, long resetAfterNanos) {
     long limit = limitOf(policy);
@@ -110,14 +130,32 @@ public final class Decision {
         policy, Reason.LIMITED, limit, limit - remaining, remaining, retryAfterNanos, resetAfterNanos);
   }
 
-  /** A denying decision for a cost above what the policy can ever admit. */
+  /**
+   * A denying decision for a cost above what the policy can ever admit: retryAfter is
+   * {@link #NEVER}.
+   *
+   * @param policy the policy that decided; not null
+   * @param remaining cost still admissible now, 0 to the policy's limit
+   * @param resetAfterNanos nanoseconds until the key is fully replenished, {@code >= 0}
+   * @return the decision, {@link Reason#COST_EXCEEDS_LIMIT}
+   * @throws IllegalArgumentException if {@code policy} is null, a count or time is negative, or
+   *     {@code remaining} exceeds the policy's limit
+   */
   public static Decision costExceedsLimit(Policy policy, long remaining, long resetAfterNanos) {
     long limit = limitOf(policy);
     return new Decision(
         policy, Reason.COST_EXCEEDS_LIMIT, limit, limit - remaining, remaining, NEVER, resetAfterNanos);
   }
 
-  /** A denying decision for a new key when the store is full. */
+  /**
+   * A denying decision for a new key when the store is full: nothing used, nothing remaining.
+   *
+   * @param policy the policy that was asked; not null
+   * @param retryAfterNanos nanoseconds until the store may have room again, {@code >= 0}
+   * @return the decision, {@link Reason#STORE_FULL}
+   * @throws IllegalArgumentException if {@code policy} is null or {@code retryAfterNanos} is
+   *     negative
+   */
   public static Decision storeFull(Policy policy, long retryAfterNanos) {
     return new Decision(policy, Reason.STORE_FULL, limitOf(policy), 0, 0, retryAfterNanos, 0);
   }
@@ -125,6 +163,15 @@ public final class Decision {
   /**
    * An admitting decision granted ahead of time: the caller must wait {@code waitNanos} before
    * acting on it. Used by blocking and asynchronous acquires.
+   *
+   * @param policy the policy that decided; not null
+   * @param remaining cost still admissible after this grant, 0 to the policy's limit
+   * @param waitNanos nanoseconds until the cost may be used, {@code >= 0}; the decision's
+   *     retryAfter
+   * @param resetAfterNanos nanoseconds until the key is fully replenished, {@code >= 0}
+   * @return the decision, {@link Reason#ALLOWED}
+   * @throws IllegalArgumentException if {@code policy} is null, a count or time is negative, or
+   *     {@code remaining} exceeds the policy's limit
    */
   public static Decision reserved(
       Policy policy, long remaining, long waitNanos, long resetAfterNanos) {
@@ -135,6 +182,10 @@ public final class Decision {
   /**
    * The store could not decide and the policy fails open: admitted, nothing counted
    * ({@link Reason#FAILED_OPEN}).
+   *
+   * @param policy the policy whose store failed; not null
+   * @return the decision: allowed, with used, remaining and both times 0
+   * @throws IllegalArgumentException if {@code policy} is null
    */
   public static Decision failedOpen(Policy policy) {
     return new Decision(policy, Reason.FAILED_OPEN, limitOf(policy), 0, 0, 0, 0);
@@ -144,6 +195,12 @@ public final class Decision {
    * The store could not decide and the policy fails closed: denied
    * ({@link Reason#STORE_UNAVAILABLE}); the store will be tried again after
    * {@code retryAfterNanos}.
+   *
+   * @param policy the policy whose store failed; not null
+   * @param retryAfterNanos nanoseconds until the store will be tried again, {@code >= 0}
+   * @return the decision: denied, with used, remaining and resetAfter 0
+   * @throws IllegalArgumentException if {@code policy} is null or {@code retryAfterNanos} is
+   *     negative
    */
   public static Decision storeUnavailable(Policy policy, long retryAfterNanos) {
     return new Decision(policy, Reason.STORE_UNAVAILABLE, limitOf(policy), 0, 0, retryAfterNanos, 0);
@@ -152,6 +209,12 @@ public final class Decision {
   /**
    * {@code decision}, made by a fallback instead of the store (a local share of the limit while
    * the shared store is away), reported under {@code policy}: {@link #storeDecided()} is false.
+   *
+   * @param policy the policy to report under; not null. Its limit replaces the decision's, and
+   *     remaining is capped at it
+   * @param decision the fallback's decision (reason, usage and times are kept); not null
+   * @return the decision under {@code policy}, marked as not decided by the store
+   * @throws IllegalArgumentException if {@code policy} or {@code decision} is null
    */
   public static Decision fallback(Policy policy, Decision decision) {
     long limit = limitOf(policy);
@@ -167,7 +230,17 @@ public final class Decision {
    * the limit (recorded or settled past it) or that hold cost under ids (leases, reservations).
    * The other factories derive {@code used} as {@code limit - remaining}.
    *
+   * @param policy the policy that decided; not null
+   * @param reason why; not null. {@link Reason#FAILED_OPEN} and {@link Reason#STORE_UNAVAILABLE}
+   *     mark the decision as not decided by the store
    * @param used the cost counted against the limit after this decision; may exceed the limit
+   * @param remaining cost still admissible after this decision, 0 to the policy's limit
+   * @param retryAfterNanos for a denial, nanoseconds until the same cost would be admitted
+   *     ({@link #NEVER} if never); for an admission, 0 or a reservation's wait
+   * @param resetAfterNanos nanoseconds until the key is fully replenished, {@code >= 0}
+   * @return the decision
+   * @throws IllegalArgumentException if {@code policy} or {@code reason} is null, a count or time
+   *     is negative, or {@code remaining} exceeds the policy's limit
    */
   public static Decision of(
       Policy policy, Reason reason, long used, long remaining, long retryAfterNanos,
@@ -179,7 +252,9 @@ public final class Decision {
     return new Decision(policy, reason, limit, used, remaining, retryAfterNanos, resetAfterNanos);
   }
 
-  /** Whether the cost was admitted (by the policy, or by a failure choice to fail open). */
+  /**
+   * {@return whether the cost was admitted (by the policy, or by a failure choice to fail open)}
+   */
   public boolean allowed() {
     return reason == Reason.ALLOWED || reason == Reason.FAILED_OPEN;
   }
@@ -188,21 +263,24 @@ public final class Decision {
    * Whether the store decided. False when it could not and a fallback answered instead: the
    * policy's failure choice ({@link Reason#FAILED_OPEN}, {@link Reason#STORE_UNAVAILABLE}) or a
    * local share of the limit. Listeners, metrics and headers use it to tell such answers apart.
+   *
+   * @return true if the store decided; false for a failure choice or a fallback's decision
    */
   public boolean storeDecided() {
     return !fallback;
   }
 
+  /** {@return why the decision came out the way it did} */
   public Reason reason() {
     return reason;
   }
 
-  /** The policy that decided (for a multi-policy call: the most restrictive one). */
+  /** {@return the policy that decided (for a multi-policy call: the most restrictive one)} */
   public Policy policy() {
     return policy;
   }
 
-  /** The policy's limit: bucket capacity or cost per window. */
+  /** {@return the policy's limit: bucket capacity, cost per window or period, or slots} */
   public long limit() {
     return limit;
   }
@@ -212,12 +290,18 @@ public final class Decision {
    * in the window or log, slots held by leases, a budget's usage plus its open reservations. It
    * may exceed the limit after {@code record} or {@code settle} (the budget's overshoot). For
    * token buckets and sliding counters it is {@code limit - remaining}.
+   *
+   * @return the cost counted, {@code >= 0}; 0 for {@link Reason#STORE_FULL} and the failure
+   *     choices ({@link Reason#FAILED_OPEN}, {@link Reason#STORE_UNAVAILABLE})
    */
   public long used() {
     return used;
   }
 
-  /** Cost still admissible right now after this decision (never negative; 0 while in debt). */
+  /**
+   * {@return cost still admissible right now after this decision, 0 to the limit (0 while in
+   * debt)}
+   */
   public long remaining() {
     return remaining;
   }
@@ -225,21 +309,30 @@ public final class Decision {
   /**
    * For a denial: how long until the same cost would be admitted ({@link #NEVER} for a cost above
    * the limit). For an allowed decision: 0, or for a reservation the wait before acting on it.
+   *
+   * @return the wait in nanoseconds, {@code >= 0}; {@link #NEVER} if the cost is never admitted
    */
   public long retryAfterNanos() {
     return retryAfterNanos;
   }
 
-  /** {@link #retryAfterNanos()} as a duration (saturated for {@link #NEVER}). */
+  /**
+   * {@return {@link #retryAfterNanos()} as a duration; for {@link #NEVER}, {@code Long.MAX_VALUE}
+   * nanoseconds (about 292 years)}
+   */
   public Duration retryAfter() {
     return Duration.ofNanos(retryAfterNanos);
   }
 
-  /** How long until the key is fully replenished (bucket full, window ended, log empty). */
+  /**
+   * {@return nanoseconds until the key is fully replenished (bucket full, window ended, log empty),
+   * {@code >= 0}}
+   */
   public long resetAfterNanos() {
     return resetAfterNanos;
   }
 
+  /** {@return {@link #resetAfterNanos()} as a duration} */
   public Duration resetAfter() {
     return Duration.ofNanos(resetAfterNanos);
   }
@@ -247,8 +340,12 @@ public final class Decision {
   /**
    * This decision as seen {@code nanos} before the instant it was made at: a store that decided at
    * a later time than its clock shows (an idle-sweep floor) adds the difference to a denial's
-   * retryAfter and to resetAfter, so waiting retryAfter always suffices and a blocking acquire never
-   * re-asks too early. {@link #NEVER} stays; an admission's retryAfter stays.
+   * retryAfter and to resetAfter, so waiting retryAfter always suffices and a blocking acquire
+   * never re-asks too early. {@link #NEVER} stays; an admission's retryAfter stays.
+   *
+   * @param nanos how much later the store decided, in nanoseconds, {@code >= 0}
+   * @return the adjusted decision (this one for 0); times saturate at {@link #NEVER}
+   * @throws IllegalArgumentException if {@code nanos} is negative
    */
   public Decision later(long nanos) {
     if (nanos < 0) {

@@ -55,6 +55,8 @@ public interface DecisionListener {
   }
 
   /**
+   * One decision, just made; the decision stands whatever this method does.
+   *
    * @param call what was asked
    * @param key the key (for a multi-policy call: the key of the deciding charge)
    * @param cost the cost asked for (for a multi-policy call: the deciding charge's)

@@ -14,6 +14,14 @@ package dev.sluice;
  */
 public record FixedWindow(String name, long limit, Window window) implements Policy {
 
+  /**
+   * Validates the components.
+   *
+   * @param name the policy's name: 1 to 128 characters, not blank, well-formed UTF-16
+   * @param limit the most cost admitted per window, {@code >= 1}
+   * @param window how windows are laid on the timeline; not null
+   * @throws IllegalArgumentException if a component is null or out of range
+   */
   public FixedWindow {
     Checks.name(name);
     Checks.positive("limit", limit);
@@ -32,7 +40,15 @@ public record FixedWindow(String name, long limit, Window window) implements Pol
     return Checks.share(this, instances, l -> new FixedWindow(name, l, window));
   }
 
-  /** Same as the canonical constructor. */
+  /**
+   * Same as the canonical constructor.
+   *
+   * @param name the policy's name: 1 to 128 characters, not blank, well-formed UTF-16
+   * @param limit the most cost admitted per window, {@code >= 1}
+   * @param window how windows are laid on the timeline; not null
+   * @return the policy
+   * @throws IllegalArgumentException if an argument is null or out of range
+   */
   public static FixedWindow of(String name, long limit, Window window) {
     return new FixedWindow(name, limit, window);
   }

@@ -28,20 +28,22 @@ public final class Lease implements AutoCloseable {
     this.expiresAtNanos = expiresAtNanos;
   }
 
-  /** The lease's id: random, positive, unique per key among live leases. */
+  /** {@return the lease's id: random, positive, unique per key among live leases} */
   public long id() {
     return id;
   }
 
+  /** {@return the key the slots are held on} */
   public String key() {
     return key;
   }
 
+  /** {@return the policy the slots count against} */
   public Concurrency policy() {
     return leases.policy();
   }
 
-  /** Slots this lease holds. */
+  /** {@return the slots this lease holds, {@code >= 1}} */
   public long slots() {
     return slots;
   }
@@ -50,12 +52,14 @@ public final class Lease implements AutoCloseable {
    * When the lease expires unless renewed, on the engine clock's timeline (nanoseconds since the
    * epoch): {@code leaseTtl} after the clock read just before the lease was granted or renewed, so
    * never later than the store's own deadline.
+   *
+   * @return the expiry in nanoseconds since the epoch
    */
   public long expiresAtNanos() {
     return expiresAtNanos;
   }
 
-  /** {@link #expiresAtNanos()} as an instant. */
+  /** {@return {@link #expiresAtNanos()} as an instant} */
   public Instant expiry() {
     return Instant.ofEpochSecond(0, expiresAtNanos);
   }
@@ -86,7 +90,7 @@ public final class Lease implements AutoCloseable {
     }
   }
 
-  /** Whether {@link #release()} was called. */
+  /** {@return whether {@link #release()} (or {@link #close()}) was called} */
   public boolean released() {
     return released.get();
   }

@@ -35,7 +35,7 @@ public final class Leases {
     this.policy = (Concurrency) partition.policy();
   }
 
-  /** The policy these leases count against. */
+  /** {@return the policy these leases count against} */
   public Concurrency policy() {
     return policy;
   }
@@ -43,14 +43,27 @@ public final class Leases {
   /**
    * A lease of one slot on {@code key}.
    *
+   * @param key the key: 1 to 512 characters of well-formed UTF-16
+   * @return the lease; release it (or close it) when done
    * @throws QuotaExceededException (kind {@code CONCURRENCY}) when the slots are all held: current
-   *     and limit, and retryAfter until the earliest lease expires
+   *     and limit, and retryAfter until the earliest lease expires; also when the store cannot
+   *     decide and the policy fails closed (the default for concurrency limits)
+   * @throws IllegalArgumentException if {@code key} is invalid
    */
   public Lease acquire(String key) {
     return acquire(key, 1);
   }
 
-  /** A lease of {@code slots} slots on {@code key} (a weighted lease). */
+  /**
+   * A lease of {@code slots} slots on {@code key} (a weighted lease).
+   *
+   * @param key the key: 1 to 512 characters of well-formed UTF-16
+   * @param slots the slots to hold, {@code >= 1}; more than the policy's limit is always denied
+   * @return the lease; release it (or close it) when done
+   * @throws QuotaExceededException (kind {@code CONCURRENCY}) as {@link #acquire(String)}; with
+   *     retryAfter {@link Decision#NEVER} for more slots than the limit
+   * @throws IllegalArgumentException if {@code key} is invalid or {@code slots} is not positive
+   */
   public Lease acquire(String key, long slots) {
     Object[] denied = new Object[1];
     Lease lease = attempt(key, slots, denied);
@@ -60,7 +73,14 @@ public final class Leases {
     return lease;
   }
 
-  /** A lease of one slot on {@code key}, or empty when the slots are all held. */
+  /**
+   * A lease of one slot on {@code key}, or empty when the slots are all held.
+   *
+   * @param key the key: 1 to 512 characters of well-formed UTF-16
+   * @return the lease, or empty when denied (also when the store cannot decide and the policy
+   *     fails closed)
+   * @throws IllegalArgumentException if {@code key} is invalid
+   */
   public Optional<Lease> tryAcquire(String key) {
     return Optional.ofNullable(attempt(key, 1, null));
   }
@@ -84,17 +104,34 @@ public final class Leases {
   /**
    * What acquiring {@code slots} would decide now, without taking anything; {@code used()} is the
    * slots held.
+   *
+   * @param key the key: 1 to 512 characters of well-formed UTF-16
+   * @param slots the slots to check, {@code >= 0}
+   * @return the decision acquiring would get; no lease is taken and no listener is told
+   * @throws IllegalArgumentException if {@code key} is invalid or {@code slots} is negative
    */
   public Decision peek(String key, long slots) {
     return partition.apply(key, slots, Operation.PEEK, 0);
   }
 
-  /** Slots held on {@code key} now. */
+  /**
+   * Slots held on {@code key} now.
+   *
+   * @param key the key: 1 to 512 characters of well-formed UTF-16
+   * @return the slots held by live leases, {@code >= 0}
+   * @throws IllegalArgumentException if {@code key} is invalid
+   */
   public long held(String key) {
     return peek(key, 0).used();
   }
 
-  /** Drops every lease on {@code key}. */
+  /**
+   * Drops every lease on {@code key}: their slots are free at once, and their holders' renewals
+   * fail.
+   *
+   * @param key the key: 1 to 512 characters of well-formed UTF-16
+   * @throws IllegalArgumentException if {@code key} is invalid
+   */
   public void reset(String key) {
     partition.apply(key, 0, Operation.RESET, 0);
   }

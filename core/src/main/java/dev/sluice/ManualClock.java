@@ -23,12 +23,22 @@ public final class ManualClock implements Clock {
       (a, b) -> a.deadline != b.deadline ? Long.compare(a.deadline, b.deadline) : Long.compare(a.seq, b.seq));
   private final List<Long> sleeps = new ArrayList<>();
 
-  /** A clock at {@code nanos} since the epoch. */
+  /**
+   * A clock at {@code nanos} since the epoch.
+   *
+   * @param nanos the start time, in nanoseconds since the epoch, within {@code [0, 2^62]}
+   * @throws IllegalArgumentException if {@code nanos} is out of range
+   */
   public ManualClock(long nanos) {
     this.now = Checks.time("nanos", nanos);
   }
 
-  /** A clock at {@code instant}. */
+  /**
+   * A clock at {@code instant}.
+   *
+   * @param instant the start time, from the epoch to 2^62 ns after it; not null
+   * @throws IllegalArgumentException if {@code instant} is null or out of range
+   */
   public ManualClock(Instant instant) {
     this(nanosOf(instant));
   }
@@ -58,12 +68,18 @@ public final class ManualClock implements Clock {
     return now;
   }
 
-  /** The current time as an instant. */
+  /** {@return the current time as an instant} */
   public synchronized Instant instant() {
     return Instant.ofEpochSecond(Math.floorDiv(now, 1_000_000_000L), Math.floorMod(now, 1_000_000_000L));
   }
 
-  /** Moves the clock forward by {@code d} and completes the timers that are due. */
+  /**
+   * Moves the clock forward by {@code d} and completes the timers that are due.
+   *
+   * @param d how far to move, not negative
+   * @throws IllegalArgumentException if {@code d} is null or negative, or would take the clock
+   *     past 2^62
+   */
   public void advance(Duration d) {
     Checks.nonNegative("d", d);
     if (d.compareTo(Duration.ofNanos(Checks.MAX_DURATION_NANOS)) > 0) {
@@ -72,7 +88,13 @@ public final class ManualClock implements Clock {
     advanceNanos(d.toNanos());
   }
 
-  /** Moves the clock forward by {@code nanos} and completes the timers that are due. */
+  /**
+   * Moves the clock forward by {@code nanos} and completes the timers that are due.
+   *
+   * @param nanos how far to move, in nanoseconds, {@code >= 0}
+   * @throws IllegalArgumentException if {@code nanos} is negative or would take the clock past
+   *     2^62
+   */
   public void advanceNanos(long nanos) {
     Checks.nonNegative("nanos", nanos);
     List<CompletableFuture<Void>> due = new ArrayList<>();
@@ -93,7 +115,13 @@ public final class ManualClock implements Clock {
     }
   }
 
-  /** Sets the clock to {@code nanos}, forwards or backwards. */
+  /**
+   * Sets the clock to {@code nanos}, forwards or backwards. Forwards completes the timers that are
+   * due; backwards completes none.
+   *
+   * @param nanos the new time, in nanoseconds since the epoch, within {@code [0, 2^62]}
+   * @throws IllegalArgumentException if {@code nanos} is out of range
+   */
   public void set(long nanos) {
     Checks.time("nanos", nanos);
     long delta;
@@ -107,7 +135,12 @@ public final class ManualClock implements Clock {
     advanceNanos(delta);
   }
 
-  /** Sets the clock to {@code instant}, forwards or backwards. */
+  /**
+   * Sets the clock to {@code instant}, forwards or backwards.
+   *
+   * @param instant the new time, from the epoch to 2^62 ns after it; not null
+   * @throws IllegalArgumentException if {@code instant} is null or out of range
+   */
   public void set(Instant instant) {
     set(nanosOf(instant));
   }
@@ -122,7 +155,7 @@ public final class ManualClock implements Clock {
     advanceNanos(Math.max(0, nanos));
   }
 
-  /** The durations of every {@link #sleep(long)} so far, in nanoseconds. */
+  /** {@return the durations of every {@link #sleep(long)} so far, in nanoseconds, in order} */
   public synchronized List<Long> sleeps() {
     return List.copyOf(sleeps);
   }
@@ -140,7 +173,9 @@ public final class ManualClock implements Clock {
     return f;
   }
 
-  /** How many futures from {@link #after(long)} are still waiting (cancelled ones are not). */
+  /**
+   * {@return how many futures from {@link #after(long)} are still waiting (cancelled ones are not)}
+   */
   public synchronized int pendingTimers() {
     timers.removeIf(t -> t.future().isDone());
     return timers.size();

@@ -19,16 +19,21 @@ public sealed interface Policy
     BUDGET
   }
 
-  /** The name used in decisions, metrics and store namespaces. */
+  /** {@return the name used in decisions, metrics and store namespaces} */
   String name();
 
   /**
    * What this policy limits. Quotas ({@link Kind#CONCURRENCY}, {@link Kind#BUDGET}) guard work
    * that must not be over-admitted, so stores fail them closed by default; rates fail open.
+   *
+   * @return the kind
    */
   Kind kind();
 
-  /** The most cost one decision can ever admit; a larger cost is denied without consuming. */
+  /**
+   * {@return the most cost one decision can ever admit, {@code >= 1}; a larger cost is denied
+   * without consuming}
+   */
   long limit();
 
   /**
@@ -37,6 +42,7 @@ public sealed interface Policy
    * a token bucket also {@code 1/instances} of its refill rate; empty when the share is 0.
    *
    * @param instances how many share the limit, {@code >= 1} (1 gives this policy)
+   * @return the share, or empty if {@code limit / instances} is 0
    * @throws IllegalArgumentException if {@code instances < 1}, or if the share is a token bucket
    *     too large for exact arithmetic
    */
@@ -45,6 +51,8 @@ public sealed interface Policy
   /**
    * Whether the policy's windows follow the wall clock (calendar days, weeks, months, years).
    * Stores read the wall clock for such policies and the monotonic clock for all others.
+   *
+   * @return true for a calendar window or period
    */
   default boolean usesWallClock() {
     return false;
@@ -57,6 +65,8 @@ public sealed interface Policy
    * average Gregorian lengths, as {@link java.time.temporal.ChronoUnit} estimates them), a log's or
    * counter's window, and the time a token bucket takes to refill from empty, rounded up to the
    * nanosecond. {@link java.time.Duration#ZERO} for a concurrency limit, which has no window.
+   *
+   * @return the window, positive except for a concurrency limit
    */
   java.time.Duration quotaWindow();
 }

@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
 
 /**
  * Policies from text and from maps (a configuration file's entries), and back to text: the one
- * syntax the server, the Spring starter and {@link dev.sluice.outbound.Throttles} read.
+ * syntax for configuration, which {@link dev.sluice.outbound.Throttles} reads (as will the planned
+ * server).
  *
  * <pre>{@code
  * Policy api   = PolicyText.parse("api",   "token-bucket capacity=20 rate=100/1m");
@@ -59,8 +60,9 @@ import java.util.regex.Pattern;
  * equal policy (defaults omitted, counts as plain digits). The map form takes the same fields,
  * plus {@code type}; values are strings or whole numbers.
  *
- * <p>Every error is a {@link PolicyTextException} naming the policy, the field, the value and what
- * is allowed.
+ * <p>Every error in a spec or map is a {@link PolicyTextException} naming the policy, the field,
+ * the value and what is allowed; an invalid name is an {@link IllegalArgumentException}, as from
+ * the policies' constructors.
  */
 public final class PolicyText {
   private PolicyText() {}
@@ -117,7 +119,10 @@ public final class PolicyText {
    *
    * @param name the policy's name (see {@link Policy#name()})
    * @param spec e.g. {@code "token-bucket capacity=20 rate=100/1m"}
+   * @return the policy
    * @throws PolicyTextException naming the field, the value and what is allowed
+   * @throws IllegalArgumentException if {@code name} is invalid (null, blank, over 128
+   *     characters, or not well-formed UTF-16), as the policies' constructors refuse it
    */
   public static Policy parse(String name, String spec) {
     checkName(name);
@@ -157,7 +162,12 @@ public final class PolicyText {
    * fields as the text form, e.g. {@code {type: budget, limit: 50GiB, period: 1d}}. Values are
    * strings or whole numbers ({@code Integer}, {@code Long}, {@code BigInteger}).
    *
+   * @param name the policy's name (see {@link Policy#name()})
+   * @param map the {@value #TYPE} field and the policy's fields; not null, no null field name
+   * @return the policy
    * @throws PolicyTextException naming the field, the value and what is allowed
+   * @throws IllegalArgumentException if {@code name} is invalid (null, blank, over 128
+   *     characters, or not well-formed UTF-16), as the policies' constructors refuse it
    */
   public static Policy parse(String name, Map<String, ?> map) {
     checkName(name);
@@ -184,6 +194,10 @@ public final class PolicyText {
   /**
    * The spec of {@code policy}, without its name: {@link #parse(String, String)} with the
    * policy's name reads it back to an equal policy.
+   *
+   * @param policy the policy; not null
+   * @return the spec, e.g. {@code "token-bucket capacity=20 rate=100/1m"}
+   * @throws IllegalArgumentException if {@code policy} is null
    */
   public static String format(Policy policy) {
     StringBuilder out = new StringBuilder();
@@ -200,6 +214,10 @@ public final class PolicyText {
   /**
    * The map form of {@code policy}: {@code type} first, then its fields as text, defaults
    * omitted; {@link #parse(String, Map)} reads it back to an equal policy.
+   *
+   * @param policy the policy; not null
+   * @return a new, modifiable map in that order
+   * @throws IllegalArgumentException if {@code policy} is null
    */
   public static Map<String, String> toMap(Policy policy) {
     Checks.notNull("policy", policy);
@@ -245,6 +263,10 @@ public final class PolicyText {
   /**
    * A duration as text: number-unit pairs from days down to nanoseconds ({@code 1h30m},
    * {@code 500ms}), which {@link #parse} reads back exactly.
+   *
+   * @param d the duration, not negative
+   * @return the text; {@code 0s} for zero
+   * @throws IllegalArgumentException if {@code d} is null or negative
    */
   public static String duration(Duration d) {
     Checks.notNull("duration", d);

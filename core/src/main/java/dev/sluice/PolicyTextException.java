@@ -7,9 +7,13 @@ package dev.sluice;
 public final class PolicyTextException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;
 
+  /** The policy's name. */
   private final String policy;
+  /** The field at fault. */
   private final String field;
+  /** The value at fault as written, or null if it is missing. */
   private final String value;
+  /** What is wrong and what is allowed. */
   private final String problem;
 
   PolicyTextException(String policy, String field, String value, String problem) {
@@ -28,7 +32,7 @@ public final class PolicyTextException extends IllegalArgumentException {
     return value == null ? field + " " + problem : field + " '" + value + "' " + problem;
   }
 
-  /** The policy's name. */
+  /** {@return the policy's name} */
   public String policy() {
     return policy;
   }
@@ -36,22 +40,24 @@ public final class PolicyTextException extends IllegalArgumentException {
   /**
    * The field at fault: one of the type's fields, {@code type}, or {@code spec} when the whole
    * text is (a rule of the policy itself refused its values together).
+   *
+   * @return the field's name
    */
   public String field() {
     return field;
   }
 
-  /** The value at fault as written, or null if it is missing. */
+  /** {@return the value at fault as written, or null if it is missing} */
   public String value() {
     return value;
   }
 
-  /** What is wrong and what is allowed, without the policy, field or value. */
+  /** {@return what is wrong and what is allowed, without the policy, field or value} */
   public String problem() {
     return problem;
   }
 
-  /** The message without the leading {@code policy '<name>': }. */
+  /** {@return the message without the leading {@code policy '<name>': }} */
   public String detail() {
     return describe(field, value, problem);
   }

@@ -18,6 +18,18 @@ import java.time.Duration;
 public record QuotaExceeded(
     Policy.Kind kind, String policy, String key, long current, long limit, long retryAfterNanos) {
 
+  /**
+   * Validates the components.
+   *
+   * @param kind what kind of quota; not null
+   * @param policy the policy's name; not null
+   * @param key the key that was denied; not null
+   * @param current what the key uses now, {@code >= 0}
+   * @param limit the policy's limit, {@code >= 1}
+   * @param retryAfterNanos how long until the same request would pass, {@code >= 0};
+   *     {@link Decision#NEVER} for a request above the limit
+   * @throws IllegalArgumentException if a component is null or out of range
+   */
   public QuotaExceeded {
     Checks.notNull("kind", kind);
     Checks.notNull("policy", policy);
@@ -27,7 +39,15 @@ public record QuotaExceeded(
     Checks.nonNegative("retryAfterNanos", retryAfterNanos);
   }
 
-  /** The denial {@code decision} made for {@code key}. */
+  /**
+   * The denial {@code decision} made for {@code key}.
+   *
+   * @param decision a denying decision; not null
+   * @param key the key it was made for; not null
+   * @return the denial: the decision's policy kind and name, used, limit and retryAfter
+   * @throws IllegalArgumentException if {@code decision} is null or allowed, or {@code key} is
+   *     null
+   */
   public static QuotaExceeded of(Decision decision, String key) {
     Checks.notNull("decision", decision);
     if (decision.allowed()) {
@@ -38,7 +58,7 @@ public record QuotaExceeded(
         decision.retryAfterNanos());
   }
 
-  /** {@link #retryAfterNanos()} as a duration. */
+  /** {@return {@link #retryAfterNanos()} as a duration} */
   public Duration retryAfter() {
     return Duration.ofNanos(retryAfterNanos);
   }
@@ -46,13 +66,15 @@ public record QuotaExceeded(
   /**
    * Whole seconds to wait, rounded up, for a {@code Retry-After} header; empty for a request that
    * can never be admitted ({@link Decision#NEVER}), which should get no {@code Retry-After}.
+   *
+   * @return the seconds, {@code >= 0}, or empty for {@link Decision#NEVER}
    */
   public java.util.OptionalLong retryAfterSeconds() {
     return retryAfterNanos == Decision.NEVER ? java.util.OptionalLong.empty()
         : java.util.OptionalLong.of(RateLimitHeaders.seconds(retryAfterNanos));
   }
 
-  /** This denial as an exception to throw. */
+  /** {@return this denial as an exception to throw} */
   public QuotaExceededException toException() {
     return new QuotaExceededException(this);
   }

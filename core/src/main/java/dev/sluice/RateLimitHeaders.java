@@ -15,7 +15,7 @@ import java.util.function.BiConsumer;
  * {@code X-RateLimit-Reset}.
  *
  * <pre>{@code
- * Decision d = limiter.tryAcquire(clientId);
+ * Decision d = limiter.tryAcquire(clientId, 1);
  * RateLimitHeaders.of(d).forEach(response::setHeader);
  * // RateLimit-Policy: "api";q=100;w=60
  * // RateLimit: "api";r=0;t=42
@@ -39,9 +39,10 @@ import java.util.function.BiConsumer;
  * </ul>
  *
  * <p>A decision answered by a failure choice ({@link Decision.Reason#FAILED_OPEN},
- * {@link Decision.Reason#STORE_UNAVAILABLE}: the store could not decide) counted nothing, so it states its policy but no {@code RateLimit} item and no
- * {@code X-RateLimit-Remaining}/{@code Reset}: the headers never claim a remaining quota nobody
- * counted. A local-share fallback did count, and is stated like a store's decision.
+ * {@link Decision.Reason#STORE_UNAVAILABLE}: the store could not decide) counted nothing, so it
+ * states its policy but no {@code RateLimit} item and no {@code X-RateLimit-Remaining} or
+ * {@code X-RateLimit-Reset}: the headers never claim a remaining quota nobody counted. A
+ * local-share fallback did count, and is stated like a store's decision.
  *
  * <p>Policy names are written as structured-field strings: {@code "} and {@code \} are escaped
  * with {@code \}, and every character outside printable ASCII, and {@code %}, as {@code %XX} of
@@ -54,9 +55,13 @@ public final class RateLimitHeaders {
   public static final String RATELIMIT_POLICY = "RateLimit-Policy";
   /** The IETF draft's field with each policy's remaining quota. */
   public static final String RATELIMIT = "RateLimit";
+  /** Whole seconds to wait before retrying a denial. */
   public static final String RETRY_AFTER = "Retry-After";
+  /** The legacy field with the limit of the decision that limits most. */
   public static final String X_RATELIMIT_LIMIT = "X-RateLimit-Limit";
+  /** The legacy field with the remaining quota of the decision that limits most. */
   public static final String X_RATELIMIT_REMAINING = "X-RateLimit-Remaining";
+  /** The legacy field with the seconds until that decision's key is fully replenished. */
   public static final String X_RATELIMIT_RESET = "X-RateLimit-Reset";
 
   private static final long SECOND = 1_000_000_000L;
@@ -67,7 +72,13 @@ public final class RateLimitHeaders {
     this.fields = Collections.unmodifiableMap(fields);
   }
 
-  /** The fields of one decision. */
+  /**
+   * The fields of one decision.
+   *
+   * @param decision the decision; not null
+   * @return the fields
+   * @throws IllegalArgumentException if {@code decision} is null
+   */
   public static RateLimitHeaders of(Decision decision) {
     Checks.notNull("decision", decision);
     return of(List.of(decision));
@@ -76,6 +87,10 @@ public final class RateLimitHeaders {
   /**
    * The fields of several decisions taken for one request (one per policy, e.g. the per-client
    * and the global limit): one list item per decision in each IETF field.
+   *
+   * @param decisions the decisions, in the order their items are written; at least one, no null
+   * @return the fields
+   * @throws IllegalArgumentException if {@code decisions} is null or empty, or holds a null
    */
   public static RateLimitHeaders of(List<Decision> decisions) {
     Checks.notNull("decisions", decisions);
@@ -139,17 +154,28 @@ public final class RateLimitHeaders {
     return d.reason() != Decision.Reason.FAILED_OPEN && d.reason() != Decision.Reason.STORE_UNAVAILABLE;
   }
 
-  /** Every field, in the order above; absent fields are left out. */
+  /**
+   * {@return every field, in the order above, as an unmodifiable map; absent fields are left out}
+   */
   public Map<String, String> asMap() {
     return fields;
   }
 
-  /** Passes each field's name and value, e.g. to {@code response::setHeader}. */
+  /**
+   * Passes each field's name and value, e.g. to {@code response::setHeader}.
+   *
+   * @param header called once per field, in the order of {@link #asMap()}
+   */
   public void forEach(BiConsumer<String, String> header) {
     fields.forEach(header);
   }
 
-  /** The value of {@code name} (one of the constants here), or null if it is not set. */
+  /**
+   * The value of {@code name} (one of the constants here), or null if it is not set.
+   *
+   * @param name the field's name, spelled as the constant (case matters)
+   * @return the value, or null
+   */
   public String get(String name) {
     return fields.get(name);
   }

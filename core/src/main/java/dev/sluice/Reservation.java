@@ -30,14 +30,17 @@ public final class Reservation implements AutoCloseable {
     this.estimate = estimate;
   }
 
+  /** {@return the reservation's id: random, positive, unique per key among open reservations} */
   public long id() {
     return id;
   }
 
+  /** {@return the key the estimate is held on} */
   public String key() {
     return key;
   }
 
+  /** {@return the cost held, {@code >= 1}} */
   public long estimate() {
     return estimate;
   }
@@ -47,8 +50,12 @@ public final class Reservation implements AutoCloseable {
    * difference back, more charges it (and may overshoot the budget). Charged even if the
    * reservation had expired, since the work was done.
    *
-   * @return the decision after the charge (always allowed; {@code used()} is the new usage)
+   * @param actual the real cost, {@code >= 0}
+   * @return the decision after the charge ({@code used()} is the new usage): allowed, unless the
+   *     store cannot decide and the policy fails closed ({@link Decision.Reason#STORE_UNAVAILABLE},
+   *     nothing charged)
    * @throws IllegalStateException if already settled or cancelled
+   * @throws IllegalArgumentException if {@code actual} is negative (the reservation stays open)
    */
   public Decision settle(long actual) {
     Checks.nonNegative("actual", actual);
@@ -67,13 +74,17 @@ public final class Reservation implements AutoCloseable {
     }
   }
 
-  /** Extends the reservation by the budget's TTL; false if it is no longer held. */
+  /**
+   * Extends the reservation by the budget's TTL from now.
+   *
+   * @return false if it is no longer held (settled, cancelled, or expired)
+   */
   public boolean renew() {
     return state.get() == OPEN
         && budgets.apply(Call.RENEW_RESERVATION, key, 0, Operation.RENEW, id).reason() != Decision.Reason.NOT_HELD;
   }
 
-  /** Whether settle or cancel has been called. */
+  /** {@return whether settle or cancel has been called (closing cancels)} */
   public boolean closed() {
     return state.get() != OPEN;
   }

@@ -18,6 +18,14 @@ import java.time.Duration;
  */
 public record SlidingCounter(String name, long limit, Duration window) implements Policy {
 
+  /**
+   * Validates the components.
+   *
+   * @param name the policy's name: 1 to 128 characters, not blank, well-formed UTF-16
+   * @param limit the most cost admitted per (estimated) trailing window, {@code >= 1}
+   * @param window the window's length: positive, at most 2^62 ns
+   * @throws IllegalArgumentException if a component is null or out of range
+   */
   public SlidingCounter {
     Checks.name(name);
     Checks.positive("limit", limit);
@@ -42,7 +50,15 @@ public record SlidingCounter(String name, long limit, Duration window) implement
     return Checks.share(this, instances, l -> new SlidingCounter(name, l, window));
   }
 
-  /** Same as the canonical constructor. */
+  /**
+   * Same as the canonical constructor.
+   *
+   * @param name the policy's name: 1 to 128 characters, not blank, well-formed UTF-16
+   * @param limit the most cost admitted per (estimated) trailing window, {@code >= 1}
+   * @param window the window's length: positive, at most 2^62 ns
+   * @return the policy
+   * @throws IllegalArgumentException if an argument is null or out of range
+   */
   public static SlidingCounter of(String name, long limit, Duration window) {
     return new SlidingCounter(name, limit, window);
   }

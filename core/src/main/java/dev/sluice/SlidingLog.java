@@ -29,6 +29,17 @@ public record SlidingLog(String name, long limit, Duration window, Duration gran
   /** The most entries one key's log may hold: the limit, or with a granularity its bucket count. */
   public static final long MAX_LIMIT = 10_000;
 
+  /**
+   * Validates the components.
+   *
+   * @param name the policy's name: 1 to 128 characters, not blank, well-formed UTF-16
+   * @param limit the most cost admitted in any trailing window, {@code >= 1}; at most
+   *     {@value #MAX_LIMIT} for an exact log
+   * @param window the window's length: positive, at most 2^62 ns
+   * @param granularity {@link Duration#ZERO} (exact), or a bucket length of at most the window
+   *     that cuts it into at most {@code MAX_LIMIT - 2} buckets
+   * @throws IllegalArgumentException if a component is null or out of range
+   */
   public SlidingLog {
     Checks.name(name);
     Checks.positive("limit", limit);
@@ -71,17 +82,42 @@ public record SlidingLog(String name, long limit, Duration window, Duration gran
         l -> new SlidingLog(name, l, window, granularity));
   }
 
-  /** An exact log: every instant apart. */
+  /**
+   * An exact log: every instant apart.
+   *
+   * @param name the policy's name: 1 to 128 characters, not blank, well-formed UTF-16
+   * @param limit the most cost admitted in any trailing window, 1 to {@value #MAX_LIMIT}
+   * @param window the window's length: positive, at most 2^62 ns
+   * @throws IllegalArgumentException if an argument is null or out of range
+   */
   public SlidingLog(String name, long limit, Duration window) {
     this(name, limit, window, Duration.ZERO);
   }
 
-  /** An exact log: every instant apart. */
+  /**
+   * An exact log: every instant apart.
+   *
+   * @param name the policy's name: 1 to 128 characters, not blank, well-formed UTF-16
+   * @param limit the most cost admitted in any trailing window, 1 to {@value #MAX_LIMIT}
+   * @param window the window's length: positive, at most 2^62 ns
+   * @return the policy
+   * @throws IllegalArgumentException if an argument is null or out of range
+   */
   public static SlidingLog of(String name, long limit, Duration window) {
     return new SlidingLog(name, limit, window);
   }
 
-  /** A log of time buckets of length {@code granularity}: bounded memory, conservative. */
+  /**
+   * A log of time buckets of length {@code granularity}: bounded memory, conservative.
+   *
+   * @param name the policy's name: 1 to 128 characters, not blank, well-formed UTF-16
+   * @param limit the most cost admitted in any trailing window, {@code >= 1}
+   * @param window the window's length: positive, at most 2^62 ns
+   * @param granularity the bucket length: positive, at most the window, and cutting it into at
+   *     most {@code MAX_LIMIT - 2} buckets
+   * @return the policy
+   * @throws IllegalArgumentException if an argument is null or out of range
+   */
   public static SlidingLog bucketed(String name, long limit, Duration window, Duration granularity) {
     if (granularity != null && granularity.isZero()) {
       throw new IllegalArgumentException("granularity (PT0S) must be positive for a bucketed log");
@@ -95,7 +131,10 @@ public record SlidingLog(String name, long limit, Duration window, Duration gran
     return window;
   }
 
-  /** The most entries one key's log holds. */
+  /**
+   * {@return the most entries one key's log holds: the limit, or with a granularity the smaller
+   * of the limit and {@code window / granularity + 2}}
+   */
   public long maxEntries() {
     return granularity.isZero() ? limit : Math.min(limit, window.toNanos() / granularity.toNanos() + 2);
   }

@@ -51,11 +51,12 @@ public final class Sluice implements AutoCloseable {
     this.listeners = b.listeners.toArray(new DecisionListener[0]);
   }
 
-  /** An engine on the in-memory store and the system clock. */
+  /** {@return an engine on the in-memory store and the system clock} */
   public static Sluice inMemory() {
     return builder().build();
   }
 
+  /** {@return a builder: by default the in-memory store, the system clock and no listener} */
   public static Builder builder() {
     return new Builder();
   }
@@ -63,8 +64,11 @@ public final class Sluice implements AutoCloseable {
   /**
    * A limiter for {@code policy}.
    *
-   * @throws IllegalArgumentException for a {@link Concurrency} policy: its slots are taken by
-   *     leases ({@link #leases}), which can be given back
+   * @param policy the policy to apply; not null
+   * @return the limiter, on this engine's store
+   * @throws IllegalArgumentException if {@code policy} is null, or for a {@link Concurrency}
+   *     policy: its slots are taken by leases ({@link #leases}), which can be given back; or if a
+   *     policy of another kind uses its name in the store
    */
   public Limiter limiter(Policy policy) {
     Checks.notNull("policy", policy);
@@ -75,7 +79,14 @@ public final class Sluice implements AutoCloseable {
     return new PolicyLimiter(this, store.partition(policy));
   }
 
-  /** Leases under a {@link Concurrency} policy: "at most 5 scans in flight per user". */
+  /**
+   * Leases under a {@link Concurrency} policy: "at most 5 scans in flight per user".
+   *
+   * @param policy the concurrency policy; not null
+   * @return the leases, on this engine's store
+   * @throws IllegalArgumentException if {@code policy} is null, or a policy of another kind uses
+   *     its name in the store
+   */
   public Leases leases(Concurrency policy) {
     Checks.notNull("policy", policy);
     return new Leases(this, store.partition(policy));
@@ -84,13 +95,25 @@ public final class Sluice implements AutoCloseable {
   /**
    * A lease of one slot on {@code key} under {@code policy}: {@code leases(policy).acquire(key)}.
    *
-   * @throws QuotaExceededException when the slots are all held
+   * @param policy the concurrency policy; not null
+   * @param key the key: 1 to 512 characters of well-formed UTF-16
+   * @return the lease; release it (or close it) when done
+   * @throws QuotaExceededException when the slots are all held, or the store cannot decide and
+   *     the policy fails closed
+   * @throws IllegalArgumentException if {@code policy} is null or {@code key} is invalid
    */
   public Lease acquireLease(Concurrency policy, String key) {
     return leases(policy).acquire(key);
   }
 
-  /** A cost budget per period: check, record, reserve/settle, usage. */
+  /**
+   * A cost budget per period: check, record, reserve/settle, usage.
+   *
+   * @param policy the budget; not null
+   * @return the budgets, on this engine's store
+   * @throws IllegalArgumentException if {@code policy} is null, or a policy of another kind uses
+   *     its name in the store
+   */
   public Budgets budget(Budget policy) {
     Checks.notNull("policy", policy);
     return new Budgets(this, store.partition(policy));
@@ -101,18 +124,34 @@ public final class Sluice implements AutoCloseable {
    * denying one with the longest retryAfter, or, when all admit, the one with the least remaining.
    *
    * @param charges distinct (policy, key) pairs, at least one
+   * @return the deciding policy's decision: allowed if every charge was admitted and charged
+   * @throws IllegalArgumentException if {@code charges} is null or empty, holds a null, names a
+   *     (policy, key) pair twice, or names a {@link Concurrency} policy
    */
   public Decision tryAcquireAll(List<Charge> charges) {
     return applyAll(charges, Operation.ACQUIRE, Call.TRY_ACQUIRE_ALL);
   }
 
-  /** {@link #tryAcquireAll(List)} for a fixed set of charges. */
+  /**
+   * {@link #tryAcquireAll(List)} for a fixed set of charges.
+   *
+   * @param charges distinct (policy, key) pairs, at least one
+   * @return the deciding policy's decision: allowed if every charge was admitted and charged
+   * @throws IllegalArgumentException as {@link #tryAcquireAll(List)}
+   */
   public Decision tryAcquireAll(Charge... charges) {
     Checks.notNull("charges", charges);
     return tryAcquireAll(Arrays.asList(charges));
   }
 
-  /** What {@link #tryAcquireAll(List)} would decide, without consuming. */
+  /**
+   * What {@link #tryAcquireAll(List)} would decide, without consuming.
+   *
+   * @param charges distinct (policy, key) pairs, at least one
+   * @return the decision {@code tryAcquireAll} would make; nothing is charged
+   * @throws IllegalArgumentException if {@code charges} is null or empty, holds a null, or names a
+   *     (policy, key) pair twice
+   */
   public Decision peekAll(List<Charge> charges) {
     return applyAll(charges, Operation.PEEK, Call.PEEK_ALL);
   }
@@ -134,12 +173,15 @@ public final class Sluice implements AutoCloseable {
     return m.decision();
   }
 
-  /** The clock this engine's limiters sleep on: its store's ({@link Store#clock()}). */
+  /** {@return the clock this engine's limiters sleep on: its store's ({@link Store#clock()})} */
   public Clock clock() {
     return clock;
   }
 
-  /** How many times a listener threw. */
+  /**
+   * {@return how many times a listener threw since the engine was built (each is logged: the 1st,
+   * 2nd, 4th, 8th and so on)}
+   */
   public long listenerFailures() {
     return listenerFailures.get();
   }
@@ -183,19 +225,36 @@ public final class Sluice implements AutoCloseable {
      * {@link Clock#system()} by default. With {@link #store}, the engine takes the store's clock:
      * set a test clock on the store, and this one only if it is the very same clock (a different
      * one is refused by {@link #build()}, since it would mix two timelines).
+     *
+     * @param clock the clock; not null
+     * @return this builder
+     * @throws IllegalArgumentException if {@code clock} is null
      */
     public Builder clock(Clock clock) {
       this.clock = Checks.notNull("clock", clock);
       return this;
     }
 
-    /** The store; by default an in-memory store on this builder's clock. The engine waits on its clock. */
+    /**
+     * The store; by default an in-memory store on this builder's clock. The engine waits on its
+     * clock.
+     *
+     * @param store the store, which the engine closes when it is closed; not null
+     * @return this builder
+     * @throws IllegalArgumentException if {@code store} is null
+     */
     public Builder store(Store store) {
       this.store = Checks.notNull("store", store);
       return this;
     }
 
-    /** Adds a listener told about every decision. */
+    /**
+     * Adds a listener told about every decision, after those added before.
+     *
+     * @param listener the listener; not null
+     * @return this builder
+     * @throws IllegalArgumentException if {@code listener} is null
+     */
     public Builder listener(DecisionListener listener) {
       listeners.add(Checks.notNull("listener", listener));
       return this;
@@ -204,8 +263,9 @@ public final class Sluice implements AutoCloseable {
     /**
      * The engine.
      *
+     * @return a new engine with this builder's store, clock and listeners
      * @throws IllegalArgumentException if both a clock and a store were given and the clock is not
-     *     the store's
+     *     the store's, or the store has no clock
      */
     public Sluice build() {
       return new Sluice(this);

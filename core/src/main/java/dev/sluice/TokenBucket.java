@@ -13,7 +13,7 @@ import java.time.Duration;
  * {@code capacity + floor(refillTokens * t / refillPeriod)} cost.
  *
  * <p>Exact integer arithmetic needs {@code capacity * refillPeriod / gcd(refillPeriod, refillTokens)}
- * (in nanoseconds) to stay below 2^62; a bucket beyond that is refused at construction.
+ * (in nanoseconds) to be at most 2^62; a bucket beyond that is refused at construction.
  *
  * @param name the policy's name
  * @param capacity the burst: the most tokens the bucket holds, and the largest admissible cost
@@ -23,6 +23,17 @@ import java.time.Duration;
 public record TokenBucket(String name, long capacity, long refillTokens, Duration refillPeriod)
     implements Policy {
 
+  /**
+   * Validates the components.
+   *
+   * @param name the policy's name: 1 to 128 characters, not blank, well-formed UTF-16
+   * @param capacity the most tokens the bucket holds, {@code >= 1}
+   * @param refillTokens tokens added per {@code refillPeriod}, {@code >= 1}
+   * @param refillPeriod the period over which {@code refillTokens} are added: positive, at most
+   *     2^62 ns
+   * @throws IllegalArgumentException if a component is null or out of range, or if the bucket is
+   *     too large for exact arithmetic (see above)
+   */
   public TokenBucket {
     Checks.name(name);
     Checks.positive("capacity", capacity);
@@ -54,7 +65,18 @@ public record TokenBucket(String name, long capacity, long refillTokens, Duratio
         c -> new TokenBucket(name, c, refillTokens, refillPeriod.multipliedBy(instances)));
   }
 
-  /** Same as the canonical constructor. */
+  /**
+   * Same as the canonical constructor.
+   *
+   * @param name the policy's name: 1 to 128 characters, not blank, well-formed UTF-16
+   * @param capacity the most tokens the bucket holds (the burst), {@code >= 1}
+   * @param refillTokens tokens added per {@code refillPeriod}, {@code >= 1}
+   * @param refillPeriod the period over which {@code refillTokens} are added: positive, at most
+   *     2^62 ns
+   * @return the policy
+   * @throws IllegalArgumentException if an argument is null or out of range, or if the bucket is
+   *     too large for exact arithmetic
+   */
   public static TokenBucket of(String name, long capacity, long refillTokens, Duration refillPeriod) {
     return new TokenBucket(name, capacity, refillTokens, refillPeriod);
   }
@@ -67,7 +89,7 @@ public record TokenBucket(String name, long capacity, long refillTokens, Duratio
 
   /**
    * The time to refill from empty: {@code capacity * refillPeriod / refillTokens}, rounded up to
-   * the nanosecond (exact: the constructor keeps the product below 2^62).
+   * the nanosecond (exact: the constructor keeps the product at most 2^62).
    */
   @Override
   public Duration quotaWindow() {

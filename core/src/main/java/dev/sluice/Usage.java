@@ -11,18 +11,26 @@ import java.time.Instant;
  */
 public record Usage(long used, long limit, Instant periodEnd) {
 
+  /**
+   * Validates the components.
+   *
+   * @param used cost charged this period plus open reservations' estimates, {@code >= 0}
+   * @param limit the budget per period, {@code >= 1}
+   * @param periodEnd when the period ends; not null
+   * @throws IllegalArgumentException if a component is null or out of range
+   */
   public Usage {
     Checks.nonNegative("used", used);
     Checks.positive("limit", limit);
     Checks.notNull("periodEnd", periodEnd);
   }
 
-  /** What is left: {@code limit - used}, never negative. */
+  /** {@return what is left: {@code limit - used}, never negative} */
   public long remaining() {
     return Math.max(0, limit - used);
   }
 
-  /** Whether the budget is spent (a check would be denied). */
+  /** {@return whether the budget is spent ({@code used >= limit}: a check would be denied)} */
   public boolean exhausted() {
     return used >= limit;
   }

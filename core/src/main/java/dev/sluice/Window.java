@@ -17,55 +17,106 @@ import java.time.temporal.TemporalAdjusters;
  */
 public sealed interface Window permits Window.Epoch, Window.Calendar {
 
-  /** A window of fixed length, aligned to the epoch (so every key's windows start together). */
+  /**
+   * A window of fixed length, aligned to the epoch (so every key's windows start together).
+   *
+   * @param length the window's length: positive, at most 2^62 ns
+   * @return the window
+   * @throws IllegalArgumentException if {@code length} is null, not positive or too long
+   */
   static Window of(Duration length) {
     return new Epoch(length);
   }
 
-  /** A calendar day from UTC midnight. */
+  /** {@return a calendar day from UTC midnight} */
   static Window day() {
     return new Calendar(CalendarUnit.DAY, ZoneOffset.UTC);
   }
 
-  /** A calendar day from local midnight in {@code zone}. */
+  /**
+   * A calendar day from local midnight in {@code zone}.
+   *
+   * @param zone the zone whose midnight starts the day; not null
+   * @return the window
+   * @throws IllegalArgumentException if {@code zone} is null
+   */
   static Window day(ZoneId zone) {
     return new Calendar(CalendarUnit.DAY, zone);
   }
 
-  /** An ISO week, Monday 00:00 to Monday 00:00, in {@code zone}. */
+  /**
+   * An ISO week, Monday 00:00 to Monday 00:00, in {@code zone}.
+   *
+   * @param zone the zone whose Monday midnight starts the week; not null
+   * @return the window
+   * @throws IllegalArgumentException if {@code zone} is null
+   */
   static Window week(ZoneId zone) {
     return new Calendar(CalendarUnit.WEEK, zone);
   }
 
-  /** A calendar month from the first day's midnight in {@code zone}. */
+  /**
+   * A calendar month from the first day's midnight in {@code zone}.
+   *
+   * @param zone the zone whose midnight starts the month; not null
+   * @return the window
+   * @throws IllegalArgumentException if {@code zone} is null
+   */
   static Window month(ZoneId zone) {
     return new Calendar(CalendarUnit.MONTH, zone);
   }
 
-  /** A calendar year from January 1st's midnight in {@code zone}. */
+  /**
+   * A calendar year from January 1st's midnight in {@code zone}.
+   *
+   * @param zone the zone whose midnight starts the year; not null
+   * @return the window
+   * @throws IllegalArgumentException if {@code zone} is null
+   */
   static Window year(ZoneId zone) {
     return new Calendar(CalendarUnit.YEAR, zone);
   }
 
-  /** The start, in epoch nanoseconds, of the window that contains {@code nowNanos}. */
+  /**
+   * The start, in epoch nanoseconds, of the window that contains {@code nowNanos}.
+   *
+   * @param nowNanos a time in epoch nanoseconds, within {@code [0, 2^62]}
+   * @return the window's start, {@code <= nowNanos}
+   * @throws IllegalArgumentException if {@code nowNanos} is outside {@code [0, 2^62]}
+   */
   long startNanos(long nowNanos);
 
-  /** The end (exclusive), in epoch nanoseconds, of the window that contains {@code nowNanos}. */
+  /**
+   * The end (exclusive), in epoch nanoseconds, of the window that contains {@code nowNanos}.
+   *
+   * @param nowNanos a time in epoch nanoseconds, within {@code [0, 2^62]}
+   * @return the window's end, {@code > nowNanos} ({@link Long#MAX_VALUE} if it lies beyond)
+   * @throws IllegalArgumentException if {@code nowNanos} is outside {@code [0, 2^62]}
+   */
   long endNanos(long nowNanos);
 
-  /** Whether this window follows the wall clock. */
+  /** {@return whether this window follows the wall clock: true for a calendar window} */
   boolean calendar();
 
   /**
    * The window's length; for a calendar window its nominal length, whatever the actual one
    * (a day 24 h, a week 7 days, a month and a year their average Gregorian lengths, as
    * {@link java.time.temporal.ChronoUnit#getDuration()} estimates them).
+   *
+   * @return the length, positive
    */
   Duration nominalLength();
 
   /** Calendar units for {@link Calendar} windows. */
   enum CalendarUnit {
-    DAY, WEEK, MONTH, YEAR
+    /** A day, from local midnight. */
+    DAY,
+    /** An ISO week, from Monday's midnight. */
+    WEEK,
+    /** A month, from the first day's midnight. */
+    MONTH,
+    /** A year, from January 1st's midnight. */
+    YEAR
   }
 
   /**
@@ -74,6 +125,12 @@ public sealed interface Window permits Window.Epoch, Window.Calendar {
    * @param length the window's length, at most 2^62 ns
    */
   record Epoch(Duration length) implements Window {
+    /**
+     * Validates the length.
+     *
+     * @param length the window's length: positive, at most 2^62 ns
+     * @throws IllegalArgumentException if {@code length} is null, not positive or too long
+     */
     public Epoch {
       Checks.durationNanos("length", length);
     }
@@ -110,6 +167,13 @@ public sealed interface Window permits Window.Epoch, Window.Calendar {
    * @param zone the zone whose midnight starts the window
    */
   record Calendar(CalendarUnit unit, ZoneId zone) implements Window {
+    /**
+     * Validates the components.
+     *
+     * @param unit day, ISO week, month or year; not null
+     * @param zone the zone whose midnight starts the window; not null
+     * @throws IllegalArgumentException if a component is null
+     */
     public Calendar {
       Checks.notNull("unit", unit);
       Checks.notNull("zone", zone);

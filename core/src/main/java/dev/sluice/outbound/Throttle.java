@@ -104,22 +104,26 @@ public final class Throttle {
     }
   }
 
-  /** The upstream's name; also the key this throttle's buckets use. */
+  /** {@return the upstream's name; also the key this throttle's buckets use} */
   public String name() {
     return name;
   }
 
-  /** The configured limit. */
+  /** {@return the configured limit, named after the upstream} */
   public TokenBucket policy() {
     return policy;
   }
 
-  /** The slow-mode bucket: {@code <name>:slow}, same capacity, half the refill rate. */
+  /** {@return the slow-mode bucket: {@code <name>:slow}, same capacity, half the refill rate} */
   public TokenBucket slowPolicy() {
     return slowPolicy;
   }
 
-  /** {@link #tryAcquire(long)} for a cost of 1. */
+  /**
+   * {@link #tryAcquire(long)} for a cost of 1.
+   *
+   * @return the decision, as {@link #tryAcquire(long)} returns it
+   */
   public Decision tryAcquire() {
     return tryAcquire(1);
   }
@@ -129,6 +133,9 @@ public final class Throttle {
    * Denied while paused (see the class comment).
    *
    * @param cost {@code >= 0}; 0 checks without consuming
+   * @return the decision; while paused, for a cost within the capacity, {@link
+   *     Decision.Reason#LIMITED} with remaining 0 and retryAfter the rest of the pause
+   * @throws IllegalArgumentException if {@code cost} is negative
    */
   public Decision tryAcquire(long cost) {
     Args.cost(cost);
@@ -146,7 +153,12 @@ public final class Throttle {
    * turn) or, in slow mode, until the instant both buckets admit the cost. If the cost cannot be
    * admitted within {@code maxWait}, returns the denial at once without consuming anything.
    *
+   * @param cost {@code >= 0}
+   * @param maxWait the longest wait accepted, not negative ({@link Duration#ZERO}: no wait)
+   * @return the decision once usable, or the denial no wait within {@code maxWait} could lift
    * @throws InterruptedException if interrupted while waiting (a granted cost is refunded)
+   * @throws IllegalArgumentException if {@code cost} is negative or {@code maxWait} is null or
+   *     negative
    */
   public Decision acquire(long cost, Duration maxWait) throws InterruptedException {
     Args.cost(cost);
@@ -160,7 +172,16 @@ public final class Throttle {
     });
   }
 
-  /** {@link #acquire} without holding a thread while waiting: it waits on {@link Clock#after}. */
+  /**
+   * {@link #acquire} without holding a thread while waiting: it waits on {@link Clock#after}.
+   *
+   * @param cost {@code >= 0}
+   * @param maxWait the longest wait accepted, not negative ({@link Duration#ZERO}: no wait)
+   * @return a future of what {@link #acquire} would return; a failure of the engine completes it
+   *     exceptionally
+   * @throws IllegalArgumentException if {@code cost} is negative or {@code maxWait} is null or
+   *     negative (thrown at once, not through the future)
+   */
   public CompletableFuture<Decision> acquireAsync(long cost, Duration maxWait) {
     Args.cost(cost);
     return WaitLoop.async(clock, WaitLoop.deadline(clock, maxWait), (now, left) -> {
@@ -222,6 +243,8 @@ public final class Throttle {
    * Turns slow mode on or off; setting the current mode again changes nothing. On: admissions
    * also need the slow bucket, seeded with what the configured bucket has used now. Off: the slow
    * bucket is no longer used.
+   *
+   * @param on true for slow mode, false for the configured rate
    */
   public void slow(boolean on) {
     synchronized (modeLock) {
@@ -239,7 +262,7 @@ public final class Throttle {
     }
   }
 
-  /** Whether slow mode is on. */
+  /** {@return whether slow mode is on} */
   public boolean isSlow() {
     return slowMode.get();
   }
@@ -260,6 +283,7 @@ public final class Throttle {
    * or an HTTP-date ({@code "Wed, 21 Oct 2015 07:28:00 GMT"}, read against the clock's wall time
    * and converted to its monotonic timeline). A date in the past changes nothing.
    *
+   * @param retryAfter the {@code Retry-After} field value; not null
    * @throws IllegalArgumentException if the value does not parse (naming it); nothing changes
    */
   public void onRetryAfter(String retryAfter) {
@@ -291,7 +315,7 @@ public final class Throttle {
     }
   }
 
-  /** How much of the current pause is left; zero when not paused. */
+  /** {@return how much of the current pause is left; zero when not paused} */
   public Duration pausedFor() {
     return Duration.ofNanos(Math.max(0, pausedUntil.get() - clock.nanos()));
   }

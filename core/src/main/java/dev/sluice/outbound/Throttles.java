@@ -45,7 +45,12 @@ public final class Throttles {
   private final Sluice sluice;
   private final ConcurrentHashMap<String, Throttle> throttles = new ConcurrentHashMap<>();
 
-  /** An empty registry whose throttles are applied by {@code sluice} and sleep on its clock. */
+  /**
+   * An empty registry whose throttles are applied by {@code sluice} and sleep on its clock.
+   *
+   * @param sluice the engine; not null
+   * @throws IllegalArgumentException if {@code sluice} is null
+   */
   public Throttles(Sluice sluice) {
     if (sluice == null) {
       throw new IllegalArgumentException("sluice must not be null");
@@ -53,7 +58,13 @@ public final class Throttles {
     this.sluice = sluice;
   }
 
-  /** Same as {@link #Throttles(Sluice)}. */
+  /**
+   * Same as {@link #Throttles(Sluice)}.
+   *
+   * @param sluice the engine; not null
+   * @return an empty registry
+   * @throws IllegalArgumentException if {@code sluice} is null
+   */
   public static Throttles create(Sluice sluice) {
     return new Throttles(sluice);
   }
@@ -63,6 +74,11 @@ public final class Throttles {
    * refills {@code refillTokens} every {@code refillPeriod}.
    *
    * @param name 1 to {@value Throttle#MAX_NAME_LENGTH} characters, not blank
+   * @param capacity the most tokens the bucket holds, {@code >= 1}
+   * @param refillTokens tokens added per {@code refillPeriod}, {@code >= 1}
+   * @param refillPeriod the period over which {@code refillTokens} are added: positive, at most
+   *     2^62 ns
+   * @return the new throttle, also returned by {@link #get} from now on
    * @throws IllegalArgumentException if a parameter is invalid (naming the throttle, the field
    *     and the value); nothing changes
    */
@@ -81,6 +97,10 @@ public final class Throttles {
    * Registers (or replaces) the throttle {@code name} from a spec such as
    * {@code "capacity=30, rate=0.5/s"} (see {@link #configure(Map)}).
    *
+   * @param name 1 to {@value Throttle#MAX_NAME_LENGTH} characters, not blank
+   * @param spec the bucket's {@code capacity} and {@code rate}, with or without the type
+   *     {@code token-bucket}; not null
+   * @return the new throttle, also returned by {@link #get} from now on
    * @throws IllegalArgumentException if the spec does not parse (naming the throttle, the field
    *     and the value); nothing changes
    */
@@ -96,6 +116,7 @@ public final class Throttles {
    * hour, {@code "capacity=30, rate=0.5/s"} one token every 2 s. Every spec is checked before any
    * is registered: one bad spec changes nothing.
    *
+   * @param specs throttle names to specs; not null, no null name
    * @return this registry
    * @throws IllegalArgumentException naming the throttle, the field and the value of the first
    *     bad spec (in name order)
@@ -125,6 +146,8 @@ public final class Throttles {
   /**
    * The throttle {@code name}.
    *
+   * @param name the throttle's name; not null
+   * @return the throttle last registered under it
    * @throws IllegalArgumentException if there is none; the message lists the known names
    */
   public Throttle get(String name) {
@@ -138,7 +161,7 @@ public final class Throttles {
     return t;
   }
 
-  /** The registered names, sorted; a snapshot. */
+  /** {@return the registered names, sorted; an immutable snapshot} */
   public List<String> names() {
     return List.copyOf(new TreeSet<>(throttles.keySet()));
   }

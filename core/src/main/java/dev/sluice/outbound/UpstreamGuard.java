@@ -63,13 +63,23 @@ public final class UpstreamGuard {
 
   /** The guard's state. */
   public enum State {
+    /** Usage below the threshold: {@link #allowPrimary()} answers true. */
     WITHIN_QUOTA,
+    /** Threshold reached or cap error: {@link #allowPrimary()} answers true only for a probe. */
     QUOTA_EXCEEDED
   }
 
-  /** Called on every state change, on the thread that caused it. */
+  /**
+   * Called on every state change, on the thread that caused it. A listener that throws a
+   * {@link RuntimeException} is logged (WARNING) and the others are still called.
+   */
   @FunctionalInterface
   public interface Listener {
+    /**
+     * One state change, after it happened.
+     *
+     * @param transition the change, with the guard as it was right after it
+     */
     void onTransition(Transition transition);
   }
 
@@ -102,12 +112,18 @@ public final class UpstreamGuard {
       State state, long usage, long budget, long permilleUsed, int thresholdBasisPoints,
       Duration window, boolean capped, Duration probeInterval, boolean enabled) {
 
-    /** The usage as a percentage of the budget to one decimal, rounded down: {@code "99.5"}. */
+    /**
+     * {@return the usage as a percentage of the budget to one decimal, rounded down:
+     * {@code "99.5"}}
+     */
     public String percentUsed() {
       return (permilleUsed / 10) + "." + (permilleUsed % 10);
     }
 
-    /** The threshold as a percentage: {@code "99"}, {@code "99.5"}, {@code "99.95"}. */
+    /**
+     * {@return the threshold as a percentage without trailing zeros: {@code "99"}, {@code "99.5"},
+     * {@code "99.95"}}
+     */
     public String thresholdPercent() {
       return percentText(thresholdBasisPoints);
     }
@@ -153,12 +169,23 @@ public final class UpstreamGuard {
     this.log = b.log;
   }
 
-  /** A builder for a guard named {@code name} (the name keys its usage in the store). */
+  /**
+   * A builder for a guard named {@code name} (the name keys its usage in the store).
+   *
+   * @param name the guard's name; not null or empty. Its usage is kept under the policy name
+   *     {@code "guard:" + name}, so at most 122 characters of well-formed UTF-16
+   * @return a builder with the defaults: threshold 100 %, probe interval 5 min, enabled
+   * @throws IllegalArgumentException if {@code name} is null or empty
+   */
   public static Builder builder(String name) {
     return new Builder(name);
   }
 
-  /** Whether to call the primary upstream now (see the class comment for the state machine). */
+  /**
+   * Whether to call the primary upstream now (see the class comment for the state machine).
+   *
+   * @return true to call the primary (always, while disabled), false to use the fallback
+   */
   public boolean allowPrimary() {
     if (!enabled) {
       return true;
@@ -191,7 +218,12 @@ public final class UpstreamGuard {
     return answer;
   }
 
-  /** Counts {@code tokens} used at the primary upstream now. Nothing while disabled. */
+  /**
+   * Counts {@code tokens} used at the primary upstream now. Nothing while disabled.
+   *
+   * @param tokens the tokens used, {@code >= 0}
+   * @throws IllegalArgumentException if {@code tokens} is negative
+   */
   public void recordUsage(long tokens) {
     if (tokens < 0) {
       throw new IllegalArgumentException("tokens (" + tokens + ") must not be negative");
@@ -204,6 +236,9 @@ public final class UpstreamGuard {
   /**
    * Usage history read at start (e.g. from a database): counted as used now, so it stays in the
    * window for a full window length — never less than its real age would allow.
+   *
+   * @param tokens the tokens used before the start, {@code >= 0}
+   * @throws IllegalArgumentException if {@code tokens} is negative
    */
   public void loadBaseline(long tokens) {
     if (tokens < 0) {
@@ -234,7 +269,8 @@ public final class UpstreamGuard {
    * succeeds, and probes every {@code max(retryAfter × 1.1, base interval)}. A cap error without a
    * Retry-After keeps the interval in force: it never shortens one the upstream asked for.
    *
-   * @param retryAfter the upstream's Retry-After, or null if it gave none
+   * @param retryAfter the upstream's Retry-After, not negative, or null if it gave none
+   * @throws IllegalArgumentException if {@code retryAfter} is negative
    */
   public void onCapError(Duration retryAfter) {
     if (retryAfter != null && retryAfter.isNegative()) {
@@ -286,7 +322,7 @@ public final class UpstreamGuard {
     }
   }
 
-  /** The guard now. */
+  /** {@return the guard now; usage 0 while disabled} */
   public Snapshot snapshot() {
     long used = enabled ? usage() : 0;
     synchronized (this) {
@@ -294,16 +330,20 @@ public final class UpstreamGuard {
     }
   }
 
-  /** Tokens used in the window now. */
+  /** {@return tokens used in the window now} */
   public long usage() {
     return usage.peek(KEY, 0).used();
   }
 
+  /** {@return the guard's name, as given to {@link #builder}} */
   public String name() {
     return name;
   }
 
-  /** The state now (without moving it: only {@link #allowPrimary()} and the callbacks move it). */
+  /**
+   * {@return the state now (without moving it: only {@link #allowPrimary()} and the callbacks move
+   * it)}
+   */
   public synchronized State state() {
     return state;
   }
@@ -350,7 +390,13 @@ public final class UpstreamGuard {
     }
   }
 
-  /** A duration in short human form: "5h", "1h30m", "90s" as "1m30s", "250ms". */
+  /**
+   * A duration in short human form: "5h", "1h30m", "90s" as "1m30s", "250ms".
+   *
+   * @param d the duration, not negative
+   * @return the text: days, hours, minutes, seconds, then the rest in ms, us or ns; "0s" for zero
+   * @throws NullPointerException if {@code d} is null
+   */
   public static String human(Duration d) {
     Objects.requireNonNull(d, "d");
     if (d.isZero()) {
@@ -424,7 +470,13 @@ public final class UpstreamGuard {
       this.name = name;
     }
 
-    /** Tokens allowed per window (required). */
+    /**
+     * Tokens allowed per window (required).
+     *
+     * @param budget the tokens, {@code >= 1}
+     * @return this builder
+     * @throws IllegalArgumentException if {@code budget} is not positive
+     */
     public Builder budget(long budget) {
       if (budget <= 0) {
         throw new IllegalArgumentException("budget (" + budget + ") must be positive");
@@ -433,7 +485,13 @@ public final class UpstreamGuard {
       return this;
     }
 
-    /** The sliding window's length (required), e.g. 5 h. */
+    /**
+     * The sliding window's length (required), e.g. 5 h.
+     *
+     * @param window the length: positive, at most 2^62 ns (checked by {@link #build})
+     * @return this builder
+     * @throws IllegalArgumentException if {@code window} is null or not positive
+     */
     public Builder window(Duration window) {
       if (window == null || window.isNegative() || window.isZero()) {
         throw new IllegalArgumentException("window (" + window + ") must be positive");
@@ -442,7 +500,13 @@ public final class UpstreamGuard {
       return this;
     }
 
-    /** Move to exceeded when usage reaches this percent of the budget: 1 to 100 (default 100). */
+    /**
+     * Move to exceeded when usage reaches this percent of the budget: 1 to 100 (default 100).
+     *
+     * @param percent the threshold in whole percent, 1 to 100
+     * @return this builder
+     * @throws IllegalArgumentException if {@code percent} is out of range
+     */
     public Builder thresholdPercent(int percent) {
       if (percent < 1 || percent > 100) {
         throw new IllegalArgumentException("thresholdPercent (" + percent + ") must be within [1, 100]");
@@ -454,6 +518,12 @@ public final class UpstreamGuard {
     /**
      * The threshold with fractions of a percent, as a decimal with at most two decimals: "99.5"
      * (exceeded at 99.5 % of the budget), "99.95". Within [0.01, 100].
+     *
+     * @param percent the threshold as text: 1 to 3 digits, then optionally a dot and 1 or 2
+     *     digits
+     * @return this builder
+     * @throws IllegalArgumentException if {@code percent} is null, not such a decimal, or out of
+     *     range
      */
     public Builder thresholdPercent(String percent) {
       String problem = "thresholdPercent (" + (percent == null ? "null" : "\"" + percent + "\"")
@@ -473,7 +543,14 @@ public final class UpstreamGuard {
       return this;
     }
 
-    /** While exceeded, at most one probe per this interval (default 5 min). */
+    /**
+     * While exceeded, at most one probe per this interval (default 5 min); a cap error may
+     * stretch it ({@link UpstreamGuard#onCapError}).
+     *
+     * @param interval the interval, positive
+     * @return this builder
+     * @throws IllegalArgumentException if {@code interval} is null or not positive
+     */
     public Builder probeInterval(Duration interval) {
       if (interval == null || interval.isNegative() || interval.isZero()) {
         throw new IllegalArgumentException("probeInterval (" + interval + ") must be positive");
@@ -482,7 +559,14 @@ public final class UpstreamGuard {
       return this;
     }
 
-    /** The usage window's time bucket (default window / 60). */
+    /**
+     * The usage window's time bucket (default window / 60).
+     *
+     * @param granularity the bucket, positive; {@link #build} refuses one above the window or one
+     *     that cuts it into more than 9,998 buckets
+     * @return this builder
+     * @throws IllegalArgumentException if {@code granularity} is null or not positive
+     */
     public Builder granularity(Duration granularity) {
       if (granularity == null || granularity.isNegative() || granularity.isZero()) {
         throw new IllegalArgumentException("granularity (" + granularity + ") must be positive");
@@ -491,12 +575,24 @@ public final class UpstreamGuard {
       return this;
     }
 
-    /** Disabled: always primary, records nothing (default enabled). */
+    /**
+     * Disabled: always primary, records nothing (default enabled).
+     *
+     * @param enabled false to disable the guard
+     * @return this builder
+     */
     public Builder enabled(boolean enabled) {
       this.enabled = enabled;
       return this;
     }
 
+    /**
+     * Adds a listener told about every state change, after those added before.
+     *
+     * @param listener the listener; not null
+     * @return this builder
+     * @throws IllegalArgumentException if {@code listener} is null
+     */
     public Builder listener(Listener listener) {
       if (listener == null) {
         throw new IllegalArgumentException("listener must not be null");
@@ -505,7 +601,13 @@ public final class UpstreamGuard {
       return this;
     }
 
-    /** Where transitions are logged (default: the logger named after this class). */
+    /**
+     * Where transitions are logged (default: the logger named after this class).
+     *
+     * @param logger the logger; not null
+     * @return this builder
+     * @throws IllegalArgumentException if {@code logger} is null
+     */
     public Builder logger(System.Logger logger) {
       if (logger == null) {
         throw new IllegalArgumentException("logger must not be null");
@@ -514,7 +616,15 @@ public final class UpstreamGuard {
       return this;
     }
 
-    /** The guard, keeping its usage in {@code sluice}'s store and reading its clock. */
+    /**
+     * The guard, keeping its usage in {@code sluice}'s store and reading its clock.
+     *
+     * @param sluice the engine; not null
+     * @return a new guard, within quota
+     * @throws IllegalArgumentException if {@code sluice} is null, the budget or window is
+     *     missing, or the usage log refuses the settings (a name too long for its policy, a window
+     *     over 2^62 ns, a granularity above the window or too fine for it)
+     */
     public UpstreamGuard build(Sluice sluice) {
       if (sluice == null) {
         throw new IllegalArgumentException("sluice must not be null");

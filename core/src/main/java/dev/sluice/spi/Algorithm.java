@@ -22,7 +22,13 @@ public abstract sealed class Algorithm
 
   Algorithm() {}
 
-  /** The algorithm of {@code policy}. */
+  /**
+   * The algorithm of {@code policy}.
+   *
+   * @param policy the policy; not null
+   * @return a new algorithm for it
+   * @throws IllegalArgumentException if {@code policy} is null
+   */
   public static Algorithm of(Policy policy) {
     if (policy == null) {
       throw new IllegalArgumentException("policy must not be null");
@@ -43,7 +49,7 @@ public abstract sealed class Algorithm
     throw new IllegalArgumentException("unknown policy type: " + policy.getClass().getName());
   }
 
-  /** The policy this algorithm applies. */
+  /** {@return the policy this algorithm applies} */
   public abstract Policy policy();
 
   /** Latest time an algorithm accepts, in nanoseconds since the epoch: 2^62 (the year 2116). */
@@ -54,9 +60,11 @@ public abstract sealed class Algorithm
    *
    * @param state the key's state, or {@code null} for a fresh key; never modified
    * @param nowNanos the store's time, in {@code [0, MAX_NANOS]}
-   * @param cost {@code >= 0}
+   * @param cost {@code >= 0}; positive for {@link Operation#HOLD}
+   * @param op the operation; not null, and one this policy {@link #supports}
    * @param arg for {@link Operation#RESERVE}: the longest wait the caller accepts; for the hold
    *     operations: the hold's id ({@code > 0}); otherwise ignored ({@code >= 0})
+   * @return the decision and the key's new state
    * @throws IllegalArgumentException naming the argument, for a state that is not this
    *     algorithm's (wrong layout or values out of range), a time out of range, a negative cost or
    *     wait, a non-positive id, a null operation or one this policy does not support, or a
@@ -75,6 +83,8 @@ public abstract sealed class Algorithm
    * longer than this is absorbed by the algorithm instead of taken as it comes (each class's essay
    * says how), and a store holds an idle-sweep floor at most this far ahead of its clock. Never
    * below 1.
+   *
+   * @return the period in nanoseconds, {@code >= 1}
    */
   public abstract long periodNanos();
 
@@ -93,13 +103,23 @@ public abstract sealed class Algorithm
     };
   }
 
-  /** Whether this policy supports {@code op}. */
+  /**
+   * Whether this policy supports {@code op}: rate policies every operation but the hold
+   * operations ({@link Operation#usesId()}); a concurrency limit only {@link Operation#PEEK},
+   * {@link Operation#RESET}, {@link Operation#HOLD}, {@link Operation#RENEW} and
+   * {@link Operation#RELEASE}; a budget every operation.
+   *
+   * @param op the operation; not null
+   * @return whether {@link #step} accepts it
+   */
   public abstract boolean supports(Operation op);
 
   /**
    * Refuses an operation this policy does not support.
    *
+   * @param op the operation to check
    * @return {@code op}
+   * @throws IllegalArgumentException if {@code op} is null or not {@link #supports supported}
    */
   public final Operation check(Operation op) {
     if (!supports(Args.op(op))) {
@@ -112,6 +132,9 @@ public abstract sealed class Algorithm
   /**
    * Whether {@code state} decides exactly like a fresh key from {@code nowNanos} on.
    *
+   * @param state the key's state, or {@code null} for a fresh key
+   * @param nowNanos the store's time, in {@code [0, MAX_NANOS]}
+   * @return true if the store may forget the key without changing any decision
    * @throws IllegalArgumentException for a state that is not this algorithm's or a time out of
    *     range
    */

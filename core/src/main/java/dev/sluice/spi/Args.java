@@ -16,6 +16,11 @@ public final class Args {
    * surrogate). Keys come from users, so every store gives the same String the same meaning and
    * two different Strings never share state; a lone surrogate is refused because text encodings
    * (Redis, SQLite) cannot represent it without merging it with other keys.
+   *
+   * @param key the key to check
+   * @return {@code key}, unchanged
+   * @throws IllegalArgumentException if {@code key} is null, empty, longer than
+   *     {@value #MAX_KEY_LENGTH} characters, or holds a lone surrogate
    */
   public static String key(String key) {
     if (key == null) {
@@ -33,6 +38,11 @@ public final class Args {
   /**
    * Refuses a lone surrogate in {@code value}: text encodings (Redis, SQLite) cannot represent it
    * without merging the value with others. The message names {@code field}.
+   *
+   * @param field the value's name, for the message
+   * @param value the text to check; not null
+   * @return {@code value}, unchanged
+   * @throws IllegalArgumentException if {@code value} holds a lone surrogate
    */
   public static String wellFormed(String field, String value) {
     int n = value.length();
@@ -68,7 +78,13 @@ public final class Args {
     return key.length() <= 40 ? b.toString() : b + "...";
   }
 
-  /** A cost: {@code >= 0}. */
+  /**
+   * A cost: {@code >= 0}.
+   *
+   * @param cost the cost to check
+   * @return {@code cost}, unchanged
+   * @throws IllegalArgumentException if {@code cost} is negative
+   */
   public static long cost(long cost) {
     if (cost < 0) {
       throw new IllegalArgumentException("cost (" + cost + ") must not be negative");
@@ -76,7 +92,13 @@ public final class Args {
     return cost;
   }
 
-  /** An operation: not null. */
+  /**
+   * An operation: not null.
+   *
+   * @param op the operation to check
+   * @return {@code op}, unchanged
+   * @throws IllegalArgumentException if {@code op} is null
+   */
   public static Operation op(Operation op) {
     if (op == null) {
       throw new IllegalArgumentException("op must not be null");
@@ -84,7 +106,13 @@ public final class Args {
     return op;
   }
 
-  /** The longest wait a caller accepts: {@code >= 0}. */
+  /**
+   * The longest wait a caller accepts: {@code >= 0}.
+   *
+   * @param maxWaitNanos the wait to check, in nanoseconds
+   * @return {@code maxWaitNanos}, unchanged
+   * @throws IllegalArgumentException if {@code maxWaitNanos} is negative
+   */
   public static long maxWaitNanos(long maxWaitNanos) {
     if (maxWaitNanos < 0) {
       throw new IllegalArgumentException("maxWaitNanos (" + maxWaitNanos + ") must not be negative");
@@ -92,7 +120,14 @@ public final class Args {
     return maxWaitNanos;
   }
 
-  /** A time on a store's timeline: within {@code [0, Algorithm.MAX_NANOS]}. */
+  /**
+   * A time on a store's timeline: within {@code [0, Algorithm.MAX_NANOS]}.
+   *
+   * @param field the time's name, for the message
+   * @param nanos the time to check, in nanoseconds since the epoch
+   * @return {@code nanos}, unchanged
+   * @throws IllegalArgumentException if {@code nanos} is outside {@code [0, 2^62]}
+   */
   public static long time(String field, long nanos) {
     if (nanos < 0 || nanos > Algorithm.MAX_NANOS) {
       throw new IllegalArgumentException(field + " (" + nanos + ") must be within [0, 2^62]");
@@ -100,7 +135,13 @@ public final class Args {
     return nanos;
   }
 
-  /** A hold's id: positive. */
+  /**
+   * A hold's id: positive.
+   *
+   * @param id the id to check
+   * @return {@code id}, unchanged
+   * @throws IllegalArgumentException if {@code id} is not positive
+   */
   public static long id(long id) {
     if (id <= 0) {
       throw new IllegalArgumentException("id (" + id + ") must be positive");
@@ -111,6 +152,12 @@ public final class Args {
   /**
    * The fourth argument of {@link Partition#apply}: a hold's id for the hold operations
    * ({@link Operation#usesId()}), otherwise a wait that must not be negative.
+   *
+   * @param op the operation the argument goes with; not null
+   * @param arg the argument to check
+   * @return {@code arg}, unchanged
+   * @throws IllegalArgumentException if {@code arg} is not a positive id for a hold operation,
+   *     or is negative for another
    */
   public static long arg(Operation op, long arg) {
     return op.usesId() ? id(arg) : maxWaitNanos(arg);
@@ -119,6 +166,10 @@ public final class Args {
   /**
    * The arguments of {@link Store#applyAll}: at least one charge, no null, no (policy, key) pair
    * twice, and {@code op} {@link Operation#ACQUIRE} or {@link Operation#PEEK}.
+   *
+   * @param charges the charges to check
+   * @param op the operation to check
+   * @throws IllegalArgumentException if any of these does not hold
    */
   public static void charges(java.util.List<dev.sluice.Charge> charges, Operation op) {
     if (charges == null || charges.isEmpty()) {
@@ -139,7 +190,15 @@ public final class Args {
     }
   }
 
-  /** The arguments of {@link Partition#apply}. */
+  /**
+   * The arguments of {@link Partition#apply}.
+   *
+   * @param key the key, as {@link #key} checks it
+   * @param cost the cost, {@code >= 0}; positive for {@link Operation#HOLD}
+   * @param op the operation; not null
+   * @param arg the fourth argument, as {@link #arg} checks it
+   * @throws IllegalArgumentException for the first argument that is invalid
+   */
   public static void apply(String key, long cost, Operation op, long arg) {
     key(key);
     operation(cost, op, arg);

@@ -18,6 +18,7 @@ public final class Definitions {
   /**
    * Registers {@code policy}'s kind under its name, or checks it against the kind already there.
    *
+   * @param policy the policy a store is asked for
    * @return {@code policy}
    * @throws IllegalArgumentException if {@code policy} is null, or if a policy of another kind is
    *     registered under its name

@@ -20,7 +20,12 @@ public final class FailureChoices {
     this.named = Map.copyOf(named);
   }
 
-  /** The choice for {@code policy}: its name's, else the one set for all, else its default. */
+  /**
+   * The choice for {@code policy}: its name's, else the one set for all, else its default.
+   *
+   * @param policy the policy; not null
+   * @return the choice
+   */
   public FailurePolicy of(Policy policy) {
     FailurePolicy p = named.get(policy.name());
     if (p != null) {
@@ -29,7 +34,7 @@ public final class FailureChoices {
     return all != null ? all : FailurePolicy.defaultFor(policy);
   }
 
-  /** Whether any choice is {@link FailurePolicy.Mode#LOCAL}. */
+  /** {@return whether any choice is {@link FailurePolicy.Mode#LOCAL}} */
   public boolean anyLocal() {
     if (all != null && all.mode() == FailurePolicy.Mode.LOCAL) {
       return true;
@@ -59,13 +64,29 @@ public final class FailureChoices {
       this.localAllowed = localAllowed;
     }
 
-    /** The choice of every policy not named in {@link #named}; the defaults unless set. */
+    /**
+     * The choice of every policy not named in {@link #named}; the defaults unless set.
+     *
+     * @param policy the choice; not null
+     * @return this builder
+     * @throws IllegalArgumentException if {@code policy} is null, or local where this store does
+     *     not allow it
+     */
     public Builder all(FailurePolicy policy) {
       this.all = check("failure policy", policy);
       return this;
     }
 
-    /** The choice of the policy named {@code policyName}. */
+    /**
+     * The choice of the policy named {@code policyName}; a later call for the same name replaces
+     * it.
+     *
+     * @param policyName the policy's name; not null or empty
+     * @param policy the choice; not null
+     * @return this builder
+     * @throws IllegalArgumentException if {@code policyName} is null or empty, {@code policy} is
+     *     null, or local where this store does not allow it
+     */
     public Builder named(String policyName, FailurePolicy policy) {
       if (policyName == null || policyName.isEmpty()) {
         throw new IllegalArgumentException("policyName must not be null or empty");
@@ -85,7 +106,7 @@ public final class FailureChoices {
       return policy;
     }
 
-    /** The choices as set so far. */
+    /** {@return the choices as set so far, immutable} */
     public FailureChoices build() {
       return new FailureChoices(all, named);
     }

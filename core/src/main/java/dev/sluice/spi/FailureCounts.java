@@ -22,7 +22,10 @@ public record FailureCounts(
     long decisions, long timeouts, long errors, long breakerOpen, long badState, long interrupted,
     long answeredOpen, long answeredClosed, long answeredLocal, String lastError) {
 
-  /** All decisions the store did not make. */
+  /**
+   * {@return all decisions the store did not make: {@code answeredOpen + answeredClosed +
+   * answeredLocal}}
+   */
   public long total() {
     return answeredOpen + answeredClosed + answeredLocal;
   }

@@ -26,7 +26,14 @@ import dev.sluice.Policy;
 public final class FailurePolicy {
 
   /** The three choices. */
-  public enum Mode { OPEN, CLOSED, LOCAL }
+  public enum Mode {
+    /** Admit: {@link FailurePolicy#open()}. */
+    OPEN,
+    /** Deny: {@link FailurePolicy#closed()}. */
+    CLOSED,
+    /** Decide on a local share of the limit: {@link FailurePolicy#local(int)}. */
+    LOCAL
+  }
 
   private static final FailurePolicy OPEN = new FailurePolicy(Mode.OPEN, 0);
   private static final FailurePolicy CLOSED = new FailurePolicy(Mode.CLOSED, 0);
@@ -39,12 +46,12 @@ public final class FailurePolicy {
     this.instances = instances;
   }
 
-  /** Admit while the store cannot decide. */
+  /** {@return the choice to admit while the store cannot decide} */
   public static FailurePolicy open() {
     return OPEN;
   }
 
-  /** Deny while the store cannot decide. */
+  /** {@return the choice to deny while the store cannot decide} */
   public static FailurePolicy closed() {
     return CLOSED;
   }
@@ -53,6 +60,8 @@ public final class FailurePolicy {
    * Decide locally with {@code limit / instances} while the store cannot decide.
    *
    * @param instances how many instances share the limit, {@code >= 1}
+   * @return the choice
+   * @throws IllegalArgumentException if {@code instances < 1}
    */
   public static FailurePolicy local(int instances) {
     if (instances < 1) {
@@ -61,17 +70,22 @@ public final class FailurePolicy {
     return new FailurePolicy(Mode.LOCAL, instances);
   }
 
-  /** The default for {@code policy}: {@link #open()} for rates, {@link #closed()} for quotas. */
+  /**
+   * The default for {@code policy}: {@link #open()} for rates, {@link #closed()} for quotas.
+   *
+   * @param policy the policy; not null
+   * @return {@link #open()} for {@link Policy.Kind#RATE}, else {@link #closed()}
+   */
   public static FailurePolicy defaultFor(Policy policy) {
     return policy.kind() == Policy.Kind.RATE ? OPEN : CLOSED;
   }
 
-  /** Which choice this is. */
+  /** {@return which choice this is} */
   public Mode mode() {
     return mode;
   }
 
-  /** For {@link Mode#LOCAL}: how many instances share the limit; otherwise 0. */
+  /** {@return for {@link Mode#LOCAL}: how many instances share the limit; otherwise 0} */
   public int instances() {
     return instances;
   }
@@ -81,6 +95,12 @@ public final class FailurePolicy {
    * {@link Decision#storeUnavailable} with {@code retryAfterNanos}, the time until the store is
    * tried again. The one place a store makes such a decision.
    *
+   * @param policy the policy asked for; not null
+   * @param retryAfterNanos for {@link Mode#CLOSED}: nanoseconds until the store is tried again,
+   *     {@code >= 0}; ignored for {@link Mode#OPEN}
+   * @return the decision
+   * @throws IllegalArgumentException if {@code policy} is null or {@code retryAfterNanos} is
+   *     negative (closed)
    * @throws IllegalStateException for {@link Mode#LOCAL}, which the store decides locally
    */
   public Decision answer(Policy policy, long retryAfterNanos) {

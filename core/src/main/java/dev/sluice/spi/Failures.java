@@ -10,7 +10,23 @@ import java.util.concurrent.atomic.LongAdder;
 public final class Failures {
 
   /** Why a decision could not be made. */
-  public enum Cause { TIMEOUT, ERROR, BREAKER_OPEN, BAD_STATE, INTERRUPTED }
+  public enum Cause {
+    /** No answer (or no commit) within the decision's deadline. */
+    TIMEOUT,
+    /**
+     * The store answered with an error (refused, reset, disconnected; an I/O error, a full disk).
+     */
+    ERROR,
+    /** Not sent: the store's circuit breaker was open. */
+    BREAKER_OPEN,
+    /**
+     * The key held a value that is not a state of its policy, a calendar period could not be
+     * placed, or the store could not apply the request.
+     */
+    BAD_STATE,
+    /** The waiting thread was interrupted. */
+    INTERRUPTED
+  }
 
   private final String store;
   private final System.Logger log;
@@ -39,23 +55,42 @@ public final class Failures {
     }
   }
 
-  /** {@code n} decisions were asked of the store. */
+  /**
+   * {@code n} decisions were asked of the store.
+   *
+   * @param n how many (each charge of a multi-policy call counts once)
+   */
   public void asked(int n) {
     decisions.add(n);
   }
 
-  /** A decision failed for {@code cause}, with no error to show (a timeout says so itself). */
+  /**
+   * A decision failed for {@code cause}, with no error to show (a timeout says so itself).
+   *
+   * @param cause why; not null
+   */
   public void failed(Cause cause) {
     failed(cause, (Throwable) null);
   }
 
-  /** A decision failed for {@code cause}; {@code error} (may be null) becomes the last error. */
+  /**
+   * A decision failed for {@code cause}; {@code error} (may be null) becomes the last error.
+   *
+   * @param cause why; not null
+   * @param error the error, shown as its class's simple name and message; null keeps the last
+   *     error, except for a timeout, which records "no answer within the deadline"
+   */
   public void failed(Cause cause, Throwable error) {
     failed(cause, error == null ? (cause == Cause.TIMEOUT ? "no answer within the deadline" : null)
         : error.getClass().getSimpleName() + ": " + error.getMessage());
   }
 
-  /** A decision failed for {@code cause}; {@code error} (may be null) becomes the last error. */
+  /**
+   * A decision failed for {@code cause}; {@code error} (may be null) becomes the last error.
+   *
+   * @param cause why; not null
+   * @param error the error's text; null keeps the last error
+   */
   public void failed(Cause cause, String error) {
     causes[cause.ordinal()].increment();
     if (error != null) {
@@ -64,17 +99,25 @@ public final class Failures {
     report();
   }
 
-  /** Records {@code error} as the last error without counting a decision (e.g. a reconnect). */
+  /**
+   * Records {@code error} as the last error without counting a decision (e.g. a reconnect).
+   *
+   * @param error the error's text; not null
+   */
   public void lastError(String error) {
     lastError = error;
   }
 
-  /** A decision was answered by {@code mode}. */
+  /**
+   * A decision was answered by {@code mode}.
+   *
+   * @param mode the failure choice that answered; not null
+   */
   public void answered(FailurePolicy.Mode mode) {
     answers[mode.ordinal()].increment();
   }
 
-  /** The counts so far. */
+  /** {@return the counts so far, and the last error} */
   public FailureCounts snapshot() {
     return new FailureCounts(decisions.sum(),
         causes[Cause.TIMEOUT.ordinal()].sum(), causes[Cause.ERROR.ordinal()].sum(),

@@ -18,6 +18,10 @@ import java.time.Duration;
 public final class InMemory {
   private InMemory() {}
 
+  /**
+   * {@return a builder with the defaults: the system clock, 10,000,000 keys, an idle sweep every
+   * minute, a full store's sweep at most every second}
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -31,7 +35,13 @@ public final class InMemory {
 
     private Builder() {}
 
-    /** The clock the store reads; {@link Clock#system()} by default. */
+    /**
+     * The clock the store reads; {@link Clock#system()} by default.
+     *
+     * @param clock the clock; not null
+     * @return this builder
+     * @throws IllegalArgumentException if {@code clock} is null
+     */
     public Builder clock(Clock clock) {
       if (clock == null) {
         throw new IllegalArgumentException("clock must not be null");
@@ -40,7 +50,13 @@ public final class InMemory {
       return this;
     }
 
-    /** The most keys (over all policies) the store holds; 10,000,000 by default. */
+    /**
+     * The most keys (over all policies) the store holds; 10,000,000 by default.
+     *
+     * @param maxKeys the cap, {@code >= 1}
+     * @return this builder
+     * @throws IllegalArgumentException if {@code maxKeys} is not positive
+     */
     public Builder maxKeys(long maxKeys) {
       if (maxKeys <= 0) {
         throw new IllegalArgumentException("maxKeys (" + maxKeys + ") must be positive");
@@ -49,18 +65,32 @@ public final class InMemory {
       return this;
     }
 
-    /** How often (in clock time) an inserting caller sweeps out idle keys; 1 minute by default. */
+    /**
+     * How often (in clock time) an inserting caller sweeps out idle keys; 1 minute by default.
+     *
+     * @param interval the interval: positive, at most 2^62 ns
+     * @return this builder
+     * @throws IllegalArgumentException if {@code interval} is null, not positive or too long
+     */
     public Builder idleSweepInterval(Duration interval) {
       this.idleSweepInterval = positive("idleSweepInterval", interval);
       return this;
     }
 
-    /** How often a full store may sweep when a new key arrives; 1 second by default. */
+    /**
+     * How often a full store may sweep when a new key arrives; 1 second by default. It is also the
+     * retryAfter of a {@link dev.sluice.Decision.Reason#STORE_FULL} denial.
+     *
+     * @param interval the interval: positive, at most 2^62 ns
+     * @return this builder
+     * @throws IllegalArgumentException if {@code interval} is null, not positive or too long
+     */
     public Builder fullSweepInterval(Duration interval) {
       this.fullSweepInterval = positive("fullSweepInterval", interval);
       return this;
     }
 
+    /** {@return a new in-memory store with these options} */
     public Store build() {
       return new InMemoryStore(clock, maxKeys, idleSweepInterval.toNanos(), fullSweepInterval.toNanos());
     }

@@ -11,6 +11,13 @@ import dev.sluice.Decision;
  * @param decision its decision
  */
 public record MultiDecision(int index, Decision decision) {
+  /**
+   * Validates the components.
+   *
+   * @param index the deciding charge's index, {@code >= 0}
+   * @param decision its decision; not null
+   * @throws IllegalArgumentException if {@code index} is negative or {@code decision} is null
+   */
   public MultiDecision {
     if (index < 0) {
       throw new IllegalArgumentException("index (" + index + ") must not be negative");
@@ -23,6 +30,9 @@ public record MultiDecision(int index, Decision decision) {
   /**
    * The decision of a multi-policy call from each charge's decision: the denying one with the
    * longest retryAfter, or, when all admit, the one with the least remaining (ties: the first).
+   *
+   * @param decisions each charge's decision, in the charges' order; at least one, no null
+   * @return the most restrictive decision and its index
    */
   public static MultiDecision mostRestrictive(Decision[] decisions) {
     boolean allAllowed = true;

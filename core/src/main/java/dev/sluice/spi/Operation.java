@@ -43,17 +43,27 @@ public enum Operation {
    */
   SETTLE;
 
-  /** Whether the fourth argument is a hold's id (which must be positive). */
+  /**
+   * {@return whether the fourth argument is a hold's id (which must be positive): true for
+   * {@link #HOLD}, {@link #RENEW}, {@link #RELEASE} and {@link #SETTLE}}
+   */
   public boolean usesId() {
     return this == HOLD || this == RENEW || this == RELEASE || this == SETTLE;
   }
 
-  /** Whether the operation can create state for a fresh key (so a store must make room for it). */
+  /**
+   * {@return whether the operation can create state for a fresh key (so a store must make room
+   * for it): true for {@link #ACQUIRE}, {@link #RESERVE}, {@link #RECORD}, {@link #HOLD} and
+   * {@link #SETTLE}}
+   */
   public boolean createsState() {
     return this == ACQUIRE || this == RESERVE || this == RECORD || this == HOLD || this == SETTLE;
   }
 
-  /** Whether the operation charges unconditionally (usage that must never be lost to a key cap). */
+  /**
+   * {@return whether the operation charges unconditionally (usage that must never be lost to a
+   * key cap): true for {@link #RECORD} and {@link #SETTLE}}
+   */
   public boolean charges() {
     return this == RECORD || this == SETTLE;
   }

@@ -7,16 +7,23 @@ import java.util.concurrent.CompletableFuture;
 /** One policy's keys in a {@link Store}. */
 public interface Partition {
 
+  /** {@return the policy whose keys these are} */
   Policy policy();
 
   /**
    * Applies {@code op} with {@code cost} to {@code key}'s state atomically, at the store's time.
    * Bad arguments are refused ({@link Args#apply}) before any state changes.
    *
-   * @param arg for {@link Operation#RESERVE}: the longest wait the caller accepts; for the hold
-   *     operations ({@link Operation#usesId()}): the hold's id; otherwise 0
+   * @param key the key: 1 to 512 characters of well-formed UTF-16
+   * @param cost the cost, {@code >= 0}; positive for {@link Operation#HOLD}
+   * @param op the operation; not null
+   * @param arg for {@link Operation#RESERVE}: the longest wait the caller accepts, in nanoseconds;
+   *     for the hold operations ({@link Operation#usesId()}): the hold's id; otherwise 0
+   * @return the decision; a failure decision if the store could not decide
    * @throws IllegalArgumentException for bad arguments or an operation the policy does not
    *     support ({@link Algorithm#supports}), before any state changes
+   * @throws IllegalStateException if the store is closed (a store holding connections or a file:
+   *     Redis, SQLite; the in-memory store keeps deciding)
    */
   Decision apply(String key, long cost, Operation op, long arg);
 
@@ -29,6 +36,14 @@ public interface Partition {
    * returns one; a future still open when the store is closed completes the same way (never
    * exceptionally, never left open). Asked of a closed store it throws {@link
    * IllegalStateException} at once, as {@code apply} does.
+   *
+   * @param key the key, as for {@link #apply}
+   * @param cost the cost, as for {@link #apply}
+   * @param op the operation, as for {@link #apply}
+   * @param arg the wait or hold id, as for {@link #apply}
+   * @return a future of the decision (a failure decision if the store cannot decide)
+   * @throws IllegalArgumentException for bad arguments, as {@link #apply} throws it
+   * @throws IllegalStateException if the store is closed, as {@link #apply} throws it
    */
   default CompletableFuture<Decision> applyAsync(String key, long cost, Operation op, long arg) {
     return CompletableFuture.completedFuture(apply(key, cost, op, arg));

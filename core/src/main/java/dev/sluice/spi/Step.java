@@ -10,6 +10,14 @@ import dev.sluice.Decision;
  * @param changed whether the state differs from the one given (a store skips the write if not)
  */
 public record Step(long[] state, Decision decision, boolean changed) {
+  /**
+   * Validates the components.
+   *
+   * @param state the new state, or {@code null} for a fresh key; kept as given, not copied
+   * @param decision the decision; not null
+   * @param changed whether the state differs from the one given
+   * @throws IllegalArgumentException if {@code decision} is null
+   */
   public Step {
     if (decision == null) {
       throw new IllegalArgumentException("decision must not be null");

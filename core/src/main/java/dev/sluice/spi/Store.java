@@ -12,7 +12,14 @@ import java.util.List;
  */
 public interface Store extends AutoCloseable {
 
-  /** The state of one policy in this store. Callers keep the partition; it is cheap to reuse. */
+  /**
+   * The state of one policy in this store. Callers keep the partition; it is cheap to reuse.
+   *
+   * @param policy the policy; not null
+   * @return the policy's partition
+   * @throws IllegalArgumentException if {@code policy} is null, or a policy of another kind
+   *     already uses its name in this store ({@link Definitions})
+   */
   Partition partition(Policy policy);
 
   /**
@@ -22,7 +29,10 @@ public interface Store extends AutoCloseable {
    * when all admit, the one with the least remaining (ties: the first in the list).
    *
    * @param charges distinct (policy, key) pairs, at least one
+   * @param op {@link Operation#ACQUIRE} or {@link Operation#PEEK}
    * @return the deciding charge's decision and its index in {@code charges}
+   * @throws IllegalArgumentException for bad arguments ({@link Args#charges}) or a policy that
+   *     does not support {@code op}, before any state changes
    */
   MultiDecision applyAll(List<Charge> charges, Operation op);
 
@@ -31,6 +41,8 @@ public interface Store extends AutoCloseable {
    * of this clock, so the engine waits on it ({@code Sluice} takes it from here; a store is the
    * one place a clock is set). A store that reads time elsewhere (the Redis server's) answers the
    * system clock.
+   *
+   * @return the clock; never null
    */
   Clock clock();
 
