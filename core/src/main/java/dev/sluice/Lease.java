@@ -67,8 +67,10 @@ public final class Lease implements AutoCloseable {
   /**
    * Extends the lease by the policy's {@code leaseTtl} from now.
    *
-   * @return false if the lease is gone (released, or expired and its slots freed): the holder no
-   *     longer holds a slot and should stop or acquire a new lease
+   * @return true if the store extended the lease; false if the lease is gone (released, or
+   *     expired and its slots freed) or the store could not decide (its failure policy answered,
+   *     so nothing was extended and the lease ends at its old {@link #expiresAtNanos()}): the
+   *     holder should stop, or acquire a new lease, before then
    */
   public boolean renew() {
     if (released.get()) {
@@ -76,7 +78,7 @@ public final class Lease implements AutoCloseable {
     }
     long start = leases.clock().nanos();
     Decision d = leases.apply(key, Operation.RENEW, id);
-    if (d.reason() == Decision.Reason.NOT_HELD) {
+    if (d.reason() != Decision.Reason.ALLOWED || !d.storeDecided()) {
       return false;
     }
     expiresAtNanos = start + leases.ttlNanos();

@@ -77,11 +77,15 @@ public final class Reservation implements AutoCloseable {
   /**
    * Extends the reservation by the budget's TTL from now.
    *
-   * @return false if it is no longer held (settled, cancelled, or expired)
+   * @return true if the store extended it; false if it is no longer held (settled, cancelled, or
+   *     expired) or the store could not decide (nothing was extended)
    */
   public boolean renew() {
-    return state.get() == OPEN
-        && budgets.apply(Call.RENEW_RESERVATION, key, 0, Operation.RENEW, id).reason() != Decision.Reason.NOT_HELD;
+    if (state.get() != OPEN) {
+      return false;
+    }
+    Decision d = budgets.apply(Call.RENEW_RESERVATION, key, 0, Operation.RENEW, id);
+    return d.reason() == Decision.Reason.ALLOWED && d.storeDecided();
   }
 
   /** {@return whether settle or cancel has been called (closing cancels)} */

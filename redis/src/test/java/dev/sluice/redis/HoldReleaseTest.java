@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -96,6 +97,35 @@ class HoldReleaseTest {
           new CommandArgs<>(StringCodec.UTF8).add("PAUSE").add(d.toMillis()).add("ALL"));
     } finally {
       client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+  }
+  /**
+   * A renewal the store could not decide (Redis paused: the lease's failure policy, closed,
+   * answers at the deadline) extended nothing, so renew says false and the lease keeps its old
+   * expiry; a reservation's renew likewise. Before, only NOT_HELD gave false: a holder was told
+   * its lease was renewed, and its expiry moved, while Redis still let it expire on time.
+   */
+  @Test
+  void aRenewalTheStoreCouldNotDecideSaysFalseAndExtendsNothing() throws InterruptedException {
+    try (RedisServer server = RedisServer.start();
+        RedisStore store = RedisStore.standalone(server.uri()).commandTimeout(Duration.ofMillis(200)).build();
+        Sluice sluice = Sluice.builder().store(store).build()) {
+      dev.sluice.Lease lease = sluice.leases(Concurrency.of("renew", 1, Duration.ofMinutes(1))).acquire("k");
+      dev.sluice.Reservation r = sluice.budget(dev.sluice.Budget.daily("renew-budget", 100)).reserve("k", 10);
+      assertThat(lease.renew()).as("renewed by Redis").isTrue();
+      assertThat(r.renew()).as("renewed by Redis").isTrue();
+      long expiry = lease.expiresAtNanos();
+      server.pause();
+      try {
+        assertThat(lease.renew()).as("a renewal Redis did not decide").isFalse();
+        assertThat(r.renew()).as("a renewal Redis did not decide").isFalse();
+      } finally {
+        server.resume();
+      }
+      assertThat(lease.expiresAtNanos()).as("the expiry the store still has").isEqualTo(expiry);
+      assertThat(store.failures().answeredClosed()).isEqualTo(2);
+      assertThat(lease.renew()).as("Redis decides again").isTrue();
+      assertThat(r.renew()).isTrue();
     }
   }
 }
