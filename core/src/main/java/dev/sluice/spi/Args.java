@@ -79,6 +79,25 @@ public final class Args {
   }
 
   /**
+   * A store builder's duration setting within {@code [min, max]}.
+   *
+   * @param field the setting's name, for the message
+   * @param d the value given
+   * @param min the least allowed
+   * @param max the most allowed
+   * @return {@code d}
+   * @throws IllegalArgumentException naming the field, the value and the range, if {@code d} is
+   *     null or outside it
+   */
+  public static java.time.Duration between(String field, java.time.Duration d, java.time.Duration min,
+      java.time.Duration max) {
+    if (d == null || d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+      throw new IllegalArgumentException(field + " (" + d + ") must be within [" + min + ", " + max + "]");
+    }
+    return d;
+  }
+
+  /**
    * A cost: {@code >= 0}.
    *
    * @param cost the cost to check

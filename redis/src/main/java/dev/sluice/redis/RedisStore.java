@@ -704,13 +704,13 @@ public final class RedisStore implements Store {
      * policy. A shorter deadline is an option for a known, quiet deployment. 1 ms to 60 s.
      */
     public Builder commandTimeout(Duration timeout) {
-      this.commandTimeout = between("commandTimeout", timeout, Duration.ofMillis(1), Duration.ofSeconds(60));
+      this.commandTimeout = Args.between("commandTimeout", timeout, Duration.ofMillis(1), Duration.ofSeconds(60));
       return this;
     }
 
     /** How long to wait for a connection when the store is built: 2 s unless set. */
     public Builder connectTimeout(Duration timeout) {
-      this.connectTimeout = between("connectTimeout", timeout, Duration.ofMillis(1), Duration.ofMinutes(5));
+      this.connectTimeout = Args.between("connectTimeout", timeout, Duration.ofMillis(1), Duration.ofMinutes(5));
       return this;
     }
 
@@ -792,14 +792,14 @@ public final class RedisStore implements Store {
         throw new IllegalArgumentException("breaker failures (" + failures + ") must be at least 1");
       }
       this.breakerFailures = failures;
-      this.breakerWindow = between("window", window, Duration.ZERO, Duration.ofMinutes(10));
-      this.breakerProbe = between("probeInterval", probeInterval, Duration.ofMillis(1), Duration.ofMinutes(10));
+      this.breakerWindow = Args.between("window", window, Duration.ZERO, Duration.ofMinutes(10));
+      this.breakerProbe = Args.between("probeInterval", probeInterval, Duration.ofMillis(1), Duration.ofMinutes(10));
       return this;
     }
 
     /** At most one failure report in the log per interval: 10 s unless set. */
     public Builder logInterval(Duration interval) {
-      this.logInterval = between("logInterval", interval, Duration.ofMillis(1), Duration.ofDays(1));
+      this.logInterval = Args.between("logInterval", interval, Duration.ofMillis(1), Duration.ofDays(1));
       return this;
     }
 
@@ -811,13 +811,6 @@ public final class RedisStore implements Store {
      */
     public RedisStore build() {
       return new RedisStore(this);
-    }
-
-    private static Duration between(String field, Duration d, Duration min, Duration max) {
-      if (d == null || d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-        throw new IllegalArgumentException(field + " (" + d + ") must be within [" + min + ", " + max + "]");
-      }
-      return d;
     }
   }
 }

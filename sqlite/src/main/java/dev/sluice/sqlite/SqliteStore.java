@@ -1197,7 +1197,7 @@ public final class SqliteStore implements Store {
      * Up to 1 s.
      */
     public Builder maxWait(Duration maxWait) {
-      this.maxWait = between("maxWait", maxWait, Duration.ZERO, Duration.ofSeconds(1));
+      this.maxWait = Args.between("maxWait", maxWait, Duration.ZERO, Duration.ofSeconds(1));
       return this;
     }
 
@@ -1210,13 +1210,13 @@ public final class SqliteStore implements Store {
      * counts against the limit without having been acknowledged.
      */
     public Builder decisionTimeout(Duration timeout) {
-      this.decisionTimeout = between("decisionTimeout", timeout, Duration.ofMillis(1), Duration.ofMinutes(10));
+      this.decisionTimeout = Args.between("decisionTimeout", timeout, Duration.ofMillis(1), Duration.ofMinutes(10));
       return this;
     }
 
     /** How often (on the store's clock) idle keys are swept from the file: 1 minute unless set. */
     public Builder idleSweepInterval(Duration interval) {
-      this.idleSweepInterval = between("idleSweepInterval", interval, Duration.ofMillis(1), Duration.ofDays(365));
+      this.idleSweepInterval = Args.between("idleSweepInterval", interval, Duration.ofMillis(1), Duration.ofDays(365));
       return this;
     }
 
@@ -1226,7 +1226,7 @@ public final class SqliteStore implements Store {
      * 1000 pages; this one keeps the log bounded while other connections keep reading.
      */
     public Builder checkpointInterval(Duration interval) {
-      this.checkpointInterval = between("checkpointInterval", interval, Duration.ofMillis(1), Duration.ofDays(1));
+      this.checkpointInterval = Args.between("checkpointInterval", interval, Duration.ofMillis(1), Duration.ofDays(1));
       return this;
     }
 
@@ -1271,7 +1271,7 @@ public final class SqliteStore implements Store {
 
     /** At most one failure report in the log per interval: 10 s unless set. */
     public Builder logInterval(Duration interval) {
-      this.logInterval = between("logInterval", interval, Duration.ofMillis(1), Duration.ofDays(1));
+      this.logInterval = Args.between("logInterval", interval, Duration.ofMillis(1), Duration.ofDays(1));
       return this;
     }
 
@@ -1334,13 +1334,6 @@ public final class SqliteStore implements Store {
         // nothing held
       }
       file.release();
-    }
-
-    private static Duration between(String field, Duration d, Duration min, Duration max) {
-      if (d == null || d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-        throw new IllegalArgumentException(field + " (" + d + ") must be within [" + min + ", " + max + "]");
-      }
-      return d;
     }
   }
 }
