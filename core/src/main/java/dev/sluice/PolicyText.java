@@ -125,7 +125,7 @@ public final class PolicyText {
    *     characters, or not well-formed UTF-16), as the policies' constructors refuse it
    */
   public static Policy parse(String name, String spec) {
-    checkName(name);
+    Checks.name(name);
     if (spec == null) {
       throw new PolicyTextException(name, "spec", null, "must not be null");
     }
@@ -170,7 +170,7 @@ public final class PolicyText {
    *     characters, or not well-formed UTF-16), as the policies' constructors refuse it
    */
   public static Policy parse(String name, Map<String, ?> map) {
-    checkName(name);
+    Checks.name(name);
     if (map == null) {
       throw new PolicyTextException(name, "map", null, "must not be null");
     }
@@ -200,15 +200,8 @@ public final class PolicyText {
    * @throws IllegalArgumentException if {@code policy} is null
    */
   public static String format(Policy policy) {
-    StringBuilder out = new StringBuilder();
-    toMap(policy).forEach((field, value) -> {
-      if (field.equals(TYPE)) {
-        out.append(value);
-      } else {
-        out.append(' ').append(field).append('=').append(value);
-      }
-    });
-    return out.toString();
+    Map<String, String> m = toMap(policy);
+    return spec(m.get(TYPE), m);
   }
 
   /**
@@ -345,13 +338,18 @@ public final class PolicyText {
       throw e;
     } catch (IllegalArgumentException e) {
       // a rule of the policy itself (e.g. a token bucket too large for exact arithmetic)
-      throw new PolicyTextException(name, "spec", format(type, fields), "is refused: " + e.getMessage(), e);
+      throw new PolicyTextException(name, "spec", spec(type.text, fields), "is refused: " + e.getMessage(), e);
     }
   }
 
-  private static String format(Type type, Map<String, String> fields) {
-    StringBuilder out = new StringBuilder(type.text);
-    fields.forEach((k, v) -> out.append(' ').append(k).append('=').append(v));
+  /** A spec's text: the type, then {@code field=value} for every field but {@link #TYPE}. */
+  private static String spec(String type, Map<String, String> fields) {
+    StringBuilder out = new StringBuilder(type);
+    fields.forEach((k, v) -> {
+      if (!k.equals(TYPE)) {
+        out.append(' ').append(k).append('=').append(v);
+      }
+    });
     return out.toString();
   }
 
@@ -598,9 +596,5 @@ public final class PolicyText {
     }
     throw new PolicyTextException(name, field, String.valueOf(value), "must be text or a whole number, not "
         + (value == null ? "null" : value.getClass().getSimpleName()));
-  }
-
-  private static void checkName(String name) {
-    Checks.name(name);
   }
 }

@@ -109,6 +109,15 @@ public final class Failures {
   }
 
   /**
+   * The last error seen.
+   *
+   * @return the last error's text, or "" if none
+   */
+  public String lastError() {
+    return lastError;
+  }
+
+  /**
    * A decision was answered by {@code mode}.
    *
    * @param mode the failure choice that answered; not null

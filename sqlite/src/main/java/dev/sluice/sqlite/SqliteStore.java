@@ -806,7 +806,7 @@ public final class SqliteStore implements Store {
     private void process(java.util.List<Call> batch) {
       Database d = db != null && fileLostDue() ? null : database();
       if (d == null) {
-        failAll(batch, failures.snapshot().lastError());
+        failAll(batch, failures.lastError());
         return;
       }
       long monotonic = Args.time("clock.nanos()", clock.nanos());
@@ -826,7 +826,7 @@ public final class SqliteStore implements Store {
         d.commit();
       } catch (java.sql.SQLException | RuntimeException e) {
         abort(d, e);
-        failAll(batch, failures.snapshot().lastError());
+        failAll(batch, failures.lastError());
         return;
       }
       if (wrote) {
