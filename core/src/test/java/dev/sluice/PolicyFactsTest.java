@@ -48,4 +48,24 @@ class PolicyFactsTest {
     assertThatThrownBy(() -> p.share(4)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("refillPeriod (").hasMessageContaining("exceeds the maximum");
   }
+
+  /**
+   * Names come from users (configuration, the server's descriptors) and are text in Redis keys and
+   * SQLite columns, where a lone surrogate would be encoded as '?' and merge with another name:
+   * refused, naming the field and where.
+   */
+  @Test
+  void aNameWithALoneSurrogateIsRefusedByEveryPolicyType() {
+    String bad = "a\uD800b";
+    for (java.util.function.Supplier<Policy> make : List.<java.util.function.Supplier<Policy>>of(
+        () -> TokenBucket.of(bad, 1, 1, MIN), () -> FixedWindow.of(bad, 1, Window.day()),
+        () -> SlidingLog.of(bad, 1, MIN), () -> SlidingCounter.of(bad, 1, MIN),
+        () -> Concurrency.of(bad, 1, MIN), () -> Budget.daily(bad, 1))) {
+      assertThatThrownBy(make::get).isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("name 'a\\uD800b' is not well-formed UTF-16: lone surrogate U+D800 at index 1");
+    }
+    assertThatThrownBy(() -> PolicyText.parse("\uDBFF", "concurrency slots=1 ttl=1s"))
+        .hasMessageContaining("is not well-formed UTF-16: lone surrogate U+DBFF at index 0");
+    assertThat(FixedWindow.of("a\uD83D\uDE00b", 1, Window.day()).name()).as("a pair is fine").hasSize(4);
+  }
 }
