@@ -1,8 +1,7 @@
 package dev.sluice;
 
 import dev.sluice.DecisionListener.Call;
-
-import dev.sluice.spi.Operation;
+import dev.sluice.spi.Command;
 import dev.sluice.spi.Partition;
 import java.time.Instant;
 import java.util.Optional;
@@ -50,7 +49,7 @@ public final class Budgets {
    * @throws IllegalArgumentException if {@code key} is invalid
    */
   public void check(String key) {
-    Decision d = apply(Call.CHECK, key, 1, Operation.PEEK, 0);
+    Decision d = apply(Call.CHECK, key, Command.peek(1));
     if (!d.allowed()) {
       throw QuotaExceeded.of(d, key).toException();
     }
@@ -64,7 +63,7 @@ public final class Budgets {
    * @throws IllegalArgumentException if {@code key} is invalid
    */
   public Optional<QuotaExceeded> denial(String key) {
-    Decision d = apply(Call.CHECK, key, 1, Operation.PEEK, 0);
+    Decision d = apply(Call.CHECK, key, Command.peek(1));
     return d.allowed() ? Optional.empty() : Optional.of(QuotaExceeded.of(d, key));
   }
 
@@ -86,9 +85,9 @@ public final class Budgets {
   public Decision record(String key, long cost) {
     if (cost <= 0) {
       Checks.key(key);
-      return apply(Call.RECORD, key, 0, Operation.PEEK, 0);
+      return apply(Call.RECORD, key, Command.peek(0));
     }
-    return apply(Call.RECORD, key, cost, Operation.RECORD, 0);
+    return apply(Call.RECORD, key, Command.record(cost));
   }
 
   /**
@@ -129,7 +128,7 @@ public final class Budgets {
     Checks.key(key);
     Checks.positive("estimate", estimate);
     long id = Leases.newId();
-    Decision d = apply(Call.RESERVE, key, estimate, Operation.HOLD, id);
+    Decision d = apply(Call.RESERVE, key, Command.hold(id, estimate));
     if (!d.allowed()) {
       if (denied != null) {
         denied[0] = QuotaExceeded.of(d, key);
@@ -153,7 +152,7 @@ public final class Budgets {
     Checks.key(key);
     Clock clock = sluice.clock();
     long before = policy.usesWallClock() ? clock.wallNanos() : clock.nanos();
-    Decision d = partition.apply(key, 0, Operation.PEEK, 0);
+    Decision d = partition.apply(key, Command.peek(0));
     long untilEnd = d.resetAfterNanos();
     long end;
     if (policy.usesWallClock()) {
@@ -183,7 +182,7 @@ public final class Budgets {
    * @throws IllegalArgumentException if {@code key} is invalid or {@code cost} is negative
    */
   public Decision refund(String key, long cost) {
-    return apply(Call.REFUND, key, cost, Operation.REFUND, 0);
+    return apply(Call.REFUND, key, Command.refund(cost));
   }
 
   /**
@@ -193,11 +192,11 @@ public final class Budgets {
    * @throws IllegalArgumentException if {@code key} is invalid
    */
   public void reset(String key) {
-    apply(Call.RESET, key, 0, Operation.RESET, 0);
+    apply(Call.RESET, key, Command.reset());
   }
 
-  Decision apply(Call call, String key, long cost, Operation op, long id) {
-    return sluice.notify(call, key, cost, partition.apply(key, cost, op, id));
+  Decision apply(Call call, String key, Command command) {
+    return sluice.notify(call, key, command.cost(), partition.apply(key, command));
   }
 
   @Override

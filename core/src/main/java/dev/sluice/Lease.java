@@ -1,6 +1,6 @@
 package dev.sluice;
 
-import dev.sluice.spi.Operation;
+import dev.sluice.spi.Command;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -77,7 +77,7 @@ public final class Lease implements AutoCloseable {
       return false;
     }
     long start = leases.clock().nanos();
-    Decision d = leases.apply(key, Operation.RENEW, id);
+    Decision d = leases.apply(key, Command.renew(id));
     if (d.reason() != Decision.Reason.ALLOWED || !d.storeDecided()) {
       return false;
     }
@@ -88,7 +88,7 @@ public final class Lease implements AutoCloseable {
   /** Gives the slots back. Idempotent; after expiry a no-op. */
   public void release() {
     if (released.compareAndSet(false, true)) {
-      leases.apply(key, Operation.RELEASE, id);
+      leases.apply(key, Command.release(id));
     }
   }
 

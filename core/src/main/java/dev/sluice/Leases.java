@@ -1,7 +1,7 @@
 package dev.sluice;
 
 import dev.sluice.DecisionListener.Call;
-
+import dev.sluice.spi.Command;
 import dev.sluice.spi.Operation;
 import dev.sluice.spi.Partition;
 import java.util.Optional;
@@ -90,7 +90,7 @@ public final class Leases {
     Checks.positive("slots", slots);
     long id = newId();
     long start = sluice.clock().nanos();
-    Decision d = partition.apply(key, slots, Operation.HOLD, id);
+    Decision d = partition.apply(key, Command.hold(id, slots));
     sluice.notify(Call.ACQUIRE_LEASE, key, slots, d);
     if (!d.allowed()) {
       if (denied != null) {
@@ -111,7 +111,7 @@ public final class Leases {
    * @throws IllegalArgumentException if {@code key} is invalid or {@code slots} is negative
    */
   public Decision peek(String key, long slots) {
-    return partition.apply(key, slots, Operation.PEEK, 0);
+    return partition.apply(key, Command.peek(slots));
   }
 
   /**
@@ -133,12 +133,12 @@ public final class Leases {
    * @throws IllegalArgumentException if {@code key} is invalid
    */
   public void reset(String key) {
-    partition.apply(key, 0, Operation.RESET, 0);
+    partition.apply(key, Command.reset());
   }
 
-  Decision apply(String key, Operation op, long id) {
-    Decision d = partition.apply(key, 0, op, id);
-    return sluice.notify(op == Operation.RENEW ? Call.RENEW_LEASE : Call.RELEASE_LEASE, key, 0, d);
+  Decision apply(String key, Command command) {
+    Decision d = partition.apply(key, command);
+    return sluice.notify(command.operation() == Operation.RENEW ? Call.RENEW_LEASE : Call.RELEASE_LEASE, key, 0, d);
   }
 
   long ttlNanos() {

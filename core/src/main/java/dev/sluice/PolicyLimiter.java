@@ -1,8 +1,7 @@
 package dev.sluice;
 
 import dev.sluice.DecisionListener.Call;
-
-import dev.sluice.spi.Operation;
+import dev.sluice.spi.Command;
 import dev.sluice.spi.Partition;
 import dev.sluice.spi.WaitLoop;
 import java.time.Duration;
@@ -30,58 +29,58 @@ final class PolicyLimiter implements Limiter {
 
   @Override
   public Decision tryAcquire(String key, long cost) {
-    return apply(Call.TRY_ACQUIRE, key, cost, Operation.ACQUIRE);
+    return apply(Call.TRY_ACQUIRE, key, Command.acquire(cost));
   }
 
   @Override
   public Decision peek(String key, long cost) {
-    return apply(Call.PEEK, key, cost, Operation.PEEK);
+    return apply(Call.PEEK, key, Command.peek(cost));
   }
 
   @Override
   public Decision record(String key, long cost) {
-    return apply(Call.RECORD, key, cost, Operation.RECORD);
+    return apply(Call.RECORD, key, Command.record(cost));
   }
 
   @Override
   public Decision refund(String key, long cost) {
-    return apply(Call.REFUND, key, cost, Operation.REFUND);
+    return apply(Call.REFUND, key, Command.refund(cost));
   }
 
   @Override
   public void reset(String key) {
-    apply(Call.RESET, key, 0, Operation.RESET);
+    apply(Call.RESET, key, Command.reset());
   }
 
-  private Decision apply(Call call, String key, long cost, Operation op) {
-    Decision d = partition.apply(key, cost, op, 0); // refuses a bad key or cost before any change
-    return listen ? sluice.notify(call, key, cost, d) : d;
+  private Decision apply(Call call, String key, Command command) {
+    Decision d = partition.apply(key, command); // refuses a bad key before any change
+    return listen ? sluice.notify(call, key, command.cost(), d) : d;
   }
 
   @Override
   public Decision acquire(String key, long cost, Duration maxWait) throws InterruptedException {
     Checks.key(key);
-    Checks.cost(cost);
+    Command refund = Command.refund(cost); // refuses a negative cost before any wait
     long deadline = WaitLoop.deadline(clock, maxWait);
-    Decision d = WaitLoop.block(clock, deadline, (now, left) -> next(partition.apply(key, cost, Operation.RESERVE, left),
-        left, () -> partition.apply(key, cost, Operation.REFUND, 0)));
+    Decision d = WaitLoop.block(clock, deadline, (now, left) -> next(partition.apply(key, Command.reserve(cost, left)),
+        left, () -> partition.apply(key, refund)));
     return notifyAcquire(key, cost, d);
   }
 
   @Override
   public CompletableFuture<Decision> acquireAsync(String key, long cost, Duration maxWait) {
     Checks.key(key);
-    Checks.cost(cost);
+    Command refund = Command.refund(cost); // refuses a negative cost before any wait
     long deadline = WaitLoop.deadline(clock, maxWait);
     Runnable giveBack = () -> {
       try {
-        partition.applyAsync(key, cost, Operation.REFUND, 0);
+        partition.applyAsync(key, refund);
       } catch (RuntimeException e) {
         // the store is closed: nothing left to give back to
       }
     };
     return WaitLoop.async(clock, deadline,
-        (now, left) -> partition.applyAsync(key, cost, Operation.RESERVE, left).thenApply(d -> next(d, left, giveBack)),
+        (now, left) -> partition.applyAsync(key, Command.reserve(cost, left)).thenApply(d -> next(d, left, giveBack)),
         d -> notifyAcquire(key, cost, d));
   }
 

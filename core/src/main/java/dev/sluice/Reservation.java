@@ -1,8 +1,7 @@
 package dev.sluice;
 
 import dev.sluice.DecisionListener.Call;
-
-import dev.sluice.spi.Operation;
+import dev.sluice.spi.Command;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -64,13 +63,13 @@ public final class Reservation implements AutoCloseable {
       throw new IllegalStateException("reservation " + id + " on key '" + key + "' is already "
           + (was == SETTLED ? "settled" : "cancelled"));
     }
-    return budgets.apply(Call.SETTLE, key, actual, Operation.SETTLE, id);
+    return budgets.apply(Call.SETTLE, key, Command.settle(id, actual));
   }
 
   /** Gives the estimate back. Idempotent; a no-op once settled or expired. */
   public void cancel() {
     if (state.compareAndSet(OPEN, CANCELLED)) {
-      budgets.apply(Call.CANCEL, key, 0, Operation.RELEASE, id);
+      budgets.apply(Call.CANCEL, key, Command.release(id));
     }
   }
 
@@ -84,7 +83,7 @@ public final class Reservation implements AutoCloseable {
     if (state.get() != OPEN) {
       return false;
     }
-    Decision d = budgets.apply(Call.RENEW_RESERVATION, key, 0, Operation.RENEW, id);
+    Decision d = budgets.apply(Call.RENEW_RESERVATION, key, Command.renew(id));
     return d.reason() == Decision.Reason.ALLOWED && d.storeDecided();
   }
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.spi.Algorithm;
+import dev.sluice.spi.Command;
+import dev.sluice.spi.Commands;
 import dev.sluice.spi.InMemory;
 import dev.sluice.spi.Operation;
 import dev.sluice.spi.Partition;
@@ -168,30 +170,30 @@ class QuotaValidationTest {
       store = InMemory.builder().clock(clock).maxKeys(2 + free).idleSweepInterval(Duration.ofDays(1))
           .fullSweepInterval(Duration.ofDays(1)).build();
       filler = store.partition(fill);
-      assertThat(filler.apply("a", 1, Operation.HOLD, 1).allowed()).isTrue();
+      assertThat(filler.apply("a", Command.hold(1, 1)).allowed()).isTrue();
       for (int i = 0; i <= free; i++) {
-        assertThat(filler.apply("idle" + i, 1, Operation.HOLD, 2).allowed()).isTrue();
-        filler.apply("idle" + i, 0, Operation.RELEASE, 2); // idle: a sweep forgets it
+        assertThat(filler.apply("idle" + i, Command.hold(2, 1)).allowed()).isTrue();
+        filler.apply("idle" + i, Command.release(2)); // idle: a sweep forgets it
       }
       // Full: this new key sweeps the idle ones out (spending the sweep for a day) and takes a key.
-      assertThat(filler.apply("d", 1, Operation.HOLD, 4).allowed()).isTrue();
+      assertThat(filler.apply("d", Command.hold(4, 1)).allowed()).isTrue();
     }
 
     /** Exactly one key is free: one new key gets in, the next is turned away. */
     void assertExactlyOneKeyFree() {
-      assertThat(filler.apply("e", 1, Operation.HOLD, 5).reason()).as("one more key").isEqualTo(Decision.Reason.ALLOWED);
-      assertThat(filler.apply("f", 1, Operation.HOLD, 6).reason()).as("and no more").isEqualTo(Decision.Reason.STORE_FULL);
+      assertThat(filler.apply("e", Command.hold(5, 1)).reason()).as("one more key").isEqualTo(Decision.Reason.ALLOWED);
+      assertThat(filler.apply("f", Command.hold(6, 1)).reason()).as("and no more").isEqualTo(Decision.Reason.STORE_FULL);
     }
   }
 
   @Test
   void theStoreFullProbeWorks() {
     Room room = new Room(1);
-    room.store.partition(Concurrency.of("other", 1, HOUR)).apply("leaked", 0, Operation.RESET, 0); // takes no key
+    room.store.partition(Concurrency.of("other", 1, HOUR)).apply("leaked", Command.reset()); // takes no key
     room.assertExactlyOneKeyFree();
     Room taken = new Room(1);
-    taken.store.partition(Concurrency.of("other", 1, HOUR)).apply("leaked", 1, Operation.HOLD, 9); // takes one
-    assertThat(taken.filler.apply("e", 1, Operation.HOLD, 5).reason()).isEqualTo(Decision.Reason.STORE_FULL);
+    taken.store.partition(Concurrency.of("other", 1, HOUR)).apply("leaked", Command.hold(9, 1)); // takes one
+    assertThat(taken.filler.apply("e", Command.hold(5, 1)).reason()).isEqualTo(Decision.Reason.STORE_FULL);
   }
 
   @Test
@@ -201,33 +203,33 @@ class QuotaValidationTest {
     Budget b = Budget.of("b", 100, Window.of(HOUR));
     Partition pc = room.store.partition(c);
     Partition pb = room.store.partition(b);
-    assertThat(pc.apply("d", 2, Operation.HOLD, 11).allowed()).isTrue();
-    assertThat(pb.apply("d", 30, Operation.HOLD, 11).allowed()).isTrue();
+    assertThat(pc.apply("d", Command.hold(11, 2)).allowed()).isTrue();
+    assertThat(pb.apply("d", Command.hold(11, 30)).allowed()).isTrue();
 
     for (Partition p : List.of(pc, pb)) {
       for (String key : List.of("d", "new")) {
         // A hold holds something.
-        refused(() -> p.apply(key, 0, Operation.HOLD, 12), "cost (0) must be positive for a hold");
+        refused(() -> p.apply(key, Command.hold(12, 0)), "cost (0) must be positive for a hold");
         // Ids are positive, for every operation that takes one.
         for (Operation op : List.of(Operation.HOLD, Operation.RENEW, Operation.RELEASE, Operation.SETTLE)) {
-          refused(() -> p.apply(key, 1, op, 0), "id (0) must be positive");
-          refused(() -> p.apply(key, 1, op, -1), "id (-1) must be positive");
-          refused(() -> p.apply(key, 1, op, Long.MIN_VALUE), "id (" + Long.MIN_VALUE + ") must be positive");
+          refused(() -> p.apply(key, Commands.of(op, 1, 0)), "id (0) must be positive");
+          refused(() -> p.apply(key, Commands.of(op, 1, -1)), "id (-1) must be positive");
+          refused(() -> p.apply(key, Commands.of(op, 1, Long.MIN_VALUE)), "id (" + Long.MIN_VALUE + ") must be positive");
         }
-        refused(() -> p.apply(key, -1, Operation.HOLD, 12), "cost (-1) must not be negative");
+        refused(() -> p.apply(key, Command.hold(12, -1)), "cost (-1) must not be negative");
       }
       // A HOLD of an id live on the key is refused.
-      refused(() -> p.apply("d", 1, Operation.HOLD, 11), "id (11) is already held on this key");
+      refused(() -> p.apply("d", Command.hold(11, 1)), "id (11) is already held on this key");
     }
     // Concurrency takes slots only by HOLD: the operations without an id (but PEEK and RESET),
     // and SETTLE, do not apply.
     for (Operation op : List.of(Operation.ACQUIRE, Operation.RESERVE, Operation.RECORD, Operation.REFUND)) {
       for (String key : List.of("d", "new")) {
-        refused(() -> pc.apply(key, 1, op, 0), "operation " + op + " does not apply to Concurrency policy 'c'");
+        refused(() -> pc.apply(key, Commands.of(op, 1, 0)), "operation " + op + " does not apply to Concurrency policy 'c'");
       }
     }
-    refused(() -> pc.apply("d", 1, Operation.SETTLE, 11), "operation SETTLE does not apply to Concurrency policy 'c'");
-    refused(() -> pc.apply("new", 1, Operation.SETTLE, 11), "operation SETTLE does not apply");
+    refused(() -> pc.apply("d", Command.settle(11, 1)), "operation SETTLE does not apply to Concurrency policy 'c'");
+    refused(() -> pc.apply("new", Command.settle(11, 1)), "operation SETTLE does not apply");
     // Rate limits hold nothing under an id: packed and rational token buckets, windows, logs, counters.
     List<Policy> rates = List.of(
         TokenBucket.of("t", 5, 1, S), TokenBucket.of("t3", 5, 3, S), FixedWindow.of("w", 5, Window.of(S)),
@@ -237,24 +239,24 @@ class QuotaValidationTest {
       String type = rate.getClass().getSimpleName();
       for (Operation op : List.of(Operation.HOLD, Operation.RENEW, Operation.RELEASE, Operation.SETTLE)) {
         for (String key : List.of("d", "new")) {
-          refused(() -> p.apply(key, 1, op, 1), "operation " + op + " does not apply to " + type + " policy '" + rate.name() + "'");
+          refused(() -> p.apply(key, Commands.of(op, 1, 1)), "operation " + op + " does not apply to " + type + " policy '" + rate.name() + "'");
         }
-        refused(() -> Algorithm.of(rate).step(null, NOW, 1, op, 1), "operation " + op + " does not apply to " + type);
+        refused(() -> Algorithm.of(rate).step(null, NOW, Commands.of(op, 1, 1)), "operation " + op + " does not apply to " + type);
       }
     }
     // The same refusals from the pure function.
     Algorithm ac = Algorithm.of(c);
-    refused(() -> ac.step(null, NOW, 1, Operation.ACQUIRE, 0), "operation ACQUIRE does not apply to Concurrency policy 'c'");
-    refused(() -> ac.step(null, NOW, 0, Operation.HOLD, 1), "cost (0) must be positive for a hold");
-    refused(() -> Algorithm.of(b).step(null, NOW, 0, Operation.HOLD, 1), "cost (0) must be positive for a hold");
+    refused(() -> ac.step(null, NOW, Command.acquire(1)), "operation ACQUIRE does not apply to Concurrency policy 'c'");
+    refused(() -> ac.step(null, NOW, Command.hold(1, 0)), "cost (0) must be positive for a hold");
+    refused(() -> Algorithm.of(b).step(null, NOW, Command.hold(1, 0)), "cost (0) must be positive for a hold");
 
     // Nothing changed: the holds made before are as they were, no key was taken.
-    assertThat(pc.apply("d", 0, Operation.PEEK, 0).used()).isEqualTo(2);
-    assertThat(pb.apply("d", 0, Operation.PEEK, 0).used()).isEqualTo(30);
-    assertThat(pc.apply("new", 0, Operation.PEEK, 0).used()).isZero();
-    assertThat(pb.apply("new", 0, Operation.PEEK, 0).used()).isZero();
+    assertThat(pc.apply("d", Command.peek(0)).used()).isEqualTo(2);
+    assertThat(pb.apply("d", Command.peek(0)).used()).isEqualTo(30);
+    assertThat(pc.apply("new", Command.peek(0)).used()).isZero();
+    assertThat(pb.apply("new", Command.peek(0)).used()).isZero();
     for (Policy rate : rates) {
-      assertThat(room.store.partition(rate).apply("d", 0, Operation.PEEK, 0).remaining()).as(rate.name()).isEqualTo(5);
+      assertThat(room.store.partition(rate).apply("d", Command.peek(0)).remaining()).as(rate.name()).isEqualTo(5);
     }
     room.assertExactlyOneKeyFree();
   }

@@ -3,7 +3,7 @@ package dev.sluice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.spi.Algorithm;
-import dev.sluice.spi.Operation;
+import dev.sluice.spi.Command;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -26,12 +26,12 @@ class SlidingLogMemoryTest {
     Algorithm a = Algorithm.of(p);
     long[] state = null;
     for (int i = 0; i < 50; i++) {
-      state = a.step(state, T0 + i * MS, 1, Operation.ACQUIRE, 0).state();
+      state = a.step(state, T0 + i * MS, Command.acquire(1)).state();
       assertThat(state.length / 2).as("entries after %d acquisitions", i + 1).isLessThanOrEqualTo(3);
     }
     // Post-hoc usage recorded at distinct instants within one window: merged, never dropped.
     for (int i = 0; i < 100; i++) {
-      state = a.step(state, T0 + (100 + i) * MS, 1, Operation.RECORD, 0).state();
+      state = a.step(state, T0 + (100 + i) * MS, Command.record(1)).state();
       assertThat(state.length / 2).as("entries after %d records of cost 1", i + 1).isLessThanOrEqualTo(3);
       long logged = 0;
       for (int j = 1; j < state.length; j += 2) {
@@ -42,6 +42,6 @@ class SlidingLogMemoryTest {
     // The merged entry moved up to the last record: it counts until that record is W old.
     long last = T0 + 199 * MS;
     assertThat(state[state.length - 2]).isEqualTo(last);
-    assertThat(a.step(state, last, 0, Operation.PEEK, 0).decision().resetAfterNanos()).isEqualTo(10 * S);
+    assertThat(a.step(state, last, Command.peek(0)).decision().resetAfterNanos()).isEqualTo(10 * S);
   }
 }

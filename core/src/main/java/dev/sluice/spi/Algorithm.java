@@ -56,24 +56,24 @@ public abstract sealed class Algorithm
   public static final long MAX_NANOS = 1L << 62;
 
   /**
-   * Applies {@code op} with {@code cost} to {@code state} at {@code nowNanos}.
+   * Applies {@code command} to {@code state} at {@code nowNanos}. The command's own arguments were
+   * checked when it was made; this checks the state, the time and that this policy supports the
+   * operation.
    *
    * @param state the key's state, or {@code null} for a fresh key; never modified
    * @param nowNanos the store's time, in {@code [0, MAX_NANOS]}
-   * @param cost {@code >= 0}; positive for {@link Operation#HOLD}
-   * @param op the operation; not null, and one this policy {@link #supports}
-   * @param arg for {@link Operation#RESERVE}: the longest wait the caller accepts; for the hold
-   *     operations: the hold's id ({@code > 0}); otherwise ignored ({@code >= 0})
+   * @param command the operation and its arguments; not null, and an operation this policy
+   *     {@link #supports}
    * @return the decision and the key's new state
    * @throws IllegalArgumentException naming the argument, for a state that is not this
-   *     algorithm's (wrong layout or values out of range), a time out of range, a negative cost or
-   *     wait, a non-positive id, a null operation or one this policy does not support, or a
-   *     {@link Operation#HOLD} whose id is already held
+   *     algorithm's (wrong layout or values out of range), a time out of range, a null command or
+   *     one whose operation this policy does not support, or a {@link Operation#HOLD} whose id is
+   *     already held
    */
-  public final Step step(long[] state, long nowNanos, long cost, Operation op, long arg) {
+  public final Step step(long[] state, long nowNanos, Command command) {
     checkState(state, nowNanos);
-    Args.operation(cost, check(op), arg);
-    return apply(state, nowNanos, cost, op, arg);
+    check(Args.command(command).operation());
+    return apply(state, nowNanos, command);
   }
 
   /**
@@ -153,7 +153,7 @@ public abstract sealed class Algorithm
   }
 
   /** {@link #step}, arguments checked. */
-  abstract Step apply(long[] state, long nowNanos, long cost, Operation op, long arg);
+  abstract Step apply(long[] state, long nowNanos, Command command);
 
   /** Whether {@code state} has this algorithm's layout and its values are in range. */
   abstract boolean validState(long[] state);

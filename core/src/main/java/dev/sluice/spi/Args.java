@@ -169,17 +169,17 @@ public final class Args {
   }
 
   /**
-   * The fourth argument of {@link Partition#apply}: a hold's id for the hold operations
-   * ({@link Operation#usesId()}), otherwise a wait that must not be negative.
+   * A command: not null (its own arguments were checked when it was made).
    *
-   * @param op the operation the argument goes with; not null
-   * @param arg the argument to check
-   * @return {@code arg}, unchanged
-   * @throws IllegalArgumentException if {@code arg} is not a positive id for a hold operation,
-   *     or is negative for another
+   * @param command the command to check
+   * @return {@code command}, unchanged
+   * @throws IllegalArgumentException if {@code command} is null
    */
-  public static long arg(Operation op, long arg) {
-    return op.usesId() ? id(arg) : maxWaitNanos(arg);
+  public static Command command(Command command) {
+    if (command == null) {
+      throw new IllegalArgumentException("command must not be null");
+    }
+    return command;
   }
 
   /**
@@ -206,29 +206,6 @@ public final class Args {
         throw new IllegalArgumentException(
             "charges name policy '" + c.policy().name() + "' and key '" + c.key() + "' twice");
       }
-    }
-  }
-
-  /**
-   * The arguments of {@link Partition#apply}.
-   *
-   * @param key the key, as {@link #key} checks it
-   * @param cost the cost, {@code >= 0}; positive for {@link Operation#HOLD}
-   * @param op the operation; not null
-   * @param arg the fourth argument, as {@link #arg} checks it
-   * @throws IllegalArgumentException for the first argument that is invalid
-   */
-  public static void apply(String key, long cost, Operation op, long arg) {
-    key(key);
-    operation(cost, op, arg);
-  }
-
-  /** The cost, operation and fourth argument of {@link Partition#apply} (a hold costs {@code > 0}). */
-  static void operation(long cost, Operation op, long arg) {
-    cost(cost);
-    arg(op(op), arg);
-    if (op == Operation.HOLD && cost == 0) {
-      throw new IllegalArgumentException("cost (0) must be positive for a hold");
     }
   }
 }

@@ -88,7 +88,10 @@ final class BudgetAlgorithm extends Algorithm {
   }
 
   @Override
-  Step apply(long[] state, long now, long cost, Operation op, long id) {
+  Step apply(long[] state, long now, Command c) {
+    long cost = c.cost();
+    Operation op = c.operation();
+    long id = c.holdId();
     long[] base = absorb(state, now);
     Step step = decide(base, now, cost, op, id);
     if (base == state || step.changed()) {

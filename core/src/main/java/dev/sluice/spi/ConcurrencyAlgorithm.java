@@ -73,7 +73,10 @@ final class ConcurrencyAlgorithm extends Algorithm {
   }
 
   @Override
-  Step apply(long[] state, long now, long cost, Operation op, long id) {
+  Step apply(long[] state, long now, Command c) {
+    long cost = c.cost();
+    Operation op = c.operation();
+    long id = c.holdId();
     long[] base = absorb(state, now);
     Step step = decide(base, now, cost, op, id);
     // An absorbed step is written whatever the operation (live leases only, as any write).

@@ -74,7 +74,9 @@ final class FixedWindowAlgorithm extends Algorithm {
   }
 
   @Override
-  Step apply(long[] state, long now, long cost, Operation op, long maxWaitNanos) {
+  Step apply(long[] state, long now, Command c) {
+    long cost = c.cost();
+    Operation op = c.operation();
     if (state != null && now < state[0] && state[0] - now > state[1] - state[0]) {
       // A step back longer than the window: the usage counts in the window that contains now.
       // Written whatever the operation, or the next decision would move it again.

@@ -106,11 +106,11 @@ final class InMemoryStore implements Store {
 
   private MemoryPartition newPartition(Policy policy) {
     Algorithm algorithm = Algorithm.of(policy);
-    boolean packable = algorithm instanceof TokenBucketAlgorithm tb && tb.packable();
-    States st = states.computeIfAbsent(policy.name(), n -> new States(packable));
+    PackedBucket packed = PackedBucket.of(algorithm);
+    States st = states.computeIfAbsent(policy.name(), n -> new States(packed != null && packed.exact()));
     st.add(algorithm);
     if (st.packed) {
-      return new PackedPartition((TokenBucketAlgorithm) algorithm, st);
+      return new PackedPartition(packed, st); // one name holds one kind: a token bucket here too
     }
     return new GeneralPartition(algorithm, st);
   }
@@ -227,7 +227,7 @@ final class InMemoryStore implements Store {
         MultiStep m = MultiStep.apply(n, op, i -> {
           long now = parts[i].clockNow();
           long at = parts[i].at(now);
-          return parts[i].algorithm.step(saved[i], at, charges.get(i).cost(), op, 0).later(at - now);
+          return parts[i].algorithm.step(saved[i], at, MultiStep.command(op, charges.get(i).cost())).later(at - now);
         });
         for (int k = n - 1; k >= 0; k--) {
           int i = order[k];
@@ -471,14 +471,11 @@ final class InMemoryStore implements Store {
 
   /** Token buckets whose state is one long: the theoretical arrival time. */
   final class PackedPartition extends MemoryPartition {
-    private final TokenBucketAlgorithm bucket;
-    /** Whether this definition's refill interval is whole nanoseconds (else it rounds TATs up). */
-    private final boolean whole;
+    private final PackedBucket bucket;
 
-    PackedPartition(TokenBucketAlgorithm bucket, States states) {
-      super(bucket, states);
+    PackedPartition(PackedBucket bucket, States states) {
+      super(bucket.algorithm(), states);
       this.bucket = bucket;
-      this.whole = bucket.packable();
     }
 
     @Override
@@ -487,18 +484,16 @@ final class InMemoryStore implements Store {
     }
 
     @Override
-    public Decision apply(String key, long cost, Operation op, long maxWaitNanos) {
-      Args.apply(key, cost, op, maxWaitNanos);
-      if (op.usesId()) {
-        bucket.check(op); // throws: a token bucket holds nothing under an id
-      }
+    public Decision apply(String key, Command command) {
+      Args.key(key);
+      Operation op = algorithm.check(Args.command(command).operation()); // a bucket holds nothing under an id
       for (;;) {
         Cell cell = cellFor(key, op);
         long clockNow = states.packedNow();
         long now = at(clockNow);
         if (cell == null) {
           if (!op.createsState()) {
-            return later(bucket.decision(0, TokenBucketAlgorithm.NO_CHANGE, cost, op), now - clockNow);
+            return later(bucket.decision(0, PackedBucket.NO_CHANGE, command), now - clockNow);
           }
           return Decision.storeFull(bucket.policy(), fullSweepNanos);
         }
@@ -512,11 +507,10 @@ final class InMemoryStore implements Store {
             Thread.yield(); // a multi-policy call holds the cell for a few hundred ns
             continue;
           }
-          long debt = bucket.debt(tat, 0, now);
-          long next = bucket.newDebt(debt, cost, op, maxWaitNanos);
-          if (next == TokenBucketAlgorithm.NO_CHANGE
-              || PACKED.compareAndSet(cell, tat, whole ? bucket.tat(next, now) : bucket.tatUp(next, now))) {
-            return later(bucket.decision(debt, next, cost, op), now - clockNow);
+          long debt = bucket.debt(tat, now);
+          long next = bucket.next(debt, command);
+          if (next == PackedBucket.NO_CHANGE || PACKED.compareAndSet(cell, tat, bucket.tat(next, now))) {
+            return later(bucket.decision(debt, next, command), now - clockNow);
           }
         }
       }
@@ -559,16 +553,16 @@ final class InMemoryStore implements Store {
     }
 
     @Override
-    public Decision apply(String key, long cost, Operation op, long arg) {
-      Args.apply(key, cost, op, arg);
-      algorithm.check(op); // before a cell is made for the key
+    public Decision apply(String key, Command command) {
+      Args.key(key);
+      Operation op = algorithm.check(Args.command(command).operation()); // before a cell is made for the key
       for (;;) {
         Cell cell = cellFor(key, op);
         long clockNow = clockNow();
         long now = at(clockNow);
         if (cell == null) {
           if (!op.createsState()) {
-            return later(algorithm.step(null, now, cost, op, arg).decision(), now - clockNow);
+            return later(algorithm.step(null, now, command).decision(), now - clockNow);
           }
           return Decision.storeFull(algorithm.policy(), fullSweepNanos);
         }
@@ -582,7 +576,7 @@ final class InMemoryStore implements Store {
             Thread.yield(); // a multi-policy call holds the cell for a few hundred ns
             continue;
           }
-          Step step = algorithm.step(state, now, cost, op, arg);
+          Step step = algorithm.step(state, now, command);
           if (!step.changed() || STATE.compareAndSet(cell, state, step.state())) {
             return later(step.decision(), now - clockNow);
           }

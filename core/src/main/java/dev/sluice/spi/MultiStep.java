@@ -66,6 +66,18 @@ public final class MultiStep {
   }
 
   /**
+   * The command one charge of a {@link Store#applyAll} call applies.
+   *
+   * @param op the call's operation: {@link Operation#ACQUIRE} or {@link Operation#PEEK}, as
+   *     {@link Args#charges} checks it
+   * @param cost the charge's cost
+   * @return {@link Command#acquire} or {@link Command#peek} of {@code cost}
+   */
+  public static Command command(Operation op, long cost) {
+    return op == Operation.ACQUIRE ? Command.acquire(cost) : Command.peek(cost);
+  }
+
+  /**
    * Whether the new states are to be written: every charge admitted an {@link Operation#ACQUIRE}.
    *
    * @return true to write every charge's new state, false to keep every old one

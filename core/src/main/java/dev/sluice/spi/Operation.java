@@ -1,10 +1,9 @@
 package dev.sluice.spi;
 
 /**
- * What a store does with a (policy, key, cost). The fourth argument of
- * {@link Partition#apply(String, long, Operation, long)} is the longest wait for
- * {@link #RESERVE}, a hold's id for the hold operations ({@link #HOLD}, {@link #RENEW},
- * {@link #RELEASE}, {@link #SETTLE}), and unused (0) otherwise.
+ * What a store does with a (policy, key, cost). A {@link Command} carries one operation with the
+ * arguments it takes: the longest wait for {@link #RESERVE}, a hold's id for the hold operations
+ * ({@link #HOLD}, {@link #RENEW}, {@link #RELEASE}, {@link #SETTLE}).
  *
  * <p>Not every policy supports every operation: holds exist only where something is held (leases
  * of a {@code Concurrency} policy, reservations of a {@code Budget}); an unsupported operation is
@@ -44,7 +43,7 @@ public enum Operation {
   SETTLE;
 
   /**
-   * {@return whether the fourth argument is a hold's id (which must be positive): true for
+   * {@return whether the operation acts on a hold named by its id ({@link Command#holdId()}): true for
    * {@link #HOLD}, {@link #RENEW}, {@link #RELEASE} and {@link #SETTLE}}
    */
   public boolean usesId() {

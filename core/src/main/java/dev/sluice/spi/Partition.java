@@ -11,21 +11,19 @@ public interface Partition {
   Policy policy();
 
   /**
-   * Applies {@code op} with {@code cost} to {@code key}'s state atomically, at the store's time.
-   * Bad arguments are refused ({@link Args#apply}) before any state changes.
+   * Applies {@code command} to {@code key}'s state atomically, at the store's time. A bad key, a
+   * null command or an operation the policy does not support is refused before any state changes
+   * (the command's own arguments were checked when it was made).
    *
    * @param key the key: 1 to 512 characters of well-formed UTF-16
-   * @param cost the cost, {@code >= 0}; positive for {@link Operation#HOLD}
-   * @param op the operation; not null
-   * @param arg for {@link Operation#RESERVE}: the longest wait the caller accepts, in nanoseconds;
-   *     for the hold operations ({@link Operation#usesId()}): the hold's id; otherwise 0
+   * @param command the operation and its arguments; not null
    * @return the decision; a failure decision if the store could not decide
-   * @throws IllegalArgumentException for bad arguments or an operation the policy does not
-   *     support ({@link Algorithm#supports}), before any state changes
+   * @throws IllegalArgumentException for a bad key, a null command or an operation the policy does
+   *     not support ({@link Algorithm#supports}), before any state changes
    * @throws IllegalStateException if the store is closed (a store holding connections or a file:
    *     Redis, SQLite; the in-memory store keeps deciding)
    */
-  Decision apply(String key, long cost, Operation op, long arg);
+  Decision apply(String key, Command command);
 
   /**
    * {@link #apply} without blocking the calling thread: the future completes with the decision.
@@ -38,14 +36,12 @@ public interface Partition {
    * IllegalStateException} at once, as {@code apply} does.
    *
    * @param key the key, as for {@link #apply}
-   * @param cost the cost, as for {@link #apply}
-   * @param op the operation, as for {@link #apply}
-   * @param arg the wait or hold id, as for {@link #apply}
+   * @param command the operation and its arguments, as for {@link #apply}
    * @return a future of the decision (a failure decision if the store cannot decide)
    * @throws IllegalArgumentException for bad arguments, as {@link #apply} throws it
    * @throws IllegalStateException if the store is closed, as {@link #apply} throws it
    */
-  default CompletableFuture<Decision> applyAsync(String key, long cost, Operation op, long arg) {
-    return CompletableFuture.completedFuture(apply(key, cost, op, arg));
+  default CompletableFuture<Decision> applyAsync(String key, Command command) {
+    return CompletableFuture.completedFuture(apply(key, command));
   }
 }

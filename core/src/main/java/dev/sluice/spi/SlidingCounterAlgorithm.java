@@ -73,7 +73,9 @@ final class SlidingCounterAlgorithm extends Algorithm {
   }
 
   @Override
-  Step apply(long[] state, long now, long cost, Operation op, long maxWaitNanos) {
+  Step apply(long[] state, long now, Command c) {
+    long cost = c.cost();
+    Operation op = c.operation();
     long[] base = state;
     if (state != null) {
       long w = windowNanos;

@@ -81,7 +81,9 @@ final class SlidingLogAlgorithm extends Algorithm {
   }
 
   @Override
-  Step apply(long[] state, long now, long cost, Operation op, long maxWaitNanos) {
+  Step apply(long[] state, long now, Command c) {
+    long cost = c.cost();
+    Operation op = c.operation();
     if (state != null && state[state.length - 2] - now > windowNanos && now >= windowNanos) {
       // Absorb the step back: move every entry back so the newest is at now; write it in any case.
       long[] moved = state.clone();

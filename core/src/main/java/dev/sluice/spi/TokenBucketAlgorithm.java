@@ -141,7 +141,9 @@ final class TokenBucketAlgorithm extends Algorithm {
    *
    * @param debt the debt before, from {@link #debt}
    */
-  long newDebt(long debt, long cost, Operation op, long maxWaitNanos) {
+  long newDebt(long debt, Command c) {
+    long cost = c.cost();
+    Operation op = c.operation();
     switch (op) {
       case ACQUIRE:
       case RESERVE: {
@@ -152,7 +154,7 @@ final class TokenBucketAlgorithm extends Algorithm {
         // long even for a debt saturated by a huge record.
         long costUnits = cost * tokenUnits;
         long excess = debt - (bucketUnits - costUnits);
-        long waitable = op == Operation.ACQUIRE ? 0 : Arith.satMul(maxWaitNanos, unitsPerNano);
+        long waitable = op == Operation.ACQUIRE ? 0 : Arith.satMul(c.maxWaitNanos(), unitsPerNano);
         return excess <= waitable && excess <= Long.MAX_VALUE - bucketUnits
             ? debt + costUnits
             : NO_CHANGE;
@@ -172,7 +174,9 @@ final class TokenBucketAlgorithm extends Algorithm {
   /**
    * The decision for {@code op}, given the debt before and the result of {@link #newDebt}.
    */
-  Decision decision(long debt, long newDebt, long cost, Operation op) {
+  Decision decision(long debt, long newDebt, Command c) {
+    long cost = c.cost();
+    Operation op = c.operation();
     long after = newDebt == NO_CHANGE ? debt : newDebt;
     switch (op) {
       case ACQUIRE:
@@ -210,7 +214,7 @@ final class TokenBucketAlgorithm extends Algorithm {
   }
 
   @Override
-  Step apply(long[] state, long nowNanos, long cost, Operation op, long maxWaitNanos) {
+  Step apply(long[] state, long nowNanos, Command c) {
     long debt = 0;
     long last = nowNanos;
     boolean absorbed = false;
@@ -232,8 +236,8 @@ final class TokenBucketAlgorithm extends Algorithm {
         last = Math.max(last, nowNanos);
       }
     }
-    long newDebt = newDebt(debt, cost, op, maxWaitNanos);
-    Decision decision = decision(debt, newDebt, cost, op);
+    long newDebt = newDebt(debt, c);
+    Decision decision = decision(debt, newDebt, c);
     if (newDebt == NO_CHANGE) {
       // An absorbed step is written even when nothing else changes, or the key would decide as at
       // the old `last` again and again, never refilling.

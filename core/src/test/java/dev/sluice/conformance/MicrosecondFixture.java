@@ -4,6 +4,7 @@ import dev.sluice.Charge;
 import dev.sluice.Decision;
 import dev.sluice.ManualClock;
 import dev.sluice.Policy;
+import dev.sluice.spi.Command;
 import dev.sluice.spi.InMemory;
 import dev.sluice.spi.MultiDecision;
 import dev.sluice.spi.Operation;
@@ -49,9 +50,9 @@ final class MicrosecondFixture implements StoreFixture {
           }
 
           @Override
-          public Decision apply(String key, long cost, Operation op, long arg) {
+          public Decision apply(String key, Command command) {
             onGrid(clock);
-            return coarse(p.apply(key, cost, op, arg));
+            return coarse(p.apply(key, command));
           }
         };
       }

@@ -14,7 +14,6 @@ import dev.sluice.Leases;
 import dev.sluice.Limiter;
 import dev.sluice.ManualClock;
 import dev.sluice.Policy;
-import dev.sluice.QuotaExceeded;
 import dev.sluice.QuotaExceededException;
 import dev.sluice.Reservation;
 import dev.sluice.SlidingCounter;
@@ -22,6 +21,8 @@ import dev.sluice.SlidingLog;
 import dev.sluice.Sluice;
 import dev.sluice.TokenBucket;
 import dev.sluice.Window;
+import dev.sluice.spi.Command;
+import dev.sluice.spi.Commands;
 import dev.sluice.spi.Operation;
 import dev.sluice.spi.Partition;
 import java.time.Duration;
@@ -458,9 +459,9 @@ public abstract class ValidationConformance extends StoreConformance {
       Partition part = store.partition(p);
       assertThat(part.policy()).isEqualTo(p);
       Operation take = p instanceof Concurrency ? Operation.HOLD : Operation.ACQUIRE;
-      assertThat(part.apply("k", 2, take, 11).allowed()).as(p.name()).isTrue();
+      assertThat(part.apply("k", Commands.of(take, 2, 11)).allowed()).as(p.name()).isTrue();
       if (p instanceof Budget) {
-        assertThat(part.apply("k", 1, Operation.HOLD, 11).allowed()).isTrue();
+        assertThat(part.apply("k", Command.hold(11, 1)).allowed()).isTrue();
       }
       parts.add(part);
     }
@@ -471,8 +472,8 @@ public abstract class ValidationConformance extends StoreConformance {
     List<Decision> out = new ArrayList<>();
     for (Partition p : parts) {
       for (String key : List.of("k", "new")) {
-        out.add(p.apply(key, 0, Operation.PEEK, 0));
-        out.add(p.apply(key, 1, Operation.PEEK, 0));
+        out.add(p.apply(key, Command.peek(0)));
+        out.add(p.apply(key, Command.peek(1)));
       }
     }
     return out;
@@ -487,48 +488,33 @@ public abstract class ValidationConformance extends StoreConformance {
       Policy p = part.policy();
       String type = p.getClass().getSimpleName();
       for (Operation op : Operation.values()) {
-        refused(() -> part.apply(null, 1, op, 1), "key must not be null");
-        refused(() -> part.apply("", 1, op, 1), "key ''", "(was 0)");
-        refused(() -> part.apply(TOO_LONG_KEY, 1, op, 1), "(was 513)");
+        refused(() -> part.apply(null, Commands.of(op, 1, 1)), "key must not be null");
+        refused(() -> part.apply("", Commands.of(op, 1, 1)), "key ''", "(was 0)");
+        refused(() -> part.apply(TOO_LONG_KEY, Commands.of(op, 1, 1)), "(was 513)");
         for (String key : List.of("k", "new")) {
           boolean supported = !(p instanceof Concurrency)
               ? p instanceof Budget || !op.usesId()
               : List.of(Operation.PEEK, Operation.HOLD, Operation.RENEW, Operation.RELEASE, Operation.RESET).contains(op);
           if (!supported) {
-            refused(() -> part.apply(key, 1, op, op.usesId() ? 7 : 0),
+            refused(() -> part.apply(key, Commands.of(op, 1, op.usesId() ? 7 : 0)),
                 "operation " + op + " does not apply to " + type + " policy '" + p.name() + "'");
-            continue;
-          }
-          refused(() -> part.apply(key, -1, op, op.usesId() ? 7 : 0), "cost (-1) must not be negative");
-          refused(() -> part.apply(key, Long.MIN_VALUE, op, op.usesId() ? 7 : 0),
-              "cost (" + Long.MIN_VALUE + ") must not be negative");
-          if (op.usesId()) {
-            refused(() -> part.apply(key, 1, op, 0), "id (0) must be positive");
-            refused(() -> part.apply(key, 1, op, -1), "id (-1) must be positive");
-            refused(() -> part.apply(key, 1, op, Long.MIN_VALUE), "id (" + Long.MIN_VALUE + ") must be positive");
-          } else {
-            refused(() -> part.apply(key, 1, op, -1), "maxWaitNanos (-1) must not be negative");
-            refused(() -> part.apply(key, 1, op, Long.MIN_VALUE), "maxWaitNanos (" + Long.MIN_VALUE + ")");
-          }
-          if (op == Operation.HOLD) {
-            refused(() -> part.apply(key, 0, op, 12), "cost (0) must be positive for a hold");
           }
         }
       }
-      refused(() -> part.apply("k", 1, null, 0), "op must not be null");
-      refused(() -> part.apply("new", 1, null, 0), "op must not be null");
+      refused(() -> part.apply("k", null), "command must not be null");
+      refused(() -> part.apply("new", null), "command must not be null");
       if (p instanceof Concurrency || p instanceof Budget) {
         // A HOLD of an id live on the key is refused.
-        refused(() -> part.apply("k", 1, Operation.HOLD, 11), "id (11) is already held on this key");
+        refused(() -> part.apply("k", Command.hold(11, 1)), "id (11) is already held on this key");
       }
     }
     assertThat(peeks(parts)).isEqualTo(before);
     // Nothing is left locked or half-written: every key still takes what it had room for.
     for (Partition part : parts) {
       Operation take = part.policy() instanceof Concurrency ? Operation.HOLD : Operation.ACQUIRE;
-      assertThat(part.apply("k", part.policy() instanceof Budget ? 2 : 3, take, 21).allowed())
+      assertThat(part.apply("k", Commands.of(take, part.policy() instanceof Budget ? 2 : 3, 21)).allowed())
           .as(part.policy().name()).isTrue();
-      assertThat(part.apply("new", 5, take, 22).allowed()).as(part.policy().name()).isTrue();
+      assertThat(part.apply("new", Commands.of(take, 5, 22)).allowed()).as(part.policy().name()).isTrue();
     }
   }
 
@@ -539,8 +525,8 @@ public abstract class ValidationConformance extends StoreConformance {
     Policy b = FixedWindow.of("b", 5, Window.of(Duration.ofSeconds(10)));
     Partition pa = store.partition(a);
     Partition pb = store.partition(b);
-    pa.apply("k", 2, Operation.ACQUIRE, 0);
-    pb.apply("k", 2, Operation.ACQUIRE, 0);
+    pa.apply("k", Command.acquire(2));
+    pb.apply("k", Command.acquire(2));
     Charge ca = new Charge(a, "k", 1);
     Charge cb = new Charge(b, "k", 1);
     Charge fresh = new Charge(b, "fresh", 1);
@@ -570,9 +556,9 @@ public abstract class ValidationConformance extends StoreConformance {
     refused(() -> store.applyAll(List.of(new Charge(unseen, "k", 1), fresh), Operation.RESET), "op (RESET)");
 
     assertThat(peeks(List.of(pa, pb))).isEqualTo(before);
-    assertThat(pb.apply("fresh", 0, Operation.PEEK, 0).remaining()).isEqualTo(5);
-    assertThat(store.partition(unseen).apply("k", 0, Operation.PEEK, 0).remaining()).isEqualTo(5);
+    assertThat(pb.apply("fresh", Command.peek(0)).remaining()).isEqualTo(5);
+    assertThat(store.partition(unseen).apply("k", Command.peek(0)).remaining()).isEqualTo(5);
     assertThat(store.applyAll(List.of(ca, cb, fresh), Operation.ACQUIRE).decision().allowed()).isTrue();
-    assertThat(pa.apply("k", 0, Operation.PEEK, 0).remaining()).isEqualTo(2);
+    assertThat(pa.apply("k", Command.peek(0)).remaining()).isEqualTo(2);
   }
 }

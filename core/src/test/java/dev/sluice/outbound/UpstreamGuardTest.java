@@ -9,7 +9,7 @@ import dev.sluice.ManualClock;
 import dev.sluice.SlidingLog;
 import dev.sluice.Sluice;
 import dev.sluice.spi.Algorithm;
-import dev.sluice.spi.Operation;
+import dev.sluice.spi.Command;
 import dev.sluice.spi.Step;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -294,7 +294,7 @@ class UpstreamGuardTest {
     int max = 0;
     for (int i = 0; i < costs.length; i++, t += S) {
       costs[i] = 1 + (i * 7919L) % 13;
-      Step step = a.step(state, t, costs[i], Operation.RECORD, 0);
+      Step step = a.step(state, t, Command.record(costs[i]));
       state = step.state();
       max = Math.max(max, state.length / 2);
       if (i % 997 != 0 && i != costs.length - 1) {

@@ -9,8 +9,8 @@ import static org.assertj.core.api.Assertions.fail;
 
 import dev.sluice.Budget;
 import dev.sluice.Concurrency;
-import dev.sluice.Decision;
 import dev.sluice.Decision.Reason;
+import dev.sluice.Decision;
 import dev.sluice.ManualClock;
 import dev.sluice.Policy;
 import dev.sluice.Window;
@@ -934,21 +934,21 @@ class HoldModelTest {
       if (refusal != null) {
         cov.count(refusal.startsWith("operation") ? "refused: unsupported op"
             : refusal.startsWith("cost") ? "refused: hold of 0" : "refused: id already live");
-        refused(() -> algorithm.step(before, t, cost, op, arg), refusal, "Algorithm.step", ctx);
-        refused(() -> partition.apply(key, cost, op, arg), refusal, "Partition.apply", ctx);
+        refused(() -> algorithm.step(before, t, Commands.of(op, cost, arg)), refusal, "Algorithm.step", ctx);
+        refused(() -> partition.apply(key, Commands.of(op, cost, arg)), refusal, "Partition.apply", ctx);
         require(Arrays.equals(before, copy), () -> ctx.get() + ": a refused step modified the state it was given");
         probe(key, ctx); // nothing changed: store, pure state and model still agree
         return;
       }
       Step s;
       try {
-        s = algorithm.step(before, t, cost, op, arg);
+        s = algorithm.step(before, t, Commands.of(op, cost, arg));
       } catch (RuntimeException e) {
         throw new AssertionError(ctx.get() + ": Algorithm.step threw " + e, e);
       }
       Decision viaStore;
       try {
-        viaStore = partition.apply(key, cost, op, arg);
+        viaStore = partition.apply(key, Commands.of(op, cost, arg));
       } catch (RuntimeException e) {
         throw new AssertionError(ctx.get() + ": Partition.apply threw " + e, e);
       }
@@ -1072,8 +1072,8 @@ class HoldModelTest {
       {
         long cost = probes & 1;
         Decision expected = model.apply(key, t, Operation.PEEK, cost, 0);
-        Decision viaStore = partition.apply(key, cost, Operation.PEEK, 0);
-        Step s = algorithm.step(pure.get(key), t, cost, Operation.PEEK, 0);
+        Decision viaStore = partition.apply(key, Command.peek(cost));
+        Step s = algorithm.step(pure.get(key), t, Command.peek(cost));
         require(viaStore.equals(expected), () -> ctx.get() + ": after it, a store peek(" + cost + ") says " + viaStore
             + "\n  the model " + expected);
         require(s.decision().equals(expected) && !s.changed() && s.state() == pure.get(key),
@@ -1110,11 +1110,11 @@ class HoldModelTest {
       long u1 = model.usage(key, t);
       require(find(model.live(key, t), h.id) != null, () -> ctx.get() + ": model lost the hold early");
       probe(key, ctx);
-      long storeBefore = partition.apply(key, 0, Operation.PEEK, 0).used();
+      long storeBefore = partition.apply(key, Command.peek(0)).used();
       long[] cur = budget() ? ((BudgetModel) model).current(key, t) : null;
       moveTo(d);
       probe(key, ctx);
-      long storeAfter = partition.apply(key, 0, Operation.PEEK, 0).used();
+      long storeAfter = partition.apply(key, Command.peek(0)).used();
       if (u1 == Long.MAX_VALUE) {
         return; // saturated: differences mean nothing
       }
@@ -1142,21 +1142,21 @@ class HoldModelTest {
   void aLeaseFreesExactlyAtItsDeadlineAndAReleaseFreesOnce() {
     Concurrency p = Concurrency.of("c", 2, Duration.ofNanos(100));
     Algorithm a = Algorithm.of(p);
-    Step s1 = a.step(null, 1_000, 1, Operation.HOLD, 7);
-    Step s2 = a.step(s1.state(), 1_050, 1, Operation.HOLD, 8);
+    Step s1 = a.step(null, 1_000, Command.hold(7, 1));
+    Step s2 = a.step(s1.state(), 1_050, Command.hold(8, 1));
     assertThat(s2.decision().used()).isEqualTo(2);
     // At 1_099 both count, at 1_100 the first is gone.
-    assertThat(a.step(s2.state(), 1_099, 1, Operation.PEEK, 0).decision().reason()).isEqualTo(Reason.LIMITED);
-    assertThat(a.step(s2.state(), 1_099, 1, Operation.PEEK, 0).decision().retryAfterNanos()).isEqualTo(1);
-    assertThat(a.step(s2.state(), 1_100, 1, Operation.PEEK, 0).decision().allowed()).isTrue();
+    assertThat(a.step(s2.state(), 1_099, Command.peek(1)).decision().reason()).isEqualTo(Reason.LIMITED);
+    assertThat(a.step(s2.state(), 1_099, Command.peek(1)).decision().retryAfterNanos()).isEqualTo(1);
+    assertThat(a.step(s2.state(), 1_100, Command.peek(1)).decision().allowed()).isTrue();
     // A HOLD of a live id is refused; of the expired id 7 at 1_100 it is a new lease.
-    assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> a.step(s2.state(), 1_099, 1, Operation.HOLD, 7)))
+    assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> a.step(s2.state(), 1_099, Command.hold(7, 1))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("id (7) is already held");
-    assertThat(a.step(s2.state(), 1_100, 1, Operation.HOLD, 7).decision().allowed()).isTrue();
+    assertThat(a.step(s2.state(), 1_100, Command.hold(7, 1)).decision().allowed()).isTrue();
     // Release of 8 frees one slot; again, nothing.
-    Step r1 = a.step(s2.state(), 1_060, 0, Operation.RELEASE, 8);
+    Step r1 = a.step(s2.state(), 1_060, Command.release(8));
     assertThat(r1.decision().used()).isEqualTo(1);
-    Step r2 = a.step(r1.state(), 1_060, 0, Operation.RELEASE, 8);
+    Step r2 = a.step(r1.state(), 1_060, Command.release(8));
     assertThat(r2.decision().used()).isEqualTo(1);
     assertThat(r2.changed()).isFalse();
   }

@@ -3,11 +3,11 @@ package dev.sluice.spi;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.Decision;
-import dev.sluice.Limiter;
-import dev.sluice.Sluice;
 import dev.sluice.FixedWindow;
+import dev.sluice.Limiter;
 import dev.sluice.ManualClock;
 import dev.sluice.SlidingLog;
+import dev.sluice.Sluice;
 import dev.sluice.TokenBucket;
 import dev.sluice.Window;
 import java.time.Duration;
@@ -33,8 +33,8 @@ class InMemoryStoreTest {
     InMemoryStore store = store(100);
     Partition bucket = store.partition(TokenBucket.of("b", 2, 1, Duration.ofSeconds(1)));
     Partition window = store.partition(FixedWindow.of("w", 2, Window.of(Duration.ofSeconds(10))));
-    bucket.apply("a", 2, Operation.ACQUIRE, 0);
-    window.apply("a", 1, Operation.ACQUIRE, 0);
+    bucket.apply("a", Command.acquire(2));
+    window.apply("a", Command.acquire(1));
     assertThat(store.keyCount()).isEqualTo(2);
     clock.advance(Duration.ofSeconds(1));
     assertThat(store.sweep()).isZero(); // bucket refilled half, window still open
@@ -44,7 +44,7 @@ class InMemoryStoreTest {
     assertThat(store.sweep()).isEqualTo(1);
     assertThat(store.keyCount()).isZero();
     // A forgotten key decides exactly like before: full.
-    assertThat(bucket.apply("a", 2, Operation.ACQUIRE, 0).allowed()).isTrue();
+    assertThat(bucket.apply("a", Command.acquire(2)).allowed()).isTrue();
   }
 
   /** Logs and counters too: kept while any usage could still count, forgotten once none can. */
@@ -53,19 +53,19 @@ class InMemoryStoreTest {
     InMemoryStore store = store(100);
     Partition log = store.partition(SlidingLog.of("l", 5, Duration.ofSeconds(10)));
     Partition counter = store.partition(dev.sluice.SlidingCounter.of("c", 5, Duration.ofSeconds(10)));
-    log.apply("a", 2, Operation.ACQUIRE, 0);
-    counter.apply("a", 2, Operation.ACQUIRE, 0);
+    log.apply("a", Command.acquire(2));
+    counter.apply("a", Command.acquire(2));
     clock.advance(Duration.ofSeconds(9));
     assertThat(store.sweep()).isZero(); // the log entry still counts; so does the counter's window
     clock.advance(Duration.ofSeconds(1));
     assertThat(store.sweep()).isEqualTo(1); // the entry slid out: the log is forgotten
     // The counter's window may have ended, but its count still weighs on the next window.
-    assertThat(counter.apply("a", 0, Operation.PEEK, 0).remaining()).isLessThan(5);
+    assertThat(counter.apply("a", Command.peek(0)).remaining()).isLessThan(5);
     clock.advance(Duration.ofSeconds(20));
     assertThat(store.sweep()).isEqualTo(1);
     assertThat(store.keyCount()).isZero();
-    assertThat(log.apply("a", 5, Operation.ACQUIRE, 0).allowed()).isTrue();
-    assertThat(counter.apply("a", 5, Operation.ACQUIRE, 0).allowed()).isTrue();
+    assertThat(log.apply("a", Command.acquire(5)).allowed()).isTrue();
+    assertThat(counter.apply("a", Command.acquire(5)).allowed()).isTrue();
   }
 
   @Test
@@ -73,11 +73,11 @@ class InMemoryStoreTest {
     InMemoryStore store = store(100);
     Partition p = store.partition(TokenBucket.of("b", 1, 1, Duration.ofSeconds(1)));
     for (int i = 0; i < 10; i++) {
-      p.apply("k" + i, 1, Operation.ACQUIRE, 0);
+      p.apply("k" + i, Command.acquire(1));
     }
     assertThat(store.keyCount()).isEqualTo(10);
     clock.advance(Duration.ofMinutes(1));
-    p.apply("new", 1, Operation.ACQUIRE, 0);
+    p.apply("new", Command.acquire(1));
     assertThat(store.keyCount()).isEqualTo(1);
   }
 
@@ -86,20 +86,20 @@ class InMemoryStoreTest {
     InMemoryStore store = store(3);
     Partition p = store.partition(TokenBucket.of("b", 5, 1, Duration.ofHours(1)));
     for (int i = 0; i < 3; i++) {
-      assertThat(p.apply("k" + i, 1, Operation.ACQUIRE, 0).allowed()).isTrue();
+      assertThat(p.apply("k" + i, Command.acquire(1)).allowed()).isTrue();
     }
-    Decision full = p.apply("k3", 1, Operation.ACQUIRE, 0);
+    Decision full = p.apply("k3", Command.acquire(1));
     assertThat(full.reason()).isEqualTo(Decision.Reason.STORE_FULL);
     assertThat(full.retryAfter()).isEqualTo(Duration.ofSeconds(1));
-    assertThat(p.apply("k0", 1, Operation.ACQUIRE, 0).allowed()).isTrue();
+    assertThat(p.apply("k0", Command.acquire(1)).allowed()).isTrue();
     // Peeking at an unknown key needs no room.
-    assertThat(p.apply("k3", 1, Operation.PEEK, 0).allowed()).isTrue();
+    assertThat(p.apply("k3", Command.peek(1)).allowed()).isTrue();
     // record must not lose usage: it stores its key above the cap.
-    assertThat(p.apply("k4", 1, Operation.RECORD, 0).allowed()).isTrue();
+    assertThat(p.apply("k4", Command.record(1)).allowed()).isTrue();
     assertThat(store.keyCount()).isEqualTo(4);
     // Once keys are idle, a sweep (at most once per second) makes room again.
     clock.advance(Duration.ofHours(2));
-    assertThat(p.apply("k5", 1, Operation.ACQUIRE, 0).allowed()).isTrue();
+    assertThat(p.apply("k5", Command.acquire(1)).allowed()).isTrue();
     assertThat(store.keyCount()).isEqualTo(1);
   }
 
@@ -107,13 +107,13 @@ class InMemoryStoreTest {
   void aFullStoreSweepsAtMostOncePerInterval() {
     InMemoryStore store = store(1);
     Partition p = store.partition(SlidingLog.of("l", 5, Duration.ofSeconds(10)));
-    p.apply("a", 1, Operation.ACQUIRE, 0);
-    assertThat(p.apply("b", 1, Operation.ACQUIRE, 0).reason()).isEqualTo(Decision.Reason.STORE_FULL);
+    p.apply("a", Command.acquire(1));
+    assertThat(p.apply("b", Command.acquire(1)).reason()).isEqualTo(Decision.Reason.STORE_FULL);
     clock.advance(Duration.ofSeconds(10)); // "a" idle now, and a sweep is due
-    assertThat(p.apply("b", 1, Operation.ACQUIRE, 0).allowed()).isTrue();
+    assertThat(p.apply("b", Command.acquire(1)).allowed()).isTrue();
     clock.advance(Duration.ofMillis(10_000));
-    p.apply("b", 1, Operation.ACQUIRE, 0);
-    assertThat(p.apply("c", 1, Operation.ACQUIRE, 0).reason()).isEqualTo(Decision.Reason.STORE_FULL);
+    p.apply("b", Command.acquire(1));
+    assertThat(p.apply("c", Command.acquire(1)).reason()).isEqualTo(Decision.Reason.STORE_FULL);
   }
 
   /** Regression guard: eviction racing updates must never drop consumption (an evicted key starts full). */
@@ -134,7 +134,7 @@ class InMemoryStoreTest {
     for (int t = 0; t < 4; t++) {
       Thread th = new Thread(() -> {
         for (int i = 0; i < 20_000; i++) {
-          if (p.apply("k" + (i % 10), 1, Operation.ACQUIRE, 0).allowed()) {
+          if (p.apply("k" + (i % 10), Command.acquire(1)).allowed()) {
             admitted.incrementAndGet();
           }
         }
@@ -156,19 +156,19 @@ class InMemoryStoreTest {
     InMemoryStore store = store(100);
     Partition day = store.partition(FixedWindow.of("day", 3, Window.day()));
     clock.set(java.time.Instant.parse("2026-03-10T23:59:00Z"));
-    assertThat(day.apply("k", 3, Operation.ACQUIRE, 0).allowed()).isTrue();
+    assertThat(day.apply("k", Command.acquire(3)).allowed()).isTrue();
     clock.set(java.time.Instant.parse("2026-03-11T00:00:30Z")); // a new day: the key is idle
     assertThat(store.sweep()).isEqualTo(1);
     clock.set(java.time.Instant.parse("2026-03-10T23:59:40Z")); // the wall clock steps back
-    Decision d = day.apply("k", 1, Operation.ACQUIRE, 0);
+    Decision d = day.apply("k", Command.acquire(1));
     // The store decides at the eviction: a new day, never the old day's empty window; and what it
     // answers is measured from the clock: the day ends in 24 h 20 s.
     assertThat(d.allowed()).isTrue();
     assertThat(d.remaining()).isEqualTo(2);
     assertThat(d.resetAfter()).isEqualTo(Duration.ofHours(24).plusSeconds(20));
-    assertThat(day.apply("k", 2, Operation.ACQUIRE, 0).allowed()).isTrue();
+    assertThat(day.apply("k", Command.acquire(2)).allowed()).isTrue();
     // retryAfter is the real wait, never the wait from the floor (which was 30 s shorter)
-    assertThat(day.apply("k", 1, Operation.ACQUIRE, 0).retryAfter()).isEqualTo(Duration.ofHours(24).plusSeconds(20));
+    assertThat(day.apply("k", Command.acquire(1)).retryAfter()).isEqualTo(Duration.ofHours(24).plusSeconds(20));
   }
 
   /**
@@ -182,7 +182,7 @@ class InMemoryStoreTest {
     Limiter l = sluice.limiter(SlidingLog.of("log", 1, Duration.ofSeconds(1)));
     Partition other = store.partition(SlidingLog.of("log", 1, Duration.ofSeconds(1)));
     clock.set(java.time.Instant.parse("2026-03-10T12:00:00Z"));
-    assertThat(other.apply("old", 1, Operation.ACQUIRE, 0).allowed()).isTrue();
+    assertThat(other.apply("old", Command.acquire(1)).allowed()).isTrue();
     clock.set(java.time.Instant.parse("2026-03-10T12:00:05Z"));
     assertThat(store.sweep()).isEqualTo(1); // the floor: 12:00:05
     clock.set(java.time.Instant.parse("2026-03-10T12:00:04.5Z")); // half a second back
@@ -205,11 +205,11 @@ class InMemoryStoreTest {
     InMemoryStore store = store(100);
     Partition day = store.partition(FixedWindow.of("day", 3, Window.day()));
     clock.set(java.time.Instant.parse("2026-03-10T23:59:00Z"));
-    assertThat(day.apply("k", 3, Operation.ACQUIRE, 0).allowed()).isTrue();
+    assertThat(day.apply("k", Command.acquire(3)).allowed()).isTrue();
     clock.set(java.time.Instant.parse("2026-03-11T00:00:30Z"));
     assertThat(store.sweep()).isEqualTo(1);
     clock.set(java.time.Instant.parse("2026-03-08T10:00:00Z")); // more than a (25-hour) day back
-    Decision d = day.apply("k", 1, Operation.ACQUIRE, 0);
+    Decision d = day.apply("k", Command.acquire(1));
     assertThat(d.allowed()).isTrue();
     assertThat(d.resetAfter()).isEqualTo(Duration.ofHours(14)); // the day the clock shows
   }

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
-import dev.sluice.Decision;
 import dev.sluice.Decision.Reason;
+import dev.sluice.Decision;
 import dev.sluice.FixedWindow;
 import dev.sluice.Limiter;
 import dev.sluice.ManualClock;
@@ -22,8 +22,8 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.time.zone.ZoneOffsetTransition;
 import java.time.temporal.TemporalAdjusters;
+import java.time.zone.ZoneOffsetTransition;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -285,11 +285,11 @@ class PolicyPropertyTest {
     }
 
     Decision apply(long t, Operation op, long cost, Supplier<String> ctx) {
-      Step step = algorithm.step(state, t, cost, op, 0);
+      Step step = algorithm.step(state, t, Commands.of(op, cost, 0));
       Decision d = step.decision();
       if (op == Operation.ACQUIRE || op == Operation.PEEK) {
         Operation other = op == Operation.ACQUIRE ? Operation.PEEK : Operation.ACQUIRE;
-        Step twin = algorithm.step(state, t, cost, other, 0);
+        Step twin = algorithm.step(state, t, Commands.of(other, cost, 0));
         require(twin.decision().equals(d),
             () -> ctx.get() + ": PEEK and ACQUIRE decide differently: " + d + " vs " + twin.decision());
         Step peek = op == Operation.PEEK ? step : twin;
@@ -912,10 +912,10 @@ class PolicyPropertyTest {
       long c = r.nextInt(4) == 0 ? 0 : 1 + r.nextLong(limit);
       long t1 = Math.max(0, t - r.nextLong(5 * scale + 1));
       long[] later = {latest, latest + r.nextLong(5 * scale + 1)};
-      Step probe = a.step(state, t1, c, Operation.PEEK, 0);
+      Step probe = a.step(state, t1, Command.peek(c));
       Decision d1 = probe.decision();
       for (long t2 : later) {
-        Decision d2 = a.step(state, t2, c, Operation.PEEK, 0).decision();
+        Decision d2 = a.step(state, t2, Command.peek(c)).decision();
         long[] s = state;
         Supplier<String> ctx = () -> "clockBack seed=" + seed + " policy=" + p + " state="
             + java.util.Arrays.toString(s) + " cost=" + c + ": at " + t1 + " " + d1 + ", at " + t2 + " " + d2;
@@ -931,16 +931,16 @@ class PolicyPropertyTest {
             + java.util.Arrays.toString(s) + " cost=" + c + " at " + t1 + ": " + d1;
         // on the state as the store keeps it after the probe (an absorbed step is written)
         long[] kept = probe.changed() ? probe.state() : state;
-        require(a.step(kept, t1 + retry, c, Operation.PEEK, 0).decision().allowed(),
+        require(a.step(kept, t1 + retry, Command.peek(c)).decision().allowed(),
             () -> ctx.get() + ": not admitted after retryAfter");
-        require(!a.step(kept, t1 + retry - 1, c, Operation.PEEK, 0).decision().allowed(),
+        require(!a.step(kept, t1 + retry - 1, Command.peek(c)).decision().allowed(),
             () -> ctx.get() + ": admitted before retryAfter");
       }
       // Then move the state on: acquire, record, or refund at the (possibly earlier) time.
       int k = r.nextInt(20);
       Operation op = k < 16 ? Operation.ACQUIRE : k < 19 ? Operation.RECORD : Operation.REFUND;
       long cost = op == Operation.ACQUIRE ? nextCost(r, limit, op) : 1 + r.nextLong(limit);
-      state = a.step(state, t, cost, op, 0).state();
+      state = a.step(state, t, Commands.of(op, cost, 0)).state();
     }
     return probes;
   }
@@ -1011,7 +1011,7 @@ class PolicyPropertyTest {
         long maxWait = op.usesId() ? 1 + r.nextInt(4) : anyMaxWait(r, scale);
         long[] given = state;
         long[] copy = state == null ? null : state.clone();
-        Step step = a.step(given, t, cost, op, maxWait);
+        Step step = a.step(given, t, Commands.of(op, cost, maxWait));
         long now = t;
         int event = i;
         require(Arrays.equals(given, copy), () -> "pureStep seed=" + seed + " policy=" + p + " event="
@@ -1028,7 +1028,7 @@ class PolicyPropertyTest {
       long cost = op == Operation.RECORD && r.nextInt(50) == 0 ? Long.MAX_VALUE
           : op == Operation.RECORD || op == Operation.REFUND ? 1 + r.nextLong(limit)
           : anyCost(r, limit);
-      state = a.step(state, t, cost, op, anyMaxWait(r, scale)).state();
+      state = a.step(state, t, Commands.of(op, cost, anyMaxWait(r, scale))).state();
     }
     return changed;
   }

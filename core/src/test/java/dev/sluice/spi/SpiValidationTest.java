@@ -51,7 +51,7 @@ class SpiValidationTest {
 
   /** A state of {@code a}'s own shape, with some usage at {@link #NOW}. */
   private static long[] usedState(Algorithm a) {
-    Step s = a.step(null, NOW, 2, Operation.ACQUIRE, 0);
+    Step s = a.step(null, NOW, Command.acquire(2));
     assertThat(s.state()).as(a.policy().name()).isNotNull();
     return s.state();
   }
@@ -74,16 +74,16 @@ class SpiValidationTest {
       long[] copy = state.clone();
       for (long bad : new long[] {-1, Long.MIN_VALUE, MAX + 1, Long.MAX_VALUE}) {
         String msg = "nowNanos (" + bad + ") must be within [0, 2^62]";
-        refused(() -> a.step(null, bad, 1, Operation.ACQUIRE, 0), msg);
-        refused(() -> a.step(state, bad, 1, Operation.RECORD, 0), msg);
-        refused(() -> a.step(state, bad, 0, Operation.PEEK, 0), msg);
+        refused(() -> a.step(null, bad, Command.acquire(1)), msg);
+        refused(() -> a.step(state, bad, Command.record(1)), msg);
+        refused(() -> a.step(state, bad, Command.peek(0)), msg);
         refused(() -> a.idle(null, bad), msg);
         refused(() -> a.idle(state, bad), msg);
       }
       assertThat(state).as(p.name()).containsExactly(copy);
       // The bounds are accepted.
-      assertThat(a.step(null, 0, 1, Operation.ACQUIRE, 0).decision().allowed()).as(p.name()).isTrue();
-      assertThat(a.step(null, MAX, 1, Operation.ACQUIRE, 0).decision().allowed()).as(p.name()).isTrue();
+      assertThat(a.step(null, 0, Command.acquire(1)).decision().allowed()).as(p.name()).isTrue();
+      assertThat(a.step(null, MAX, Command.acquire(1)).decision().allowed()).as(p.name()).isTrue();
       assertThat(a.idle(null, MAX)).isTrue();
     }
   }
@@ -103,8 +103,8 @@ class SpiValidationTest {
         }
         long[] bad = new long[n];
         String msg = "state " + Arrays.toString(bad) + " is not a valid " + kind + " state";
-        refused(() -> a.step(bad, NOW, 1, Operation.ACQUIRE, 0), msg);
-        refused(() -> a.step(bad, NOW, 0, Operation.RESET, 0), msg);
+        refused(() -> a.step(bad, NOW, Command.acquire(1)), msg);
+        refused(() -> a.step(bad, NOW, Command.reset()), msg);
         refused(() -> a.idle(bad, NOW), msg);
         assertThat(bad).isEqualTo(new long[n]);
       }
@@ -113,13 +113,13 @@ class SpiValidationTest {
       // with it, so one kind never reads another's state.)
       long[] bucketState = usedState(Algorithm.of(TokenBucket.of("other", 5, 3, Duration.ofSeconds(1))));
       if (!(p instanceof TokenBucket) && !(p instanceof SlidingLog) && !(p instanceof SlidingCounter)) {
-        refused(() -> a.step(bucketState, NOW, 1, Operation.ACQUIRE, 0), "state " + Arrays.toString(bucketState) + " is not a valid " + kind + " state");
+        refused(() -> a.step(bucketState, NOW, Command.acquire(1)), "state " + Arrays.toString(bucketState) + " is not a valid " + kind + " state");
       }
     }
   }
 
   @Test
-  void stepRefusesBadCostOpAndWaitAndLeavesTheStateAlone() {
+  void stepRefusesANullOrUnsupportedCommandAndLeavesTheStateAlone() {
     for (Policy p : policies()) {
       Algorithm a = Algorithm.of(p);
       long[] state = usedState(a);
@@ -127,22 +127,11 @@ class SpiValidationTest {
       for (long[] s : Arrays.asList(null, state)) {
         for (Operation op : Operation.values()) {
           if (!a.supports(op)) {
-            refused(() -> a.step(s, NOW, 1, op, 1), "operation " + op + " does not apply to",
+            refused(() -> a.step(s, NOW, Commands.of(op, 1, 1)), "operation " + op + " does not apply to",
                 "policy '" + p.name() + "'");
-            continue;
           }
-          if (op.usesId()) {
-            refused(() -> a.step(s, NOW, 1, op, 0), "id (0) must be positive");
-            refused(() -> a.step(s, NOW, 1, op, -1), "id (-1) must be positive");
-            refused(() -> a.step(s, NOW, -1, op, 1), "cost (-1) must not be negative");
-            continue;
-          }
-          refused(() -> a.step(s, NOW, -1, op, 0), "cost (-1) must not be negative");
-          refused(() -> a.step(s, NOW, Long.MIN_VALUE, op, 0), "cost (" + Long.MIN_VALUE + ") must not be negative");
-          refused(() -> a.step(s, NOW, 1, op, -1), "maxWaitNanos (-1) must not be negative");
-          refused(() -> a.step(s, NOW, 1, op, Long.MIN_VALUE), "maxWaitNanos (" + Long.MIN_VALUE + ")");
         }
-        refused(() -> a.step(s, NOW, 1, null, 0), "op must not be null");
+        refused(() -> a.step(s, NOW, null), "command must not be null");
       }
       assertThat(state).as(p.name()).containsExactly(copy);
     }
@@ -151,13 +140,13 @@ class SpiValidationTest {
   @Test
   void stepRefusesStateContentsOutOfRange() {
     Algorithm window = Algorithm.of(FixedWindow.of("w", 5, Window.of(Duration.ofSeconds(10))));
-    refused(() -> window.step(new long[] {0, 10 * S, -5}, S, 1, Operation.ACQUIRE, 0), "state", "-5");
-    refused(() -> window.step(new long[] {10 * S, 0, 1}, S, 1, Operation.ACQUIRE, 0), "state");
+    refused(() -> window.step(new long[] {0, 10 * S, -5}, S, Command.acquire(1)), "state", "-5");
+    refused(() -> window.step(new long[] {10 * S, 0, 1}, S, Command.acquire(1)), "state");
     refused(() -> window.idle(new long[] {0, 10 * S, -5}, S), "state", "-5");
     Algorithm log = Algorithm.of(SlidingLog.of("l", 5, Duration.ofSeconds(10)));
-    refused(() -> log.step(new long[] {S, -5}, S, 1, Operation.ACQUIRE, 0), "state", "-5");
+    refused(() -> log.step(new long[] {S, -5}, S, Command.acquire(1)), "state", "-5");
     Algorithm bucket = Algorithm.of(TokenBucket.of("t", 5, 3, Duration.ofSeconds(1)));
-    refused(() -> bucket.step(new long[] {S, -1}, S, 1, Operation.ACQUIRE, 0), "state", "-1");
+    refused(() -> bucket.step(new long[] {S, -1}, S, Command.acquire(1)), "state", "-1");
   }
 
   // ---------------------------------------------------------------- records
@@ -210,15 +199,15 @@ class SpiValidationTest {
     refused(() -> b.idleSweepInterval(null), "idleSweepInterval");
     Store store = b.build();
     Partition p = store.partition(TokenBucket.of("t", 5, 1, Duration.ofSeconds(1)));
-    assertThat(p.apply("a", 5, Operation.ACQUIRE, 0).allowed()).isTrue();
+    assertThat(p.apply("a", Command.acquire(5)).allowed()).isTrue();
     // Still one key at most, and the full-store retry is still 7 s.
-    Decision full = p.apply("b", 1, Operation.ACQUIRE, 0);
+    Decision full = p.apply("b", Command.acquire(1));
     assertThat(full.reason()).isEqualTo(Decision.Reason.STORE_FULL);
     assertThat(full.retryAfterNanos()).isEqualTo(7 * S);
     // Still on the manual clock: the first key refills only when it moves.
-    assertThat(p.apply("a", 0, Operation.PEEK, 0).remaining()).isZero();
+    assertThat(p.apply("a", Command.peek(0)).remaining()).isZero();
     clock.advance(Duration.ofSeconds(5));
-    assertThat(p.apply("a", 0, Operation.PEEK, 0).remaining()).isEqualTo(5);
+    assertThat(p.apply("a", Command.peek(0)).remaining()).isEqualTo(5);
   }
 
   @Test
@@ -252,8 +241,8 @@ class SpiValidationTest {
     Policy b = FixedWindow.of("b", 5, Window.of(Duration.ofSeconds(10)));
     Partition pa = store.partition(a);
     Partition pb = store.partition(b);
-    pa.apply("k", 2, Operation.ACQUIRE, 0);
-    pb.apply("k", 2, Operation.ACQUIRE, 0);
+    pa.apply("k", Command.acquire(2));
+    pb.apply("k", Command.acquire(2));
     Charge ca = new Charge(a, "k", 1);
     Charge cb = new Charge(b, "k", 1);
     Charge fresh = new Charge(b, "fresh", 1);
@@ -276,10 +265,10 @@ class SpiValidationTest {
     refused(() -> store.applyAll(List.of(new Charge(unseen, "k", 1), fresh), Operation.RESET), "op (RESET)");
 
     assertThat(store.keyCount()).isEqualTo(keys);
-    assertThat(pa.apply("k", 0, Operation.PEEK, 0).remaining()).isEqualTo(3);
-    assertThat(pb.apply("k", 0, Operation.PEEK, 0).remaining()).isEqualTo(3);
-    assertThat(pb.apply("fresh", 0, Operation.PEEK, 0).remaining()).isEqualTo(5);
-    assertThat(store.partition(unseen).apply("k", 0, Operation.PEEK, 0).remaining()).isEqualTo(5);
+    assertThat(pa.apply("k", Command.peek(0)).remaining()).isEqualTo(3);
+    assertThat(pb.apply("k", Command.peek(0)).remaining()).isEqualTo(3);
+    assertThat(pb.apply("fresh", Command.peek(0)).remaining()).isEqualTo(5);
+    assertThat(store.partition(unseen).apply("k", Command.peek(0)).remaining()).isEqualTo(5);
     assertThat(store.applyAll(List.of(ca, cb, fresh), Operation.ACQUIRE).decision().allowed()).isTrue();
   }
 
@@ -295,26 +284,22 @@ class SpiValidationTest {
     InMemoryStore store = store();
     for (Policy p : policies()) {
       Partition part = store.partition(p);
-      part.apply("k", 2, Operation.ACQUIRE, 0);
+      part.apply("k", Command.acquire(2));
       long keys = store.keyCount();
       for (Operation op : Operation.values()) {
-        refused(() -> part.apply(null, 1, op, 0), "key must not be null");
-        refused(() -> part.apply("", 1, op, 0), "key ''");
+        refused(() -> part.apply(null, Commands.of(op, 1, 7)), "key must not be null");
+        refused(() -> part.apply("", Commands.of(op, 1, 7)), "key ''");
         for (String key : List.of("k", "new")) {
           if (op.usesId()) {
-            refused(() -> part.apply(key, 1, op, 0), "id (0) must be positive");
-            refused(() -> part.apply(key, 1, op, 7), "operation " + op + " does not apply to");
-            continue;
+            refused(() -> part.apply(key, Commands.of(op, 1, 7)), "operation " + op + " does not apply to");
           }
-          refused(() -> part.apply(key, -1, op, 0), "cost (-1) must not be negative");
-          refused(() -> part.apply(key, 1, op, -1), "maxWaitNanos (-1) must not be negative");
         }
       }
-      refused(() -> part.apply("k", 1, null, 0), "op must not be null");
-      refused(() -> part.apply("new", 1, null, 0), "op must not be null");
+      refused(() -> part.apply("k", null), "command must not be null");
+      refused(() -> part.apply("new", null), "command must not be null");
       assertThat(store.keyCount()).as(p.name()).isEqualTo(keys);
-      assertThat(part.apply("k", 0, Operation.PEEK, 0).remaining()).as(p.name()).isEqualTo(3);
-      assertThat(part.apply("new", 0, Operation.PEEK, 0).remaining()).as(p.name()).isEqualTo(5);
+      assertThat(part.apply("k", Command.peek(0)).remaining()).as(p.name()).isEqualTo(3);
+      assertThat(part.apply("new", Command.peek(0)).remaining()).as(p.name()).isEqualTo(5);
     }
   }
 
@@ -328,12 +313,12 @@ class SpiValidationTest {
       if (part instanceof InMemoryStore.PackedPartition) {
         continue;
       }
-      part.apply("k", 2, Operation.ACQUIRE, 0);
-      refused(() -> part.apply("k", -1, Operation.ACQUIRE, 0), "cost (-1) must not be negative");
-      refused(() -> part.apply("k", -1, Operation.RECORD, 0), "cost (-1) must not be negative");
-      refused(() -> part.apply("k", 1, Operation.RESERVE, -1), "maxWaitNanos (-1) must not be negative");
-      refused(() -> part.apply("k", 1, null, 0), "op must not be null");
-      assertThat(part.apply("k", 0, Operation.PEEK, 0).remaining()).as(p.name()).isEqualTo(3);
+      part.apply("k", Command.acquire(2));
+      refused(() -> part.apply("k", Command.acquire(-1)), "cost (-1) must not be negative");
+      refused(() -> part.apply("k", Command.record(-1)), "cost (-1) must not be negative");
+      refused(() -> part.apply("k", Command.reserve(1, -1)), "maxWaitNanos (-1) must not be negative");
+      refused(() -> part.apply("k", Commands.of(null, 1, 0)), "op must not be null");
+      assertThat(part.apply("k", Command.peek(0)).remaining()).as(p.name()).isEqualTo(3);
     }
   }
 }

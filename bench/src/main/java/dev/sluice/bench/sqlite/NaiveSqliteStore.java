@@ -4,6 +4,7 @@ import dev.sluice.Clock;
 import dev.sluice.Decision;
 import dev.sluice.Policy;
 import dev.sluice.spi.Algorithm;
+import dev.sluice.spi.Commands;
 import dev.sluice.spi.Operation;
 import dev.sluice.spi.Partition;
 import dev.sluice.spi.Step;
@@ -96,7 +97,7 @@ public final class NaiveSqliteStore implements AutoCloseable {
     try {
       begin.execute();
       try {
-        Step step = algorithm.step(load(policy, key), clock.nanos(), cost, op, arg);
+        Step step = algorithm.step(load(policy, key), clock.nanos(), Commands.of(op, cost, arg));
         if (step.changed()) {
           save(policy, key, step.state());
         }
@@ -121,7 +122,7 @@ public final class NaiveSqliteStore implements AutoCloseable {
     begin.execute();
     try {
       for (String key : keys) {
-        Step step = algorithm.step(load(policy.name(), key), clock.nanos(), 1, op, 0);
+        Step step = algorithm.step(load(policy.name(), key), clock.nanos(), Commands.of(op, 1, 0));
         if (step.changed()) {
           save(policy.name(), key, step.state());
         }

@@ -1,16 +1,16 @@
 package dev.sluice.bench.sqlite;
 
-import dev.sluice.bench.MarkdownTable;
-import dev.sluice.bench.Options;
-
 import dev.sluice.Charge;
 import dev.sluice.Decision;
 import dev.sluice.TokenBucket;
 import dev.sluice.bench.Machine;
+import dev.sluice.bench.MarkdownTable;
+import dev.sluice.bench.Options;
+import dev.sluice.spi.Command;
+import dev.sluice.spi.FailurePolicy;
 import dev.sluice.spi.MultiDecision;
 import dev.sluice.spi.Operation;
 import dev.sluice.spi.Partition;
-import dev.sluice.spi.FailurePolicy;
 import dev.sluice.sqlite.SqliteStore;
 import dev.sluice.sqlite.Synchronous;
 import java.io.IOException;
@@ -56,7 +56,7 @@ import org.HdrHistogram.Histogram;
  * ...; one admitted decision each, through the store itself, in a few large transactions, not
  * measured), runs all callers for the warmup, then for the measurement, closes the store and
  * deletes the directory. Each caller loops: a key uniformly at random, then one blocking
- * {@code Partition.apply(key, 1, ACQUIRE, 0)}. The policy is a token bucket that admits every
+ * {@code Partition.apply(key, Command.acquire(1))}. The policy is a token bucket that admits every
  * call ({@value #CAPACITY} tokens, refilled at {@value #CAPACITY} per second), so every decision
  * writes its key's state; the table shows how many were admitted, and lists any call that was
  * not an admitted decision. Latency is each call's wall time ({@code System.nanoTime()} around
@@ -406,7 +406,7 @@ public final class SqliteReport {
         long t0 = System.nanoTime();
         Decision d;
         try {
-          d = partition.apply(key, 1, Operation.ACQUIRE, 0);
+          d = partition.apply(key, Command.acquire(1));
         } catch (RuntimeException e) {
           if (p == MEASURE) {
             errors++;
