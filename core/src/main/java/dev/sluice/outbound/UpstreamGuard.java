@@ -485,18 +485,26 @@ public final class UpstreamGuard {
       return this;
     }
 
+    /** The longest duration a guard takes: 2^62 ns, the longest time an algorithm measures. */
+    private static final Duration LONGEST = Duration.ofNanos(1L << 62);
+
+    private static Duration positive(String field, Duration d) {
+      if (d == null || d.isNegative() || d.isZero() || d.compareTo(LONGEST) > 0) {
+        throw new IllegalArgumentException(field + " (" + d + ") must be positive and at most 2^62 ns ("
+            + LONGEST + ")");
+      }
+      return d;
+    }
+
     /**
      * The sliding window's length (required), e.g. 5 h.
      *
-     * @param window the length: positive, at most 2^62 ns (checked by {@link #build})
+     * @param window the length: positive, at most 2^62 ns (about 146 years)
      * @return this builder
-     * @throws IllegalArgumentException if {@code window} is null or not positive
+     * @throws IllegalArgumentException if {@code window} is null, not positive or longer
      */
     public Builder window(Duration window) {
-      if (window == null || window.isNegative() || window.isZero()) {
-        throw new IllegalArgumentException("window (" + window + ") must be positive");
-      }
-      this.window = window;
+      this.window = positive("window", window);
       return this;
     }
 
@@ -547,31 +555,25 @@ public final class UpstreamGuard {
      * While exceeded, at most one probe per this interval (default 5 min); a cap error may
      * stretch it ({@link UpstreamGuard#onCapError}).
      *
-     * @param interval the interval, positive
+     * @param interval the interval: positive, at most 2^62 ns (about 146 years)
      * @return this builder
-     * @throws IllegalArgumentException if {@code interval} is null or not positive
+     * @throws IllegalArgumentException if {@code interval} is null, not positive or longer
      */
     public Builder probeInterval(Duration interval) {
-      if (interval == null || interval.isNegative() || interval.isZero()) {
-        throw new IllegalArgumentException("probeInterval (" + interval + ") must be positive");
-      }
-      this.probeInterval = interval;
+      this.probeInterval = positive("probeInterval", interval);
       return this;
     }
 
     /**
      * The usage window's time bucket (default window / 60).
      *
-     * @param granularity the bucket, positive; {@link #build} refuses one above the window or one
-     *     that cuts it into more than 9,998 buckets
+     * @param granularity the bucket, positive (at most 2^62 ns); {@link #build} refuses one above
+     *     the window or one that cuts it into more than 9,998 buckets
      * @return this builder
-     * @throws IllegalArgumentException if {@code granularity} is null or not positive
+     * @throws IllegalArgumentException if {@code granularity} is null, not positive or longer
      */
     public Builder granularity(Duration granularity) {
-      if (granularity == null || granularity.isNegative() || granularity.isZero()) {
-        throw new IllegalArgumentException("granularity (" + granularity + ") must be positive");
-      }
-      this.granularity = granularity;
+      this.granularity = positive("granularity", granularity);
       return this;
     }
 

@@ -336,6 +336,15 @@ class UpstreamGuardTest {
         .hasMessageContaining("probeInterval (PT0S) must be positive");
     assertThatThrownBy(() -> UpstreamGuard.builder("x").window(null))
         .hasMessageContaining("window (null) must be positive");
+    // longer than an algorithm measures: refused by name, not an ArithmeticException from toNanos
+    Duration ages = Duration.ofDays(365L * 300);
+    assertThatThrownBy(() -> UpstreamGuard.builder("x").window(ages))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("window (" + ages + ") must be positive and at most 2^62 ns (PT1281023H53M38.427387904S)");
+    assertThatThrownBy(() -> UpstreamGuard.builder("x").probeInterval(ages))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("probeInterval (" + ages + ")");
+    assertThatThrownBy(() -> UpstreamGuard.builder("x").granularity(ages))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("granularity (" + ages + ")");
     assertThatThrownBy(() -> UpstreamGuard.builder("x").budget(5).build(sluice))
         .hasMessageContaining("window is required for guard 'x'");
     assertThatThrownBy(() -> UpstreamGuard.builder("x").window(Duration.ofHours(1)).build(sluice))
