@@ -185,6 +185,7 @@ public final class Throttles {
           + Throttle.MAX_NAME_LENGTH + " characters and not blank (its slow-mode policy is named '"
           + "<name>" + Throttle.SLOW_SUFFIX + "', at most 128)");
     }
+    dev.sluice.spi.Args.wellFormed("throttle name", name);
   }
 
   /**

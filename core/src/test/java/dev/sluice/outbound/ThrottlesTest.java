@@ -220,6 +220,15 @@ class ThrottlesTest {
     assertThat(throttles.register(longest, 1, 1, Duration.ofSeconds(1)).slowPolicy().name())
         .hasSize(128);
     assertThat(throttles.names()).containsExactly(longest);
+    // a lone surrogate (a hostile or mangled name) is refused naming the throttle name, by each door
+    String lone = "api\uD800";
+    assertThatThrownBy(() -> throttles.register(lone, 1, 1, Duration.ofSeconds(1)))
+        .hasMessage("throttle name 'api\\uD800' is not well-formed UTF-16: lone surrogate U+D800 at index 3");
+    assertThatThrownBy(() -> throttles.register(lone, "capacity=1 rate=1/1s"))
+        .hasMessageStartingWith("throttle name 'api");
+    assertThatThrownBy(() -> throttles.configure(java.util.Map.of(lone, "capacity=1 rate=1/1s")))
+        .hasMessageStartingWith("throttle name 'api");
+    assertThat(throttles.names()).containsExactly(longest);
     assertThatThrownBy(() -> new Throttles(null)).hasMessage("sluice must not be null");
   }
 
