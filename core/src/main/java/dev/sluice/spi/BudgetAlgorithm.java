@@ -120,7 +120,7 @@ final class BudgetAlgorithm extends Algorithm {
       base[0] = period.startNanos(now);
       base[1] = period.endNanos(now);
     }
-    return ConcurrencyAlgorithm.clampHolds(state, base, 3, now, ttlNanos);
+    return Holds.clamp(state, base, 3, now, ttlNanos);
   }
 
   private Step decide(long[] state, long now, long cost, Operation op, long id) {
@@ -137,7 +137,7 @@ final class BudgetAlgorithm extends Algorithm {
       used = 0;
     }
     long[] holds = holds(state, now); // {id, deadline, estimate}*, live only
-    long held = held(holds);
+    long held = Holds.held(holds);
     long usage = Arith.satAdd(used, held);
     switch (op) {
       case ACQUIRE:
@@ -150,7 +150,7 @@ final class BudgetAlgorithm extends Algorithm {
         return write(state, start, end, used + cost, holds, d);
       }
       case HOLD: {
-        if (indexOf(holds, id) >= 0) {
+        if (Holds.indexOf(holds, id) >= 0) {
           throw new IllegalArgumentException("id (" + id + ") is already held on this key");
         }
         Decision d = decide(used, holds, usage, cost, now, end);
@@ -168,7 +168,7 @@ final class BudgetAlgorithm extends Algorithm {
         return write(state, start, end, used, next, d);
       }
       case RENEW: {
-        int i = indexOf(holds, id);
+        int i = Holds.indexOf(holds, id);
         if (i < 0) {
           return new Step(state, Decision.of(policy, Decision.Reason.NOT_HELD, usage, remaining(usage),
               0, end - now), false);
@@ -178,19 +178,19 @@ final class BudgetAlgorithm extends Algorithm {
         return write(state, start, end, used, next, allowed(usage, end - now));
       }
       case RELEASE: {
-        int i = indexOf(holds, id);
+        int i = Holds.indexOf(holds, id);
         if (i < 0) {
           return new Step(state, allowed(usage, end - now), false);
         }
-        return write(state, start, end, used, remove(holds, i),
+        return write(state, start, end, used, Holds.remove(holds, i),
             allowed(Arith.satAdd(used, held - holds[i + 2]), end - now));
       }
       case SETTLE: {
-        int i = indexOf(holds, id);
-        long[] rest = i < 0 ? holds : remove(holds, i);
+        int i = Holds.indexOf(holds, id);
+        long[] rest = i < 0 ? holds : Holds.remove(holds, i);
         long after = Arith.satAdd(used, cost);
         return write(state, start, end, after, rest,
-            allowed(Arith.satAdd(after, held(rest)), end - now));
+            allowed(Arith.satAdd(after, Holds.held(rest)), end - now));
       }
       case RECORD: {
         if (cost == 0) {
@@ -271,36 +271,9 @@ final class BudgetAlgorithm extends Algorithm {
     return new Step(next, d, true);
   }
 
-  private static final long[] NONE = new long[0];
-
   /** The reservations in {@code state} still open at {@code now}, as {@code {id, deadline, estimate}*}. */
   private static long[] holds(long[] state, long now) {
-    if (state == null || state.length == 3) {
-      return NONE;
-    }
-    int live = 0;
-    for (int i = 3; i < state.length; i += 3) {
-      if (state[i + 1] > now) {
-        live++;
-      }
-    }
-    long[] holds = new long[live * 3];
-    int j = 0;
-    for (int i = 3; i < state.length; i += 3) {
-      if (state[i + 1] > now) {
-        System.arraycopy(state, i, holds, j, 3);
-        j += 3;
-      }
-    }
-    return holds;
-  }
-
-  private static long held(long[] holds) {
-    long held = 0;
-    for (int i = 2; i < holds.length; i += 3) {
-      held = Arith.satAdd(held, holds[i]);
-    }
-    return held;
+    return state == null ? Holds.NONE : Holds.live(state, 3, now);
   }
 
   private static long earliestDeadline(long[] holds) {
@@ -311,22 +284,6 @@ final class BudgetAlgorithm extends Algorithm {
     return first;
   }
 
-  private static int indexOf(long[] holds, long id) {
-    for (int i = 0; i < holds.length; i += 3) {
-      if (holds[i] == id) {
-        return i;
-      }
-    }
-    return -1;
-  }
-
-  private static long[] remove(long[] holds, int i) {
-    long[] next = new long[holds.length - 3];
-    System.arraycopy(holds, 0, next, 0, i);
-    System.arraycopy(holds, i + 3, next, i, holds.length - i - 3);
-    return next;
-  }
-
   @Override
   boolean validState(long[] state) {
     // {start, end, used, (id, deadline, estimate)*}
@@ -335,14 +292,12 @@ final class BudgetAlgorithm extends Algorithm {
         || state[0] < 0 || state[0] >= state[1] || state[2] < 0) {
       return false;
     }
-    long[] ids = new long[(state.length - 3) / 3];
     for (int i = 3; i < state.length; i += 3) {
       if (state[i] <= 0 || state[i + 1] < 0 || state[i + 2] < 1) {
         return false;
       }
-      ids[(i - 3) / 3] = state[i];
     }
-    return ConcurrencyAlgorithm.distinct(ids);
+    return Holds.distinctIds(state, 3);
   }
 
   @Override

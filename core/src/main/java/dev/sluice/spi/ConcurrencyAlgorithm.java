@@ -85,39 +85,18 @@ final class ConcurrencyAlgorithm extends Algorithm {
 
   /** {@code state} with deadlines more than two TTLs ahead brought back to {@code now + ttl}. */
   private long[] absorb(long[] state, long now) {
-    return state == null ? null : clampHolds(state, state, 0, now, ttlNanos);
-  }
-
-  /**
-   * {@code base} (a copy of {@code state}, or {@code state} itself) with the deadlines of the holds
-   * {@code {id, deadline, amount}*} from {@code from} on that lie more than two TTLs after
-   * {@code now} brought back to {@code now + ttl}: a hold never outlives two TTLs after a step back
-   * of the clock. Returns {@code base}, or a copy of {@code state} if it had to change one and
-   * {@code base} was {@code state}.
-   */
-  static long[] clampHolds(long[] state, long[] base, int from, long now, long ttlNanos) {
-    long cap = Arith.satAdd(now, ttlNanos);
-    long far = Arith.satAdd(cap, ttlNanos);
-    for (int i = from + 1; i < state.length; i += 3) {
-      if (state[i] > far) {
-        if (base == state) {
-          base = state.clone();
-        }
-        base[i] = cap;
-      }
-    }
-    return base;
+    return state == null ? null : Holds.clamp(state, state, 0, now, ttlNanos);
   }
 
   private Step decide(long[] state, long now, long cost, Operation op, long id) {
     long[] live = live(state, now);
     boolean pruned = live != state;
-    long held = held(live);
+    long held = Holds.held(live);
     switch (op) {
       case PEEK:
         return new Step(state, decide(live, held, cost, now), false);
       case HOLD: {
-        if (indexOf(live, id) >= 0) {
+        if (Holds.indexOf(live, id) >= 0) {
           throw new IllegalArgumentException("id (" + id + ") is already held on this key");
         }
         Decision d = decide(live, held, cost, now);
@@ -131,7 +110,7 @@ final class ConcurrencyAlgorithm extends Algorithm {
         return new Step(next, allowed(next, held + cost, now), true);
       }
       case RENEW: {
-        int i = indexOf(live, id);
+        int i = Holds.indexOf(live, id);
         if (i < 0) {
           return new Step(state, Decision.of(policy, Decision.Reason.NOT_HELD, held, remaining(held), 0,
               resetAfter(live, now)), false);
@@ -142,11 +121,11 @@ final class ConcurrencyAlgorithm extends Algorithm {
         return new Step(next, allowed(next, held, now), true);
       }
       case RELEASE: {
-        int i = indexOf(live, id);
+        int i = Holds.indexOf(live, id);
         if (i < 0) {
           return new Step(state, allowed(live, held, now), false);
         }
-        long[] next = remove(live, i);
+        long[] next = orNull(Holds.remove(live, i));
         return new Step(next, allowed(next, held - live[i + 2], now), true);
       }
       case RESET:
@@ -179,63 +158,14 @@ final class ConcurrencyAlgorithm extends Algorithm {
     return held >= limit ? 0 : limit - held;
   }
 
-  /** The live leases: {@code state} itself if none expired, else a copy without the expired. */
+  /** The live leases: {@code state} itself if none expired, null if none is live, else a copy. */
   private static long[] live(long[] state, long now) {
-    if (state == null) {
-      return null;
-    }
-    int expired = 0;
-    for (int i = 0; i < state.length; i += 3) {
-      if (state[i + 1] <= now) {
-        expired++;
-      }
-    }
-    if (expired == 0) {
-      return state;
-    }
-    if (expired * 3 == state.length) {
-      return null;
-    }
-    long[] next = new long[state.length - expired * 3];
-    int j = 0;
-    for (int i = 0; i < state.length; i += 3) {
-      if (state[i + 1] > now) {
-        System.arraycopy(state, i, next, j, 3);
-        j += 3;
-      }
-    }
-    return next;
+    return state == null ? null : orNull(Holds.live(state, 0, now));
   }
 
-  private static long held(long[] live) {
-    long held = 0;
-    if (live != null) {
-      for (int i = 2; i < live.length; i += 3) {
-        held += live[i];
-      }
-    }
-    return held;
-  }
-
-  private static int indexOf(long[] live, long id) {
-    if (live != null) {
-      for (int i = 0; i < live.length; i += 3) {
-        if (live[i] == id) {
-          return i;
-        }
-      }
-    }
-    return -1;
-  }
-
-  private static long[] remove(long[] live, int i) {
-    if (live.length == 3) {
-      return null;
-    }
-    long[] next = new long[live.length - 3];
-    System.arraycopy(live, 0, next, 0, i);
-    System.arraycopy(live, i + 3, next, i, live.length - i - 3);
-    return next;
+  /** A lease list as the state stores it: null for none. */
+  private static long[] orNull(long[] leases) {
+    return leases.length == 0 ? null : leases;
   }
 
   /** Time until the last live lease expires. */
@@ -275,26 +205,13 @@ final class ConcurrencyAlgorithm extends Algorithm {
       return false;
     }
     long sum = 0;
-    long[] ids = new long[state.length / 3];
     for (int i = 0; i < state.length; i += 3) {
       if (state[i] <= 0 || state[i + 1] < 0 || state[i + 2] < 1 || state[i + 2] > Concurrency.MAX_LIMIT) {
         return false;
       }
-      ids[i / 3] = state[i];
       sum += state[i + 2];
     }
-    return sum <= Concurrency.MAX_LIMIT && distinct(ids);
-  }
-
-  /** Whether the ids are distinct (sorts {@code ids}). */
-  static boolean distinct(long[] ids) {
-    Arrays.sort(ids);
-    for (int k = 1; k < ids.length; k++) {
-      if (ids[k] == ids[k - 1]) {
-        return false;
-      }
-    }
-    return true;
+    return sum <= Concurrency.MAX_LIMIT && Holds.distinctIds(state, 0);
   }
 
   @Override
