@@ -4,8 +4,7 @@ import dev.sluice.Clock;
 import dev.sluice.Decision;
 import dev.sluice.Policy;
 import dev.sluice.spi.Algorithm;
-import dev.sluice.spi.Commands;
-import dev.sluice.spi.Operation;
+import dev.sluice.spi.Command;
 import dev.sluice.spi.Partition;
 import dev.sluice.spi.Step;
 import java.nio.ByteBuffer;
@@ -80,8 +79,8 @@ public final class NaiveSqliteStore implements AutoCloseable {
       }
 
       @Override
-      public Decision apply(String key, long cost, Operation op, long arg) {
-        return decide(algorithm, name, key.toString(), cost, op, arg);
+      public Decision apply(String key, Command command) {
+        return decide(algorithm, name, key, command);
       }
     };
   }
@@ -92,12 +91,11 @@ public final class NaiveSqliteStore implements AutoCloseable {
   }
 
   /** One decision in one transaction, committed before it is answered. */
-  private synchronized Decision decide(Algorithm algorithm, String policy, String key, long cost,
-      Operation op, long arg) {
+  private synchronized Decision decide(Algorithm algorithm, String policy, String key, Command command) {
     try {
       begin.execute();
       try {
-        Step step = algorithm.step(load(policy, key), clock.nanos(), Commands.of(op, cost, arg));
+        Step step = algorithm.step(load(policy, key), clock.nanos(), command);
         if (step.changed()) {
           save(policy, key, step.state());
         }
@@ -114,15 +112,15 @@ public final class NaiveSqliteStore implements AutoCloseable {
   }
 
   /**
-   * Applies {@code op} once to each of {@code keys} in one transaction (creating their rows):
+   * Applies {@code command} once to each of {@code keys} in one transaction (creating their rows):
    * setup before a measurement, not a decision path.
    */
-  public synchronized void prefill(Policy policy, String[] keys, Operation op) throws SQLException {
+  public synchronized void prefill(Policy policy, String[] keys, Command command) throws SQLException {
     Algorithm algorithm = Algorithm.of(policy);
     begin.execute();
     try {
       for (String key : keys) {
-        Step step = algorithm.step(load(policy.name(), key), clock.nanos(), Commands.of(op, 1, 0));
+        Step step = algorithm.step(load(policy.name(), key), clock.nanos(), command);
         if (step.changed()) {
           save(policy.name(), key, step.state());
         }

@@ -229,7 +229,7 @@ public final class SqliteReport {
 
           @Override
           public void prefill(String[] keys) throws Exception {
-            store.prefill(policy, keys, Operation.ACQUIRE);
+            store.prefill(policy, keys, Command.acquire(1));
           }
 
           @Override
