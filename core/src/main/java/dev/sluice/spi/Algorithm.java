@@ -20,7 +20,11 @@ public abstract sealed class Algorithm
     permits TokenBucketAlgorithm, FixedWindowAlgorithm, SlidingLogAlgorithm, SlidingCounterAlgorithm,
         ConcurrencyAlgorithm, BudgetAlgorithm {
 
-  Algorithm() {}
+  private final Policy policy;
+
+  Algorithm(Policy policy) {
+    this.policy = policy;
+  }
 
   /**
    * The algorithm of {@code policy}.
@@ -50,7 +54,9 @@ public abstract sealed class Algorithm
   }
 
   /** {@return the policy this algorithm applies} */
-  public abstract Policy policy();
+  public final Policy policy() {
+    return policy;
+  }
 
   /** Latest time an algorithm accepts, in nanoseconds since the epoch: 2^62 (the year 2116). */
   public static final long MAX_NANOS = 1L << 62;
@@ -105,14 +111,16 @@ public abstract sealed class Algorithm
 
   /**
    * Whether this policy supports {@code op}: rate policies every operation but the hold
-   * operations ({@link Operation#usesId()}); a concurrency limit only {@link Operation#PEEK},
-   * {@link Operation#RESET}, {@link Operation#HOLD}, {@link Operation#RENEW} and
-   * {@link Operation#RELEASE}; a budget every operation.
+   * operations ({@link Operation#usesId()}: nothing is held under an id); a concurrency limit only
+   * {@link Operation#PEEK}, {@link Operation#RESET}, {@link Operation#HOLD}, {@link Operation#RENEW}
+   * and {@link Operation#RELEASE}; a budget every operation.
    *
    * @param op the operation; not null
    * @return whether {@link #step} accepts it
    */
-  public abstract boolean supports(Operation op);
+  public boolean supports(Operation op) {
+    return !op.usesId();
+  }
 
   /**
    * Refuses an operation this policy does not support.

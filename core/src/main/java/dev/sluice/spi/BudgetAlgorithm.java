@@ -2,7 +2,6 @@ package dev.sluice.spi;
 
 import dev.sluice.Budget;
 import dev.sluice.Decision;
-import dev.sluice.Policy;
 import dev.sluice.Window;
 import java.util.Arrays;
 
@@ -63,16 +62,12 @@ final class BudgetAlgorithm extends Algorithm {
   private final int maxReservations;
 
   BudgetAlgorithm(Budget policy) {
+    super(policy);
     this.policy = policy;
     this.limit = policy.limit();
     this.period = policy.period();
     this.ttlNanos = policy.reservationTtl().toNanos();
     this.maxReservations = policy.maxReservations();
-  }
-
-  @Override
-  public Policy policy() {
-    return policy;
   }
 
   /** The longer of the longest period and the reservation TTL. */

@@ -2,7 +2,6 @@ package dev.sluice.spi;
 
 import dev.sluice.Concurrency;
 import dev.sluice.Decision;
-import dev.sluice.Policy;
 import java.util.Arrays;
 
 /**
@@ -49,14 +48,10 @@ final class ConcurrencyAlgorithm extends Algorithm {
   private final long ttlNanos;
 
   ConcurrencyAlgorithm(Concurrency policy) {
+    super(policy);
     this.policy = policy;
     this.limit = policy.limit();
     this.ttlNanos = policy.leaseTtl().toNanos();
-  }
-
-  @Override
-  public Policy policy() {
-    return policy;
   }
 
   /** The lease TTL. */

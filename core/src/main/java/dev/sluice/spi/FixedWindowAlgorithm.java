@@ -2,7 +2,6 @@ package dev.sluice.spi;
 
 import dev.sluice.Decision;
 import dev.sluice.FixedWindow;
-import dev.sluice.Policy;
 import dev.sluice.Window;
 
 /**
@@ -51,26 +50,16 @@ final class FixedWindowAlgorithm extends Algorithm {
   private final Window window;
 
   FixedWindowAlgorithm(FixedWindow policy) {
+    super(policy);
     this.policy = policy;
     this.limit = policy.limit();
     this.window = policy.window();
-  }
-
-  @Override
-  public Policy policy() {
-    return policy;
   }
 
   /** The longest window. */
   @Override
   public long periodNanos() {
     return longest(window);
-  }
-
-  /** Every operation but the hold operations: nothing is held under an id. */
-  @Override
-  public boolean supports(Operation op) {
-    return !op.usesId();
   }
 
   @Override

@@ -1,7 +1,6 @@
 package dev.sluice.spi;
 
 import dev.sluice.Decision;
-import dev.sluice.Policy;
 import dev.sluice.SlidingCounter;
 
 /**
@@ -50,26 +49,16 @@ final class SlidingCounterAlgorithm extends Algorithm {
   private final long windowNanos;
 
   SlidingCounterAlgorithm(SlidingCounter policy) {
+    super(policy);
     this.policy = policy;
     this.limit = policy.limit();
     this.windowNanos = policy.window().toNanos();
-  }
-
-  @Override
-  public Policy policy() {
-    return policy;
   }
 
   /** The window. */
   @Override
   public long periodNanos() {
     return windowNanos;
-  }
-
-  /** Every operation but the hold operations: nothing is held under an id. */
-  @Override
-  public boolean supports(Operation op) {
-    return !op.usesId();
   }
 
   @Override

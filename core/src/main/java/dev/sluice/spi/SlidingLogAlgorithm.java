@@ -1,7 +1,6 @@
 package dev.sluice.spi;
 
 import dev.sluice.Decision;
-import dev.sluice.Policy;
 import dev.sluice.SlidingLog;
 
 /**
@@ -56,6 +55,7 @@ final class SlidingLogAlgorithm extends Algorithm {
   private final long maxEntries;
 
   SlidingLogAlgorithm(SlidingLog policy) {
+    super(policy);
     this.policy = policy;
     this.limit = policy.limit();
     this.windowNanos = policy.window().toNanos();
@@ -63,21 +63,10 @@ final class SlidingLogAlgorithm extends Algorithm {
     this.maxEntries = policy.maxEntries();
   }
 
-  @Override
-  public Policy policy() {
-    return policy;
-  }
-
   /** The window. */
   @Override
   public long periodNanos() {
     return windowNanos;
-  }
-
-  /** Every operation but the hold operations: nothing is held under an id. */
-  @Override
-  public boolean supports(Operation op) {
-    return !op.usesId();
   }
 
   @Override

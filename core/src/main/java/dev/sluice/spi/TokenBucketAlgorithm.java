@@ -1,7 +1,6 @@
 package dev.sluice.spi;
 
 import dev.sluice.Decision;
-import dev.sluice.Policy;
 import dev.sluice.TokenBucket;
 
 /**
@@ -78,6 +77,7 @@ final class TokenBucketAlgorithm extends Algorithm {
   private final Divider perToken;
 
   TokenBucketAlgorithm(TokenBucket policy) {
+    super(policy);
     this.policy = policy;
     long periodNanos = policy.refillPeriod().toNanos();
     long g = gcd(periodNanos, policy.refillTokens());
@@ -91,16 +91,6 @@ final class TokenBucketAlgorithm extends Algorithm {
     this.perToken = new Divider(tokenUnits);
   }
 
-  @Override
-  public Policy policy() {
-    return policy;
-  }
-
-  /** Every operation but the hold operations: nothing is held under an id. */
-  @Override
-  public boolean supports(Operation op) {
-    return !op.usesId();
-  }
 
   /** A full refill in nanoseconds: a step back of the clock longer than this is absorbed. */
   @Override
