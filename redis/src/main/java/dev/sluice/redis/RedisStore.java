@@ -24,7 +24,6 @@ import dev.sluice.spi.Operation;
 import dev.sluice.spi.Partition;
 import dev.sluice.spi.Store;
 import io.lettuce.core.cluster.SlotHash;
-import io.lettuce.core.protocol.CommandType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -72,9 +71,6 @@ public final class RedisStore implements Store {
   private final ConcurrentHashMap<Integer, Coalescer> slotCoalescers = new ConcurrentHashMap<>();
   /** Reloads a cluster's slot map while decisions fail; null on a standalone Redis. */
   private final ClusterRefresh refresh;
-  private final java.util.concurrent.atomic.LongAdder tryAgainRetries = new java.util.concurrent.atomic.LongAdder();
-  /** Algorithm codes of the partitions so far (bit {@code 1 << code}): their batch scripts are loaded. */
-  private final java.util.concurrent.atomic.AtomicInteger codesSeen = new java.util.concurrent.atomic.AtomicInteger();
   private volatile Store local;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -92,7 +88,7 @@ public final class RedisStore implements Store {
     this.failures = new Failures("Redis store", LOG, b.logInterval.toNanos());
     this.link = new RedisLink(cluster, b.uris, b.connectTimeout);
     this.refresh = cluster ? new ClusterRefresh(link.clusterClient(), link::slotMap, link.executor(), this::onMoved) : null;
-    this.standaloneCoalescer = cluster ? null : new Coalescer(maxInFlight, maxBatch, this::exec);
+    this.standaloneCoalescer = cluster ? null : new Coalescer(maxInFlight, maxBatch, link::exec);
     this.deadlines = new Deadlines("sluice-redis-deadlines");
     for (Scripts.Script script : Scripts.common()) {
       link.register(script);
@@ -117,8 +113,8 @@ public final class RedisStore implements Store {
     try {
       for (int i = 0; i < 3; i++) {
         List<CompletableFuture<long[]>> calls = new ArrayList<>();
-        calls.add(exec(Request.encode(new Request[] {r})));
-        calls.add(exec(Request.encode(List.<Request[]>of(new Request[] {r}, new Request[] {r}))));
+        calls.add(link.exec(Request.encode(new Request[] {r})));
+        calls.add(link.exec(Request.encode(List.<Request[]>of(new Request[] {r}, new Request[] {r}))));
         if (standaloneCoalescer != null) {
           calls.add(standaloneCoalescer.submit(new Request[] {r}).result);
         }
@@ -181,7 +177,7 @@ public final class RedisStore implements Store {
 
   /** What the store did to keep deciding through Redis's own changes (TRYAGAIN, failovers). */
   public Recoveries recoveries() {
-    return new Recoveries(tryAgainRetries.sum(), refresh == null ? 0 : refresh.reloads());
+    return new Recoveries(link.tryAgainRetries(), refresh == null ? 0 : refresh.reloads());
   }
 
   /** Whether the circuit breaker is open (Redis is being probed, decisions answer locally). */
@@ -340,20 +336,7 @@ public final class RedisStore implements Store {
     if (sent == null) {
       return CompletableFuture.completedFuture(null);
     }
-    return sent.future.handleAsync((result, error) -> settle(group, sent.pending, result, error), this::settleOn);
-  }
-
-  /**
-   * Runs an asynchronous call's settle step on the client's event executors, or on the completing
-   * thread once {@link #close} has shut them down, so that a future still open at close completes
-   * with a decision (by failure policy) instead of a RejectedExecutionException.
-   */
-  private void settleOn(Runnable task) {
-    try {
-      link.executor().execute(task);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      task.run();
-    }
+    return sent.future.handleAsync((result, error) -> settle(group, sent.pending, result, error), link::runOnExecutor);
   }
 
   /** A call on its way: its future, and its entry in a coalesced batch (null when sent alone). */
@@ -372,7 +355,7 @@ public final class RedisStore implements Store {
     int slot = cluster ? SlotHash.getSlot(group[0].key()) : -1;
     if (coalescing) {
       Coalescer c = cluster
-          ? slotCoalescers.computeIfAbsent(slot, s -> new Coalescer(maxInFlight, maxBatch, this::exec))
+          ? slotCoalescers.computeIfAbsent(slot, s -> new Coalescer(maxInFlight, maxBatch, link::exec))
           : standaloneCoalescer;
       Coalescer.Pending pending = c.submit(group);
       // a moved slot's batches are cancelled by their Coalescer, not here (see onMoved)
@@ -381,7 +364,7 @@ public final class RedisStore implements Store {
     }
     // cancelling the call at the deadline cancels its command: Lettuce neither keeps it buffered
     // for a node that is gone nor replays it after a reconnect
-    CompletableFuture<long[]> future = exec(Request.encode(group));
+    CompletableFuture<long[]> future = link.exec(Request.encode(group));
     // the wait has no timeout of its own: Deadlines ends the future at the deadline
     deadlines.watch(future, deadline, true, slot);
     return new Sent(future, null);
@@ -444,7 +427,7 @@ public final class RedisStore implements Store {
         hold.arg(), hold.params());
     Runnable send = () -> {
       try {
-        exec(release.encodeOne());
+        link.exec(release.encodeOne());
       } catch (RuntimeException e) {
         LOG.log(System.Logger.Level.DEBUG, "release after a lost hold failed: " + e);
       }
@@ -470,26 +453,6 @@ public final class RedisStore implements Store {
     if (refresh != null) {
       refresh.suspect();
     }
-  }
-
-  /**
-   * One script call ({@link ScriptCall}): EVALSHA, EVAL when Redis does not know the script, again
-   * after TRYAGAIN; ending it cancels its command.
-   */
-  private ScriptCall exec(Request.Encoded e) {
-    return ScriptCall.start(whole -> whole ? eval(e) : evalsha(e), link.executor(), tryAgainRetries);
-  }
-
-  private CompletableFuture<long[]> evalsha(Request.Encoded e) {
-    return script(CommandType.EVALSHA, e.script().sha(), e);
-  }
-
-  private CompletableFuture<long[]> eval(Request.Encoded e) {
-    return script(CommandType.EVAL, e.script().text(), e);
-  }
-
-  private CompletableFuture<long[]> script(CommandType type, String script, Request.Encoded e) {
-    return link.dispatch(type, new Results(), e.args(script));
   }
 
   // ---------------------------------------------------------------- when Redis cannot decide
@@ -575,17 +538,7 @@ public final class RedisStore implements Store {
       }
       this.keyPrefix = prefix + code + ":" + RedisKeys.escape(policy.name()) + ":{";
       this.wall = policy.usesWallClock();
-      // load what its decisions will run before the first one: its single-request script, and
-      // the batch scripts mixing it with the algorithms of the partitions so far
-      if (params != null && code == Protocol.TOKEN_BUCKET) {
-        link.register(Scripts.tokenBucket(params));
-      }
-      int seen = codesSeen.getAndUpdate(m -> m | 1 << code);
-      if ((seen & 1 << code) == 0) {
-        for (Scripts.Script s : Scripts.batchesWith(code, seen)) {
-          link.register(s);
-        }
-      }
+      link.registerPolicy(code, params); // what its decisions run, loaded before the first one
     }
 
     @Override
