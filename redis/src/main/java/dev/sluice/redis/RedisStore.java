@@ -61,7 +61,7 @@ public final class RedisStore implements Store {
   private final boolean coalescing;
   private final int maxBatch;
   private final int maxInFlight;
-  private final FailureChoices failureChoices;
+  private final Fallback fallback;
   private final Breaker breaker;
   private final Deadlines deadlines;
   private final Failures failures;
@@ -71,7 +71,6 @@ public final class RedisStore implements Store {
   private final ConcurrentHashMap<Integer, Coalescer> slotCoalescers = new ConcurrentHashMap<>();
   /** Reloads a cluster's slot map while decisions fail; null on a standalone Redis. */
   private final ClusterRefresh refresh;
-  private volatile Store local;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private RedisStore(Builder b) {
@@ -83,9 +82,10 @@ public final class RedisStore implements Store {
     this.coalescing = b.coalescing;
     this.maxBatch = b.maxBatch;
     this.maxInFlight = b.maxInFlight;
-    this.failureChoices = b.failureChoices.build();
+    FailureChoices failureChoices = b.failureChoices.build();
     this.breaker = new Breaker(b.breakerFailures, b.breakerWindow.toNanos(), b.breakerProbe.toNanos());
     this.failures = new Failures("Redis store", LOG, b.logInterval.toNanos());
+    this.fallback = new Fallback(failureChoices, failures, breaker, clock);
     this.link = new RedisLink(cluster, b.uris, b.connectTimeout);
     this.refresh = cluster ? new ClusterRefresh(link.clusterClient(), link::slotMap, link.executor(), this::onMoved) : null;
     this.standaloneCoalescer = cluster ? null : new Coalescer(maxInFlight, maxBatch, link::exec);
@@ -172,7 +172,7 @@ public final class RedisStore implements Store {
 
   /** The failure policy that applies to {@code policy}. */
   public FailurePolicy failurePolicy(Policy policy) {
-    return failureChoices.of(policy);
+    return fallback.failurePolicy(policy);
   }
 
   /** What the store did to keep deciding through Redis's own changes (TRYAGAIN, failovers). */
@@ -203,10 +203,10 @@ public final class RedisStore implements Store {
     try {
       link.close();
     } finally {
-      deadlines.close(); // ends any call still waiting
-      Store l = local;
-      if (l != null) {
-        l.close();
+      try {
+        deadlines.close(); // ends any call still waiting
+      } finally {
+        fallback.close();
       }
     }
   }
@@ -258,43 +258,9 @@ public final class RedisStore implements Store {
         }
         return MultiDecision.mostRestrictive(ds);
       }
-      badReply(bad, group[0].key());
+      fallback.badReply(bad, group[0].key());
     }
-    return failedAll(charges, parts, op);
-  }
-
-  private MultiDecision failedAll(List<Charge> charges, RedisPartition[] parts, Operation op) {
-    int n = charges.size();
-    boolean anyLocal = false;
-    for (int i = 0; i < n; i++) {
-      FailurePolicy fp = failurePolicy(parts[i].policy);
-      if (fp.mode() == FailurePolicy.Mode.CLOSED) {
-        failures.answered(FailurePolicy.Mode.CLOSED);
-        return new MultiDecision(i, closed(parts[i].policy));
-      }
-      anyLocal |= fp.mode() == FailurePolicy.Mode.LOCAL;
-    }
-    if (!anyLocal) {
-      failures.answered(FailurePolicy.Mode.OPEN);
-      return new MultiDecision(0, open(parts[0].policy));
-    }
-    failures.answered(FailurePolicy.Mode.LOCAL);
-    List<Charge> scaled = new ArrayList<>();
-    List<Integer> index = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      FailurePolicy fp = failurePolicy(parts[i].policy);
-      if (fp.mode() == FailurePolicy.Mode.LOCAL) {
-        Policy share = parts[i].policy.share(fp.instances()).orElse(null);
-        if (share == null) {
-          return new MultiDecision(i, closed(parts[i].policy));
-        }
-        scaled.add(new Charge(share, charges.get(i).key(), charges.get(i).cost()));
-        index.add(i);
-      }
-    }
-    MultiDecision m = local().applyAll(scaled, op);
-    int i = index.get(m.index());
-    return new MultiDecision(i, rewrap(parts[i].policy, m.decision()));
+    return fallback.failedAll(charges, parts, op);
   }
 
   // ---------------------------------------------------------------- calling Redis
@@ -455,62 +421,6 @@ public final class RedisStore implements Store {
     }
   }
 
-  // ---------------------------------------------------------------- when Redis cannot decide
-
-  private Decision failed(RedisPartition p, String key, long cost, Operation op, long arg) {
-    FailurePolicy fp = failurePolicy(p.policy);
-    failures.answered(fp.mode());
-    switch (fp.mode()) {
-      case OPEN:
-        return open(p.policy);
-      case CLOSED:
-        return closed(p.policy);
-      case LOCAL:
-      default: {
-        Policy share = p.policy.share(fp.instances()).orElse(null);
-        if (share == null) {
-          return closed(p.policy);
-        }
-        return rewrap(p.policy, local().partition(share).apply(key, cost, op, arg));
-      }
-    }
-  }
-
-  private static Decision open(Policy policy) {
-    return FailurePolicy.open().answer(policy, 0);
-  }
-
-  private Decision closed(Policy policy) {
-    return FailurePolicy.closed().answer(policy, breaker.retryAfterNanos());
-  }
-
-  /** A reply that says a request could not be applied ({@code code} < 0): counted as a bad state. */
-  private void badReply(int code, String key) {
-    failures.failed(Failures.Cause.BAD_STATE, code == Protocol.E_STATE
-        ? "key '" + key + "' holds a value that is not a state of its policy"
-        : code == Protocol.E_REQUEST
-            ? "the script could not apply the request on key '" + key + "' (refused or raised an error; it changed nothing)"
-            : "calendar periods sent do not cover the Redis server's time for key '" + key + "' (clock skew of a period or more?)");
-  }
-
-  private static Decision rewrap(Policy policy, Decision d) {
-    return Decision.fallback(policy, d);
-  }
-
-  private Store local() {
-    Store l = local;
-    if (l == null) {
-      synchronized (this) {
-        l = local;
-        if (l == null) {
-          l = InMemory.builder().clock(clock).build();
-          local = l;
-        }
-      }
-    }
-    return l;
-  }
-
   // ---------------------------------------------------------------- partitions
 
   /**
@@ -577,9 +487,9 @@ public final class RedisStore implements Store {
         if (reason == Protocol.E_HELD) {
           throw new IllegalArgumentException("id (" + arg + ") is already held on this key");
         }
-        badReply(reason, r.key());
+        fallback.badReply(reason, r.key());
       }
-      return failed(this, key, cost, op, arg);
+      return fallback.failed(this, key, cost, op, arg);
     }
 
     Request request(String key, long cost, Operation op, long arg) {
