@@ -41,7 +41,7 @@ final class Fallback implements AutoCloseable {
   }
 
   /** The failure policy's answer to one decision of partition {@code p}. */
-  Decision failed(RedisStore.RedisPartition p, String key, long cost, Operation op, long arg) {
+  Decision failed(RedisPartition p, String key, long cost, Operation op, long arg) {
     FailurePolicy fp = failurePolicy(p.policy);
     failures.answered(fp.mode());
     switch (fp.mode()) {
@@ -64,7 +64,7 @@ final class Fallback implements AutoCloseable {
    * The failure policies' answer to a multi-policy call on {@code parts}: closed if any charge's
    * policy is, else decided locally on the shares of the charges whose policy is local, else open.
    */
-  MultiDecision failedAll(List<Charge> charges, RedisStore.RedisPartition[] parts, Operation op) {
+  MultiDecision failedAll(List<Charge> charges, RedisPartition[] parts, Operation op) {
     int n = charges.size();
     boolean anyLocal = false;
     for (int i = 0; i < n; i++) {
