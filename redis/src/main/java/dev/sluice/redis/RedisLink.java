@@ -31,11 +31,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The store's link to Redis: the Lettuce client and its one connection, and the scripts the
- * store uses, loaded (SCRIPT LOAD) on every connect and reconnect so that a decision does not pay
- * for a script Redis does not know.
+ * The store's link to Redis: the Lettuce client and its one connection, the scripts the store
+ * uses, loaded (SCRIPT LOAD) on every connect and reconnect so that a decision does not pay for a
+ * script Redis does not know, and the script calls themselves ({@link #exec}: EVALSHA, EVAL on
+ * NOSCRIPT, again after TRYAGAIN).
  *
  * <p>The store is built whether or not Redis answers: the first connection is tried once while
  * building (up to the connect timeout); if Redis is away, a command fails at once ({@link
@@ -57,6 +60,9 @@ final class RedisLink implements AutoCloseable {
   private final Duration connectTimeout;
   /** Every script the store uses; loaded into Redis on each (re)connect. */
   private final Set<Scripts.Script> scripts = ConcurrentHashMap.newKeySet();
+  /** Algorithm codes of the policies so far (bit {@code 1 << code}): their batch scripts are loaded. */
+  private final AtomicInteger codesSeen = new AtomicInteger();
+  private final LongAdder tryAgainRetries = new LongAdder();
   private volatile StatefulConnection<String, String> connection;
   private volatile BaseRedisAsyncCommands<String, String> commands;
   private volatile String lastConnectError = "not tried yet";
@@ -77,7 +83,7 @@ final class RedisLink implements AutoCloseable {
     SocketOptions socket = SocketOptions.builder().connectTimeout(connectTimeout).keepAlive(true).build();
     // No Lettuce command timeouts: each would schedule and cancel a timer task, a contended queue
     // under load. The store waits for each decision at most its deadline and then cancels the
-    // command itself (RedisStore.call), which also keeps it from being replayed after a reconnect.
+    // command itself (Calls), which also keeps it from being replayed after a reconnect.
     TimeoutOptions timeouts = TimeoutOptions.builder().timeoutCommands(false).build();
     if (cluster) {
       RedisClusterClient c = RedisClusterClient.create(resources, redisUris);
@@ -214,6 +220,23 @@ final class RedisLink implements AutoCloseable {
     }
   }
 
+  /**
+   * Registers what a policy's decisions run, before the first one: its single-request script if
+   * it is a token bucket with fixed {@code params} (null: calendar periods), and the batch scripts
+   * mixing its algorithm {@code code} with those of the policies registered so far.
+   */
+  void registerPolicy(int code, String[] params) {
+    if (params != null && code == Protocol.TOKEN_BUCKET) {
+      register(Scripts.tokenBucket(params));
+    }
+    int seen = codesSeen.getAndUpdate(m -> m | 1 << code);
+    if ((seen & 1 << code) == 0) {
+      for (Scripts.Script s : Scripts.batchesWith(code, seen)) {
+        register(s);
+      }
+    }
+  }
+
   private CompletableFuture<?>[] loadAll() {
     List<CompletableFuture<?>> loads = new ArrayList<>();
     for (Scripts.Script s : scripts) {
@@ -241,6 +264,44 @@ final class RedisLink implements AutoCloseable {
           "not connected to Redis at " + uris + " yet: " + lastConnectError));
     }
     return c.dispatch(type, output, args).toCompletableFuture();
+  }
+
+  /**
+   * One script call ({@link ScriptCall}): EVALSHA, EVAL when Redis does not know the script, again
+   * after TRYAGAIN; ending it cancels its command.
+   */
+  ScriptCall exec(Request.Encoded e) {
+    return ScriptCall.start(whole -> whole ? eval(e) : evalsha(e), executor(), tryAgainRetries);
+  }
+
+  private CompletableFuture<long[]> evalsha(Request.Encoded e) {
+    return script(CommandType.EVALSHA, e.script().sha(), e);
+  }
+
+  private CompletableFuture<long[]> eval(Request.Encoded e) {
+    return script(CommandType.EVAL, e.script().text(), e);
+  }
+
+  private CompletableFuture<long[]> script(CommandType type, String script, Request.Encoded e) {
+    return dispatch(type, new Results(), e.args(script));
+  }
+
+  /** Script calls sent again after TRYAGAIN (a slot migration held some of the call's keys). */
+  long tryAgainRetries() {
+    return tryAgainRetries.sum();
+  }
+
+  /**
+   * Runs {@code task} on the client's event executors, or on the calling thread once {@link
+   * #close} has shut them down, so that work still pending at close (an asynchronous decision's
+   * settle step) runs instead of failing with a RejectedExecutionException.
+   */
+  void runOnExecutor(Runnable task) {
+    try {
+      executor().execute(task);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      task.run();
+    }
   }
 
   @Override

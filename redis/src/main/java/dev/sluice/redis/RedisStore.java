@@ -1,43 +1,27 @@
 package dev.sluice.redis;
 
+import dev.sluice.Charge;
+import dev.sluice.Clock;
+import dev.sluice.Decision;
+import dev.sluice.Policy;
+import dev.sluice.spi.Args;
+import dev.sluice.spi.Definitions;
 import dev.sluice.spi.FailureChoices;
 import dev.sluice.spi.FailureCounts;
 import dev.sluice.spi.FailurePolicy;
 import dev.sluice.spi.Failures;
-
-import dev.sluice.Budget;
-import dev.sluice.Charge;
-import dev.sluice.Clock;
-import dev.sluice.Concurrency;
-import dev.sluice.Decision;
-import dev.sluice.FixedWindow;
-import dev.sluice.Policy;
-import dev.sluice.SlidingCounter;
-import dev.sluice.SlidingLog;
-import dev.sluice.TokenBucket;
-import dev.sluice.spi.Algorithm;
-import dev.sluice.spi.Args;
-import dev.sluice.spi.Definitions;
-import dev.sluice.spi.InMemory;
 import dev.sluice.spi.MultiDecision;
 import dev.sluice.spi.Operation;
 import dev.sluice.spi.Partition;
 import dev.sluice.spi.Store;
 import io.lettuce.core.cluster.SlotHash;
-import io.lettuce.core.protocol.CommandType;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A {@link Store} in Redis (standalone or Cluster), shared by every instance that connects to it:
@@ -56,80 +40,36 @@ public final class RedisStore implements Store {
   private final RedisLink link;
   private final boolean cluster;
   private final String prefix;
-  private final long timeoutNanos;
   private final Clock callerClock;
   private final Clock clock;
-  private final boolean coalescing;
-  private final int maxBatch;
-  private final int maxInFlight;
-  private final FailureChoices failureChoices;
+  private final Fallback fallback;
   private final Breaker breaker;
-  private final Deadlines deadlines;
   private final Failures failures;
+  private final Calls calls;
   private final ConcurrentHashMap<Policy, RedisPartition> partitions = new ConcurrentHashMap<>();
   private final Definitions definitions = new Definitions();
-  private final Coalescer standaloneCoalescer;
-  private final ConcurrentHashMap<Integer, Coalescer> slotCoalescers = new ConcurrentHashMap<>();
-  /** Reloads a cluster's slot map while decisions fail; null on a standalone Redis. */
-  private final ClusterRefresh refresh;
-  private final java.util.concurrent.atomic.LongAdder tryAgainRetries = new java.util.concurrent.atomic.LongAdder();
-  /** Algorithm codes of the partitions so far (bit {@code 1 << code}): their batch scripts are loaded. */
-  private final java.util.concurrent.atomic.AtomicInteger codesSeen = new java.util.concurrent.atomic.AtomicInteger();
-  private volatile Store local;
-  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private RedisStore(Builder b) {
     this.cluster = b.cluster;
     this.prefix = b.keyPrefix;
-    this.timeoutNanos = b.commandTimeout.toNanos();
     this.callerClock = b.callerClock;
     this.clock = b.callerClock != null ? b.callerClock : Clock.system();
-    this.coalescing = b.coalescing;
-    this.maxBatch = b.maxBatch;
-    this.maxInFlight = b.maxInFlight;
-    this.failureChoices = b.failureChoices.build();
+    FailureChoices failureChoices = b.failureChoices.build();
     this.breaker = new Breaker(b.breakerFailures, b.breakerWindow.toNanos(), b.breakerProbe.toNanos());
     this.failures = new Failures("Redis store", LOG, b.logInterval.toNanos());
+    this.fallback = new Fallback(failureChoices, failures, breaker, clock);
     this.link = new RedisLink(cluster, b.uris, b.connectTimeout);
-    this.refresh = cluster ? new ClusterRefresh(link.clusterClient(), link::slotMap, link.executor(), this::onMoved) : null;
-    this.standaloneCoalescer = cluster ? null : new Coalescer(maxInFlight, maxBatch, this::exec);
-    this.deadlines = new Deadlines("sluice-redis-deadlines");
+    this.calls = new Calls(link, cluster, b.commandTimeout, b.coalescing, b.maxBatch, b.maxInFlight, breaker, failures);
     for (Scripts.Script script : Scripts.common()) {
       link.register(script);
     }
     if (link.connect()) {
-      warmUp(b.connectTimeout);
-    }
-  }
-
-  /**
-   * A few calls that change nothing (a token bucket PEEK on a key no policy can have: it has no
-   * hash tag), through the paths decisions take, so the first decision pays neither the class
-   * loading nor the first use of the path. Failures are ignored: decisions deal with them.
-   */
-  private void warmUp(Duration timeout) {
-    long until = System.nanoTime() + timeout.toNanos();
-    // on the caller's clock if set (a Redis that refuses TIME in scripts)
-    String time = callerClock == null ? "" : Long.toString(callerClock.nanos() / 1000);
-    Request r = new Request(prefix + "warm-up", time, Protocol.TOKEN_BUCKET, Operation.PEEK.ordinal(), 1, "0",
-        new String[] {"1", "1", "1"});
-    link.register(Scripts.tokenBucket(r.params()));
-    try {
-      for (int i = 0; i < 3; i++) {
-        List<CompletableFuture<long[]>> calls = new ArrayList<>();
-        calls.add(exec(Request.encode(new Request[] {r})));
-        calls.add(exec(Request.encode(List.<Request[]>of(new Request[] {r}, new Request[] {r}))));
-        if (standaloneCoalescer != null) {
-          calls.add(standaloneCoalescer.submit(new Request[] {r}).result);
-        }
-        for (CompletableFuture<long[]> c : calls) {
-          c.get(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException | RuntimeException e) {
-      LOG.log(System.Logger.Level.DEBUG, "warm-up call failed: " + e);
+      // a token bucket PEEK on a key no policy can have (it has no hash tag), on the caller's
+      // clock if set (a Redis that refuses TIME in scripts)
+      String time = callerClock == null ? "" : Long.toString(callerClock.nanos() / 1000);
+      calls.warmUp(new Request(prefix + "warm-up", time, Protocol.TOKEN_BUCKET, Operation.PEEK.ordinal(), 1, "0",
+          new String[] {"1", "1", "1"}), b.connectTimeout);
     }
   }
 
@@ -164,7 +104,8 @@ public final class RedisStore implements Store {
     }
     RedisPartition p = partitions.get(policy);
     if (p == null) {
-      p = partitions.computeIfAbsent(definitions.register(policy), RedisPartition::new);
+      p = partitions.computeIfAbsent(definitions.register(policy),
+          q -> new RedisPartition(q, prefix, callerClock, clock, link, calls, fallback));
     }
     return p;
   }
@@ -176,12 +117,12 @@ public final class RedisStore implements Store {
 
   /** The failure policy that applies to {@code policy}. */
   public FailurePolicy failurePolicy(Policy policy) {
-    return failureChoices.of(policy);
+    return fallback.failurePolicy(policy);
   }
 
   /** What the store did to keep deciding through Redis's own changes (TRYAGAIN, failovers). */
   public Recoveries recoveries() {
-    return new Recoveries(tryAgainRetries.sum(), refresh == null ? 0 : refresh.reloads());
+    return calls.recoveries();
   }
 
   /** Whether the circuit breaker is open (Redis is being probed, decisions answer locally). */
@@ -205,13 +146,9 @@ public final class RedisStore implements Store {
       return;
     }
     try {
-      link.close();
+      calls.close();
     } finally {
-      deadlines.close(); // ends any call still waiting
-      Store l = local;
-      if (l != null) {
-        l.close();
-      }
+      fallback.close();
     }
   }
 
@@ -247,7 +184,7 @@ public final class RedisStore implements Store {
         }
       }
     }
-    long[] result = call(group);
+    long[] result = calls.call(group);
     if (result != null) {
       int bad = 0;
       for (int i = 0; i < n; i++) {
@@ -262,407 +199,10 @@ public final class RedisStore implements Store {
         }
         return MultiDecision.mostRestrictive(ds);
       }
-      badReply(bad, group[0].key());
+      fallback.badReply(bad, group[0].key());
     }
-    return failedAll(charges, parts, op);
+    return fallback.failedAll(charges, parts, op);
   }
-
-  private MultiDecision failedAll(List<Charge> charges, RedisPartition[] parts, Operation op) {
-    int n = charges.size();
-    boolean anyLocal = false;
-    for (int i = 0; i < n; i++) {
-      FailurePolicy fp = failurePolicy(parts[i].policy);
-      if (fp.mode() == FailurePolicy.Mode.CLOSED) {
-        failures.answered(FailurePolicy.Mode.CLOSED);
-        return new MultiDecision(i, closed(parts[i].policy));
-      }
-      anyLocal |= fp.mode() == FailurePolicy.Mode.LOCAL;
-    }
-    if (!anyLocal) {
-      failures.answered(FailurePolicy.Mode.OPEN);
-      return new MultiDecision(0, open(parts[0].policy));
-    }
-    failures.answered(FailurePolicy.Mode.LOCAL);
-    List<Charge> scaled = new ArrayList<>();
-    List<Integer> index = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      FailurePolicy fp = failurePolicy(parts[i].policy);
-      if (fp.mode() == FailurePolicy.Mode.LOCAL) {
-        Policy share = parts[i].policy.share(fp.instances()).orElse(null);
-        if (share == null) {
-          return new MultiDecision(i, closed(parts[i].policy));
-        }
-        scaled.add(new Charge(share, charges.get(i).key(), charges.get(i).cost()));
-        index.add(i);
-      }
-    }
-    MultiDecision m = local().applyAll(scaled, op);
-    int i = index.get(m.index());
-    return new MultiDecision(i, rewrap(parts[i].policy, m.decision()));
-  }
-
-  // ---------------------------------------------------------------- calling Redis
-
-  /** The script's result for {@code group}, or null if Redis did not answer in time (counted). */
-  private long[] call(Request[] group) {
-    failures.asked(group.length);
-    Sent sent = send(group);
-    if (sent == null) {
-      return null;
-    }
-    try {
-      return settle(group, sent.pending, sent.future.get(), null);
-    } catch (CancellationException e) {
-      return settle(group, sent.pending, null, e);
-    } catch (ExecutionException e) {
-      return settle(group, sent.pending, null, e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      if (sent.pending != null) {
-        sent.pending.abandon();
-        sent.pending.result.cancel(false); // one caller fewer waiting for its batch
-      } else {
-        sent.future.cancel(false);
-      }
-      failures.failed(Failures.Cause.INTERRUPTED);
-      releaseLostHold(group, sent.pending);
-      return null;
-    }
-  }
-
-  /**
-   * {@link #call} without waiting: the result, or null if Redis did not answer in time (counted),
-   * completed on the client's event executors, never on the thread that reads Redis's replies.
-   */
-  private CompletableFuture<long[]> callAsync(Request[] group) {
-    failures.asked(group.length);
-    Sent sent = send(group);
-    if (sent == null) {
-      return CompletableFuture.completedFuture(null);
-    }
-    return sent.future.handleAsync((result, error) -> settle(group, sent.pending, result, error), this::settleOn);
-  }
-
-  /**
-   * Runs an asynchronous call's settle step on the client's event executors, or on the completing
-   * thread once {@link #close} has shut them down, so that a future still open at close completes
-   * with a decision (by failure policy) instead of a RejectedExecutionException.
-   */
-  private void settleOn(Runnable task) {
-    try {
-      link.executor().execute(task);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      task.run();
-    }
-  }
-
-  /** A call on its way: its future, and its entry in a coalesced batch (null when sent alone). */
-  private record Sent(CompletableFuture<long[]> future, Coalescer.Pending pending) {}
-
-  /** Sends {@code group}, or answers null (counted) while the breaker is open. */
-  private Sent send(Request[] group) {
-    if (closed.get()) {
-      throw new IllegalStateException("this Redis store is closed");
-    }
-    if (!breaker.allow()) {
-      failures.failed(Failures.Cause.BREAKER_OPEN);
-      return null;
-    }
-    long deadline = System.nanoTime() + timeoutNanos;
-    int slot = cluster ? SlotHash.getSlot(group[0].key()) : -1;
-    if (coalescing) {
-      Coalescer c = cluster
-          ? slotCoalescers.computeIfAbsent(slot, s -> new Coalescer(maxInFlight, maxBatch, this::exec))
-          : standaloneCoalescer;
-      Coalescer.Pending pending = c.submit(group);
-      // a moved slot's batches are cancelled by their Coalescer, not here (see onMoved)
-      deadlines.watch(pending.result, deadline, false);
-      return new Sent(pending.result, pending);
-    }
-    // cancelling the call at the deadline cancels its command: Lettuce neither keeps it buffered
-    // for a node that is gone nor replays it after a reconnect
-    CompletableFuture<long[]> future = exec(Request.encode(group));
-    // the wait has no timeout of its own: Deadlines ends the future at the deadline
-    deadlines.watch(future, deadline, true, slot);
-    return new Sent(future, null);
-  }
-
-  /** The outcome of a call: its result on success; otherwise null, with the failure counted. */
-  private long[] settle(Request[] group, Coalescer.Pending pending, long[] result, Throwable error) {
-    if (error == null) {
-      breaker.success();
-      return result;
-    }
-    Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-        ? error.getCause() : error;
-    if (cause instanceof CancellationException || cause instanceof TimeoutException) {
-      timedOut(pending); // at its deadline, or its node lost the slot (onMoved)
-    } else {
-      breaker.failure();
-      failures.failed(Failures.Cause.ERROR, cause);
-      suspectTopology();
-    }
-    releaseLostHold(group, pending);
-    return null;
-  }
-
-  /**
-   * A slot-map reload gave {@code slots} to other nodes: the calls sent to the old owner (dead,
-   * or demoted) are answered now, as at their deadline, so that the next decisions on those slots
-   * go to the new owner at once instead of queueing behind them (ClusterRefresh).
-   */
-  private void onMoved(java.util.BitSet slots) {
-    int ended = deadlines.endSlots(slots);
-    for (Map.Entry<Integer, Coalescer> e : slotCoalescers.entrySet()) {
-      if (slots.get(e.getKey())) {
-        ended += e.getValue().cancelInFlight();
-      }
-    }
-    if (ended > 0) {
-      LOG.log(System.Logger.Level.DEBUG, "slot map reloaded: " + slots.cardinality() + " slots moved, "
-          + ended + " calls sent to their old node ended");
-    }
-  }
-
-  /**
-   * After a lease HOLD whose caller was answered without Redis (deadline, error, interrupt), gives
-   * back the id the caller chose, best effort: the script may have run anyway, and its slot would
-   * then stay held until the lease TTL (with a 10-minute TTL, a 10-minute lock-out). The RELEASE
-   * goes after the hold: on the same connection once the hold was written (sent by this thread),
-   * or once the coalesced call that carried it has answered or failed. A hold that was never sent
-   * needs nothing. Its outcome is not waited for: if Redis is away the lease expires by its TTL.
-   */
-  private void releaseLostHold(Request[] group, Coalescer.Pending pending) {
-    if (group.length != 1 || group[0].op() != Operation.HOLD.ordinal()) {
-      return;
-    }
-    if (pending != null && pending.state.get() == Coalescer.Pending.ABANDONED) {
-      return; // taken out of the queue before it was sent
-    }
-    Request hold = group[0];
-    Request release = new Request(hold.key(), hold.time(), hold.code(), Operation.RELEASE.ordinal(), 0,
-        hold.arg(), hold.params());
-    Runnable send = () -> {
-      try {
-        exec(release.encodeOne());
-      } catch (RuntimeException e) {
-        LOG.log(System.Logger.Level.DEBUG, "release after a lost hold failed: " + e);
-      }
-    };
-    if (pending == null) {
-      send.run();
-    } else {
-      pending.settled.thenRun(send);
-    }
-  }
-
-  private void timedOut(Coalescer.Pending pending) {
-    if (pending != null) {
-      pending.abandon();
-    }
-    breaker.failure();
-    failures.failed(Failures.Cause.TIMEOUT);
-    suspectTopology();
-  }
-
-  /** On a cluster, a failed decision may mean a failover: reload the slot map (rate-limited). */
-  private void suspectTopology() {
-    if (refresh != null) {
-      refresh.suspect();
-    }
-  }
-
-  /**
-   * One script call ({@link ScriptCall}): EVALSHA, EVAL when Redis does not know the script, again
-   * after TRYAGAIN; ending it cancels its command.
-   */
-  private ScriptCall exec(Request.Encoded e) {
-    return ScriptCall.start(whole -> whole ? eval(e) : evalsha(e), link.executor(), tryAgainRetries);
-  }
-
-  private CompletableFuture<long[]> evalsha(Request.Encoded e) {
-    return script(CommandType.EVALSHA, e.script().sha(), e);
-  }
-
-  private CompletableFuture<long[]> eval(Request.Encoded e) {
-    return script(CommandType.EVAL, e.script().text(), e);
-  }
-
-  private CompletableFuture<long[]> script(CommandType type, String script, Request.Encoded e) {
-    return link.dispatch(type, new Results(), e.args(script));
-  }
-
-  // ---------------------------------------------------------------- when Redis cannot decide
-
-  private Decision failed(RedisPartition p, String key, long cost, Operation op, long arg) {
-    FailurePolicy fp = failurePolicy(p.policy);
-    failures.answered(fp.mode());
-    switch (fp.mode()) {
-      case OPEN:
-        return open(p.policy);
-      case CLOSED:
-        return closed(p.policy);
-      case LOCAL:
-      default: {
-        Policy share = p.policy.share(fp.instances()).orElse(null);
-        if (share == null) {
-          return closed(p.policy);
-        }
-        return rewrap(p.policy, local().partition(share).apply(key, cost, op, arg));
-      }
-    }
-  }
-
-  private static Decision open(Policy policy) {
-    return FailurePolicy.open().answer(policy, 0);
-  }
-
-  private Decision closed(Policy policy) {
-    return FailurePolicy.closed().answer(policy, breaker.retryAfterNanos());
-  }
-
-  /** A reply that says a request could not be applied ({@code code} < 0): counted as a bad state. */
-  private void badReply(int code, String key) {
-    failures.failed(Failures.Cause.BAD_STATE, code == Protocol.E_STATE
-        ? "key '" + key + "' holds a value that is not a state of its policy"
-        : code == Protocol.E_REQUEST
-            ? "the script could not apply the request on key '" + key + "' (refused or raised an error; it changed nothing)"
-            : "calendar periods sent do not cover the Redis server's time for key '" + key + "' (clock skew of a period or more?)");
-  }
-
-  private static Decision rewrap(Policy policy, Decision d) {
-    return Decision.fallback(policy, d);
-  }
-
-  private Store local() {
-    Store l = local;
-    if (l == null) {
-      synchronized (this) {
-        l = local;
-        if (l == null) {
-          l = InMemory.builder().clock(clock).build();
-          local = l;
-        }
-      }
-    }
-    return l;
-  }
-
-  // ---------------------------------------------------------------- partitions
-
-  /**
-   * One policy's keys: {@code <prefix><kind>:<name>:{<key>}} ({@link RedisKeys}): the kind is the
-   * algorithm's code, and the name and the key are escaped, so no two (policy, key) pairs share a
-   * Redis key, and the hash tag is always the whole key.
-   */
-  final class RedisPartition implements Partition {
-    final Policy policy;
-    final Algorithm algorithm;
-    final int code;
-    final String keyPrefix;
-    final boolean wall;
-    /** Parameters that do not depend on time, or null (calendar periods). */
-    private final String[] params;
-    private volatile CalendarParams calendar;
-
-    RedisPartition(Policy policy) {
-      this.policy = policy;
-      this.algorithm = Algorithm.of(policy);
-      this.code = Protocol.code(policy);
-      this.params = Protocol.params(policy);
-      if (params == null) {
-        Protocol.calendarParams(policy, clock.wallNanos()); // refuse a bad policy now
-      }
-      this.keyPrefix = prefix + code + ":" + RedisKeys.escape(policy.name()) + ":{";
-      this.wall = policy.usesWallClock();
-      // load what its decisions will run before the first one: its single-request script, and
-      // the batch scripts mixing it with the algorithms of the partitions so far
-      if (params != null && code == Protocol.TOKEN_BUCKET) {
-        link.register(Scripts.tokenBucket(params));
-      }
-      int seen = codesSeen.getAndUpdate(m -> m | 1 << code);
-      if ((seen & 1 << code) == 0) {
-        for (Scripts.Script s : Scripts.batchesWith(code, seen)) {
-          link.register(s);
-        }
-      }
-    }
-
-    @Override
-    public Policy policy() {
-      return policy;
-    }
-
-    @Override
-    public Decision apply(String key, long cost, Operation op, long arg) {
-      Args.apply(key, cost, op, arg);
-      algorithm.check(op);
-      Request r = request(key, cost, op, arg);
-      return decision(r, call(new Request[] {r}), key, cost, op, arg);
-    }
-
-    /**
-     * Does not wait for Redis: the future completes on the Redis client's event executors (not on
-     * the thread that reads Redis's replies) when Redis answers, or at the deadline with the
-     * failure policy's answer. Continuations that block should run on an executor of their own.
-     */
-    @Override
-    public CompletableFuture<Decision> applyAsync(String key, long cost, Operation op, long arg) {
-      Args.apply(key, cost, op, arg);
-      algorithm.check(op);
-      Request r = request(key, cost, op, arg);
-      return callAsync(new Request[] {r}).thenApply(result -> decision(r, result, key, cost, op, arg));
-    }
-
-    /** The decision from Redis's {@code result} for {@code r}, or the failure policy's if null or bad. */
-    private Decision decision(Request r, long[] result, String key, long cost, Operation op, long arg) {
-      if (result != null) {
-        int reason = Protocol.reason(result, 0);
-        if (reason >= 0) {
-          return Protocol.decision(policy, result, 0);
-        }
-        if (reason == Protocol.E_HELD) {
-          throw new IllegalArgumentException("id (" + arg + ") is already held on this key");
-        }
-        badReply(reason, r.key());
-      }
-      return failed(this, key, cost, op, arg);
-    }
-
-    Request request(String key, long cost, Operation op, long arg) {
-      String time = "";
-      long callerWall = 0;
-      if (callerClock != null) {
-        long t = wall ? callerClock.wallNanos() : callerClock.nanos();
-        time = Long.toString(t / 1000);
-        callerWall = wall ? t : callerClock.wallNanos();
-      }
-      String[] p = params;
-      if (p == null) {
-        p = calendarParams(callerClock != null ? callerWall : clock.wallNanos());
-      }
-      String a = op.usesId() ? Long.toString(arg) : op == Operation.RESERVE ? Long.toString(Math.min(arg / 1000, Protocol.MAX)) : "0";
-      return new Request(redisKey(key), time, code, op.ordinal(), cost, a, p);
-    }
-
-    String redisKey(String key) {
-      return RedisKeys.key(keyPrefix, key);
-    }
-
-    private String[] calendarParams(long wallNanos) {
-      CalendarParams c = calendar;
-      if (c == null || wallNanos < c.from || wallNanos >= c.until) {
-        long from = policy instanceof FixedWindow f ? f.window().startNanos(wallNanos)
-            : ((Budget) policy).period().startNanos(wallNanos);
-        c = new CalendarParams(from, Protocol.calendarValidUntil(policy, wallNanos),
-            Protocol.calendarParams(policy, wallNanos));
-        calendar = c;
-      }
-      return c.params;
-    }
-  }
-
-  private record CalendarParams(long from, long until, String[] params) {}
 
   // ---------------------------------------------------------------- builder
 

@@ -95,7 +95,7 @@ class BatchIsolationTest extends DirectRedisTest {
         RedisStore store = RedisStore.standalone(server.uri()).failure(FailurePolicy.closed()).build();
         Sluice sluice = Sluice.builder().store(store).build()) {
       Limiter bucket = sluice.limiter(TokenBucket.of("b", 100, 1, Duration.ofDays(1)));
-      String corrupt = ((RedisStore.RedisPartition) store.partition(bucket.policy())).redisKey("corrupt");
+      String corrupt = ((RedisPartition) store.partition(bucket.policy())).redisKey("corrupt");
       RedisClient client = RedisClient.create(server.uri());
       try (StatefulRedisConnection<String, String> c = client.connect()) {
         c.sync().set(corrupt, "not a state");
