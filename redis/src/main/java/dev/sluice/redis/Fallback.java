@@ -4,6 +4,7 @@ import dev.sluice.Charge;
 import dev.sluice.Clock;
 import dev.sluice.Decision;
 import dev.sluice.Policy;
+import dev.sluice.spi.Command;
 import dev.sluice.spi.FailureChoices;
 import dev.sluice.spi.FailurePolicy;
 import dev.sluice.spi.Failures;
@@ -41,7 +42,7 @@ final class Fallback implements AutoCloseable {
   }
 
   /** The failure policy's answer to one decision of partition {@code p}. */
-  Decision failed(RedisPartition p, String key, long cost, Operation op, long arg) {
+  Decision failed(RedisPartition p, String key, Command command) {
     FailurePolicy fp = failurePolicy(p.policy);
     failures.answered(fp.mode());
     switch (fp.mode()) {
@@ -55,7 +56,7 @@ final class Fallback implements AutoCloseable {
         if (share == null) {
           return closed(p.policy);
         }
-        return rewrap(p.policy, local().partition(share).apply(key, cost, op, arg));
+        return rewrap(p.policy, local().partition(share).apply(key, command));
       }
     }
   }

@@ -7,12 +7,13 @@ import dev.sluice.FixedWindow;
 import dev.sluice.Policy;
 import dev.sluice.spi.Algorithm;
 import dev.sluice.spi.Args;
+import dev.sluice.spi.Command;
 import dev.sluice.spi.Operation;
 import dev.sluice.spi.Partition;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One policy's partition of a {@link RedisStore}: turns {@code (key, cost, op, arg)} into a
+ * One policy's partition of a {@link RedisStore}: turns a key and a {@link Command} into a
  * {@link Request} on the policy's keys, {@code <prefix><kind>:<name>:{<key>}} ({@link RedisKeys}:
  * the kind is the algorithm's code, and the name and the key are escaped, so no two (policy, key)
  * pairs share a Redis key, and the hash tag is always the whole key), sends it ({@link Calls}) and
@@ -62,11 +63,11 @@ final class RedisPartition implements Partition {
   }
 
   @Override
-  public Decision apply(String key, long cost, Operation op, long arg) {
-    Args.apply(key, cost, op, arg);
-    algorithm.check(op);
-    Request r = request(key, cost, op, arg);
-    return decision(r, calls.call(new Request[] {r}), key, cost, op, arg);
+  public Decision apply(String key, Command command) {
+    Args.key(key);
+    algorithm.check(Args.command(command).operation());
+    Request r = request(key, command);
+    return decision(r, calls.call(new Request[] {r}), key, command);
   }
 
   /**
@@ -75,29 +76,30 @@ final class RedisPartition implements Partition {
    * failure policy's answer. Continuations that block should run on an executor of their own.
    */
   @Override
-  public CompletableFuture<Decision> applyAsync(String key, long cost, Operation op, long arg) {
-    Args.apply(key, cost, op, arg);
-    algorithm.check(op);
-    Request r = request(key, cost, op, arg);
-    return calls.callAsync(new Request[] {r}).thenApply(result -> decision(r, result, key, cost, op, arg));
+  public CompletableFuture<Decision> applyAsync(String key, Command command) {
+    Args.key(key);
+    algorithm.check(Args.command(command).operation());
+    Request r = request(key, command);
+    return calls.callAsync(new Request[] {r}).thenApply(result -> decision(r, result, key, command));
   }
 
   /** The decision from Redis's {@code result} for {@code r}, or the failure policy's if null or bad. */
-  private Decision decision(Request r, long[] result, String key, long cost, Operation op, long arg) {
+  private Decision decision(Request r, long[] result, String key, Command command) {
     if (result != null) {
       int reason = Protocol.reason(result, 0);
       if (reason >= 0) {
         return Protocol.decision(policy, result, 0);
       }
       if (reason == Protocol.E_HELD) {
-        throw new IllegalArgumentException("id (" + arg + ") is already held on this key");
+        throw new IllegalArgumentException("id (" + command.holdId() + ") is already held on this key");
       }
       fallback.badReply(reason, r.key());
     }
-    return fallback.failed(this, key, cost, op, arg);
+    return fallback.failed(this, key, command);
   }
 
-  Request request(String key, long cost, Operation op, long arg) {
+  /** The script call for {@code command} on {@code key}: its one argument the wait (in µs) or the hold's id. */
+  Request request(String key, Command command) {
     String time = "";
     long callerWall = 0;
     if (callerClock != null) {
@@ -109,8 +111,10 @@ final class RedisPartition implements Partition {
     if (p == null) {
       p = calendarParams(callerClock != null ? callerWall : clock.wallNanos());
     }
-    String a = op.usesId() ? Long.toString(arg) : op == Operation.RESERVE ? Long.toString(Math.min(arg / 1000, Protocol.MAX)) : "0";
-    return new Request(redisKey(key), time, code, op.ordinal(), cost, a, p);
+    Operation op = command.operation();
+    String a = op.usesId() ? Long.toString(command.holdId())
+        : op == Operation.RESERVE ? Long.toString(Math.min(command.maxWaitNanos() / 1000, Protocol.MAX)) : "0";
+    return new Request(redisKey(key), time, code, op.ordinal(), command.cost(), a, p);
   }
 
   String redisKey(String key) {

@@ -11,6 +11,7 @@ import dev.sluice.spi.FailureCounts;
 import dev.sluice.spi.FailurePolicy;
 import dev.sluice.spi.Failures;
 import dev.sluice.spi.MultiDecision;
+import dev.sluice.spi.MultiStep;
 import dev.sluice.spi.Operation;
 import dev.sluice.spi.Partition;
 import dev.sluice.spi.Store;
@@ -165,7 +166,7 @@ public final class RedisStore implements Store {
       Charge c = charges.get(i);
       parts[i] = (RedisPartition) partition(c.policy());
       parts[i].algorithm.check(op);
-      group[i] = parts[i].request(c.key(), c.cost(), op, 0);
+      group[i] = parts[i].request(c.key(), MultiStep.command(op, c.cost()));
       if (!redisKeys.add(group[i].key())) {
         throw new IllegalArgumentException("charges map to the same Redis key twice: '" + group[i].key()
             + "' (two policies share the name '" + c.policy().name() + "')");

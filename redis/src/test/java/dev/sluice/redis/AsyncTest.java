@@ -10,7 +10,7 @@ import dev.sluice.Limiter;
 import dev.sluice.Sluice;
 import dev.sluice.Window;
 import dev.sluice.redis.testing.RedisServer;
-import dev.sluice.spi.Operation;
+import dev.sluice.spi.Command;
 import dev.sluice.spi.Partition;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -86,11 +86,11 @@ class AsyncTest {
     try (RedisStore store = RedisStore.standalone(server.uri()).coalescing(coalescing)
             .commandTimeout(Duration.ofMillis(200)).build()) {
       Partition partition = store.partition(policy);
-      assertThat(partition.apply("k", 1, Operation.PEEK, 0).storeDecided()).isTrue();
+      assertThat(partition.apply("k", Command.peek(1)).storeDecided()).isTrue();
       server.pause();
       CompletableFuture<Decision> f;
       try {
-        f = partition.applyAsync("k", 1, Operation.HOLD, 7);
+        f = partition.applyAsync("k", Command.hold(7, 1));
         assertThat(f).isNotDone();
         Decision d = f.get(10, TimeUnit.SECONDS);
         assertThat(d.storeDecided()).isFalse();
@@ -148,19 +148,19 @@ class AsyncTest {
     RedisStore store = RedisStore.standalone(server.uri()).coalescing(coalescing)
         .commandTimeout(Duration.ofSeconds(30)).build();
     Partition partition = store.partition(policy);
-    assertThat(partition.apply("k", 1, Operation.PEEK, 0).storeDecided()).isTrue();
+    assertThat(partition.apply("k", Command.peek(1)).storeDecided()).isTrue();
     List<CompletableFuture<Decision>> pending = new ArrayList<>();
     server.pause();
     try {
       for (int i = 0; i < 20; i++) {
-        pending.add(partition.applyAsync("k" + (i % 3), 1, Operation.ACQUIRE, 0));
+        pending.add(partition.applyAsync("k" + (i % 3), Command.acquire(1)));
       }
       store.close();
       for (CompletableFuture<Decision> f : pending) {
         Decision d = f.get(10, TimeUnit.SECONDS); // throws if completed exceptionally
         assertThat(d.storeDecided()).as("decided by Redis while it was stopped").isFalse();
       }
-      assertThatThrownBy(() -> partition.applyAsync("k", 1, Operation.ACQUIRE, 0))
+      assertThatThrownBy(() -> partition.applyAsync("k", Command.acquire(1)))
           .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
     } finally {
       server.resume();

@@ -12,15 +12,16 @@ import dev.sluice.SlidingLog;
 import dev.sluice.TokenBucket;
 import dev.sluice.Window;
 import dev.sluice.spi.Algorithm;
+import dev.sluice.spi.Commands;
 import dev.sluice.spi.Operation;
 import dev.sluice.spi.Step;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisAsyncCommands;
-import io.lettuce.core.RedisFuture;
+import io.lettuce.core.protocol.CommandType;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.time.ZoneId;
-import io.lettuce.core.protocol.CommandType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -751,7 +752,7 @@ class TwinDifferentialTest extends DirectRedisTest {
         seq.policies.add(stepPolicy);
         long argNanos = op == Operation.RESERVE ? arg * 1000 : arg;
         try {
-          Step step = stepAlg.step(state, t * 1000, cost, op, argNanos);
+          Step step = stepAlg.step(state, t * 1000, Commands.of(op, cost, argNanos));
           state = step.state();
           seq.expected.add(step.decision());
         } catch (IllegalArgumentException e) {
