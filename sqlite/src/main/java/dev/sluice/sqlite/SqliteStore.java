@@ -6,13 +6,10 @@ import dev.sluice.spi.FailurePolicy;
 import dev.sluice.spi.Failures;
 import dev.sluice.spi.MultiStep;
 
-import dev.sluice.Budget;
 import dev.sluice.Charge;
 import dev.sluice.Clock;
-import dev.sluice.Concurrency;
 import dev.sluice.Decision;
 import dev.sluice.Policy;
-import dev.sluice.spi.Algorithm;
 import dev.sluice.spi.Args;
 import dev.sluice.spi.Definitions;
 import dev.sluice.spi.MultiDecision;
@@ -168,7 +165,7 @@ public final class SqliteStore implements Store {
       return p;
     }
     return partitions.computeIfAbsent(definitions.register(policy), q -> {
-      SqlitePartition fresh = new SqlitePartition(q, byName.computeIfAbsent(q.name(), n -> new Name(q)));
+      SqlitePartition fresh = new SqlitePartition(this, q, byName.computeIfAbsent(q.name(), n -> new Name(q)));
       fresh.named.add(fresh);
       return fresh;
     });
@@ -217,7 +214,7 @@ public final class SqliteStore implements Store {
   }
 
   /** Queues {@code call} and waits for it; false if it failed (answer by failure choice). */
-  private boolean run(Call call) {
+  boolean run(Call call) {
     if (closed.get()) {
       throw new IllegalStateException("the SQLite store on " + path + " is closed");
     }
@@ -252,7 +249,7 @@ public final class SqliteStore implements Store {
    * after the commit (on {@link #completions}), or the timer with the failure decision at the
    * decision timeout, whichever comes first ({@link Call#abandon}).
    */
-  private CompletableFuture<Decision> submit(Call call) {
+  CompletableFuture<Decision> submit(Call call) {
     if (closed.get()) {
       throw new IllegalStateException("the SQLite store on " + path + " is closed");
     }
@@ -324,7 +321,7 @@ public final class SqliteStore implements Store {
   }
 
   /** The answer of {@code policy}'s failure choice, counted. */
-  private Decision failureDecision(Policy policy) {
+  Decision failureDecision(Policy policy) {
     FailurePolicy fp = failurePolicy(policy);
     failures.answered(fp.mode());
     return fp.answer(policy, Writer.RETRY_NANOS);
@@ -378,73 +375,6 @@ public final class SqliteStore implements Store {
     file.release();
     if (interrupted) {
       Thread.currentThread().interrupt();
-    }
-  }
-
-  // ---------------------------------------------------------------- partitions
-
-  /**
-   * One definition's view of its name's keys: rows {@code (policy name, key)} whose kind is the
-   * policy's, shared by every definition of the name (a redefinition decides on the same state).
-   */
-  final class SqlitePartition implements Partition {
-    final Policy policy;
-    final Algorithm algorithm;
-    final boolean wall;
-    final String name;
-    final String kind;
-    final Name named;
-
-    SqlitePartition(Policy policy, Name named) {
-      this.policy = policy;
-      this.algorithm = Algorithm.of(policy);
-      this.wall = policy.usesWallClock();
-      this.name = policy.name();
-      this.kind = named.kind;
-      this.named = named;
-    }
-
-    @Override
-    public Policy policy() {
-      return policy;
-    }
-
-    @Override
-    public Decision apply(String key, long cost, Operation op, long arg) {
-      Args.apply(key, cost, op, arg);
-      algorithm.check(op);
-      Call call = new Call(this, key.toString(), cost, op, arg, null, null, null);
-      return run(call) ? call.decision : failureDecision(policy);
-    }
-
-    /**
-     * {@link #apply} without waiting: the call is queued for the writer and the future returned at
-     * once. It completes after the commit, on the store's completion threads (never on the
-     * writer), or with the policy's failure decision at the decision timeout; a call given up
-     * before the writer took it is never applied.
-     */
-    @Override
-    public CompletableFuture<Decision> applyAsync(String key, long cost, Operation op, long arg) {
-      Args.apply(key, cost, op, arg);
-      algorithm.check(op);
-      return submit(new Call(this, key.toString(), cost, op, arg, null, null, null));
-    }
-  }
-
-  /** A policy name's definitions in this store, all of one kind ({@link Definitions}). */
-  static final class Name {
-    final String kind;
-    final List<SqlitePartition> definitions = new java.util.concurrent.CopyOnWriteArrayList<>();
-    /** The longest period of the definitions: how far ahead of the clock a floor holds decisions. */
-    volatile long periodNanos = 1;
-
-    Name(Policy first) {
-      this.kind = Database.kind(first);
-    }
-
-    synchronized void add(SqlitePartition p) {
-      definitions.add(p);
-      periodNanos = Math.max(periodNanos, p.algorithm.periodNanos());
     }
   }
 
