@@ -41,8 +41,8 @@ final class SqlitePartition implements Partition {
   public Decision apply(String key, long cost, Operation op, long arg) {
     Args.apply(key, cost, op, arg);
     algorithm.check(op);
-    SqliteStore.Call call = new SqliteStore.Call(this, key.toString(), cost, op, arg, null, null, null);
-    return store.run(call) ? call.decision : store.failureDecision(policy);
+    Call.Apply call = new Call.Apply(new Ticket<>(), this, key.toString(), cost, op, arg);
+    return store.run(call) ? call.ticket().answer : store.failureDecision(policy);
   }
 
   /**
@@ -55,6 +55,6 @@ final class SqlitePartition implements Partition {
   public CompletableFuture<Decision> applyAsync(String key, long cost, Operation op, long arg) {
     Args.apply(key, cost, op, arg);
     algorithm.check(op);
-    return store.submit(new SqliteStore.Call(this, key.toString(), cost, op, arg, null, null, null));
+    return store.submit(new Call.Apply(new Ticket<>(new CompletableFuture<>()), this, key.toString(), cost, op, arg));
   }
 }

@@ -201,7 +201,7 @@ public final class SqliteStore implements Store {
       parts[i].algorithm.check(op);
       keys[i] = c.key().toString();
     }
-    Call call = new Call(null, null, 0, op, 0, charges, parts, keys);
+    Call.ApplyAll call = new Call.ApplyAll(new Ticket<>(), charges, parts, keys, op);
     if (!run(call)) {
       for (int i = 0; i < n; i++) {
         if (failurePolicy(parts[i].policy).mode() == FailurePolicy.Mode.CLOSED) {
@@ -210,7 +210,7 @@ public final class SqliteStore implements Store {
       }
       return new MultiDecision(0, failureDecision(parts[0].policy));
     }
-    return call.multi;
+    return call.ticket().answer;
   }
 
   /** Queues {@code call} and waits for it; false if it failed (answer by failure choice). */
@@ -219,14 +219,15 @@ public final class SqliteStore implements Store {
       throw new IllegalStateException("the SQLite store on " + path + " is closed");
     }
     enqueue(call);
-    if (!call.await(timeoutNanos)) {
+    Ticket<?> t = call.ticket();
+    if (!t.await(timeoutNanos)) {
       failed(Failures.Cause.TIMEOUT, "no commit within the decision timeout (" + Duration.ofNanos(timeoutNanos) + ")");
       return false;
     }
-    if (call.error != null) {
-      throw call.error;
+    if (t.error != null) {
+      throw t.error;
     }
-    return !call.failed;
+    return !t.failed;
   }
 
   /**
@@ -234,7 +235,7 @@ public final class SqliteStore implements Store {
    * raced this call), the call is abandoned at once, since no writer will take it.
    */
   private void enqueue(Call call) {
-    failures.asked(call.charges == null ? 1 : call.charges.size());
+    failures.asked(call.decisions());
     queue.offer(call);
     if (writerParked) {
       LockSupport.unpark(writerThread);
@@ -247,42 +248,41 @@ public final class SqliteStore implements Store {
   /**
    * Queues an asynchronous {@code call} and returns its future at once: the writer completes it
    * after the commit (on {@link #completions}), or the timer with the failure decision at the
-   * decision timeout, whichever comes first ({@link Call#abandon}).
+   * decision timeout, whichever comes first ({@link Ticket#abandon}).
    */
-  CompletableFuture<Decision> submit(Call call) {
+  CompletableFuture<Decision> submit(Call.Apply call) {
     if (closed.get()) {
       throw new IllegalStateException("the SQLite store on " + path + " is closed");
     }
-    CompletableFuture<Decision> f = new CompletableFuture<>();
-    call.future = f;
     try {
-      call.deadline = timer.schedule(() -> expire(call), timeoutNanos, TimeUnit.NANOSECONDS);
+      call.ticket().deadline = timer.schedule(() -> expire(call), timeoutNanos, TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       throw new IllegalStateException("the SQLite store on " + path + " is closed");
     }
     enqueue(call);
-    return f;
+    return call.ticket().future;
   }
 
   /** The decision timeout of an asynchronous call: answered by its failure choice, if still open. */
-  private void expire(Call call) {
-    if (call.abandon()) {
+  private void expire(Call.Apply call) {
+    if (call.ticket().abandon()) {
       failed(Failures.Cause.TIMEOUT, "no commit within the decision timeout (" + Duration.ofNanos(timeoutNanos) + ")");
-      Decision d = failureDecision(call.partition.policy);
-      dispatch(() -> call.future.complete(d));
+      Decision d = failureDecision(call.partition().policy);
+      dispatch(() -> call.ticket().future.complete(d));
     }
   }
 
   /** Completes an asynchronous call the writer (or a close) finished, from its fields. */
-  private void settle(Call call) {
-    ScheduledFuture<?> t = call.deadline;
-    if (t != null) {
-      t.cancel(false);
+  private void settle(Call.Apply call) {
+    Ticket<Decision> t = call.ticket();
+    ScheduledFuture<?> deadline = t.deadline;
+    if (deadline != null) {
+      deadline.cancel(false);
     }
-    if (call.error != null) {
-      call.future.completeExceptionally(call.error);
+    if (t.error != null) {
+      t.future.completeExceptionally(t.error);
     } else {
-      call.future.complete(call.failed ? failureDecision(call.partition.policy) : call.decision);
+      t.future.complete(t.failed ? failureDecision(call.partition().policy) : t.answer);
     }
   }
 
@@ -291,7 +291,7 @@ public final class SqliteStore implements Store {
    * completes its future; false if its caller gave up first.
    */
   private boolean complete(Call call) {
-    if (!call.finish()) {
+    if (!call.ticket().finish()) {
       return false;
     }
     release(call);
@@ -300,10 +300,10 @@ public final class SqliteStore implements Store {
 
   /** Wakes the caller of a finished call, or completes its future. */
   private void release(Call call) {
-    if (call.future == null) {
-      LockSupport.unpark(call.waiter);
+    if (call instanceof Call.Apply a && a.ticket().future != null) {
+      dispatch(() -> settle(a));
     } else {
-      dispatch(() -> settle(call));
+      LockSupport.unpark(call.ticket().waiter);
     }
   }
 
@@ -375,156 +375,6 @@ public final class SqliteStore implements Store {
     file.release();
     if (interrupted) {
       Thread.currentThread().interrupt();
-    }
-  }
-
-  /** A decision on its way through the writer. */
-  static final class Call {
-    final Thread waiter = Thread.currentThread();
-    final SqlitePartition partition;
-    final String key;
-    final long cost;
-    final Operation op;
-    final long arg;
-    final List<Charge> charges;
-    final SqlitePartition[] parts;
-    final String[] keys;
-    Decision decision;
-    MultiDecision multi;
-    RuntimeException error;
-    boolean failed;
-    /** Whether it failed because its key held a state its policy cannot read. */
-    boolean badState;
-    /**
-     * For {@link SqlitePartition#applyAsync}: completed with the decision on the store's
-     * completion executor; null for a caller that waits (set before the call is queued).
-     */
-    CompletableFuture<Decision> future;
-    /** The decision timeout of an asynchronous call, cancelled once it is answered. */
-    ScheduledFuture<?> deadline;
-    /** Calls of the same batch this one's thread wakes once it is woken (see Writer#completeAll). */
-    Call child1;
-    Call child2;
-
-    /** Queued: the writer has not come to it yet. */
-    static final int PENDING = 0;
-    /** Decided and its fields set (committed, or answered by failure): its caller may read it. */
-    static final int DONE = 1;
-    /** Given up by its caller (its decision timeout): the writer skips it if it has not taken it. */
-    static final int ABANDONED = 2;
-    /** Taken by the writer into the open transaction: it will commit with its batch (or fail). */
-    static final int TAKEN = 3;
-    volatile int state;
-
-    private static final java.lang.invoke.VarHandle STATE;
-
-    static {
-      try {
-        STATE = java.lang.invoke.MethodHandles.lookup().findVarHandle(Call.class, "state", int.class);
-      } catch (ReflectiveOperationException e) {
-        throw new ExceptionInInitializerError(e);
-      }
-    }
-
-    Call(SqlitePartition partition, String key, long cost, Operation op, long arg, List<Charge> charges,
-        SqlitePartition[] parts, String[] keys) {
-      this.partition = partition;
-      this.key = key;
-      this.cost = cost;
-      this.op = op;
-      this.arg = arg;
-      this.charges = charges;
-      this.parts = parts;
-      this.keys = keys;
-    }
-
-    /**
-     * The caller's wait: until the call is done (then it wakes the calls it is to wake), or until
-     * {@code timeoutNanos} have passed and it gives up on it.
-     *
-     * @return true if done; false if given up (the writer skips it unless it took it already)
-     */
-    boolean await(long timeoutNanos) {
-      long deadline = System.nanoTime() + timeoutNanos;
-      while (state != DONE) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0 && abandon()) {
-          return false;
-        }
-        LockSupport.parkNanos(this, Math.max(left, 1));
-      }
-      wakeChildren();
-      return true;
-    }
-
-    /**
-     * Finishes a batch whose fields are set, waking its callers as a binary tree: the writer
-     * wakes the first, and each caller, once awake, wakes the next two ({@link #await}).
-     */
-    static void finishAll(List<Call> batch) {
-      link(batch);
-      for (int i = 0, n = batch.size(); i < n; i++) {
-        batch.get(i).finish();
-      }
-      wake(batch.get(0));
-    }
-
-    /** Sets each call's children in the batch's wake tree: call i wakes calls 2i+1 and 2i+2. */
-    static void link(List<Call> batch) {
-      int n = batch.size();
-      for (int i = 0; i < n; i++) {
-        Call c = batch.get(i);
-        c.child1 = 2 * i + 1 < n ? batch.get(2 * i + 1) : null;
-        c.child2 = 2 * i + 2 < n ? batch.get(2 * i + 2) : null;
-      }
-    }
-
-    /**
-     * The writer takes the call into its transaction, holding the write lock, just before deciding
-     * it; false if its caller gave up first: the call is then skipped, never applied.
-     */
-    boolean take() {
-      return STATE.compareAndSet(this, PENDING, TAKEN);
-    }
-
-    /** Marks the call done (its fields set before); false if its caller gave up waiting. */
-    boolean finish() {
-      int s = state;
-      return (s == PENDING || s == TAKEN) && STATE.compareAndSet(this, s, DONE);
-    }
-
-    /**
-     * The caller gives up waiting; false if the call is done meanwhile. Given up before the writer
-     * took it, the call is never applied; given up after ({@link #TAKEN}), it may still commit.
-     */
-    boolean abandon() {
-      for (;;) {
-        int s = state;
-        if (s == DONE || s == ABANDONED) {
-          return false;
-        }
-        if (STATE.compareAndSet(this, s, ABANDONED)) {
-          return true;
-        }
-      }
-    }
-
-    /** Wakes the callers this one is to wake; one whose caller gave up has its children woken. */
-    void wakeChildren() {
-      wake(child1);
-      wake(child2);
-    }
-
-    static void wake(Call c) {
-      if (c == null) {
-        return;
-      }
-      if (c.state == DONE && c.future == null) {
-        LockSupport.unpark(c.waiter);
-      } else {
-        // abandoned, or asynchronous (no thread waits for it): its duty falls to the waker
-        c.wakeChildren();
-      }
     }
   }
 
@@ -619,7 +469,7 @@ public final class SqliteStore implements Store {
       } catch (Throwable t) {
         LOG.log(System.Logger.Level.ERROR, "SQLite store writer on " + path + " stopped", t);
         for (Call c : batch) {
-          c.failed = true;
+          c.ticket().failed = true;
           complete(c);
         }
       } finally {
@@ -634,7 +484,7 @@ public final class SqliteStore implements Store {
     /** Fails every queued call: no writer will take them. */
     void abandonQueued() {
       for (Call c; (c = queue.poll()) != null; ) {
-        c.failed = true;
+        c.ticket().failed = true;
         complete(c);
       }
     }
@@ -745,7 +595,7 @@ public final class SqliteStore implements Store {
       try {
         d.begin();
         for (Call c : batch) {
-          if (c.take()) { // else given up by its caller before the write lock was ours: skipped
+          if (c.ticket().take()) { // else given up by its caller before the write lock was ours: skipped
             decide(d, c, monotonic, wall);
           }
         }
@@ -773,24 +623,25 @@ public final class SqliteStore implements Store {
      * the callers' threads, in parallel, rather than one after another on the writer's.
      */
     private void completeAll(java.util.List<Call> batch) {
-      Call.link(batch);
+      Ticket.link(batch);
       for (int i = 0, n = batch.size(); i < n; i++) {
         Call c = batch.get(i);
-        if (c.finish()) { // else its caller gave up, and counted the failure
-          if (c.failed) {
-            failed(c.badState ? Failures.Cause.BAD_STATE : Failures.Cause.ERROR, null);
+        Ticket<?> t = c.ticket();
+        if (t.finish()) { // else its caller gave up, and counted the failure
+          if (t.failed) {
+            failed(t.badState ? Failures.Cause.BAD_STATE : Failures.Cause.ERROR, null);
           }
-          if (c.future != null) {
-            asynchronous.add(c);
+          if (c instanceof Call.Apply a && a.ticket().future != null) {
+            asynchronous.add(a);
           }
         }
       }
-      Call.wake(batch.get(0));
+      Ticket.wake(batch.get(0).ticket());
       if (!asynchronous.isEmpty()) {
-        Call[] done = asynchronous.toArray(new Call[0]);
+        Call.Apply[] done = asynchronous.toArray(new Call.Apply[0]);
         asynchronous.clear();
         dispatch(() -> {
-          for (Call c : done) {
+          for (Call.Apply c : done) {
             settle(c);
           }
         });
@@ -798,7 +649,7 @@ public final class SqliteStore implements Store {
     }
 
     /** The asynchronous calls of the batch being completed. */
-    private final java.util.ArrayList<Call> asynchronous = new java.util.ArrayList<>();
+    private final java.util.ArrayList<Call.Apply> asynchronous = new java.util.ArrayList<>();
 
     private String[] policies = new String[0];
     private String[] keys = new String[0];
@@ -845,8 +696,8 @@ public final class SqliteStore implements Store {
 
     private void failAll(java.util.List<Call> batch, String error) {
       for (Call c : batch) {
-        c.failed = true;
-        if (c.finish()) { // else its caller gave up, and counted the failure
+        c.ticket().failed = true;
+        if (c.ticket().finish()) { // else its caller gave up, and counted the failure
           failed(Failures.Cause.ERROR, error); // before the caller learns of it
           release(c);
         }
@@ -855,43 +706,49 @@ public final class SqliteStore implements Store {
 
     private void decide(Database d, Call c, long monotonic, long wall) throws java.sql.SQLException {
       try {
-        if (c.partition != null) {
-          SqlitePartition p = c.partition;
-          long now = p.wall ? wall : monotonic;
-          long at = at(p, now);
-          CacheKey k = new CacheKey(p.name, c.key);
-          if (c.op == Operation.RESET) {
-            // Forgets the key without reading it, so a key holding a bad state can be reset.
-            c.decision = p.algorithm.step(null, at, c.cost, c.op, c.arg).decision().later(at - now);
-            staged.put(k, absent);
-            return;
-          }
-          dev.sluice.spi.Step s = p.algorithm.step(load(d, p, k, at), at, c.cost, c.op, c.arg);
-          if (s.changed()) {
-            staged.put(k, s.state() == null ? absent : s.state());
-          }
-          c.decision = s.decision().later(at - now);
+        if (c instanceof Call.Apply a) {
+          a.ticket().answer = decide(d, a, monotonic, wall);
         } else {
-          decideAll(d, c, monotonic, wall);
+          Call.ApplyAll m = (Call.ApplyAll) c; // the only other kind (Call is sealed)
+          m.ticket().answer = decideAll(d, m, monotonic, wall);
         }
       } catch (BadState e) {
-        c.failed = true;
-        c.badState = true;
+        c.ticket().failed = true;
+        c.ticket().badState = true;
         failures.lastError(e.getMessage());
       } catch (IllegalArgumentException e) {
-        c.error = e; // e.g. a hold whose id is already held: the caller's error, nothing changed
+        c.ticket().error = e; // e.g. a hold whose id is already held: the caller's error, nothing changed
       }
     }
 
-    private void decideAll(Database d, Call c, long monotonic, long wall) throws java.sql.SQLException, BadState {
-      int n = c.parts.length;
+    private Decision decide(Database d, Call.Apply c, long monotonic, long wall) throws java.sql.SQLException, BadState {
+      SqlitePartition p = c.partition();
+      long now = p.wall ? wall : monotonic;
+      long at = at(p, now);
+      CacheKey k = new CacheKey(p.name, c.key());
+      if (c.op() == Operation.RESET) {
+        // Forgets the key without reading it, so a key holding a bad state can be reset.
+        Decision decision = p.algorithm.step(null, at, c.cost(), c.op(), c.arg()).decision().later(at - now);
+        staged.put(k, absent);
+        return decision;
+      }
+      dev.sluice.spi.Step s = p.algorithm.step(load(d, p, k, at), at, c.cost(), c.op(), c.arg());
+      if (s.changed()) {
+        staged.put(k, s.state() == null ? absent : s.state());
+      }
+      return s.decision().later(at - now);
+    }
+
+    private MultiDecision decideAll(Database d, Call.ApplyAll c, long monotonic, long wall)
+        throws java.sql.SQLException, BadState {
+      int n = c.parts().length;
       CacheKey[] keys = new CacheKey[n];
-      MultiStep m = MultiStep.<java.sql.SQLException, BadState>apply(n, c.op, i -> {
-        SqlitePartition p = c.parts[i];
+      MultiStep m = MultiStep.<java.sql.SQLException, BadState>apply(n, c.op(), i -> {
+        SqlitePartition p = c.parts()[i];
         long now = p.wall ? wall : monotonic;
         long at = at(p, now);
-        keys[i] = new CacheKey(p.name, c.keys[i]);
-        return p.algorithm.step(load(d, p, keys[i], at), at, c.charges.get(i).cost(), c.op, 0).later(at - now);
+        keys[i] = new CacheKey(p.name, c.keys()[i]);
+        return p.algorithm.step(load(d, p, keys[i], at), at, c.charges().get(i).cost(), c.op(), 0).later(at - now);
       });
       if (m.write()) {
         for (int i = 0; i < n; i++) {
@@ -900,7 +757,7 @@ public final class SqliteStore implements Store {
           }
         }
       }
-      c.multi = m.decision();
+      return m.decision();
     }
 
     /**
