@@ -10,13 +10,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * for the idle sweep, the longest period for the floors).
  */
 final class Name {
+  /**
+   * The kind of the name's policies, as its rows record it: the name of the policy's type
+   * ({@code TokenBucket}, {@code FixedWindow}, ...).
+   */
   final String kind;
   final List<SqlitePartition> definitions = new CopyOnWriteArrayList<>();
   /** The longest period of the definitions: how far ahead of the clock a floor holds decisions. */
   volatile long periodNanos = 1;
 
   Name(Policy first) {
-    this.kind = Database.kind(first);
+    this.kind = first.getClass().getSimpleName();
   }
 
   synchronized void add(SqlitePartition p) {

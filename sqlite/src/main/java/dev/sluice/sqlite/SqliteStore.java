@@ -71,13 +71,11 @@ public final class SqliteStore implements Store {
 
   private final Path path;
   private final Clock clock;
-  private final Synchronous synchronous;
   private final int maxBatch;
   private final long maxWaitNanos;
   private final long timeoutNanos;
   private final long idleSweepNanos;
   private final long checkpointNanos;
-  private final long maxBytes;
   private final int maxCachedKeys;
   private final FailureChoices failureChoices;
   private final DatabaseFile file;
@@ -107,19 +105,17 @@ public final class SqliteStore implements Store {
     this.file = file;
     this.path = file.path;
     this.clock = b.clock;
-    this.synchronous = b.synchronous;
     this.maxBatch = b.maxBatch;
     this.maxWaitNanos = b.maxWait.toNanos();
     this.timeoutNanos = b.decisionTimeout.toNanos();
     this.idleSweepNanos = b.idleSweepInterval.toNanos();
     this.checkpointNanos = b.checkpointInterval.toNanos();
-    this.maxBytes = b.maxBytes;
     this.maxCachedKeys = b.maxCachedKeys;
     this.failureChoices = b.failureChoices.build();
     this.failures = new Failures("SQLite store on " + file.path, LOG, b.logInterval.toNanos());
     this.lockChannel = b.lockChannel;
     this.lock = b.lock;
-    this.writer = new Writer(db);
+    this.writer = new Writer(db, new DatabaseSource(file, b.synchronous, b.maxBytes));
     this.completions = new ThreadPoolExecutor(COMPLETION_THREADS, COMPLETION_THREADS, 30, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(), daemons("sluice-sqlite-async " + path.getFileName()));
     this.completions.allowCoreThreadTimeOut(true);
@@ -395,18 +391,19 @@ public final class SqliteStore implements Store {
 
   // ---------------------------------------------------------------- the writer
 
-  /** The one thread that reads and writes the database. */
+  /** The one thread that reads and writes the state table. */
   final class Writer implements Runnable {
     /** The retryAfter of a fail-closed answer, and the pause between attempts to reopen. */
     static final long RETRY_NANOS = 100_000_000;
 
-    /** How often the writer checks that the file at the path is still the one it opened (a stat). */
-    static final long IDENTITY_CHECK_NANOS = 100_000_000;
+    /** How often the writer asks its source whether the table is lost ({@link StateTable.Source#lost}). */
+    static final long LOST_CHECK_NANOS = 100_000_000;
 
     /** Marks a key known to have no row. */
     private final long[] absent = new long[0];
 
-    private Database db;
+    private StateTable table;
+    private final StateTable.Source source;
     /** Committed states, most recently used last. */
     private final Map<CacheKey, long[]> cache;
     /** States written by the batch in progress, not yet committed. */
@@ -414,16 +411,15 @@ public final class SqliteStore implements Store {
     /** The idle sweep's floors, per name and timeline. */
     private final Floors floors = new Floors();
     private long nextOpen = System.nanoTime();
-    private long lastIdentityCheck = System.nanoTime();
-    /** Why the file is lost, or null while it is the one opened. */
-    private String lost;
+    private long lastLostCheck = System.nanoTime();
     private long lastSweep;
     private String sweepPolicy;
     private String sweepKey;
-    private long lastCheckpoint = System.nanoTime();
+    private long lastUpkeep = System.nanoTime();
 
-    Writer(Database db) {
-      this.db = db;
+    Writer(StateTable table, StateTable.Source source) {
+      this.table = table;
+      this.source = source;
       this.cache = new java.util.LinkedHashMap<>(1024, 0.75f, true) {
         private static final long serialVersionUID = 1;
 
@@ -439,7 +435,7 @@ public final class SqliteStore implements Store {
     public void run() {
       java.util.ArrayList<Call> batch = new java.util.ArrayList<>(maxBatch);
       try {
-        if (db != null) {
+        if (table != null) {
           loadFloors();
         }
         for (;;) {
@@ -475,8 +471,8 @@ public final class SqliteStore implements Store {
       } finally {
         writerExited = true;
         abandonQueued();
-        if (db != null) {
-          db.close();
+        if (table != null) {
+          table.close();
         }
       }
     }
@@ -510,38 +506,36 @@ public final class SqliteStore implements Store {
     }
 
     private void loadFloors() throws java.sql.SQLException {
-      floors.load(db);
+      floors.load(table);
     }
 
-    /** The connection, reopened after a failure (at most once per RETRY_NANOS); null if none. */
-    private Database database() {
-      if (db != null) {
-        return db;
+    /** The table, reopened after a failure (at most once per RETRY_NANOS); null if none. */
+    private StateTable table() {
+      if (table != null) {
+        return table;
       }
       long now = System.nanoTime();
       if (now - nextOpen < 0) {
         return null;
       }
       try {
-        if (fileLost()) {
+        if (lost()) {
           nextOpen = now + RETRY_NANOS;
           return null;
         }
-        // never creates the file: one deleted or moved away stays lost
-        db = Database.open(path, synchronous, maxBytes, false, false);
-        if (fileLost()) { // replaced while being reopened
-          db.close();
-          db = null;
+        table = source.reopen();
+        if (lost()) { // lost while being reopened
+          table.close();
+          table = null;
           nextOpen = now + RETRY_NANOS;
           return null;
         }
-        lost = null;
         loadFloors();
-        return db;
+        return table;
       } catch (java.sql.SQLException | RuntimeException e) {
-        if (db != null) {
-          db.close();
-          db = null;
+        if (table != null) {
+          table.close();
+          table = null;
         }
         nextOpen = now + RETRY_NANOS;
         failures.lastError(describe(e));
@@ -550,41 +544,33 @@ public final class SqliteStore implements Store {
     }
 
     /**
-     * Whether the file at the path is no longer the one opened (deleted, moved, or replaced): then
-     * the connection is closed, the cache dropped, and every decision fails by choice until the
-     * file is back. Logged once per loss.
+     * Whether the table is lost ({@link StateTable.Source#lost}): then the connection is closed, the
+     * cache dropped, and every decision fails by choice until the source has it back.
      */
-    private boolean fileLost() {
-      lastIdentityCheck = System.nanoTime();
-      String problem = file.check();
-      if (problem == null) {
+    private boolean lost() {
+      lastLostCheck = System.nanoTime();
+      String error = source.lost();
+      if (error == null) {
         return false;
       }
-      String error = problem + "; every decision is answered by its policy's failure choice (FailurePolicy) until"
-          + " the file is back. Decisions committed since it went are gone with it; close the store and open"
-          + " it again to start on a new file";
       failures.lastError(error);
-      if (lost == null) {
-        LOG.log(System.Logger.Level.ERROR, "SQLite store lost its database file: " + error);
-      }
-      lost = error;
-      if (db != null) {
-        db.close();
-        db = null;
+      if (table != null) {
+        table.close();
+        table = null;
       }
       staged.clear();
       cache.clear();
       return true;
     }
 
-    /** {@link #fileLost()}, at most once per IDENTITY_CHECK_NANOS. */
-    private boolean fileLostDue() {
-      return System.nanoTime() - lastIdentityCheck >= IDENTITY_CHECK_NANOS && fileLost();
+    /** {@link #lost()}, at most once per LOST_CHECK_NANOS. */
+    private boolean lostDue() {
+      return System.nanoTime() - lastLostCheck >= LOST_CHECK_NANOS && lost();
     }
 
     /** Decides the batch in one transaction; completes every call after the commit. */
     private void process(java.util.List<Call> batch) {
-      Database d = db != null && fileLostDue() ? null : database();
+      StateTable d = table != null && lostDue() ? null : table();
       if (d == null) {
         failAll(batch, failures.lastError());
         return;
@@ -657,7 +643,7 @@ public final class SqliteStore implements Store {
     private long[][] states = new long[0][];
 
     /** Writes the staged states: deletions one by one (rare), the rest in multi-row upserts. */
-    private void saveStaged(Database d) throws java.sql.SQLException {
+    private void saveStaged(StateTable d) throws java.sql.SQLException {
       int n = staged.size();
       if (policies.length < n) {
         policies = new String[n];
@@ -670,7 +656,7 @@ public final class SqliteStore implements Store {
         long[] s = e.getValue();
         String name = e.getKey().name();
         if (s == absent) {
-          d.save(name, e.getKey().key(), null, null);
+          d.delete(name, e.getKey().key());
         } else {
           policies[rows] = name;
           keys[rows] = e.getKey().key();
@@ -685,13 +671,13 @@ public final class SqliteStore implements Store {
      * After a failed transaction: roll back, forget cached states, and close the connection (a
      * statement that failed mid-step may not be reusable); the next batch reopens it.
      */
-    private void abort(Database d, Exception e) {
+    private void abort(StateTable d, Exception e) {
       staged.clear();
       cache.clear();
       failures.lastError(describe(e));
       d.rollback();
       d.close();
-      db = null;
+      table = null;
     }
 
     private void failAll(java.util.List<Call> batch, String error) {
@@ -704,7 +690,7 @@ public final class SqliteStore implements Store {
       }
     }
 
-    private void decide(Database d, Call c, long monotonic, long wall) throws java.sql.SQLException {
+    private void decide(StateTable d, Call c, long monotonic, long wall) throws java.sql.SQLException {
       try {
         if (c instanceof Call.Apply a) {
           a.ticket().answer = decide(d, a, monotonic, wall);
@@ -721,7 +707,7 @@ public final class SqliteStore implements Store {
       }
     }
 
-    private Decision decide(Database d, Call.Apply c, long monotonic, long wall) throws java.sql.SQLException, BadState {
+    private Decision decide(StateTable d, Call.Apply c, long monotonic, long wall) throws java.sql.SQLException, BadState {
       SqlitePartition p = c.partition();
       long now = p.wall ? wall : monotonic;
       long at = at(p, now);
@@ -739,7 +725,7 @@ public final class SqliteStore implements Store {
       return s.decision().later(at - now);
     }
 
-    private MultiDecision decideAll(Database d, Call.ApplyAll c, long monotonic, long wall)
+    private MultiDecision decideAll(StateTable d, Call.ApplyAll c, long monotonic, long wall)
         throws java.sql.SQLException, BadState {
       int n = c.parts().length;
       CacheKey[] keys = new CacheKey[n];
@@ -772,14 +758,14 @@ public final class SqliteStore implements Store {
      * The key's state: staged in this batch, cached, or read (and cached); null if none. A row of
      * another kind reads as absent (a write replaces it).
      */
-    private long[] load(Database d, SqlitePartition p, CacheKey k, long now) throws java.sql.SQLException, BadState {
+    private long[] load(StateTable d, SqlitePartition p, CacheKey k, long now) throws java.sql.SQLException, BadState {
       long[] s = staged.get(k);
       if (s == null) {
         s = cache.get(k);
         if (s == null) {
-          Database.Row row = d.load(k.name(), k.key(), p.kind);
+          StateTable.Row row = d.load(k.name(), k.key(), p.kind);
           s = row == null ? null : row.state();
-          if (s != null && !check(p, k, row.kind().equals(Database.UNKNOWN_KIND), s, now)) {
+          if (s != null && !check(p, k, row.kind().equals(StateTable.UNKNOWN_KIND), s, now)) {
             s = null;
           }
           s = s == null ? absent : s;
@@ -797,7 +783,7 @@ public final class SqliteStore implements Store {
      * @throws BadState if a row of {@code p}'s kind does not hold one of its states
      */
     private boolean check(SqlitePartition p, CacheKey k, boolean unknownKind, long[] s, long now) throws BadState {
-      String problem = s == Database.CORRUPT ? "a value that is not a list of 64-bit integers" : null;
+      String problem = s == StateTable.CORRUPT ? "a value that is not a list of 64-bit integers" : null;
       if (problem == null) {
         try {
           p.algorithm.idle(s, now);
@@ -817,12 +803,12 @@ public final class SqliteStore implements Store {
 
     // ------------------------------------------------------------ maintenance
 
-    /** Runs one step of the idle sweep and the checkpoint, when due. */
+    /** Runs one step of the idle sweep and the table's upkeep, when due. */
     private void maintain() {
-      if (db != null && fileLostDue()) {
+      if (table != null && lostDue()) {
         return;
       }
-      Database d = db;
+      StateTable d = table;
       if (d == null) {
         return;
       }
@@ -837,11 +823,9 @@ public final class SqliteStore implements Store {
           sweepStep(d);
         }
         long real = System.nanoTime();
-        if (real - lastCheckpoint >= checkpointNanos) {
-          lastCheckpoint = real;
-          if (!d.checkpoint()) {
-            LOG.log(System.Logger.Level.DEBUG, "checkpoint of " + path + " could not reset the log: a reader holds it");
-          }
+        if (real - lastUpkeep >= checkpointNanos) {
+          lastUpkeep = real;
+          d.upkeep();
         }
       } catch (java.sql.SQLException | RuntimeException e) {
         abort(d, e);
@@ -850,17 +834,17 @@ public final class SqliteStore implements Store {
     }
 
     /** Deletes idle keys among the next SWEEP_CHUNK rows. */
-    private void sweepStep(Database d) throws java.sql.SQLException {
-      List<Database.Row> rows = d.scan(sweepPolicy, sweepKey, SWEEP_CHUNK);
+    private void sweepStep(StateTable d) throws java.sql.SQLException {
+      List<StateTable.Row> rows = d.scan(sweepPolicy, sweepKey, SWEEP_CHUNK);
       long monotonicNow = Args.time("clock.nanos()", clock.nanos());
       long wallNow = Args.time("clock.wallNanos()", clock.wallNanos());
       // per name swept, the times its keys were found idle at: {monotonic, wall}
       Map<String, long[]> times = new HashMap<>();
       java.util.List<CacheKey> idle = new java.util.ArrayList<>();
-      for (Database.Row r : rows) {
+      for (StateTable.Row r : rows) {
         Name named = byName.get(r.policy());
-        if (named == null || r.state() == Database.CORRUPT
-            || !(r.kind().equals(named.kind) || r.kind().equals(Database.UNKNOWN_KIND))) {
+        if (named == null || r.state() == StateTable.CORRUPT
+            || !(r.kind().equals(named.kind) || r.kind().equals(StateTable.UNKNOWN_KIND))) {
           // a policy (or a kind under the name) this process does not use: it cannot tell
           // whether the key is idle
           continue;
@@ -879,7 +863,7 @@ public final class SqliteStore implements Store {
       if (!idle.isEmpty()) {
         d.begin();
         for (CacheKey k : idle) {
-          d.save(k.name(), k.key(), null, null);
+          d.delete(k.name(), k.key());
         }
         for (Map.Entry<String, long[]> e : times.entrySet()) {
           String name = e.getKey();
@@ -898,7 +882,7 @@ public final class SqliteStore implements Store {
       if (rows.size() < SWEEP_CHUNK) {
         sweepPolicy = null;
       } else {
-        Database.Row last = rows.get(rows.size() - 1);
+        StateTable.Row last = rows.get(rows.size() - 1);
         sweepPolicy = last.policy();
         sweepKey = last.key();
       }
