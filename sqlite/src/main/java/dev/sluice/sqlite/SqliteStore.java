@@ -15,12 +15,8 @@ import dev.sluice.spi.Operation;
 import dev.sluice.spi.Partition;
 import dev.sluice.spi.Store;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -52,8 +48,6 @@ public final class SqliteStore implements Store {
   private final Path path;
   private final Clock clock;
   private final DatabaseFile file;
-  private final FileChannel lockChannel;
-  private final FileLock lock;
   private final ConcurrentHashMap<Policy, SqlitePartition> partitions = new ConcurrentHashMap<>();
   /** Per policy name, its definitions (all of one kind). */
   private final ConcurrentHashMap<String, Name> byName = new ConcurrentHashMap<>();
@@ -68,8 +62,6 @@ public final class SqliteStore implements Store {
     this.path = file.path;
     this.clock = b.clock;
     this.failures = new Failures("SQLite store on " + file.path, LOG, b.logInterval.toNanos());
-    this.lockChannel = b.lockChannel;
-    this.lock = b.lock;
     Writer.Settings settings = new Writer.Settings(b.clock, b.maxBatch, b.maxWait.toNanos(),
         b.idleSweepInterval.toNanos(), b.checkpointInterval.toNanos(), b.maxCachedKeys);
     this.answers = new Answers(failures, b.failureChoices.build(), b.decisionTimeout.toNanos(),
@@ -204,12 +196,6 @@ public final class SqliteStore implements Store {
     // Every call is finished now: the writer decided what was queued, and a call queued after it
     // left is failed by its caller (submit).
     interrupted |= answers.close();
-    try {
-      lock.release();
-      lockChannel.close();
-    } catch (IOException e) {
-      // the lock goes with the channel
-    }
     file.release();
     if (interrupted) {
       Thread.currentThread().interrupt();
@@ -232,8 +218,6 @@ public final class SqliteStore implements Store {
     private int maxCachedKeys = 1_000_000;
     private final FailureChoices.Builder failureChoices = new FailureChoices.Builder("the SQLite store", false);
     private Duration logInterval = Duration.ofSeconds(10);
-    private FileChannel lockChannel;
-    private FileLock lock;
 
     private Builder(Path path) {
       this.path = path;
@@ -374,45 +358,19 @@ public final class SqliteStore implements Store {
       // it, even one refused the lock, would drop the lock this process holds (POSIX locks are
       // per process).
       DatabaseFile file = DatabaseFile.claim(p);
-      Path lockFile = file.lockFile();
-      try {
-        lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      } catch (IOException e) {
-        file.release();
-        throw new IllegalStateException("cannot create " + lockFile + ": " + e, e);
-      }
-      try {
-        lock = lockChannel.tryLock();
-      } catch (OverlappingFileLockException | IOException e) {
-        // overlapping: held in this JVM outside the registry (not by a store)
-        closeQuietly(file);
-        throw new IllegalStateException("cannot lock " + lockFile + ": " + e, e);
-      }
-      if (lock == null) {
-        closeQuietly(file);
-        throw new IllegalStateException(p + " is in use by another process's SQLite store (" + lockFile + " is locked)");
-      }
+      file.lock(p);
       Database db;
       try {
         db = Database.open(file.path, synchronous, maxBytes, true, true);
         file.identify();
       } catch (java.sql.SQLException e) {
-        closeQuietly(file);
+        file.release();
         throw Database.describe(file.path, e);
       } catch (RuntimeException e) {
-        closeQuietly(file);
+        file.release();
         throw e;
       }
       return new SqliteStore(this, file, db);
-    }
-
-    private void closeQuietly(DatabaseFile file) {
-      try {
-        lockChannel.close();
-      } catch (IOException e) {
-        // nothing held
-      }
-      file.release();
     }
   }
 }
