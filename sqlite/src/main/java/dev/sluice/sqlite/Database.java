@@ -27,9 +27,9 @@ import org.sqlite.SQLiteException;
  * </pre>
  *
  * A state is the algorithm's {@code long[]}, each value as 8 bytes big-endian; {@code kind} is the
- * policy's kind ({@link Name#kind}), so a row written under a name by another kind of policy reads as
- * absent. Version 1 had no {@code kind}: its rows migrate with the kind {@code ''} (unknown), read
- * by the kind that asks if the state has that kind's shape.
+ * policy's kind ({@link Name#kind}), so a row written under a name by another kind of policy reads
+ * as absent. Version 1 had no {@code kind}: its rows migrate with the kind {@code ''}
+ * ({@link StateTable#UNKNOWN_KIND}), read by the kind that asks if the state has that kind's shape.
  */
 final class Database implements StateTable {
 
@@ -212,7 +212,7 @@ final class Database implements StateTable {
     return new IllegalStateException("cannot open " + path + ": " + e.getMessage(), e);
   }
 
-  /** {@code BEGIN IMMEDIATE}: the write lock from the start, so a batch never fails half way for it. */
+  /** {@code BEGIN IMMEDIATE}: takes the write lock at once (waiting up to the busy timeout). */
   @Override
   public void begin() throws SQLException {
     statement.execute("BEGIN IMMEDIATE");

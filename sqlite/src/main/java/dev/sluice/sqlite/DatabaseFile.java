@@ -122,7 +122,8 @@ final class DatabaseFile {
     }
     if (lock == null) {
       release();
-      throw new IllegalStateException(given + " is in use by another process's SQLite store (" + lockFile + " is locked)");
+      throw new IllegalStateException(
+          given + " is in use by another process's SQLite store (" + lockFile + " is locked)");
     }
   }
 

@@ -62,7 +62,8 @@ interface StateTable {
 
   /**
    * Housekeeping the writer runs between batches, outside any transaction, every
-   * {@code checkpointInterval} (SQLite: the log checkpoint).
+   * {@link Writer.Settings#upkeepNanos} (SQLite: the log checkpoint, every
+   * {@code checkpointInterval}).
    */
   void upkeep() throws SQLException;
 
@@ -77,9 +78,9 @@ interface StateTable {
 
     /**
      * Why the table the store opened can no longer be reached, or null while it can. The writer
-     * asks before and right after each reopen, and at most every 100 ms while it has a table;
-     * while it is lost, every decision is answered by its policy's failure choice, and the answer
-     * is the failure counts' last error.
+     * asks before and right after each reopen, and at most every {@link Writer#LOST_CHECK_NANOS}
+     * while it has a table; while it is lost, every decision is answered by its policy's failure
+     * choice, and this is the last error the store reports.
      */
     String lost();
   }
