@@ -14,8 +14,9 @@ import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
 /**
- * The database file: opening it (refusing a foreign, corrupt or newer file before touching it),
- * the schema, and the few statements the writer runs. Used by the writer thread only.
+ * The SQLite state table: opening the file (refusing a foreign, corrupt or newer file before
+ * touching it), its PRAGMAs and schema, and the SQLite statements behind {@link StateTable}. Used
+ * by the writer thread only.
  *
  * <p>Schema version 2:
  *
@@ -26,11 +27,13 @@ import org.sqlite.SQLiteException;
  * </pre>
  *
  * A state is the algorithm's {@code long[]}, each value as 8 bytes big-endian; {@code kind} is the
- * policy's kind ({@link #kind}), so a row written under a name by another kind of policy reads as
- * absent. Version 1 had no {@code kind}: its rows migrate with the kind {@code ''} (unknown), read
- * by the kind that asks if the state has that kind's shape.
+ * policy's kind ({@link Name#kind}), so a row written under a name by another kind of policy reads
+ * as absent. Version 1 had no {@code kind}: its rows migrate with the kind {@code ''}
+ * ({@link StateTable#UNKNOWN_KIND}), read by the kind that asks if the state has that kind's shape.
  */
-final class Database implements AutoCloseable {
+final class Database implements StateTable {
+
+  private static final System.Logger LOG = System.getLogger(SqliteStore.class.getName());
 
   /** {@code PRAGMA application_id} of a Sluice database: "Slce". */
   static final int APPLICATION_ID = 0x536c6365;
@@ -41,9 +44,7 @@ final class Database implements AutoCloseable {
   /** The schema this version writes, and the newest it reads. */
   static final int SCHEMA_VERSION = 2;
 
-  /** The kind of a row written by schema version 1, which did not record it. */
-  static final String UNKNOWN_KIND = "";
-
+  private final Path path;
   private final Connection connection;
   private final Statement statement;
   private final PreparedStatement select;
@@ -54,7 +55,8 @@ final class Database implements AutoCloseable {
   private final PreparedStatement setMeta;
   private final PreparedStatement scan;
 
-  private Database(Connection connection) throws SQLException {
+  private Database(Path path, Connection connection) throws SQLException {
+    this.path = path;
     this.connection = connection;
     this.statement = connection.createStatement();
     this.select = connection.prepareStatement("SELECT kind, state FROM sluice_state WHERE policy = ? AND key = ?");
@@ -120,7 +122,7 @@ final class Database implements AutoCloseable {
         }
         createSchema(s);
       }
-      Database db = new Database(c);
+      Database db = new Database(path, c);
       ok = true;
       return db;
     } catch (SQLException e) {
@@ -210,16 +212,19 @@ final class Database implements AutoCloseable {
     return new IllegalStateException("cannot open " + path + ": " + e.getMessage(), e);
   }
 
-  void begin() throws SQLException {
+  /** {@code BEGIN IMMEDIATE}: takes the write lock at once (waiting up to the busy timeout). */
+  @Override
+  public void begin() throws SQLException {
     statement.execute("BEGIN IMMEDIATE");
   }
 
-  void commit() throws SQLException {
+  @Override
+  public void commit() throws SQLException {
     statement.execute("COMMIT");
   }
 
-  /** Rolls back the open transaction, if any (before the connection is closed after a failure). */
-  void rollback() {
+  @Override
+  public void rollback() {
     try {
       statement.execute("ROLLBACK");
     } catch (SQLException e) {
@@ -228,20 +233,9 @@ final class Database implements AutoCloseable {
     }
   }
 
-  /**
-   * The kind of {@code policy} as stored in the {@code kind} column: the name of its type
-   * ({@code TokenBucket}, {@code FixedWindow}, ...).
-   */
-  static String kind(dev.sluice.Policy policy) {
-    return policy.getClass().getSimpleName();
-  }
-
-  /**
-   * The stored row of a policy of {@code kind}: {@code null} if none or if the row holds another
-   * kind's state; its state is {@link #CORRUPT} if its length is not 8n. The row's kind is
-   * {@code kind} or {@link #UNKNOWN_KIND}.
-   */
-  Row load(String policy, String key, String kind) throws SQLException {
+  /** Its state is {@link #CORRUPT} if the stored value's length is not 8n. */
+  @Override
+  public Row load(String policy, String key, String kind) throws SQLException {
     select.setString(1, policy);
     select.setString(2, key);
     try (ResultSet r = select.executeQuery()) {
@@ -256,29 +250,28 @@ final class Database implements AutoCloseable {
     }
   }
 
-  /** Writes the state of a policy of {@code kind} (replacing a row of any kind); deletes if null. */
-  void save(String policy, String key, String kind, long[] state) throws SQLException {
-    if (state == null) {
-      delete.setString(1, policy);
-      delete.setString(2, key);
-      delete.executeUpdate();
-    } else {
-      upsert.setString(1, policy);
-      upsert.setString(2, key);
-      upsert.setString(3, kind);
-      upsert.setBytes(4, encode(state));
-      upsert.executeUpdate();
-    }
+  @Override
+  public void delete(String policy, String key) throws SQLException {
+    delete.setString(1, policy);
+    delete.setString(2, key);
+    delete.executeUpdate();
+  }
+
+  /** Writes the state of a policy of {@code kind}, replacing a row of any kind. */
+  private void save(String policy, String key, String kind, long[] state) throws SQLException {
+    upsert.setString(1, policy);
+    upsert.setString(2, key);
+    upsert.setString(3, kind);
+    upsert.setBytes(4, encode(state));
+    upsert.executeUpdate();
   }
 
   /** Row counts of the multi-row upserts: a batch's rows go in the largest that fit. */
   private static final int[] UPSERT_ROWS = {64, 16, 4};
 
-  /**
-   * Writes {@code n} states (none null, distinct keys): in multi-row statements, so a batch costs
-   * a few calls into SQLite rather than one per row.
-   */
-  void saveAll(String[] policies, String[] keys, String[] kinds, long[][] states, int n) throws SQLException {
+  /** In multi-row statements, so a batch costs a few calls into SQLite rather than one per row. */
+  @Override
+  public void saveAll(String[] policies, String[] keys, String[] kinds, long[][] states, int n) throws SQLException {
     int i = 0;
     for (int k = 0; k < UPSERT_ROWS.length; k++) {
       int rows = UPSERT_ROWS[k];
@@ -298,8 +291,8 @@ final class Database implements AutoCloseable {
     }
   }
 
-  /** Every meta row (a few per policy name: the time floors). */
-  java.util.Map<String, Long> metaAll() throws SQLException {
+  @Override
+  public java.util.Map<String, Long> metaAll() throws SQLException {
     java.util.Map<String, Long> rows = new java.util.HashMap<>();
     try (ResultSet r = statement.executeQuery("SELECT name, value FROM sluice_meta")) {
       while (r.next()) {
@@ -309,17 +302,15 @@ final class Database implements AutoCloseable {
     return rows;
   }
 
-  void setMeta(String name, long value) throws SQLException {
+  @Override
+  public void setMeta(String name, long value) throws SQLException {
     setMeta.setString(1, name);
     setMeta.setLong(2, value);
     setMeta.executeUpdate();
   }
 
-  /** One stored row, for the idle sweep. */
-  record Row(String policy, String key, String kind, long[] state) {}
-
-  /** Up to {@code limit} rows after ({@code policy}, {@code key}), in key order. */
-  List<Row> scan(String policy, String key, int limit) throws SQLException {
+  @Override
+  public List<Row> scan(String policy, String key, int limit) throws SQLException {
     scan.setString(1, policy);
     scan.setString(2, key);
     scan.setInt(3, limit);
@@ -334,18 +325,19 @@ final class Database implements AutoCloseable {
 
   /**
    * {@code PRAGMA wal_checkpoint(TRUNCATE)}: copies the log into the database and, once no reader
-   * uses it (waiting up to the busy timeout), truncates it.
-   *
-   * @return whether the log was reset (false: a reader held it past the busy timeout)
+   * uses it (waiting up to the busy timeout), truncates it; logged (debug) if a reader held it
+   * past the busy timeout, so the log was not reset.
    */
-  boolean checkpoint() throws SQLException {
+  @Override
+  public void upkeep() throws SQLException {
+    boolean reset;
     try (ResultSet r = statement.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
-      return r.next() && r.getInt(1) == 0;
+      reset = r.next() && r.getInt(1) == 0;
+    }
+    if (!reset) {
+      LOG.log(System.Logger.Level.DEBUG, "checkpoint of " + path + " could not reset the log: a reader holds it");
     }
   }
-
-  /** A stored value whose length is not a whole number of longs. */
-  static final long[] CORRUPT = new long[0];
 
   static byte[] encode(long[] state) {
     ByteBuffer b = ByteBuffer.allocate(state.length * 8);

@@ -1,18 +1,23 @@
 package dev.sluice.sqlite;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * The database file a store opened, by its real identity: the real path (symbolic links resolved)
- * and the file's key (device and inode on Linux, {@link BasicFileAttributes#fileKey()}).
+ * The database file a store opened, by its real identity (the real path, symbolic links resolved,
+ * and the file's key: device and inode on Linux, {@link BasicFileAttributes#fileKey()}), and the
+ * store's hold on it: its claim in this JVM and its lock.
  *
  * <p>One store per file, so the states cached in memory never go stale under a second writer:
  *
@@ -38,6 +43,10 @@ final class DatabaseFile {
   final Path path;
   /** The file's key, known once the file exists. */
   private volatile Object key;
+  /** The channel on the lock file, once opened ({@link #lock}). */
+  private FileChannel lockChannel;
+  /** The lock on it, once held. */
+  private FileLock lock;
 
   private DatabaseFile(Path path, Object key) {
     this.path = path;
@@ -89,6 +98,36 @@ final class DatabaseFile {
   }
 
   /**
+   * Takes the lock file's lock for this process, once the file is claimed; gives the file up if
+   * it cannot.
+   *
+   * @param given the path as given, for the message
+   * @throws IllegalStateException naming the file, if another process holds the lock, or the lock
+   *     file cannot be created or locked
+   */
+  void lock(Path given) {
+    Path lockFile = lockFile();
+    try {
+      lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      release();
+      throw new IllegalStateException("cannot create " + lockFile + ": " + e, e);
+    }
+    try {
+      lock = lockChannel.tryLock();
+    } catch (OverlappingFileLockException | IOException e) {
+      // overlapping: held in this JVM outside the registry (not by a store)
+      release();
+      throw new IllegalStateException("cannot lock " + lockFile + ": " + e, e);
+    }
+    if (lock == null) {
+      release();
+      throw new IllegalStateException(
+          given + " is in use by another process's SQLite store (" + lockFile + " is locked)");
+    }
+  }
+
+  /**
    * Records the identity of the file once it exists (SQLite created it if absent).
    *
    * @throws IllegalStateException if it cannot be read, or the file has another name already
@@ -129,8 +168,18 @@ final class DatabaseFile {
     return path + " was replaced by another file (" + k + ", opened as " + key + ") while its SQLite store was open";
   }
 
-  /** Gives the file up (the store closed, or its opening failed). */
+  /** Gives the file up (the store closed, or its opening failed): its lock, then its claim. */
   void release() {
+    if (lockChannel != null) {
+      try {
+        if (lock != null) {
+          lock.release();
+        }
+        lockChannel.close();
+      } catch (IOException e) {
+        // the lock goes with the channel
+      }
+    }
     synchronized (OPEN) {
       OPEN.remove(path);
     }

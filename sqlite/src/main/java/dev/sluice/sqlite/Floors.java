@@ -42,7 +42,7 @@ final class Floors {
   }
 
   /** Raises the floors to those committed in the file (on opening and reopening it). */
-  void load(Database d) throws SQLException {
+  void load(StateTable d) throws SQLException {
     for (Map.Entry<String, Long> e : d.metaAll().entrySet()) {
       String row = e.getKey();
       long value = e.getValue();

@@ -1,49 +1,28 @@
 package dev.sluice.sqlite;
 
+import dev.sluice.Charge;
+import dev.sluice.Clock;
+import dev.sluice.Decision;
+import dev.sluice.Policy;
+import dev.sluice.spi.Args;
+import dev.sluice.spi.Definitions;
 import dev.sluice.spi.FailureChoices;
 import dev.sluice.spi.FailureCounts;
 import dev.sluice.spi.FailurePolicy;
 import dev.sluice.spi.Failures;
-import dev.sluice.spi.MultiStep;
-
-import dev.sluice.Budget;
-import dev.sluice.Charge;
-import dev.sluice.Clock;
-import dev.sluice.Concurrency;
-import dev.sluice.Decision;
-import dev.sluice.Policy;
-import dev.sluice.spi.Algorithm;
-import dev.sluice.spi.Args;
-import dev.sluice.spi.Definitions;
 import dev.sluice.spi.MultiDecision;
 import dev.sluice.spi.Operation;
 import dev.sluice.spi.Partition;
 import dev.sluice.spi.Store;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * A durable {@link Store} in a local SQLite file: quotas and windows survive restarts and
@@ -66,83 +45,30 @@ public final class SqliteStore implements Store {
 
   private static final System.Logger LOG = System.getLogger(SqliteStore.class.getName());
 
-  /** Keys per idle-sweep step. */
-  static final int SWEEP_CHUNK = 512;
-
-  /** Threads that complete asynchronous decisions' futures (and so run their callbacks). */
-  static final int COMPLETION_THREADS = Math.min(4, Math.max(2, Runtime.getRuntime().availableProcessors()));
-
   private final Path path;
   private final Clock clock;
-  private final Synchronous synchronous;
-  private final int maxBatch;
-  private final long maxWaitNanos;
-  private final long timeoutNanos;
-  private final long idleSweepNanos;
-  private final long checkpointNanos;
-  private final long maxBytes;
-  private final int maxCachedKeys;
-  private final FailureChoices failureChoices;
   private final DatabaseFile file;
-  private final FileChannel lockChannel;
-  private final FileLock lock;
   private final ConcurrentHashMap<Policy, SqlitePartition> partitions = new ConcurrentHashMap<>();
   /** Per policy name, its definitions (all of one kind). */
   private final ConcurrentHashMap<String, Name> byName = new ConcurrentHashMap<>();
   private final Definitions definitions = new Definitions();
-  private final ConcurrentLinkedQueue<Call> queue = new ConcurrentLinkedQueue<>();
-  private final Writer writer;
-  private final Thread writerThread;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private volatile boolean writerParked;
-  private volatile boolean writerExited;
   private final Failures failures;
-  private final AtomicLong commits = new AtomicLong();
-  /**
-   * Completes asynchronous calls' futures, so that their callbacks never run on the writer (nor
-   * on the timer); its threads start on first use and stop after 30 s idle.
-   */
-  private final ThreadPoolExecutor completions;
-  /** Gives up on asynchronous calls at their decision timeout; its thread starts on first use. */
-  private final ScheduledThreadPoolExecutor timer;
+  private final Answers answers;
+  private final Writer writer;
 
   private SqliteStore(Builder b, DatabaseFile file, Database db) {
     this.file = file;
     this.path = file.path;
     this.clock = b.clock;
-    this.synchronous = b.synchronous;
-    this.maxBatch = b.maxBatch;
-    this.maxWaitNanos = b.maxWait.toNanos();
-    this.timeoutNanos = b.decisionTimeout.toNanos();
-    this.idleSweepNanos = b.idleSweepInterval.toNanos();
-    this.checkpointNanos = b.checkpointInterval.toNanos();
-    this.maxBytes = b.maxBytes;
-    this.maxCachedKeys = b.maxCachedKeys;
-    this.failureChoices = b.failureChoices.build();
     this.failures = new Failures("SQLite store on " + file.path, LOG, b.logInterval.toNanos());
-    this.lockChannel = b.lockChannel;
-    this.lock = b.lock;
-    this.writer = new Writer(db);
-    this.completions = new ThreadPoolExecutor(COMPLETION_THREADS, COMPLETION_THREADS, 30, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), daemons("sluice-sqlite-async " + path.getFileName()));
-    this.completions.allowCoreThreadTimeOut(true);
-    this.timer = new ScheduledThreadPoolExecutor(1, daemons("sluice-sqlite-timeout " + path.getFileName()));
-    this.timer.setRemoveOnCancelPolicy(true);
-    this.timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-    this.timer.setKeepAliveTime(30, TimeUnit.SECONDS);
-    this.timer.allowCoreThreadTimeOut(true);
-    this.writerThread = new Thread(writer, "sluice-sqlite-writer " + path.getFileName());
-    this.writerThread.setDaemon(true);
-    this.writerThread.start();
-  }
-
-  private static ThreadFactory daemons(String name) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, name + " #" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
+    Writer.Settings settings = new Writer.Settings(b.clock, b.maxBatch, b.maxWait.toNanos(),
+        b.idleSweepInterval.toNanos(), b.checkpointInterval.toNanos(), b.maxCachedKeys);
+    this.answers = new Answers(failures, b.failureChoices.build(), b.decisionTimeout.toNanos(),
+        "sluice-sqlite-async " + path.getFileName(), "sluice-sqlite-timeout " + path.getFileName());
+    this.writer = new Writer("SQLite store writer on " + path, "sluice-sqlite-writer " + path.getFileName(), LOG,
+        db, new DatabaseSource(file, b.synchronous, b.maxBytes), settings, byName, answers, failures);
+    this.writer.start();
   }
 
   /** Starts configuring a store on the database file at {@code path} (created if absent). */
@@ -168,7 +94,7 @@ public final class SqliteStore implements Store {
       return p;
     }
     return partitions.computeIfAbsent(definitions.register(policy), q -> {
-      SqlitePartition fresh = new SqlitePartition(q, byName.computeIfAbsent(q.name(), n -> new Name(q)));
+      SqlitePartition fresh = new SqlitePartition(this, q, byName.computeIfAbsent(q.name(), n -> new Name(q)));
       fresh.named.add(fresh);
       return fresh;
     });
@@ -176,7 +102,7 @@ public final class SqliteStore implements Store {
 
   /** The failure policy that applies to {@code policy}. */
   public FailurePolicy failurePolicy(Policy policy) {
-    return failureChoices.of(policy);
+    return answers.failurePolicy(policy);
   }
 
   /**
@@ -189,7 +115,7 @@ public final class SqliteStore implements Store {
 
   /** Transactions committed since the store opened (one per batch that wrote something). */
   public long commits() {
-    return commits.get();
+    return writer.commits();
   }
 
   @Override
@@ -204,7 +130,7 @@ public final class SqliteStore implements Store {
       parts[i].algorithm.check(op);
       keys[i] = c.key().toString();
     }
-    Call call = new Call(null, null, 0, op, 0, charges, parts, keys);
+    Call.ApplyAll call = new Call.ApplyAll(new Ticket<>(), charges, parts, keys, op);
     if (!run(call)) {
       for (int i = 0; i < n; i++) {
         if (failurePolicy(parts[i].policy).mode() == FailurePolicy.Mode.CLOSED) {
@@ -213,121 +139,39 @@ public final class SqliteStore implements Store {
       }
       return new MultiDecision(0, failureDecision(parts[0].policy));
     }
-    return call.multi;
+    return call.ticket().answer;
   }
 
   /** Queues {@code call} and waits for it; false if it failed (answer by failure choice). */
-  private boolean run(Call call) {
+  boolean run(Call call) {
     if (closed.get()) {
       throw new IllegalStateException("the SQLite store on " + path + " is closed");
     }
-    enqueue(call);
-    if (!call.await(timeoutNanos)) {
-      failed(Failures.Cause.TIMEOUT, "no commit within the decision timeout (" + Duration.ofNanos(timeoutNanos) + ")");
-      return false;
-    }
-    if (call.error != null) {
-      throw call.error;
-    }
-    return !call.failed;
-  }
-
-  /**
-   * Hands {@code call} to the writer and wakes it; if the writer has already exited (a close
-   * raced this call), the call is abandoned at once, since no writer will take it.
-   */
-  private void enqueue(Call call) {
-    failures.asked(call.charges == null ? 1 : call.charges.size());
-    queue.offer(call);
-    if (writerParked) {
-      LockSupport.unpark(writerThread);
-    }
-    if (writerExited) {
-      writer.abandonQueued(); // closed meanwhile: no writer will take it
-    }
+    writer.offer(call);
+    return answers.await(call);
   }
 
   /**
    * Queues an asynchronous {@code call} and returns its future at once: the writer completes it
-   * after the commit (on {@link #completions}), or the timer with the failure decision at the
-   * decision timeout, whichever comes first ({@link Call#abandon}).
+   * after the commit, or the timer with the failure decision at the decision timeout, whichever
+   * comes first ({@link Answers#watch}).
    */
-  private CompletableFuture<Decision> submit(Call call) {
+  CompletableFuture<Decision> submit(Call.Apply call) {
     if (closed.get()) {
       throw new IllegalStateException("the SQLite store on " + path + " is closed");
     }
-    CompletableFuture<Decision> f = new CompletableFuture<>();
-    call.future = f;
     try {
-      call.deadline = timer.schedule(() -> expire(call), timeoutNanos, TimeUnit.NANOSECONDS);
+      answers.watch(call);
     } catch (RejectedExecutionException e) {
       throw new IllegalStateException("the SQLite store on " + path + " is closed");
     }
-    enqueue(call);
-    return f;
-  }
-
-  /** The decision timeout of an asynchronous call: answered by its failure choice, if still open. */
-  private void expire(Call call) {
-    if (call.abandon()) {
-      failed(Failures.Cause.TIMEOUT, "no commit within the decision timeout (" + Duration.ofNanos(timeoutNanos) + ")");
-      Decision d = failureDecision(call.partition.policy);
-      dispatch(() -> call.future.complete(d));
-    }
-  }
-
-  /** Completes an asynchronous call the writer (or a close) finished, from its fields. */
-  private void settle(Call call) {
-    ScheduledFuture<?> t = call.deadline;
-    if (t != null) {
-      t.cancel(false);
-    }
-    if (call.error != null) {
-      call.future.completeExceptionally(call.error);
-    } else {
-      call.future.complete(call.failed ? failureDecision(call.partition.policy) : call.decision);
-    }
-  }
-
-  /**
-   * Finishes a call outside a batch's wake tree (a failed batch, a close): wakes its caller or
-   * completes its future; false if its caller gave up first.
-   */
-  private boolean complete(Call call) {
-    if (!call.finish()) {
-      return false;
-    }
-    release(call);
-    return true;
-  }
-
-  /** Wakes the caller of a finished call, or completes its future. */
-  private void release(Call call) {
-    if (call.future == null) {
-      LockSupport.unpark(call.waiter);
-    } else {
-      dispatch(() -> settle(call));
-    }
-  }
-
-  /** Runs {@code task} on {@link #completions}; on the calling thread once that is shut down. */
-  private void dispatch(Runnable task) {
-    try {
-      completions.execute(task);
-    } catch (RejectedExecutionException e) {
-      task.run(); // closed: a call that raced the close
-    }
-  }
-
-  private void failed(Failures.Cause cause, String error) {
-    failures.failed(cause, error);
+    writer.offer(call);
+    return call.ticket().future;
   }
 
   /** The answer of {@code policy}'s failure choice, counted. */
-  private Decision failureDecision(Policy policy) {
-    FailurePolicy fp = failurePolicy(policy);
-    failures.answered(fp.mode());
-    return fp.answer(policy, Writer.RETRY_NANOS);
+  Decision failureDecision(Policy policy) {
+    return answers.failureDecision(policy);
   }
 
   /** The clock the store reads ({@link Builder#clock}); the engine waits on it. */
@@ -348,793 +192,14 @@ public final class SqliteStore implements Store {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    LockSupport.unpark(writerThread);
-    boolean interrupted = false;
-    while (writerThread.isAlive()) {
-      try {
-        writerThread.join();
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
+    boolean interrupted = writer.stop();
     // Every call is finished now: the writer decided what was queued, and a call queued after it
-    // left is failed by its caller (submit). Timeouts still pending have nothing left to answer.
-    timer.shutdown();
-    completions.shutdown();
-    long until = System.nanoTime() + timeoutNanos;
-    for (long left; !completions.isTerminated() && (left = until - System.nanoTime()) > 0; ) {
-      try {
-        completions.awaitTermination(left, TimeUnit.NANOSECONDS);
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    try {
-      lock.release();
-      lockChannel.close();
-    } catch (IOException e) {
-      // the lock goes with the channel
-    }
+    // left is failed by its caller (submit).
+    interrupted |= answers.close();
     file.release();
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
-  }
-
-  // ---------------------------------------------------------------- partitions
-
-  /**
-   * One definition's view of its name's keys: rows {@code (policy name, key)} whose kind is the
-   * policy's, shared by every definition of the name (a redefinition decides on the same state).
-   */
-  final class SqlitePartition implements Partition {
-    final Policy policy;
-    final Algorithm algorithm;
-    final boolean wall;
-    final String name;
-    final String kind;
-    final Name named;
-
-    SqlitePartition(Policy policy, Name named) {
-      this.policy = policy;
-      this.algorithm = Algorithm.of(policy);
-      this.wall = policy.usesWallClock();
-      this.name = policy.name();
-      this.kind = named.kind;
-      this.named = named;
-    }
-
-    @Override
-    public Policy policy() {
-      return policy;
-    }
-
-    @Override
-    public Decision apply(String key, long cost, Operation op, long arg) {
-      Args.apply(key, cost, op, arg);
-      algorithm.check(op);
-      Call call = new Call(this, key.toString(), cost, op, arg, null, null, null);
-      return run(call) ? call.decision : failureDecision(policy);
-    }
-
-    /**
-     * {@link #apply} without waiting: the call is queued for the writer and the future returned at
-     * once. It completes after the commit, on the store's completion threads (never on the
-     * writer), or with the policy's failure decision at the decision timeout; a call given up
-     * before the writer took it is never applied.
-     */
-    @Override
-    public CompletableFuture<Decision> applyAsync(String key, long cost, Operation op, long arg) {
-      Args.apply(key, cost, op, arg);
-      algorithm.check(op);
-      return submit(new Call(this, key.toString(), cost, op, arg, null, null, null));
-    }
-  }
-
-  /** A policy name's definitions in this store, all of one kind ({@link Definitions}). */
-  static final class Name {
-    final String kind;
-    final List<SqlitePartition> definitions = new java.util.concurrent.CopyOnWriteArrayList<>();
-    /** The longest period of the definitions: how far ahead of the clock a floor holds decisions. */
-    volatile long periodNanos = 1;
-
-    Name(Policy first) {
-      this.kind = Database.kind(first);
-    }
-
-    synchronized void add(SqlitePartition p) {
-      definitions.add(p);
-      periodNanos = Math.max(periodNanos, p.algorithm.periodNanos());
-    }
-  }
-
-  /** A decision on its way through the writer. */
-  static final class Call {
-    final Thread waiter = Thread.currentThread();
-    final SqlitePartition partition;
-    final String key;
-    final long cost;
-    final Operation op;
-    final long arg;
-    final List<Charge> charges;
-    final SqlitePartition[] parts;
-    final String[] keys;
-    Decision decision;
-    MultiDecision multi;
-    RuntimeException error;
-    boolean failed;
-    /** Whether it failed because its key held a state its policy cannot read. */
-    boolean badState;
-    /**
-     * For {@link SqlitePartition#applyAsync}: completed with the decision on the store's
-     * completion executor; null for a caller that waits (set before the call is queued).
-     */
-    CompletableFuture<Decision> future;
-    /** The decision timeout of an asynchronous call, cancelled once it is answered. */
-    ScheduledFuture<?> deadline;
-    /** Calls of the same batch this one's thread wakes once it is woken (see Writer#completeAll). */
-    Call child1;
-    Call child2;
-
-    /** Queued: the writer has not come to it yet. */
-    static final int PENDING = 0;
-    /** Decided and its fields set (committed, or answered by failure): its caller may read it. */
-    static final int DONE = 1;
-    /** Given up by its caller (its decision timeout): the writer skips it if it has not taken it. */
-    static final int ABANDONED = 2;
-    /** Taken by the writer into the open transaction: it will commit with its batch (or fail). */
-    static final int TAKEN = 3;
-    volatile int state;
-
-    private static final java.lang.invoke.VarHandle STATE;
-
-    static {
-      try {
-        STATE = java.lang.invoke.MethodHandles.lookup().findVarHandle(Call.class, "state", int.class);
-      } catch (ReflectiveOperationException e) {
-        throw new ExceptionInInitializerError(e);
-      }
-    }
-
-    Call(SqlitePartition partition, String key, long cost, Operation op, long arg, List<Charge> charges,
-        SqlitePartition[] parts, String[] keys) {
-      this.partition = partition;
-      this.key = key;
-      this.cost = cost;
-      this.op = op;
-      this.arg = arg;
-      this.charges = charges;
-      this.parts = parts;
-      this.keys = keys;
-    }
-
-    /**
-     * The caller's wait: until the call is done (then it wakes the calls it is to wake), or until
-     * {@code timeoutNanos} have passed and it gives up on it.
-     *
-     * @return true if done; false if given up (the writer skips it unless it took it already)
-     */
-    boolean await(long timeoutNanos) {
-      long deadline = System.nanoTime() + timeoutNanos;
-      while (state != DONE) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0 && abandon()) {
-          return false;
-        }
-        LockSupport.parkNanos(this, Math.max(left, 1));
-      }
-      wakeChildren();
-      return true;
-    }
-
-    /**
-     * Finishes a batch whose fields are set, waking its callers as a binary tree: the writer
-     * wakes the first, and each caller, once awake, wakes the next two ({@link #await}).
-     */
-    static void finishAll(List<Call> batch) {
-      link(batch);
-      for (int i = 0, n = batch.size(); i < n; i++) {
-        batch.get(i).finish();
-      }
-      wake(batch.get(0));
-    }
-
-    /** Sets each call's children in the batch's wake tree: call i wakes calls 2i+1 and 2i+2. */
-    static void link(List<Call> batch) {
-      int n = batch.size();
-      for (int i = 0; i < n; i++) {
-        Call c = batch.get(i);
-        c.child1 = 2 * i + 1 < n ? batch.get(2 * i + 1) : null;
-        c.child2 = 2 * i + 2 < n ? batch.get(2 * i + 2) : null;
-      }
-    }
-
-    /**
-     * The writer takes the call into its transaction, holding the write lock, just before deciding
-     * it; false if its caller gave up first: the call is then skipped, never applied.
-     */
-    boolean take() {
-      return STATE.compareAndSet(this, PENDING, TAKEN);
-    }
-
-    /** Marks the call done (its fields set before); false if its caller gave up waiting. */
-    boolean finish() {
-      int s = state;
-      return (s == PENDING || s == TAKEN) && STATE.compareAndSet(this, s, DONE);
-    }
-
-    /**
-     * The caller gives up waiting; false if the call is done meanwhile. Given up before the writer
-     * took it, the call is never applied; given up after ({@link #TAKEN}), it may still commit.
-     */
-    boolean abandon() {
-      for (;;) {
-        int s = state;
-        if (s == DONE || s == ABANDONED) {
-          return false;
-        }
-        if (STATE.compareAndSet(this, s, ABANDONED)) {
-          return true;
-        }
-      }
-    }
-
-    /** Wakes the callers this one is to wake; one whose caller gave up has its children woken. */
-    void wakeChildren() {
-      wake(child1);
-      wake(child2);
-    }
-
-    static void wake(Call c) {
-      if (c == null) {
-        return;
-      }
-      if (c.state == DONE && c.future == null) {
-        LockSupport.unpark(c.waiter);
-      } else {
-        // abandoned, or asynchronous (no thread waits for it): its duty falls to the waker
-        c.wakeChildren();
-      }
-    }
-  }
-
-  /**
-   * A key in the writer's maps: what a row is keyed by, the policy name and the key. Every
-   * definition of a name reads the same entry (one name holds one kind in a store).
-   */
-  record CacheKey(String name, String key) {}
-
-  /** A stored state that is not one of its policy's. */
-  static final class BadState extends Exception {
-    private static final long serialVersionUID = 1;
-
-    BadState(String message) {
-      super(message, null, false, false);
-    }
-  }
-
-  // ---------------------------------------------------------------- the writer
-
-  /** The one thread that reads and writes the database. */
-  final class Writer implements Runnable {
-    /** The retryAfter of a fail-closed answer, and the pause between attempts to reopen. */
-    static final long RETRY_NANOS = 100_000_000;
-
-    /** How often the writer checks that the file at the path is still the one it opened (a stat). */
-    static final long IDENTITY_CHECK_NANOS = 100_000_000;
-
-    /** Marks a key known to have no row. */
-    private final long[] absent = new long[0];
-
-    private Database db;
-    /** Committed states, most recently used last. */
-    private final Map<CacheKey, long[]> cache;
-    /** States written by the batch in progress, not yet committed. */
-    private final Map<CacheKey, long[]> staged = new HashMap<>();
-    /** The idle sweep's floors, per name and timeline. */
-    private final Floors floors = new Floors();
-    private long nextOpen = System.nanoTime();
-    private long lastIdentityCheck = System.nanoTime();
-    /** Why the file is lost, or null while it is the one opened. */
-    private String lost;
-    private long lastSweep;
-    private String sweepPolicy;
-    private String sweepKey;
-    private long lastCheckpoint = System.nanoTime();
-
-    Writer(Database db) {
-      this.db = db;
-      this.cache = new java.util.LinkedHashMap<>(1024, 0.75f, true) {
-        private static final long serialVersionUID = 1;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<CacheKey, long[]> eldest) {
-          return size() > maxCachedKeys;
-        }
-      };
-      this.lastSweep = clock.nanos();
-    }
-
-    @Override
-    public void run() {
-      java.util.ArrayList<Call> batch = new java.util.ArrayList<>(maxBatch);
-      try {
-        if (db != null) {
-          loadFloors();
-        }
-        for (;;) {
-          Call first = queue.poll();
-          if (first == null) {
-            if (closed.get()) {
-              break;
-            }
-            maintain();
-            writerParked = true;
-            first = queue.poll();
-            if (first == null) {
-              if (!closed.get()) {
-                LockSupport.parkNanos(this, 50_000_000);
-              }
-              writerParked = false;
-              continue;
-            }
-            writerParked = false;
-          }
-          batch.add(first);
-          fill(batch);
-          process(batch);
-          batch.clear();
-          maintain();
-        }
-      } catch (Throwable t) {
-        LOG.log(System.Logger.Level.ERROR, "SQLite store writer on " + path + " stopped", t);
-        for (Call c : batch) {
-          c.failed = true;
-          complete(c);
-        }
-      } finally {
-        writerExited = true;
-        abandonQueued();
-        if (db != null) {
-          db.close();
-        }
-      }
-    }
-
-    /** Fails every queued call: no writer will take them. */
-    void abandonQueued() {
-      for (Call c; (c = queue.poll()) != null; ) {
-        c.failed = true;
-        complete(c);
-      }
-    }
-
-    /** Adds what is queued, up to maxBatch, waiting up to maxWait for more. */
-    private void fill(java.util.List<Call> batch) {
-      long deadline = maxWaitNanos > 0 ? System.nanoTime() + maxWaitNanos : 0;
-      while (batch.size() < maxBatch) {
-        Call c = queue.poll();
-        if (c != null) {
-          batch.add(c);
-          continue;
-        }
-        if (maxWaitNanos == 0) {
-          return;
-        }
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return;
-        }
-        LockSupport.parkNanos(Math.min(left, 20_000));
-      }
-    }
-
-    private void loadFloors() throws java.sql.SQLException {
-      floors.load(db);
-    }
-
-    /** The connection, reopened after a failure (at most once per RETRY_NANOS); null if none. */
-    private Database database() {
-      if (db != null) {
-        return db;
-      }
-      long now = System.nanoTime();
-      if (now - nextOpen < 0) {
-        return null;
-      }
-      try {
-        if (fileLost()) {
-          nextOpen = now + RETRY_NANOS;
-          return null;
-        }
-        // never creates the file: one deleted or moved away stays lost
-        db = Database.open(path, synchronous, maxBytes, false, false);
-        if (fileLost()) { // replaced while being reopened
-          db.close();
-          db = null;
-          nextOpen = now + RETRY_NANOS;
-          return null;
-        }
-        lost = null;
-        loadFloors();
-        return db;
-      } catch (java.sql.SQLException | RuntimeException e) {
-        if (db != null) {
-          db.close();
-          db = null;
-        }
-        nextOpen = now + RETRY_NANOS;
-        failures.lastError(describe(e));
-        return null;
-      }
-    }
-
-    /**
-     * Whether the file at the path is no longer the one opened (deleted, moved, or replaced): then
-     * the connection is closed, the cache dropped, and every decision fails by choice until the
-     * file is back. Logged once per loss.
-     */
-    private boolean fileLost() {
-      lastIdentityCheck = System.nanoTime();
-      String problem = file.check();
-      if (problem == null) {
-        return false;
-      }
-      String error = problem + "; every decision is answered by its policy's failure choice (FailurePolicy) until"
-          + " the file is back. Decisions committed since it went are gone with it; close the store and open"
-          + " it again to start on a new file";
-      failures.lastError(error);
-      if (lost == null) {
-        LOG.log(System.Logger.Level.ERROR, "SQLite store lost its database file: " + error);
-      }
-      lost = error;
-      if (db != null) {
-        db.close();
-        db = null;
-      }
-      staged.clear();
-      cache.clear();
-      return true;
-    }
-
-    /** {@link #fileLost()}, at most once per IDENTITY_CHECK_NANOS. */
-    private boolean fileLostDue() {
-      return System.nanoTime() - lastIdentityCheck >= IDENTITY_CHECK_NANOS && fileLost();
-    }
-
-    /** Decides the batch in one transaction; completes every call after the commit. */
-    private void process(java.util.List<Call> batch) {
-      Database d = db != null && fileLostDue() ? null : database();
-      if (d == null) {
-        failAll(batch, failures.lastError());
-        return;
-      }
-      long monotonic = Args.time("clock.nanos()", clock.nanos());
-      long wall = Args.time("clock.wallNanos()", clock.wallNanos());
-      boolean wrote = false;
-      try {
-        d.begin();
-        for (Call c : batch) {
-          if (c.take()) { // else given up by its caller before the write lock was ours: skipped
-            decide(d, c, monotonic, wall);
-          }
-        }
-        if (!staged.isEmpty()) {
-          saveStaged(d);
-          wrote = true;
-        }
-        d.commit();
-      } catch (java.sql.SQLException | RuntimeException e) {
-        abort(d, e);
-        failAll(batch, failures.lastError());
-        return;
-      }
-      if (wrote) {
-        commits.incrementAndGet();
-        cache.putAll(staged);
-        staged.clear();
-      }
-      completeAll(batch);
-    }
-
-    /**
-     * Completes the batch, waking its callers as a binary tree: the writer wakes the first, and
-     * each caller, once awake, wakes the next two. The wake-ups (a system call each) then run on
-     * the callers' threads, in parallel, rather than one after another on the writer's.
-     */
-    private void completeAll(java.util.List<Call> batch) {
-      Call.link(batch);
-      for (int i = 0, n = batch.size(); i < n; i++) {
-        Call c = batch.get(i);
-        if (c.finish()) { // else its caller gave up, and counted the failure
-          if (c.failed) {
-            failed(c.badState ? Failures.Cause.BAD_STATE : Failures.Cause.ERROR, null);
-          }
-          if (c.future != null) {
-            asynchronous.add(c);
-          }
-        }
-      }
-      Call.wake(batch.get(0));
-      if (!asynchronous.isEmpty()) {
-        Call[] done = asynchronous.toArray(new Call[0]);
-        asynchronous.clear();
-        dispatch(() -> {
-          for (Call c : done) {
-            settle(c);
-          }
-        });
-      }
-    }
-
-    /** The asynchronous calls of the batch being completed. */
-    private final java.util.ArrayList<Call> asynchronous = new java.util.ArrayList<>();
-
-    private String[] policies = new String[0];
-    private String[] keys = new String[0];
-    private String[] kinds = new String[0];
-    private long[][] states = new long[0][];
-
-    /** Writes the staged states: deletions one by one (rare), the rest in multi-row upserts. */
-    private void saveStaged(Database d) throws java.sql.SQLException {
-      int n = staged.size();
-      if (policies.length < n) {
-        policies = new String[n];
-        keys = new String[n];
-        kinds = new String[n];
-        states = new long[n][];
-      }
-      int rows = 0;
-      for (Map.Entry<CacheKey, long[]> e : staged.entrySet()) {
-        long[] s = e.getValue();
-        String name = e.getKey().name();
-        if (s == absent) {
-          d.save(name, e.getKey().key(), null, null);
-        } else {
-          policies[rows] = name;
-          keys[rows] = e.getKey().key();
-          kinds[rows] = byName.get(name).kind;
-          states[rows++] = s;
-        }
-      }
-      d.saveAll(policies, keys, kinds, states, rows);
-    }
-
-    /**
-     * After a failed transaction: roll back, forget cached states, and close the connection (a
-     * statement that failed mid-step may not be reusable); the next batch reopens it.
-     */
-    private void abort(Database d, Exception e) {
-      staged.clear();
-      cache.clear();
-      failures.lastError(describe(e));
-      d.rollback();
-      d.close();
-      db = null;
-    }
-
-    private void failAll(java.util.List<Call> batch, String error) {
-      for (Call c : batch) {
-        c.failed = true;
-        if (c.finish()) { // else its caller gave up, and counted the failure
-          failed(Failures.Cause.ERROR, error); // before the caller learns of it
-          release(c);
-        }
-      }
-    }
-
-    private void decide(Database d, Call c, long monotonic, long wall) throws java.sql.SQLException {
-      try {
-        if (c.partition != null) {
-          SqlitePartition p = c.partition;
-          long now = p.wall ? wall : monotonic;
-          long at = at(p, now);
-          CacheKey k = new CacheKey(p.name, c.key);
-          if (c.op == Operation.RESET) {
-            // Forgets the key without reading it, so a key holding a bad state can be reset.
-            c.decision = p.algorithm.step(null, at, c.cost, c.op, c.arg).decision().later(at - now);
-            staged.put(k, absent);
-            return;
-          }
-          dev.sluice.spi.Step s = p.algorithm.step(load(d, p, k, at), at, c.cost, c.op, c.arg);
-          if (s.changed()) {
-            staged.put(k, s.state() == null ? absent : s.state());
-          }
-          c.decision = s.decision().later(at - now);
-        } else {
-          decideAll(d, c, monotonic, wall);
-        }
-      } catch (BadState e) {
-        c.failed = true;
-        c.badState = true;
-        failures.lastError(e.getMessage());
-      } catch (IllegalArgumentException e) {
-        c.error = e; // e.g. a hold whose id is already held: the caller's error, nothing changed
-      }
-    }
-
-    private void decideAll(Database d, Call c, long monotonic, long wall) throws java.sql.SQLException, BadState {
-      int n = c.parts.length;
-      CacheKey[] keys = new CacheKey[n];
-      MultiStep m = MultiStep.<java.sql.SQLException, BadState>apply(n, c.op, i -> {
-        SqlitePartition p = c.parts[i];
-        long now = p.wall ? wall : monotonic;
-        long at = at(p, now);
-        keys[i] = new CacheKey(p.name, c.keys[i]);
-        return p.algorithm.step(load(d, p, keys[i], at), at, c.charges.get(i).cost(), c.op, 0).later(at - now);
-      });
-      if (m.write()) {
-        for (int i = 0; i < n; i++) {
-          if (m.step(i).changed()) {
-            staged.put(keys[i], m.step(i).state() == null ? absent : m.step(i).state());
-          }
-        }
-      }
-      c.multi = m.decision();
-    }
-
-    /**
-     * The time {@code p} decides at when its clock shows {@code now}: its name's idle-sweep floor
-     * while that is at most the name's period ahead, else {@code now} ({@link Floors}).
-     */
-    private long at(SqlitePartition p, long now) {
-      return floors.at(p.name, p.wall, now, p.named.periodNanos);
-    }
-
-    /**
-     * The key's state: staged in this batch, cached, or read (and cached); null if none. A row of
-     * another kind reads as absent (a write replaces it).
-     */
-    private long[] load(Database d, SqlitePartition p, CacheKey k, long now) throws java.sql.SQLException, BadState {
-      long[] s = staged.get(k);
-      if (s == null) {
-        s = cache.get(k);
-        if (s == null) {
-          Database.Row row = d.load(k.name(), k.key(), p.kind);
-          s = row == null ? null : row.state();
-          if (s != null && !check(p, k, row.kind().equals(Database.UNKNOWN_KIND), s, now)) {
-            s = null;
-          }
-          s = s == null ? absent : s;
-          cache.put(k, s);
-        }
-      }
-      return s == absent ? null : s;
-    }
-
-    /**
-     * Whether {@code s} is a state of {@code p}'s kind; false for a row of unknown kind (written by
-     * schema version 1) that does not have its shape, which reads as absent like a row of another
-     * kind.
-     *
-     * @throws BadState if a row of {@code p}'s kind does not hold one of its states
-     */
-    private boolean check(SqlitePartition p, CacheKey k, boolean unknownKind, long[] s, long now) throws BadState {
-      String problem = s == Database.CORRUPT ? "a value that is not a list of 64-bit integers" : null;
-      if (problem == null) {
-        try {
-          p.algorithm.idle(s, now);
-        } catch (IllegalArgumentException e) {
-          problem = e.getMessage();
-        }
-      }
-      if (problem != null && unknownKind) {
-        return false;
-      }
-      if (problem != null) {
-        throw new BadState("key '" + k.key() + "' of policy '" + k.name() + "' holds " + problem
-            + " (was the policy redefined under the same name with another shape?); reset the key to start it fresh");
-      }
-      return true;
-    }
-
-    // ------------------------------------------------------------ maintenance
-
-    /** Runs one step of the idle sweep and the checkpoint, when due. */
-    private void maintain() {
-      if (db != null && fileLostDue()) {
-        return;
-      }
-      Database d = db;
-      if (d == null) {
-        return;
-      }
-      try {
-        long now = clock.nanos();
-        if (sweepPolicy == null && now - lastSweep >= idleSweepNanos) {
-          lastSweep = now;
-          sweepPolicy = "";
-          sweepKey = "";
-        }
-        if (sweepPolicy != null) {
-          sweepStep(d);
-        }
-        long real = System.nanoTime();
-        if (real - lastCheckpoint >= checkpointNanos) {
-          lastCheckpoint = real;
-          if (!d.checkpoint()) {
-            LOG.log(System.Logger.Level.DEBUG, "checkpoint of " + path + " could not reset the log: a reader holds it");
-          }
-        }
-      } catch (java.sql.SQLException | RuntimeException e) {
-        abort(d, e);
-        sweepPolicy = null;
-      }
-    }
-
-    /** Deletes idle keys among the next SWEEP_CHUNK rows. */
-    private void sweepStep(Database d) throws java.sql.SQLException {
-      List<Database.Row> rows = d.scan(sweepPolicy, sweepKey, SWEEP_CHUNK);
-      long monotonicNow = Args.time("clock.nanos()", clock.nanos());
-      long wallNow = Args.time("clock.wallNanos()", clock.wallNanos());
-      // per name swept, the times its keys were found idle at: {monotonic, wall}
-      Map<String, long[]> times = new HashMap<>();
-      java.util.List<CacheKey> idle = new java.util.ArrayList<>();
-      for (Database.Row r : rows) {
-        Name named = byName.get(r.policy());
-        if (named == null || r.state() == Database.CORRUPT
-            || !(r.kind().equals(named.kind) || r.kind().equals(Database.UNKNOWN_KIND))) {
-          // a policy (or a kind under the name) this process does not use: it cannot tell
-          // whether the key is idle
-          continue;
-        }
-        long[] at = times.get(r.policy());
-        if (at == null) {
-          at = new long[] {
-              floors.at(r.policy(), false, monotonicNow, named.periodNanos),
-              floors.at(r.policy(), true, wallNow, named.periodNanos)};
-        }
-        if (idleUnderEvery(named.definitions, r.state(), at[0], at[1])) {
-          idle.add(new CacheKey(r.policy(), r.key()));
-          times.put(r.policy(), at);
-        }
-      }
-      if (!idle.isEmpty()) {
-        d.begin();
-        for (CacheKey k : idle) {
-          d.save(k.name(), k.key(), null, null);
-        }
-        for (Map.Entry<String, long[]> e : times.entrySet()) {
-          String name = e.getKey();
-          d.setMeta(Floors.row(name, false), Math.max(floors.get(name, false), e.getValue()[0]));
-          d.setMeta(Floors.row(name, true), Math.max(floors.get(name, true), e.getValue()[1]));
-        }
-        d.commit();
-        for (Map.Entry<String, long[]> e : times.entrySet()) {
-          floors.raise(e.getKey(), false, e.getValue()[0]);
-          floors.raise(e.getKey(), true, e.getValue()[1]);
-        }
-        for (CacheKey k : idle) {
-          cache.remove(k);
-        }
-      }
-      if (rows.size() < SWEEP_CHUNK) {
-        sweepPolicy = null;
-      } else {
-        Database.Row last = rows.get(rows.size() - 1);
-        sweepPolicy = last.policy();
-        sweepKey = last.key();
-      }
-    }
-  }
-
-  /** Whether {@code state} decides like a fresh key under every definition of its name. */
-  private static boolean idleUnderEvery(List<SqlitePartition> defs, long[] state, long monotonic, long wall) {
-    for (SqlitePartition p : defs) {
-      try {
-        if (!p.algorithm.idle(state, p.wall ? wall : monotonic)) {
-          return false;
-        }
-      } catch (IllegalArgumentException e) {
-        return false; // not this definition's state: left for the decision that meets it to report
-      }
-    }
-    return true;
-  }
-
-  private static String describe(Exception e) {
-    String m = e.getMessage();
-    return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
   }
 
   // ---------------------------------------------------------------- builder
@@ -1153,8 +218,6 @@ public final class SqliteStore implements Store {
     private int maxCachedKeys = 1_000_000;
     private final FailureChoices.Builder failureChoices = new FailureChoices.Builder("the SQLite store", false);
     private Duration logInterval = Duration.ofSeconds(10);
-    private FileChannel lockChannel;
-    private FileLock lock;
 
     private Builder(Path path) {
       this.path = path;
@@ -1295,45 +358,19 @@ public final class SqliteStore implements Store {
       // it, even one refused the lock, would drop the lock this process holds (POSIX locks are
       // per process).
       DatabaseFile file = DatabaseFile.claim(p);
-      Path lockFile = file.lockFile();
-      try {
-        lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      } catch (IOException e) {
-        file.release();
-        throw new IllegalStateException("cannot create " + lockFile + ": " + e, e);
-      }
-      try {
-        lock = lockChannel.tryLock();
-      } catch (OverlappingFileLockException | IOException e) {
-        // overlapping: held in this JVM outside the registry (not by a store)
-        closeQuietly(file);
-        throw new IllegalStateException("cannot lock " + lockFile + ": " + e, e);
-      }
-      if (lock == null) {
-        closeQuietly(file);
-        throw new IllegalStateException(p + " is in use by another process's SQLite store (" + lockFile + " is locked)");
-      }
+      file.lock(p);
       Database db;
       try {
         db = Database.open(file.path, synchronous, maxBytes, true, true);
         file.identify();
       } catch (java.sql.SQLException e) {
-        closeQuietly(file);
+        file.release();
         throw Database.describe(file.path, e);
       } catch (RuntimeException e) {
-        closeQuietly(file);
+        file.release();
         throw e;
       }
       return new SqliteStore(this, file, db);
-    }
-
-    private void closeQuietly(DatabaseFile file) {
-      try {
-        lockChannel.close();
-      } catch (IOException e) {
-        // nothing held
-      }
-      file.release();
     }
   }
 }

@@ -112,7 +112,7 @@ class FileIdentityTest {
       long admitted = 50 + spend(b, "k");
       assertThat(admitted).as("admitted on a budget of 60").isLessThanOrEqualTo(60);
       assertThat(awaitFailure(b, "k").reason()).isEqualTo(Decision.Reason.STORE_UNAVAILABLE);
-      Thread.sleep(3 * SqliteStore.Writer.RETRY_NANOS / 1_000_000); // several reconnect attempts
+      Thread.sleep(3 * Writer.RETRY_NANOS / 1_000_000); // several reconnect attempts
       assertThat(b.apply("k", 1, Operation.ACQUIRE, 0).reason()).isEqualTo(Decision.Reason.STORE_UNAVAILABLE);
       assertThat(calls.apply("k", 1, Operation.ACQUIRE, 0).reason()).as("a rate limit fails open")
           .isEqualTo(Decision.Reason.FAILED_OPEN);

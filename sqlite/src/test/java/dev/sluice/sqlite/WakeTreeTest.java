@@ -27,22 +27,22 @@ class WakeTreeTest {
 
   /** A batch of {@code size} calls; call i gave up if bit i of {@code gaveUp} is set. */
   private static void check(int size, long gaveUp) throws Exception {
-    List<SqliteStore.Call> batch = new ArrayList<>();
+    List<Call> batch = new ArrayList<>();
     CountDownLatch made = new CountDownLatch(size);
     AtomicInteger woken = new AtomicInteger();
     int waiting = 0;
     List<Thread> threads = new ArrayList<>();
-    SqliteStore.Call[] calls = new SqliteStore.Call[size];
+    Call[] calls = new Call[size];
     for (int i = 0; i < size; i++) {
       boolean givesUp = (gaveUp >>> i & 1) == 1;
       waiting += givesUp ? 0 : 1;
       int n = i;
       Thread t = new Thread(() -> {
-        calls[n] = new SqliteStore.Call(null, "k" + n, 1, Operation.ACQUIRE, 0, null, null, null);
+        calls[n] = new Call.Apply(new Ticket<>(), null, "k" + n, 1, Operation.ACQUIRE, 0);
         made.countDown();
         if (givesUp) {
-          assertThat(calls[n].await(1)).isFalse(); // its thread is gone before the batch finishes
-        } else if (calls[n].await(60_000_000_000L)) {
+          assertThat(calls[n].ticket().await(1)).isFalse(); // its thread is gone before the batch finishes
+        } else if (calls[n].ticket().await(60_000_000_000L)) {
           woken.incrementAndGet();
         }
       });
@@ -56,7 +56,7 @@ class WakeTreeTest {
       }
       batch.add(calls[i]);
     }
-    SqliteStore.Call.finishAll(batch);
+    Ticket.finishAll(batch);
     for (Thread t : threads) {
       t.join(10_000);
       // A caller nobody woke would sleep out its 60 s wait (and then find its call done).
