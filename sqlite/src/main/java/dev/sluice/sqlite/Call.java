@@ -2,6 +2,7 @@ package dev.sluice.sqlite;
 
 import dev.sluice.Charge;
 import dev.sluice.Decision;
+import dev.sluice.spi.Command;
 import dev.sluice.spi.MultiDecision;
 import dev.sluice.spi.Operation;
 import java.util.List;
@@ -23,8 +24,7 @@ sealed interface Call {
    * One decision on one key of one definition ({@link dev.sluice.spi.Partition#apply} and
    * {@code applyAsync}).
    */
-  record Apply(Ticket<Decision> ticket, SqlitePartition partition, String key, long cost, Operation op, long arg)
-      implements Call {
+  record Apply(Ticket<Decision> ticket, SqlitePartition partition, String key, Command command) implements Call {
 
     @Override
     public int decisions() {

@@ -4,7 +4,7 @@ import dev.sluice.Decision;
 import dev.sluice.Policy;
 import dev.sluice.spi.Algorithm;
 import dev.sluice.spi.Args;
-import dev.sluice.spi.Operation;
+import dev.sluice.spi.Command;
 import dev.sluice.spi.Partition;
 import java.util.concurrent.CompletableFuture;
 
@@ -38,10 +38,10 @@ final class SqlitePartition implements Partition {
   }
 
   @Override
-  public Decision apply(String key, long cost, Operation op, long arg) {
-    Args.apply(key, cost, op, arg);
-    algorithm.check(op);
-    Call.Apply call = new Call.Apply(new Ticket<>(), this, key.toString(), cost, op, arg);
+  public Decision apply(String key, Command command) {
+    Args.key(key);
+    algorithm.check(Args.command(command).operation());
+    Call.Apply call = new Call.Apply(new Ticket<>(), this, key, command);
     return store.run(call) ? call.ticket().answer : store.failureDecision(policy);
   }
 
@@ -52,9 +52,9 @@ final class SqlitePartition implements Partition {
    * before the writer took it is never applied.
    */
   @Override
-  public CompletableFuture<Decision> applyAsync(String key, long cost, Operation op, long arg) {
-    Args.apply(key, cost, op, arg);
-    algorithm.check(op);
-    return store.submit(new Call.Apply(new Ticket<>(new CompletableFuture<>()), this, key.toString(), cost, op, arg));
+  public CompletableFuture<Decision> applyAsync(String key, Command command) {
+    Args.key(key);
+    algorithm.check(Args.command(command).operation());
+    return store.submit(new Call.Apply(new Ticket<>(new CompletableFuture<>()), this, key, command));
   }
 }

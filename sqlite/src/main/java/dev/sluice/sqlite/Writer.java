@@ -377,13 +377,13 @@ final class Writer implements Runnable {
     long now = p.wall ? wall : monotonic;
     long at = at(p, now);
     StateCache.Key k = new StateCache.Key(p.name, c.key());
-    if (c.op() == Operation.RESET) {
+    if (c.command().operation() == Operation.RESET) {
       // Forgets the key without reading it, so a key holding a bad state can be reset.
-      Decision decision = p.algorithm.step(null, at, c.cost(), c.op(), c.arg()).decision().later(at - now);
+      Decision decision = p.algorithm.step(null, at, c.command()).decision().later(at - now);
       states.stage(k, null);
       return decision;
     }
-    Step s = p.algorithm.step(states.load(d, p, k, at), at, c.cost(), c.op(), c.arg());
+    Step s = p.algorithm.step(states.load(d, p, k, at), at, c.command());
     if (s.changed()) {
       states.stage(k, s.state());
     }
@@ -399,7 +399,7 @@ final class Writer implements Runnable {
       long now = p.wall ? wall : monotonic;
       long at = at(p, now);
       keys[i] = new StateCache.Key(p.name, c.keys()[i]);
-      return p.algorithm.step(states.load(d, p, keys[i], at), at, c.charges().get(i).cost(), c.op(), 0).later(at - now);
+      return p.algorithm.step(states.load(d, p, keys[i], at), at, MultiStep.command(c.op(), c.charges().get(i).cost())).later(at - now);
     });
     if (m.write()) {
       for (int i = 0; i < n; i++) {

@@ -11,7 +11,7 @@ import dev.sluice.ManualClock;
 import dev.sluice.Sluice;
 import dev.sluice.TokenBucket;
 import dev.sluice.Window;
-import dev.sluice.spi.Operation;
+import dev.sluice.spi.Command;
 import dev.sluice.spi.Partition;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -62,13 +62,13 @@ class AsyncTest {
          Connection other = DriverManager.getConnection("jdbc:sqlite:" + file);
          Statement s = other.createStatement()) {
       Partition bytes = store.partition(budget);
-      assertThat(bytes.apply("warm", 1, Operation.ACQUIRE, 0).allowed()).isTrue();
+      assertThat(bytes.apply("warm", Command.acquire(1)).allowed()).isTrue();
       Decision d = null;
       for (int attempt = 0; attempt < ATTEMPTS && (d == null || !d.storeDecided()); attempt++) {
         s.execute("BEGIN IMMEDIATE");
         CompletableFuture<Decision> f;
         try {
-          f = bytes.applyAsync("alice", 10, Operation.ACQUIRE, 0);
+          f = bytes.applyAsync("alice", Command.acquire(10));
           assertThat(f).as("not done when applyAsync returns: no commit can happen yet").isNotDone();
           Thread.sleep(20);
         } finally {
@@ -79,7 +79,7 @@ class AsyncTest {
       assertThat(d.storeDecided()).as("decided by the store after the lock was released: %s", d).isTrue();
       assertThat(d.allowed()).isTrue();
       assertThat(d.used()).as("only the decided attempt charged").isEqualTo(10);
-      assertThat(bytes.apply("alice", 0, Operation.PEEK, 0).used()).isEqualTo(10);
+      assertThat(bytes.apply("alice", Command.peek(0)).used()).isEqualTo(10);
     }
     FailureTest.assertIntact(file);
   }
@@ -92,7 +92,7 @@ class AsyncTest {
          Connection other = DriverManager.getConnection("jdbc:sqlite:" + file);
          Statement s = other.createStatement()) {
       Partition bytes = store.partition(budget);
-      assertThat(bytes.apply("warm", 1, Operation.ACQUIRE, 0).allowed()).isTrue();
+      assertThat(bytes.apply("warm", Command.acquire(1)).allowed()).isTrue();
       String writer = writerThreadName(file);
       Decision d = null;
       AtomicReference<String> ranOn = new AtomicReference<>();
@@ -101,7 +101,7 @@ class AsyncTest {
         CompletableFuture<Decision> f;
         CompletableFuture<Decision> after;
         try {
-          f = bytes.applyAsync("alice", 1, Operation.ACQUIRE, 0);
+          f = bytes.applyAsync("alice", Command.acquire(1));
           assertThat(f).isNotDone(); // so the callback cannot run on this thread
           after = f.whenComplete((x, e) -> ranOn.set(Thread.currentThread().getName()));
         } finally {
@@ -118,7 +118,7 @@ class AsyncTest {
       Set<String> threads = ConcurrentHashMap.newKeySet();
       List<CompletableFuture<Decision>> all = new ArrayList<>();
       for (int i = 0; i < 2_000; i++) {
-        all.add(store.partition(bucket).applyAsync("k" + (i % 50), 1, Operation.ACQUIRE, 0)
+        all.add(store.partition(bucket).applyAsync("k" + (i % 50), Command.acquire(1))
             .whenComplete((x, e) -> threads.add(Thread.currentThread().getName())));
       }
       CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).get(30, TimeUnit.SECONDS);
@@ -140,7 +140,7 @@ class AsyncTest {
          Statement s = other.createStatement()) {
       Partition bytes = store.partition(budget); // fails closed
       Partition calls = store.partition(bucket); // fails open
-      assertThat(bytes.apply("warm", 1, Operation.ACQUIRE, 0).allowed()).isTrue();
+      assertThat(bytes.apply("warm", Command.acquire(1)).allowed()).isTrue();
       String writer = writerThreadName(file);
       AtomicReference<String> ranOn = new AtomicReference<>();
       s.execute("BEGIN IMMEDIATE");
@@ -148,8 +148,8 @@ class AsyncTest {
       CompletableFuture<Decision> open;
       long start = System.nanoTime();
       try {
-        closed = bytes.applyAsync("alice", 30, Operation.ACQUIRE, 0);
-        open = calls.applyAsync("alice", 1, Operation.ACQUIRE, 0);
+        closed = bytes.applyAsync("alice", Command.acquire(30));
+        open = calls.applyAsync("alice", Command.acquire(1));
         assertThat(closed).isNotDone();
         closed.whenComplete((x, e) -> ranOn.set(Thread.currentThread().getName()));
         CompletableFuture.allOf(closed, open).get(10, TimeUnit.SECONDS);
@@ -166,8 +166,8 @@ class AsyncTest {
       assertThat(o.storeDecided()).isFalse();
       assertThat(ranOn.get()).isNotEqualTo(writer).startsWith("sluice-sqlite-async ");
       // queued after them: when these return, the batch that held the given-up calls is done
-      assertThat(bytes.apply("alice", 0, Operation.PEEK, 0).used()).as("the 30 given up was never charged").isZero();
-      assertThat(calls.apply("alice", 0, Operation.PEEK, 0).remaining()).as("nor the 1").isEqualTo(100);
+      assertThat(bytes.apply("alice", Command.peek(0)).used()).as("the 30 given up was never charged").isZero();
+      assertThat(calls.apply("alice", Command.peek(0)).remaining()).as("nor the 1").isEqualTo(100);
       assertThat(store.failures().total()).as("each failure counted once").isEqualTo(2);
       assertThat(store.failures().lastError()).startsWith("no commit within the decision timeout (PT0.03S)");
       try (Connection r = DriverManager.getConnection("jdbc:sqlite:" + file);
@@ -200,7 +200,7 @@ class AsyncTest {
           }
           for (int i = 0; i < 300; i++) {
             acquires.add(l.acquireAsync("k", 1, Duration.ZERO));
-            charges.add(bytes.applyAsync("k", 1, Operation.ACQUIRE, 0));
+            charges.add(bytes.applyAsync("k", Command.acquire(1)));
           }
         });
         threads.add(thread);
@@ -217,13 +217,13 @@ class AsyncTest {
       assertThat(charges.stream().filter(f -> f.join().allowed()).count()).isEqualTo(100);
       assertThat(store.failures().total()).isZero();
       assertThat(l.peek("k", 0).remaining()).isZero();
-      assertThat(bytes.apply("k", 0, Operation.PEEK, 0).used()).isEqualTo(100);
+      assertThat(bytes.apply("k", Command.peek(0)).used()).isEqualTo(100);
     }
     // durable: a new store on the file sees the same
     try (SqliteStore store = SqliteStore.open(file).clock(clock).build()) {
-      assertThat(store.partition(budget).apply("k", 0, Operation.PEEK, 0).used()).isEqualTo(100);
+      assertThat(store.partition(budget).apply("k", Command.peek(0)).used()).isEqualTo(100);
       assertThat(store.partition(FixedWindow.of("w", 1_000, Window.of(Duration.ofHours(1))))
-          .apply("k", 0, Operation.PEEK, 0).remaining()).isZero();
+          .apply("k", Command.peek(0)).remaining()).isZero();
     }
   }
 
@@ -279,13 +279,13 @@ class AsyncTest {
     SqliteStore store = SqliteStore.open(file).clock(clock).build();
     Partition bytes = store.partition(budget);
     Partition calls = store.partition(bucket);
-    assertThat(bytes.apply("warm", 1, Operation.ACQUIRE, 0).allowed()).isTrue();
+    assertThat(bytes.apply("warm", Command.acquire(1)).allowed()).isTrue();
     List<CompletableFuture<Decision>> futures = new CopyOnWriteArrayList<>();
     try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + file);
          Statement s = other.createStatement()) {
       s.execute("BEGIN IMMEDIATE");
       for (int i = 0; i < 100; i++) {
-        futures.add(calls.applyAsync("k" + i, 1, Operation.ACQUIRE, 0));
+        futures.add(calls.applyAsync("k" + i, Command.acquire(1)));
       }
       // and callers that keep asking while the store closes
       List<Thread> racers = new ArrayList<>();
@@ -293,7 +293,7 @@ class AsyncTest {
         Thread racer = new Thread(() -> {
           for (int i = 0; ; i++) {
             try {
-              futures.add(calls.applyAsync("r" + (i % 20), 1, Operation.ACQUIRE, 0));
+              futures.add(calls.applyAsync("r" + (i % 20), Command.acquire(1)));
             } catch (IllegalStateException e) {
               return; // closed
             }
@@ -318,9 +318,9 @@ class AsyncTest {
     assertThat(futures).as("none failed exceptionally").noneMatch(CompletableFuture::isCompletedExceptionally);
     assertThat(futures).as("committed, or failed open")
         .allMatch(f -> f.join().storeDecided() || f.join().reason() == Decision.Reason.FAILED_OPEN);
-    assertThatThrownBy(() -> calls.applyAsync("k", 1, Operation.ACQUIRE, 0))
+    assertThatThrownBy(() -> calls.applyAsync("k", Command.acquire(1)))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("is closed");
-    assertThatThrownBy(() -> calls.apply("k", 1, Operation.ACQUIRE, 0))
+    assertThatThrownBy(() -> calls.apply("k", Command.acquire(1)))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("is closed");
     FailureTest.assertIntact(file);
   }
@@ -329,9 +329,9 @@ class AsyncTest {
   void badArgumentsAreRefusedAtOnceByThrowing() throws Exception {
     try (SqliteStore store = SqliteStore.open(dir.resolve("g.db")).clock(clock).build()) {
       Partition bytes = store.partition(budget);
-      assertThatThrownBy(() -> bytes.applyAsync("k", -1, Operation.ACQUIRE, 0))
+      assertThatThrownBy(() -> bytes.applyAsync("k", Command.acquire(-1)))
           .isInstanceOf(IllegalArgumentException.class);
-      assertThatThrownBy(() -> bytes.applyAsync(null, 1, Operation.ACQUIRE, 0))
+      assertThatThrownBy(() -> bytes.applyAsync(null, Command.acquire(1)))
           .isInstanceOf(IllegalArgumentException.class);
       assertThat(store.failures().total()).isZero();
     }

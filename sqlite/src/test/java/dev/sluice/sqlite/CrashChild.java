@@ -3,7 +3,7 @@ package dev.sluice.sqlite;
 import dev.sluice.Budget;
 import dev.sluice.Decision;
 import dev.sluice.Window;
-import dev.sluice.spi.Operation;
+import dev.sluice.spi.Command;
 import dev.sluice.spi.Partition;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -52,7 +52,7 @@ public final class CrashChild {
           String key = "key-" + random.nextInt(KEYS);
           long cost = 1 + random.nextInt(9);
           line("S " + id + " " + key + " " + cost);
-          Decision d = p.apply(key, cost, Operation.ACQUIRE, 0);
+          Decision d = p.apply(key, Command.acquire(cost));
           line((d.allowed() ? "A " : d.reason() == Decision.Reason.STORE_UNAVAILABLE ? "F " : "D ") + id);
         }
       });

@@ -2,7 +2,7 @@ package dev.sluice.sqlite;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.spi.Operation;
+import dev.sluice.spi.Command;
 import dev.sluice.spi.Partition;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -140,7 +140,7 @@ class CrashTest {
     try (SqliteStore store = SqliteStore.open(file).build()) {
       Partition p = store.partition(CrashChild.POLICY);
       for (int k = 0; k < CrashChild.KEYS; k++) {
-        used[k] = p.apply("key-" + k, 0, Operation.PEEK, 0).used();
+        used[k] = p.apply("key-" + k, Command.peek(0)).used();
       }
     }
     return used;

@@ -1,6 +1,5 @@
 package dev.sluice.sqlite;
 
-import dev.sluice.spi.FailurePolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.Budget;
@@ -8,7 +7,8 @@ import dev.sluice.Decision;
 import dev.sluice.ManualClock;
 import dev.sluice.TokenBucket;
 import dev.sluice.Window;
-import dev.sluice.spi.Operation;
+import dev.sluice.spi.Command;
+import dev.sluice.spi.FailurePolicy;
 import dev.sluice.spi.Partition;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -46,7 +46,7 @@ class FailureTest {
       Decision refused = null;
       for (int i = 0; i < 100_000 && refused == null; i++) {
         String key = String.format("user-%06d-with-a-long-name-to-fill-pages-sooner", i);
-        Decision d = bytes.apply(key, 7, Operation.ACQUIRE, 0);
+        Decision d = bytes.apply(key, Command.acquire(7));
         if (d.reason() == Decision.Reason.STORE_UNAVAILABLE) {
           refused = d;
         } else {
@@ -67,7 +67,7 @@ class FailureTest {
       Decision open = null;
       for (int i = 0; i < 1_000 && open == null; i++) {
         long before = store.failures().total();
-        Decision d = calls.apply("new-caller-" + i + "-with-a-long-name-to-need-a-page", 1, Operation.ACQUIRE, 0);
+        Decision d = calls.apply("new-caller-" + i + "-with-a-long-name-to-need-a-page", Command.acquire(1));
         assertThat(d.allowed()).isTrue();
         if (store.failures().total() > before) {
           open = d;
@@ -88,14 +88,14 @@ class FailureTest {
       clock.advance(Duration.ofHours(2));
       Decision after = null;
       for (long deadline = System.nanoTime() + 20_000_000_000L; System.nanoTime() < deadline; ) {
-        after = bytes.apply("a-new-user-after-the-sweep", 7, Operation.ACQUIRE, 0);
+        after = bytes.apply("a-new-user-after-the-sweep", Command.acquire(7));
         if (after.allowed()) {
           break;
         }
         Thread.sleep(10);
       }
       assertThat(after.allowed()).as("recovered: %s", after).isTrue();
-      assertThat(bytes.apply("a-new-user-after-the-sweep", 0, Operation.PEEK, 0).used()).isEqualTo(7);
+      assertThat(bytes.apply("a-new-user-after-the-sweep", Command.peek(0)).used()).isEqualTo(7);
     }
     assertIntact(file);
   }
@@ -108,19 +108,19 @@ class FailureTest {
          Statement s = other.createStatement()) {
       Partition bytes = store.partition(budget);
       Partition calls = store.partition(bucket);
-      assertThat(bytes.apply("alice", 30, Operation.ACQUIRE, 0).allowed()).isTrue();
+      assertThat(bytes.apply("alice", Command.acquire(30)).allowed()).isTrue();
 
       s.execute("BEGIN IMMEDIATE"); // another process's write transaction, left open
       long start = System.nanoTime();
-      Decision d = bytes.apply("alice", 30, Operation.ACQUIRE, 0);
-      Decision c = calls.apply("alice", 1, Operation.ACQUIRE, 0);
+      Decision d = bytes.apply("alice", Command.acquire(30));
+      Decision c = calls.apply("alice", Command.acquire(1));
       assertThat(System.nanoTime() - start).as("answered, not hung").isLessThan(Duration.ofSeconds(4).toNanos());
       assertThat(d.reason()).isEqualTo(Decision.Reason.STORE_UNAVAILABLE);
       assertThat(c.reason()).as("named policy chose closed").isEqualTo(Decision.Reason.STORE_UNAVAILABLE);
       assertThat(store.failures().lastError()).contains("locked");
       s.execute("ROLLBACK");
 
-      Decision back = bytes.apply("alice", 30, Operation.ACQUIRE, 0);
+      Decision back = bytes.apply("alice", Command.acquire(30));
       assertThat(back.allowed()).isTrue();
       assertThat(back.used()).as("the failed 30 was never charged").isEqualTo(60);
     }
@@ -135,13 +135,13 @@ class FailureTest {
          Connection other = DriverManager.getConnection("jdbc:sqlite:" + file);
          Statement s = other.createStatement()) {
       Partition bytes = store.partition(budget);
-      assertThat(bytes.apply("warm", 1, Operation.ACQUIRE, 0).allowed()).isTrue();
+      assertThat(bytes.apply("warm", Command.acquire(1)).allowed()).isTrue();
       s.execute("BEGIN IMMEDIATE");
       Decision[] answers = new Decision[8];
       Thread[] callers = new Thread[answers.length];
       for (int i = 0; i < callers.length; i++) {
         int n = i;
-        callers[i] = new Thread(() -> answers[n] = bytes.apply("k" + n, 1, Operation.ACQUIRE, 0));
+        callers[i] = new Thread(() -> answers[n] = bytes.apply("k" + n, Command.acquire(1)));
         callers[i].start();
       }
       for (Thread t : callers) {
@@ -161,7 +161,7 @@ class FailureTest {
         later[i] = new Thread(() -> {
           Decision d = null;
           for (int attempt = 0; attempt < 100 && (d == null || !d.allowed()); attempt++) {
-            d = bytes.apply("later" + n, 1, Operation.ACQUIRE, 0);
+            d = bytes.apply("later" + n, Command.acquire(1));
           }
           after[n] = d;
         });
@@ -190,16 +190,16 @@ class FailureTest {
          Connection other = DriverManager.getConnection("jdbc:sqlite:" + file);
          Statement s = other.createStatement()) {
       Partition bytes = store.partition(budget);
-      assertThat(bytes.apply("warm", 1, Operation.ACQUIRE, 0).allowed()).isTrue();
+      assertThat(bytes.apply("warm", Command.acquire(1)).allowed()).isTrue();
       s.execute("BEGIN IMMEDIATE");
       // The writer takes the call into a batch and waits up to 100 ms for the lock; the caller
       // gives up after 20 ms, and the lock is back within the writer's wait.
-      Decision d = bytes.apply("alice", 30, Operation.ACQUIRE, 0);
+      Decision d = bytes.apply("alice", Command.acquire(30));
       s.execute("ROLLBACK");
       assertThat(d.reason()).isEqualTo(Decision.Reason.STORE_UNAVAILABLE);
       assertThat(d.storeDecided()).isFalse();
       // Queued after it: when this returns, the batch that held the given-up call is done.
-      assertThat(bytes.apply("alice", 0, Operation.PEEK, 0).used()).as("the given-up 30 was never charged").isZero();
+      assertThat(bytes.apply("alice", Command.peek(0)).used()).as("the given-up 30 was never charged").isZero();
       assertThat(store.failures().total()).as("the failure is counted once, by the caller").isEqualTo(1);
       assertThat(store.failures().lastError()).startsWith("no commit within the decision timeout (PT0.02S)");
       try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
@@ -215,8 +215,8 @@ class FailureTest {
   void aStateThatIsNotItsPolicysFailsThatKeyByChoiceAndNamesIt() throws Exception {
     Path file = dir.resolve("bad.db");
     try (SqliteStore store = SqliteStore.open(file).clock(clock).build()) {
-      store.partition(budget).apply("alice", 10, Operation.ACQUIRE, 0);
-      store.partition(budget).apply("bob", 10, Operation.ACQUIRE, 0);
+      store.partition(budget).apply("alice", Command.acquire(10));
+      store.partition(budget).apply("bob", Command.acquire(10));
     }
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
          PreparedStatement p = c.prepareStatement("UPDATE sluice_state SET state = ? WHERE key = 'alice'")) {
@@ -225,12 +225,12 @@ class FailureTest {
     }
     try (SqliteStore store = SqliteStore.open(file).clock(clock).build()) {
       Partition bytes = store.partition(budget);
-      Decision d = bytes.apply("alice", 10, Operation.ACQUIRE, 0);
+      Decision d = bytes.apply("alice", Command.acquire(10));
       assertThat(d.reason()).isEqualTo(Decision.Reason.STORE_UNAVAILABLE);
       assertThat(store.failures().lastError()).contains("key 'alice' of policy 'bytes' holds a value that is not a list of 64-bit integers");
-      assertThat(bytes.apply("bob", 10, Operation.ACQUIRE, 0).used()).as("other keys work").isEqualTo(20);
-      bytes.apply("alice", 0, Operation.RESET, 0);
-      assertThat(bytes.apply("alice", 10, Operation.ACQUIRE, 0).used()).as("a reset starts it fresh").isEqualTo(10);
+      assertThat(bytes.apply("bob", Command.acquire(10)).used()).as("other keys work").isEqualTo(20);
+      bytes.apply("alice", Command.reset());
+      assertThat(bytes.apply("alice", Command.acquire(10)).used()).as("a reset starts it fresh").isEqualTo(10);
     }
   }
 

@@ -8,7 +8,7 @@ import dev.sluice.Decision;
 import dev.sluice.ManualClock;
 import dev.sluice.TokenBucket;
 import dev.sluice.Window;
-import dev.sluice.spi.Operation;
+import dev.sluice.spi.Command;
 import dev.sluice.spi.Partition;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,7 +42,7 @@ class FileIdentityTest {
       assertThatThrownBy(() -> SqliteStore.open(file).build())
           .hasMessage(file + " is already open in another SQLite store in this JVM");
       assertThat(openInChild(file)).startsWith("REFUSED " + file + " is in use by another process's SQLite store");
-      assertThat(store.partition(budget).apply("k", 1, Operation.ACQUIRE, 0).allowed()).isTrue();
+      assertThat(store.partition(budget).apply("k", Command.acquire(1)).allowed()).isTrue();
     }
     assertThat(openInChild(file)).as("closing released it").startsWith("OPENED");
   }
@@ -59,11 +59,11 @@ class FileIdentityTest {
       assertThatThrownBy(() -> SqliteStore.open(link).build())
           .hasMessage(link + " (" + file + ") is already open in another SQLite store in this JVM");
       assertThat(openInChild(link)).startsWith("REFUSED " + link + " is in use by another process's SQLite store");
-      assertThat(store.partition(budget).apply("k", 1, Operation.ACQUIRE, 0).allowed()).isTrue();
+      assertThat(store.partition(budget).apply("k", Command.acquire(1)).allowed()).isTrue();
     }
     try (SqliteStore store = SqliteStore.open(link).build()) {
       assertThat(store.path()).isEqualTo(file);
-      assertThat(store.partition(budget).apply("k", 0, Operation.PEEK, 0).used()).isEqualTo(1);
+      assertThat(store.partition(budget).apply("k", Command.peek(0)).used()).isEqualTo(1);
       assertThatThrownBy(() -> SqliteStore.open(file).build()).hasMessageContaining("is already open");
     }
   }
@@ -104,17 +104,17 @@ class FileIdentityTest {
     try (SqliteStore store = SqliteStore.open(file).clock(clock).maxDatabaseBytes(64 * 1024).build()) {
       Partition b = store.partition(budget);
       Partition calls = store.partition(TokenBucket.of("calls", 100, 100, Duration.ofHours(1)));
-      assertThat(b.apply("k", 50, Operation.ACQUIRE, 0).allowed()).isTrue();
+      assertThat(b.apply("k", Command.acquire(50)).allowed()).isTrue();
       fill(store);
       Files.delete(file);
       // A new key does not fit: a failed commit, and then the reconnect.
-      b.apply("a-new-key-that-needs-a-page-" + "x".repeat(200), 1, Operation.ACQUIRE, 0);
+      b.apply("a-new-key-that-needs-a-page-" + "x".repeat(200), Command.acquire(1));
       long admitted = 50 + spend(b, "k");
       assertThat(admitted).as("admitted on a budget of 60").isLessThanOrEqualTo(60);
       assertThat(awaitFailure(b, "k").reason()).isEqualTo(Decision.Reason.STORE_UNAVAILABLE);
       Thread.sleep(3 * Writer.RETRY_NANOS / 1_000_000); // several reconnect attempts
-      assertThat(b.apply("k", 1, Operation.ACQUIRE, 0).reason()).isEqualTo(Decision.Reason.STORE_UNAVAILABLE);
-      assertThat(calls.apply("k", 1, Operation.ACQUIRE, 0).reason()).as("a rate limit fails open")
+      assertThat(b.apply("k", Command.acquire(1)).reason()).isEqualTo(Decision.Reason.STORE_UNAVAILABLE);
+      assertThat(calls.apply("k", Command.acquire(1)).reason()).as("a rate limit fails open")
           .isEqualTo(Decision.Reason.FAILED_OPEN);
       assertThat(Files.exists(file)).as("never created again").isFalse();
       assertThat(store.failures().lastError()).startsWith(file + " was deleted or moved while its SQLite store was open");
@@ -128,7 +128,7 @@ class FileIdentityTest {
     Path file = dir.resolve("replaced.db");
     try (SqliteStore store = SqliteStore.open(file).clock(clock).build()) {
       Partition b = store.partition(budget);
-      assertThat(b.apply("k", 50, Operation.ACQUIRE, 0).allowed()).isTrue();
+      assertThat(b.apply("k", Command.acquire(50)).allowed()).isTrue();
       Files.move(file, dir.resolve("moved-away.db"));
       byte[] other = new byte[4096];
       new Random(3).nextBytes(other);
@@ -146,7 +146,7 @@ class FileIdentityTest {
     Partition filler = store.partition(Budget.of("filler", 100, Window.of(Duration.ofHours(1))));
     long before = store.failures().total();
     for (int i = 0; i < 100_000 && store.failures().total() == before; i++) {
-      filler.apply(String.format("filler-%06d-with-a-long-name-to-fill-pages-sooner", i), 1, Operation.ACQUIRE, 0);
+      filler.apply(String.format("filler-%06d-with-a-long-name-to-fill-pages-sooner", i), Command.acquire(1));
     }
     assertThat(store.failures().total()).as("the file is full").isGreaterThan(before);
   }
@@ -155,7 +155,7 @@ class FileIdentityTest {
   private static long spend(Partition p, String key) {
     long admitted = 0;
     for (int i = 0; i < 100; i++) {
-      Decision d = p.apply(key, 1, Operation.ACQUIRE, 0);
+      Decision d = p.apply(key, Command.acquire(1));
       if (d.allowed()) {
         admitted++;
       }
@@ -166,11 +166,11 @@ class FileIdentityTest {
   /** Asks until a decision is answered by the failure choice (within 10 s). */
   private static Decision awaitFailure(Partition p, String key) throws InterruptedException {
     long deadline = System.nanoTime() + 10_000_000_000L;
-    Decision d = p.apply(key, 1, Operation.ACQUIRE, 0);
+    Decision d = p.apply(key, Command.acquire(1));
     while (d.storeDecided() && System.nanoTime() < deadline) {
       assertThat(d.allowed()).as("nothing admitted past the limit: %s", d).isFalse();
       Thread.sleep(10);
-      d = p.apply(key, 1, Operation.ACQUIRE, 0);
+      d = p.apply(key, Command.acquire(1));
     }
     return d;
   }

@@ -7,7 +7,7 @@ import dev.sluice.FixedWindow;
 import dev.sluice.ManualClock;
 import dev.sluice.TokenBucket;
 import dev.sluice.Window;
-import dev.sluice.spi.Operation;
+import dev.sluice.spi.Command;
 import dev.sluice.spi.Partition;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -37,20 +37,20 @@ class MaintenanceTest {
       Partition w = store.partition(shortWindow);
       Partition b = store.partition(slow);
       for (int i = 0; i < 2_000; i++) { // several sweep chunks
-        w.apply("w" + i, 1, Operation.ACQUIRE, 0);
+        w.apply("w" + i, Command.acquire(1));
       }
-      b.apply("busy", 1, Operation.ACQUIRE, 0);
+      b.apply("busy", Command.acquire(1));
       assertThat(FailureTest.rows(reader, "short")).isEqualTo(2_000);
 
       clock.advance(Duration.ofSeconds(15)); // windows over: idle; the bucket still owes a day's refill
-      b.apply("nudge", 0, Operation.PEEK, 0); // wakes the writer; the sweep is due
+      b.apply("nudge", Command.peek(0)); // wakes the writer; the sweep is due
       long deadline = System.nanoTime() + 10_000_000_000L;
       while (FailureTest.rows(reader, "short") > 0 && System.nanoTime() < deadline) {
         Thread.sleep(10);
       }
       assertThat(FailureTest.rows(reader, "short")).as("idle keys swept").isZero();
       assertThat(FailureTest.rows(reader, "slow")).as("a key still holding state stays").isEqualTo(1);
-      assertThat(b.apply("busy", 0, Operation.PEEK, 0).remaining()).isEqualTo(4);
+      assertThat(b.apply("busy", Command.peek(0)).remaining()).isEqualTo(4);
     }
   }
 
@@ -62,9 +62,9 @@ class MaintenanceTest {
     try (SqliteStore store = SqliteStore.open(file).clock(clock).idleSweepInterval(Duration.ofSeconds(5)).build();
          Connection reader = DriverManager.getConnection("jdbc:sqlite:" + file)) {
       Partition w = store.partition(window);
-      assertThat(w.apply("k", 1, Operation.ACQUIRE, 0).allowed()).isTrue();
+      assertThat(w.apply("k", Command.acquire(1)).allowed()).isTrue();
       clock.advance(Duration.ofSeconds(15)); // 10:00:17: the key is idle and swept
-      w.apply("other", 0, Operation.PEEK, 0);
+      w.apply("other", Command.peek(0));
       long deadline = System.nanoTime() + 10_000_000_000L;
       while (FailureTest.rows(reader, "w") > 0 && System.nanoTime() < deadline) {
         Thread.sleep(10);
@@ -76,8 +76,8 @@ class MaintenanceTest {
     clock.set(Instant.parse("2026-11-24T10:00:08Z"));
     try (SqliteStore store = SqliteStore.open(file).clock(clock).build()) { // the floor is in the file
       Partition w = store.partition(window);
-      assertThat(w.apply("k", 1, Operation.ACQUIRE, 0).allowed()).as("in the window of 10:00:17").isTrue();
-      Decision denied = w.apply("k", 1, Operation.ACQUIRE, 0);
+      assertThat(w.apply("k", Command.acquire(1)).allowed()).as("in the window of 10:00:17").isTrue();
+      Decision denied = w.apply("k", Command.acquire(1));
       assertThat(denied.allowed()).isFalse();
       // Decided at 10:00:17 (the window ends at 10:00:20), and measured from the caller's clock,
       // 10:00:08: 12 s (not 3 s, which the caller would wait four times over)
@@ -128,24 +128,24 @@ class MaintenanceTest {
       sweepAt(store, file, window, Instant.parse("2026-11-24T10:00:17Z"));
       clock.set(Instant.parse("2026-11-23T10:00:02Z")); // a day back
       Partition w = store.partition(window);
-      assertThat(w.apply("k", 1, Operation.ACQUIRE, 0).allowed()).isTrue();
-      Decision denied = w.apply("k", 1, Operation.ACQUIRE, 0);
+      assertThat(w.apply("k", Command.acquire(1)).allowed()).isTrue();
+      Decision denied = w.apply("k", Command.acquire(1));
       assertThat(denied.retryAfterNanos()).as("to the end of the window the clock shows")
           .isEqualTo(Duration.ofSeconds(8).toNanos());
       clock.set(Instant.parse("2026-11-23T10:00:10Z"));
-      assertThat(w.apply("k", 1, Operation.ACQUIRE, 0).allowed()).isTrue();
+      assertThat(w.apply("k", Command.acquire(1)).allowed()).isTrue();
     }
   }
 
   /** Spends key "swept" at the clock's time, moves the clock to {@code at} and waits until it is swept. */
   private void sweepAt(SqliteStore store, Path file, FixedWindow window, Instant at) throws Exception {
     Partition w = store.partition(window);
-    assertThat(w.apply("swept", 1, Operation.ACQUIRE, 0).allowed()).isTrue();
+    assertThat(w.apply("swept", Command.acquire(1)).allowed()).isTrue();
     clock.set(at);
     try (Connection reader = DriverManager.getConnection("jdbc:sqlite:" + file)) {
       long deadline = System.nanoTime() + 10_000_000_000L;
       while (FailureTest.rows(reader, window.name()) > 0 && System.nanoTime() < deadline) {
-        w.apply("nudge", 0, Operation.PEEK, 0); // wakes the writer; the sweep is due
+        w.apply("nudge", Command.peek(0)); // wakes the writer; the sweep is due
         Thread.sleep(10);
       }
       assertThat(FailureTest.rows(reader, window.name())).as("swept").isZero();
@@ -174,7 +174,7 @@ class MaintenanceTest {
     long max = 0;
     try (SqliteStore store = SqliteStore.open(file).checkpointInterval(checkpointInterval).build()) {
       Partition p = store.partition(policy);
-      p.apply("first", 1, Operation.ACQUIRE, 0);
+      p.apply("first", Command.acquire(1));
       // Two readers whose transactions overlap, so some read transaction is always open: SQLite's
       // own passive checkpoints then never find a moment to restart the log.
       Thread[] readers = new Thread[2];
@@ -203,7 +203,7 @@ class MaintenanceTest {
         int id = t;
         writers[t] = new Thread(() -> {
           for (int i = 0; !stop.get(); i++) {
-            p.apply(id + "-" + i, 1, Operation.ACQUIRE, 0);
+            p.apply(id + "-" + i, Command.acquire(1));
           }
         });
         writers[t].start();

@@ -2,7 +2,7 @@ package dev.sluice.sqlite;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.spi.Operation;
+import dev.sluice.spi.Command;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -38,7 +38,7 @@ class WakeTreeTest {
       waiting += givesUp ? 0 : 1;
       int n = i;
       Thread t = new Thread(() -> {
-        calls[n] = new Call.Apply(new Ticket<>(), null, "k" + n, 1, Operation.ACQUIRE, 0);
+        calls[n] = new Call.Apply(new Ticket<>(), null, "k" + n, Command.acquire(1));
         made.countDown();
         if (givesUp) {
           assertThat(calls[n].ticket().await(1)).isFalse(); // its thread is gone before the batch finishes
