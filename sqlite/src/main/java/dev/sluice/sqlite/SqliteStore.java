@@ -359,16 +359,16 @@ public final class SqliteStore implements Store {
       // per process).
       DatabaseFile file = DatabaseFile.claim(p);
       file.lock(p);
-      Database db;
+      Database db = null;
       try {
         db = Database.open(file.path, synchronous, maxBytes, true, true);
         file.identify();
-      } catch (java.sql.SQLException e) {
+      } catch (java.sql.SQLException | RuntimeException e) {
+        if (db != null) {
+          db.close(); // opened, then the file could not be identified
+        }
         file.release();
-        throw Database.describe(file.path, e);
-      } catch (RuntimeException e) {
-        file.release();
-        throw e;
+        throw e instanceof java.sql.SQLException s ? Database.describe(file.path, s) : (RuntimeException) e;
       }
       return new SqliteStore(this, file, db);
     }

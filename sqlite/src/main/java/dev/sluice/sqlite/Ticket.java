@@ -85,12 +85,18 @@ final class Ticket<R> {
 
   /**
    * Finishes a batch whose fields are set, waking its callers as a binary tree: the writer
-   * wakes the first, and each caller, once awake, wakes the next two ({@link #await}).
+   * wakes the first, and each caller, once awake, wakes the next two ({@link #await}). The
+   * wake-ups (a system call each) then run on the callers' threads, in parallel, rather than one
+   * after another on the writer's. {@code finished} sees each call this finished (not one its
+   * caller gave up), before any caller is woken.
    */
-  static void finishAll(List<? extends Call> batch) {
+  static void finishAll(List<? extends Call> batch, java.util.function.Consumer<Call> finished) {
     link(batch);
     for (int i = 0, n = batch.size(); i < n; i++) {
-      batch.get(i).ticket().finish();
+      Call c = batch.get(i);
+      if (c.ticket().finish()) { // else its caller gave up, and counted the failure
+        finished.accept(c);
+      }
     }
     wake(batch.get(0).ticket());
   }

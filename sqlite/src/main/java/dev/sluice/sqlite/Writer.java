@@ -225,9 +225,7 @@ final class Writer implements Runnable {
         return null;
       }
       table = source.reopen();
-      if (lost()) { // lost while being reopened
-        table.close();
-        table = null;
+      if (lost()) { // lost while being reopened (lost() closed the table, and keeps the loss as the last error)
         nextOpen = now + RETRY_NANOS;
         return null;
       }
@@ -302,29 +300,25 @@ final class Writer implements Runnable {
     completeAll(batch);
   }
 
+  private void finished(Call c) {
+    Ticket<?> t = c.ticket();
+    if (t.failed) {
+      failures.failed(t.badState ? Failures.Cause.BAD_STATE : Failures.Cause.ERROR, (String) null);
+    }
+    if (c instanceof Call.Apply a && a.ticket().future != null) {
+      asynchronous.add(a);
+    }
+  }
+
+  /** What completing a batch does with each call it finished. */
+  private final java.util.function.Consumer<Call> onFinished = this::finished;
+
   /** The asynchronous calls of the batch being completed. */
   private final ArrayList<Call.Apply> asynchronous = new ArrayList<>();
 
-  /**
-   * Completes the batch, waking its callers as a binary tree: the writer wakes the first, and
-   * each caller, once awake, wakes the next two. The wake-ups (a system call each) then run on
-   * the callers' threads, in parallel, rather than one after another on the writer's.
-   */
+  /** Completes the batch ({@link Ticket#finishAll}), then settles its asynchronous calls' futures. */
   private void completeAll(List<Call> batch) {
-    Ticket.link(batch);
-    for (int i = 0, n = batch.size(); i < n; i++) {
-      Call c = batch.get(i);
-      Ticket<?> t = c.ticket();
-      if (t.finish()) { // else its caller gave up, and counted the failure
-        if (t.failed) {
-          failures.failed(t.badState ? Failures.Cause.BAD_STATE : Failures.Cause.ERROR, (String) null);
-        }
-        if (c instanceof Call.Apply a && a.ticket().future != null) {
-          asynchronous.add(a);
-        }
-      }
-    }
-    Ticket.wake(batch.get(0).ticket());
+    Ticket.finishAll(batch, onFinished);
     if (!asynchronous.isEmpty()) {
       Call.Apply[] done = asynchronous.toArray(new Call.Apply[0]);
       asynchronous.clear();

@@ -56,7 +56,7 @@ class WakeTreeTest {
       }
       batch.add(calls[i]);
     }
-    Ticket.finishAll(batch);
+    Ticket.finishAll(batch, c -> { });
     for (Thread t : threads) {
       t.join(10_000);
       // A caller nobody woke would sleep out its 60 s wait (and then find its call done).
