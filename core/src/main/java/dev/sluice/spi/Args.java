@@ -98,6 +98,40 @@ public final class Args {
   }
 
   /**
+   * A setting that must be given.
+   *
+   * @param field the setting's name, for the message
+   * @param value the value given
+   * @param <T> its type
+   * @return {@code value}
+   * @throws IllegalArgumentException naming the field, if {@code value} is null
+   */
+  public static <T> T notNull(String field, T value) {
+    if (value == null) {
+      throw new IllegalArgumentException(field + " must not be null");
+    }
+    return value;
+  }
+
+  /**
+   * A whole-number setting within a range.
+   *
+   * @param field the setting's name, for the message
+   * @param value the value given
+   * @param min the least allowed
+   * @param max the most allowed
+   * @return {@code value}
+   * @throws IllegalArgumentException naming the field, the value and the range, if {@code value}
+   *     is outside it
+   */
+  public static int between(String field, int value, int min, int max) {
+    if (value < min || value > max) {
+      throw new IllegalArgumentException(field + " (" + value + ") must be within [" + min + ", " + max + "]");
+    }
+    return value;
+  }
+
+  /**
    * A cost: {@code >= 0}.
    *
    * @param cost the cost to check
@@ -180,6 +214,22 @@ public final class Args {
       throw new IllegalArgumentException("command must not be null");
     }
     return command;
+  }
+
+  /**
+   * The arguments of {@link Partition#apply} and {@code applyAsync}, checked once, before any
+   * state changes: a valid key ({@link #key}), a command, and an operation the policy supports
+   * ({@link Algorithm#check}); the command's own arguments were checked when it was made.
+   *
+   * @param key the key to check
+   * @param command the command to check
+   * @param algorithm the partition's policy's algorithm
+   * @return the command's operation
+   * @throws IllegalArgumentException for the first argument that is invalid
+   */
+  public static Operation apply(String key, Command command, Algorithm algorithm) {
+    key(key);
+    return algorithm.check(command(command).operation());
   }
 
   /**

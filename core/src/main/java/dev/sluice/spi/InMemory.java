@@ -43,10 +43,7 @@ public final class InMemory {
      * @throws IllegalArgumentException if {@code clock} is null
      */
     public Builder clock(Clock clock) {
-      if (clock == null) {
-        throw new IllegalArgumentException("clock must not be null");
-      }
-      this.clock = clock;
+      this.clock = Args.notNull("clock", clock);
       return this;
     }
 
@@ -96,10 +93,7 @@ public final class InMemory {
     }
 
     private static Duration positive(String field, Duration d) {
-      if (d == null) {
-        throw new IllegalArgumentException(field + " must not be null");
-      }
-      if (d.isNegative() || d.isZero()) {
+      if (Args.notNull(field, d).isNegative() || d.isZero()) {
         throw new IllegalArgumentException(field + " (" + d + ") must be positive");
       }
       if (d.compareTo(Duration.ofNanos(Algorithm.MAX_NANOS)) > 0) {

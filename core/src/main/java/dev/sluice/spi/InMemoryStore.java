@@ -485,8 +485,7 @@ final class InMemoryStore implements Store {
 
     @Override
     public Decision apply(String key, Command command) {
-      Args.key(key);
-      Operation op = algorithm.check(Args.command(command).operation()); // a bucket holds nothing under an id
+      Operation op = Args.apply(key, command, algorithm); // a bucket holds nothing under an id
       for (;;) {
         Cell cell = cellFor(key, op);
         long clockNow = states.packedNow();
@@ -554,8 +553,7 @@ final class InMemoryStore implements Store {
 
     @Override
     public Decision apply(String key, Command command) {
-      Args.key(key);
-      Operation op = algorithm.check(Args.command(command).operation()); // before a cell is made for the key
+      Operation op = Args.apply(key, command, algorithm); // before a cell is made for the key
       for (;;) {
         Cell cell = cellFor(key, op);
         long clockNow = clockNow();

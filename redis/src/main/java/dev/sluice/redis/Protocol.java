@@ -78,7 +78,7 @@ final class Protocol {
   static String[] params(Policy policy) {
     if (policy instanceof TokenBucket p) {
       long periodMicros = micros(p, "refillPeriod", p.refillPeriod());
-      long g = gcd(periodMicros, p.refillTokens());
+      long g = java.math.BigInteger.valueOf(periodMicros).gcd(java.math.BigInteger.valueOf(p.refillTokens())).longValueExact();
       long tokenUnits = periodMicros / g;
       long unitsPerMicro = p.refillTokens() / g;
       if (p.capacity() > MAX) {
@@ -214,14 +214,6 @@ final class Protocol {
     return s;
   }
 
-  private static long gcd(long a, long b) {
-    while (b != 0) {
-      long t = a % b;
-      a = b;
-      b = t;
-    }
-    return a;
-  }
 
   /** Nanoseconds from the script's microseconds ({@code -1}: never). */
   static long nanos(long micros) {

@@ -64,8 +64,7 @@ final class RedisPartition implements Partition {
 
   @Override
   public Decision apply(String key, Command command) {
-    Args.key(key);
-    algorithm.check(Args.command(command).operation());
+    Args.apply(key, command, algorithm);
     Request r = request(key, command);
     return decision(r, calls.call(new Request[] {r}), key, command);
   }
@@ -77,8 +76,7 @@ final class RedisPartition implements Partition {
    */
   @Override
   public CompletableFuture<Decision> applyAsync(String key, Command command) {
-    Args.key(key);
-    algorithm.check(Args.command(command).operation());
+    Args.apply(key, command, algorithm);
     Request r = request(key, command);
     return calls.callAsync(new Request[] {r}).thenApply(result -> decision(r, result, key, command));
   }

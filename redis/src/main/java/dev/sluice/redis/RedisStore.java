@@ -262,10 +262,7 @@ public final class RedisStore implements Store {
      * opens windows early, by as much as its clock is off.
      */
     public Builder callerTime(Clock clock) {
-      if (clock == null) {
-        throw new IllegalArgumentException("clock must not be null");
-      }
-      this.callerClock = clock;
+      this.callerClock = Args.notNull("clock", clock);
       return this;
     }
 
@@ -280,19 +277,13 @@ public final class RedisStore implements Store {
 
     /** Most decisions in one coalesced script call: 256 unless set; 1 to 10,000. */
     public Builder maxBatch(int max) {
-      if (max < 1 || max > 10_000) {
-        throw new IllegalArgumentException("maxBatch (" + max + ") must be within [1, 10000]");
-      }
-      this.maxBatch = max;
+      this.maxBatch = Args.between("maxBatch", max, 1, 10_000);
       return this;
     }
 
     /** Most coalesced script calls outstanding at once (per hash slot on a cluster): 2 unless set; 1 to 64. */
     public Builder maxInFlight(int max) {
-      if (max < 1 || max > 64) {
-        throw new IllegalArgumentException("maxInFlight (" + max + ") must be within [1, 64]");
-      }
-      this.maxInFlight = max;
+      this.maxInFlight = Args.between("maxInFlight", max, 1, 64);
       return this;
     }
 

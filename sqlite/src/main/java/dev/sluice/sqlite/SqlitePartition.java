@@ -39,8 +39,7 @@ final class SqlitePartition implements Partition {
 
   @Override
   public Decision apply(String key, Command command) {
-    Args.key(key);
-    algorithm.check(Args.command(command).operation());
+    Args.apply(key, command, algorithm);
     Call.Apply call = new Call.Apply(new Ticket<>(), this, key, command);
     return store.run(call) ? call.ticket().answer : store.failureDecision(policy);
   }
@@ -53,8 +52,7 @@ final class SqlitePartition implements Partition {
    */
   @Override
   public CompletableFuture<Decision> applyAsync(String key, Command command) {
-    Args.key(key);
-    algorithm.check(Args.command(command).operation());
+    Args.apply(key, command, algorithm);
     return store.submit(new Call.Apply(new Ticket<>(new CompletableFuture<>()), this, key, command));
   }
 }

@@ -229,28 +229,19 @@ public final class SqliteStore implements Store {
      * hold decisions at most one period ahead of it, across restarts too (see {@link Floors}).
      */
     public Builder clock(Clock clock) {
-      if (clock == null) {
-        throw new IllegalArgumentException("clock must not be null");
-      }
-      this.clock = clock;
+      this.clock = Args.notNull("clock", clock);
       return this;
     }
 
     /** When a commit waits for the disk: {@link Synchronous#FULL} unless set. */
     public Builder synchronous(Synchronous synchronous) {
-      if (synchronous == null) {
-        throw new IllegalArgumentException("synchronous must not be null");
-      }
-      this.synchronous = synchronous;
+      this.synchronous = Args.notNull("synchronous", synchronous);
       return this;
     }
 
     /** The most decisions per transaction: 256 unless set; 1 to 65,536. */
     public Builder maxBatch(int maxBatch) {
-      if (maxBatch < 1 || maxBatch > 65_536) {
-        throw new IllegalArgumentException("maxBatch (" + maxBatch + ") must be within [1, 65536]");
-      }
-      this.maxBatch = maxBatch;
+      this.maxBatch = Args.between("maxBatch", maxBatch, 1, 65_536);
       return this;
     }
 

@@ -52,8 +52,7 @@ end
 
 ALG[2] = {
   cacheable = true,
-  -- nothing is held under an id
-  ops = {[ACQUIRE] = true, [PEEK] = true, [RESERVE] = true, [RECORD] = true, [REFUND] = true, [RESET] = true},
+  ops = RATE_OPS,
   params = function(argv, i, n)
     local limit = nat(argv[i])
     if limit == nil or limit < 1 then return nil, 'limit ' .. tostring(argv[i]) end

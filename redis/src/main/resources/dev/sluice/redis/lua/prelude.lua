@@ -52,6 +52,9 @@ local function put(key, value, idle_us)
   end
 end
 
+-- What a rate policy supports: every operation but the hold operations (nothing is held under an id).
+local RATE_OPS = {[ACQUIRE] = true, [PEEK] = true, [RESERVE] = true, [RECORD] = true, [REFUND] = true, [RESET] = true}
+
 -- The algorithms register here by code (dev.sluice.redis.Protocol):
 --   ALG[code] = {
 --     ops = {[op] = true, ...}                 -- optional: the operations supported (default all)

@@ -159,8 +159,7 @@ end
 
 ALG[4] = {
   cacheable = true,
-  -- nothing is held under an id
-  ops = {[ACQUIRE] = true, [PEEK] = true, [RESERVE] = true, [RECORD] = true, [REFUND] = true, [RESET] = true},
+  ops = RATE_OPS,
   params = function(argv, i, n)
     if n ~= 2 then return nil, 'sliding counter takes 2 parameters' end
     local limit, w = nat(argv[i]), nat(argv[i + 1])

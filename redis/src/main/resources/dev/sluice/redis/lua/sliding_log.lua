@@ -184,8 +184,7 @@ end
 
 ALG[3] = {
   cacheable = true,
-  -- nothing is held under an id
-  ops = {[ACQUIRE] = true, [PEEK] = true, [RESERVE] = true, [RECORD] = true, [REFUND] = true, [RESET] = true},
+  ops = RATE_OPS,
   params = function(argv, i, n)
     if n ~= 3 then return nil, 'sliding log takes 3 parameters' end
     local limit, w, g = nat(argv[i]), nat(argv[i + 1]), nat(argv[i + 2])

@@ -1,8 +1,7 @@
 -- Token bucket (GCRA) under main.lua: the arithmetic is token_bucket_core.lua's.
 ALG[1] = {
   cacheable = true,
-  -- nothing is held under an id
-  ops = {[ACQUIRE] = true, [PEEK] = true, [RESERVE] = true, [RECORD] = true, [REFUND] = true, [RESET] = true},
+  ops = RATE_OPS,
   params = function(argv, i, n)
     if n ~= 3 then return nil, 'token bucket takes 3 parameters' end
     local c, p, d = nat(argv[i]), nat(argv[i + 1]), nat(argv[i + 2])
