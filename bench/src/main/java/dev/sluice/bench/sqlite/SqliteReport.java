@@ -33,6 +33,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
@@ -92,31 +93,62 @@ public final class SqliteReport {
   static final int TARGET_CALLERS = 64;
 
   /** A store under test. */
-  interface Row {
-    String id();
+  record Row(String id, String title, String synchronous, Opener opener) {
+    Session open(Path file) throws Exception {
+      return opener.open(file);
+    }
+  }
 
-    String title();
-
-    String synchronous();
-
+  /** Opens a row's store on a database file. */
+  interface Opener {
     Session open(Path file) throws Exception;
   }
 
   /** A row's store on one database file. */
-  interface Session extends AutoCloseable {
-    Partition partition();
+  static final class Session implements AutoCloseable {
+    /** One admitted decision on each of the keys, in a few transactions; not measured. */
+    interface Prefill {
+      void run(String[] keys) throws Exception;
+    }
+
+    private final Partition partition;
+    private final LongSupplier commits;
+    private final LongSupplier failed;
+    private final Prefill prefill;
+    private final Runnable close;
+
+    Session(Partition partition, LongSupplier commits, LongSupplier failed, Prefill prefill,
+        Runnable close) {
+      this.partition = partition;
+      this.commits = commits;
+      this.failed = failed;
+      this.prefill = prefill;
+      this.close = close;
+    }
+
+    Partition partition() {
+      return partition;
+    }
 
     /** Transactions committed so far. */
-    long commits();
+    long commits() {
+      return commits.getAsLong();
+    }
 
     /** Decisions the store answered by its failure choice so far (0 if it has none). */
-    long failed();
+    long failed() {
+      return failed.getAsLong();
+    }
 
     /** One admitted decision on each of {@code keys}, in a few transactions; not measured. */
-    void prefill(String[] keys) throws Exception;
+    void prefill(String[] keys) throws Exception {
+      prefill.run(keys);
+    }
 
     @Override
-    void close();
+    public void close() {
+      close.run();
+    }
   }
 
   static TokenBucket policy() {
@@ -124,120 +156,37 @@ public final class SqliteReport {
   }
 
   static Row sluice(String id, Synchronous sync) {
-    return new Row() {
-      @Override
-      public String id() {
-        return id;
-      }
-
-      @Override
-      public String title() {
-        return "Sluice SqliteStore: one writer thread, group commit (maxBatch 256, maxWait 0), state"
-            + " cache; synchronous=" + sync;
-      }
-
-      @Override
-      public String synchronous() {
-        return sync.name();
-      }
-
-      @Override
-      public Session open(Path file) {
-        SqliteStore store = SqliteStore.open(file).synchronous(sync).maxBatch(256)
-            .failure(FailurePolicy.closed()).build();
-        TokenBucket policy = policy();
-        Partition partition = store.partition(policy);
-        return new Session() {
-          @Override
-          public Partition partition() {
-            return partition;
-          }
-
-          @Override
-          public long commits() {
-            return store.commits();
-          }
-
-          @Override
-          public long failed() {
-            return store.failures().total();
-          }
-
-          @Override
-          public void prefill(String[] keys) {
-            for (int from = 0; from < keys.length; from += 1000) {
-              List<Charge> charges = new ArrayList<>();
-              for (int i = from; i < Math.min(keys.length, from + 1000); i++) {
-                charges.add(new Charge(policy, keys[i], 1));
-              }
-              MultiDecision d = store.applyAll(charges, Operation.ACQUIRE);
-              if (!d.decision().allowed()) {
-                throw new IllegalStateException("pre-creating keys: " + d.decision()
-                    + (store.failures().lastError().isEmpty() ? "" : " (" + store.failures().lastError() + ")"));
-              }
-            }
-          }
-
-          @Override
-          public void close() {
-            store.close();
-          }
-        };
-      }
-    };
+    return new Row(id, "Sluice SqliteStore: one writer thread, group commit (maxBatch 256, maxWait 0),"
+        + " state cache; synchronous=" + sync, sync.name(), file -> {
+          SqliteStore store = SqliteStore.open(file).synchronous(sync).maxBatch(256)
+              .failure(FailurePolicy.closed()).build();
+          TokenBucket policy = policy();
+          return new Session(store.partition(policy), store::commits, () -> store.failures().total(),
+              keys -> {
+                for (int from = 0; from < keys.length; from += 1000) {
+                  List<Charge> charges = new ArrayList<>();
+                  for (int i = from; i < Math.min(keys.length, from + 1000); i++) {
+                    charges.add(new Charge(policy, keys[i], 1));
+                  }
+                  MultiDecision d = store.applyAll(charges, Operation.ACQUIRE);
+                  if (!d.decision().allowed()) {
+                    throw new IllegalStateException("pre-creating keys: " + d.decision()
+                        + (store.failures().lastError().isEmpty() ? "" : " (" + store.failures().lastError() + ")"));
+                  }
+                }
+              }, store::close);
+        });
   }
 
   static Row naive(String id, String sync) {
-    return new Row() {
-      @Override
-      public String id() {
-        return id;
-      }
-
-      @Override
-      public String title() {
-        return "NaiveSqliteStore (bench module): one JDBC connection under one lock; per decision"
-            + " BEGIN IMMEDIATE, SELECT, algorithm step, upsert, COMMIT; synchronous=" + sync;
-      }
-
-      @Override
-      public String synchronous() {
-        return sync;
-      }
-
-      @Override
-      public Session open(Path file) throws Exception {
-        NaiveSqliteStore store = new NaiveSqliteStore(file, sync);
-        TokenBucket policy = policy();
-        Partition partition = store.partition(policy);
-        return new Session() {
-          @Override
-          public Partition partition() {
-            return partition;
-          }
-
-          @Override
-          public long commits() {
-            return store.commits();
-          }
-
-          @Override
-          public long failed() {
-            return 0;
-          }
-
-          @Override
-          public void prefill(String[] keys) throws Exception {
-            store.prefill(policy, keys, Command.acquire(1));
-          }
-
-          @Override
-          public void close() {
-            store.close();
-          }
-        };
-      }
-    };
+    return new Row(id, "NaiveSqliteStore (bench module): one JDBC connection under one lock; per"
+        + " decision BEGIN IMMEDIATE, SELECT, algorithm step, upsert, COMMIT; synchronous=" + sync,
+        sync, file -> {
+          NaiveSqliteStore store = new NaiveSqliteStore(file, sync);
+          TokenBucket policy = policy();
+          return new Session(store.partition(policy), store::commits, () -> 0,
+              keys -> store.prefill(policy, keys, Command.acquire(1)), store::close);
+        });
   }
 
   /** Every row, in table order. */
