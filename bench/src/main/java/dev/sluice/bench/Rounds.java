@@ -77,4 +77,31 @@ public final class Rounds<R> {
     sorted.sort(Comparator.comparingDouble(perSecond));
     return sorted;
   }
+
+  /**
+   * The first columns of a report's table: Row, {@code setting} (e.g. ">keys"), decisions/s, the
+   * range of the rounds (only when there were several), p50 µs, p99 µs; then {@code more}.
+   */
+  public static List<String> headers(String setting, int rounds, String... more) {
+    List<String> h = new ArrayList<>(List.of("Row", setting, ">decisions/s"));
+    if (rounds > 1) {
+      h.add(">rounds: min–max");
+    }
+    h.addAll(List.of(">p50 µs", ">p99 µs"));
+    h.addAll(List.of(more));
+    return h;
+  }
+
+  /** A cell's median round under {@link #headers}: its first cells, then {@code more}. */
+  public static Object[] cells(String row, String setting, Callers.Totals calls, double[] range,
+      int rounds, String... more) {
+    List<String> cells = new ArrayList<>(List.of(row, setting,
+        String.format(Locale.ROOT, "%,.0f", calls.perSecond())));
+    if (rounds > 1) {
+      cells.add(String.format(Locale.ROOT, "%,.0f–%,.0f", range[0], range[1]));
+    }
+    cells.addAll(List.of(ReportText.us(calls.p50us()), ReportText.us(calls.p99us())));
+    cells.addAll(List.of(more));
+    return cells.toArray();
+  }
 }

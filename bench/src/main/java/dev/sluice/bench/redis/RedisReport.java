@@ -3,8 +3,6 @@ package dev.sluice.bench.redis;
 import dev.sluice.redis.testing.RedisBinary;
 import dev.sluice.redis.testing.RedisServer;
 
-import static dev.sluice.bench.ReportText.us;
-
 import dev.sluice.bench.Callers;
 import dev.sluice.bench.Machine;
 import dev.sluice.bench.MarkdownTable;
@@ -329,30 +327,20 @@ public final class RedisReport {
         + " Scripts/decision: EVAL + EVALSHA calls seen by Redis per decision; attempts/decision:"
         + " Bucket4j's compare-and-swap attempts (each one a GET and an EVAL) per decision.\n\n");
 
-    List<String> headers = new ArrayList<>(List.of("Row", ">keys", ">decisions/s"));
-    if (c.rounds > 1) {
-      headers.add(">rounds: min–max");
-    }
-    headers.addAll(List.of(">p50 µs", ">p99 µs", ">Redis CPU %", ">client CPU %", ">other CPU %",
-        ">Redis CPU µs/decision", ">client CPU µs/decision", ">scripts/decision", ">attempts/decision"));
-    MarkdownTable table = MarkdownTable.of(headers);
+    MarkdownTable table = MarkdownTable.of(Rounds.headers(">keys", c.rounds, ">Redis CPU %",
+        ">client CPU %", ">other CPU %", ">Redis CPU µs/decision", ">client CPU µs/decision",
+        ">scripts/decision", ">attempts/decision"));
     List<String> problems = new ArrayList<>();
     for (int i = 0; i < results.size(); i++) {
       Result r = results.get(i);
       RedisRow row = rows.stream().filter(x -> x.id().equals(r.row())).findFirst().orElseThrow();
-      List<String> cells = new ArrayList<>(List.of(row.title(), keysLabel(r.keys()),
-          String.format(Locale.ROOT, "%,.0f", r.perSecond())));
-      if (c.rounds > 1) {
-        cells.add(String.format(Locale.ROOT, "%,.0f–%,.0f", ranges.get(i)[0], ranges.get(i)[1]));
-      }
-      cells.addAll(List.of(us(r.calls().p50us()), us(r.calls().p99us()),
+      table.row(Rounds.cells(row.title(), keysLabel(r.keys()), r.calls(), ranges.get(i), c.rounds,
           String.format(Locale.ROOT, "%.0f", 100 * r.redisCpu()),
           String.format(Locale.ROOT, "%.0f", 100 * r.clientCpu()),
           Double.isNaN(r.otherCpu()) ? "n/a" : String.format(Locale.ROOT, "%.0f", Math.max(0, 100 * r.otherCpu())),
           String.format(Locale.ROOT, "%.1f", r.redisUs()), String.format(Locale.ROOT, "%.1f", r.clientUs()),
           String.format(Locale.ROOT, "%.2f", r.scriptsPerDecision()),
           Double.isNaN(r.attemptsPerDecision()) ? "—" : String.format(Locale.ROOT, "%.2f", r.attemptsPerDecision())));
-      table.row(cells.toArray());
       Callers.Totals calls = r.calls();
       if (calls.denied() > 0 || calls.errors() > 0 || calls.notCounted() > 0) {
         problems.add(String.format(Locale.ROOT,

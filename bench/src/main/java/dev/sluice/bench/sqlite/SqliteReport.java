@@ -105,49 +105,32 @@ public final class SqliteReport {
   }
 
   /** A row's store on one database file. */
-  static final class Session implements AutoCloseable {
-    /** One admitted decision on each of the keys, in a few transactions; not measured. */
+  record Session(Partition partition, LongSupplier committed, LongSupplier failures,
+      Prefill prefiller, Runnable closer) implements AutoCloseable {
+
+    /** Pre-creates keys. */
     interface Prefill {
       void run(String[] keys) throws Exception;
     }
 
-    private final Partition partition;
-    private final LongSupplier commits;
-    private final LongSupplier failed;
-    private final Prefill prefill;
-    private final Runnable close;
-
-    Session(Partition partition, LongSupplier commits, LongSupplier failed, Prefill prefill,
-        Runnable close) {
-      this.partition = partition;
-      this.commits = commits;
-      this.failed = failed;
-      this.prefill = prefill;
-      this.close = close;
-    }
-
-    Partition partition() {
-      return partition;
-    }
-
     /** Transactions committed so far. */
     long commits() {
-      return commits.getAsLong();
+      return committed.getAsLong();
     }
 
     /** Decisions the store answered by its failure choice so far (0 if it has none). */
     long failed() {
-      return failed.getAsLong();
+      return failures.getAsLong();
     }
 
     /** One admitted decision on each of {@code keys}, in a few transactions; not measured. */
     void prefill(String[] keys) throws Exception {
-      prefill.run(keys);
+      prefiller.run(keys);
     }
 
     @Override
     public void close() {
-      close.run();
+      closer.run();
     }
   }
 
@@ -376,23 +359,14 @@ public final class SqliteReport {
         + " decisions/commit: decisions over commits in the measurement. Admitted: decisions that"
         + " admitted the call (all of them unless the run is misconfigured).\n\n");
 
-    List<String> headers = new ArrayList<>(List.of("Row", ">callers", ">decisions/s"));
-    if (c.rounds > 1) {
-      headers.add(">rounds: min–max");
-    }
-    headers.addAll(List.of(">p50 µs", ">p99 µs", ">commits/s", ">decisions/commit", ">admitted"));
-    MarkdownTable table = MarkdownTable.of(headers);
+    MarkdownTable table = MarkdownTable.of(Rounds.headers(">callers", c.rounds, ">commits/s",
+        ">decisions/commit", ">admitted"));
     List<String> problems = new ArrayList<>();
     for (int i = 0; i < results.size(); i++) {
       Result r = results.get(i);
-      List<String> cells = new ArrayList<>(List.of(r.row(), Integer.toString(r.callers()),
-          String.format(Locale.ROOT, "%,.0f", r.perSecond())));
-      if (c.rounds > 1) {
-        cells.add(String.format(Locale.ROOT, "%,.0f–%,.0f", ranges.get(i)[0], ranges.get(i)[1]));
-      }
-      cells.addAll(List.of(us(r.calls().p50us()), us(r.calls().p99us()), String.format(Locale.ROOT, "%,.0f", r.commitsPerSecond()),
+      table.row(Rounds.cells(r.row(), Integer.toString(r.callers()), r.calls(), ranges.get(i),
+          c.rounds, String.format(Locale.ROOT, "%,.0f", r.commitsPerSecond()),
           String.format(Locale.ROOT, "%.1f", r.perCommit()), String.format(Locale.ROOT, "%,d", r.admitted())));
-      table.row(cells.toArray());
       if (!r.clean()) {
         problems.add(String.format(Locale.ROOT,
             "%s, %d caller(s): %,d decisions not admitted, %,d answered by the failure choice (not"
