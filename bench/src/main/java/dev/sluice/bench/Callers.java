@@ -13,7 +13,7 @@ import org.HdrHistogram.Histogram;
  * merged once every thread is joined.
  *
  * <pre>{@code
- * Callers callers = Callers.start(64, false, random -> session.tryAcquire(random.nextInt(keys)));
+ * Callers callers = Callers.start(64, false, keys, key -> session.tryAcquire(key));
  * callers.warmup(5);
  * long before = counter();      // sampled right before the measured seconds
  * callers.measure(10);
@@ -30,11 +30,11 @@ public final class Callers {
   /** A call answered, but not by what is measured (a failure policy): not counted as a decision. */
   public static final int NOT_COUNTED = -1;
 
-  /** One blocking call; the key, if any, drawn from the caller's own {@code random}. */
+  /** One blocking call on key number {@code key}. */
   @FunctionalInterface
   public interface Call {
     /** {@link #ADMITTED}, {@link #DENIED} or {@link #NOT_COUNTED}. */
-    int call(SplittableRandom random);
+    int call(int key);
   }
 
   /** What all callers did during the measurement. */
@@ -66,6 +66,7 @@ public final class Callers {
   private static final class Caller implements Runnable {
     final Thread thread;
     final Call call;
+    final int keys;
     final SplittableRandom random;
     final Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
     volatile int phase = WARMUP;
@@ -76,8 +77,9 @@ public final class Callers {
     long errors;
     Throwable firstError;
 
-    Caller(Call call, int index, boolean virtual) {
+    Caller(Call call, int keys, int index, boolean virtual) {
       this.call = call;
+      this.keys = keys;
       this.random = new SplittableRandom(0x5EED + index);
       this.thread = virtual ? virtualThread(this, "caller-" + index) : new Thread(this, "caller-" + index);
       thread.setDaemon(true);
@@ -86,10 +88,11 @@ public final class Callers {
     @Override
     public void run() {
       for (int p; (p = phase) != STOP; ) {
+        int key = keys == 1 ? 0 : random.nextInt(keys);
         long t0 = System.nanoTime();
         int outcome;
         try {
-          outcome = call.call(random);
+          outcome = call.call(key);
         } catch (RuntimeException e) {
           if (p == MEASURE) {
             errors++;
@@ -122,11 +125,15 @@ public final class Callers {
 
   private Callers() {}
 
-  /** Starts {@code threads} callers of {@code call}, warming up; virtual threads need JDK 21+. */
-  public static Callers start(int threads, boolean virtual, Call call) {
+  /**
+   * Starts {@code threads} callers of {@code call}, warming up, each on a key number drawn
+   * uniformly from {@code keys} per call (its own random, seeded by its index); virtual threads
+   * need JDK 21+.
+   */
+  public static Callers start(int threads, boolean virtual, int keys, Call call) {
     Callers c = new Callers();
     for (int i = 0; i < threads; i++) {
-      c.callers.add(new Caller(call, i, virtual));
+      c.callers.add(new Caller(call, keys, i, virtual));
     }
     c.callers.forEach(t -> t.thread.start());
     return c;

@@ -190,8 +190,7 @@ public final class RedisReport {
       waitQuiet(c.quietWait);
     }
     try (RedisRow.Session session = row.open(uri, keys)) {
-      Callers callers = Callers.start(c.threads, c.virtualThreads,
-          random -> session.tryAcquire(keys == 1 ? 0 : random.nextInt(keys)));
+      Callers callers = Callers.start(c.threads, c.virtualThreads, keys, session::tryAcquire);
       callers.warmup(c.warmup);
 
       double redis0 = server.cpuSeconds();

@@ -285,8 +285,8 @@ public final class SqliteReport {
       try (Session session = row.open(dir.resolve("bench.db"))) {
         session.prefill(keys);
         Partition partition = session.partition();
-        Callers callers = Callers.start(threads, false, random -> {
-          Decision d = partition.apply(keys[random.nextInt(keys.length)], Command.acquire(1));
+        Callers callers = Callers.start(threads, false, keys.length, key -> {
+          Decision d = partition.apply(keys[key], Command.acquire(1));
           return d.reason() == Decision.Reason.STORE_UNAVAILABLE ? Callers.NOT_COUNTED // not committed
               : d.allowed() ? Callers.ADMITTED : Callers.DENIED;
         });
