@@ -3,12 +3,8 @@ package dev.sluice.bench;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -87,7 +83,7 @@ public final class Report {
       double forkMin, double forkMax) {}
 
   /** Options. */
-  static final class Config {
+  static final class Config extends ReportConfig {
     int forks = 3;
     int warmup = 2;
     int iterations = 3;
@@ -97,12 +93,10 @@ public final class Report {
     boolean footprint = true;
     boolean jol;
     int keys = 1_000_000;
-    Path out;
-    final List<String> notes = new ArrayList<>();
 
     static Config parse(String[] args) {
       Config c = new Config();
-      new Options(Report.class)
+      c.parse(Report.class, args, o -> o
           .integer("--forks", "N", "JMH forks per benchmark (3)", n -> c.forks = n)
           .integer("--warmup", "N", "warmup iterations (2)", n -> c.warmup = n)
           .integer("--iterations", "N", "measurement iterations (3)", n -> c.iterations = n)
@@ -117,10 +111,7 @@ public final class Report {
           .flag("--no-footprint", "skip the retained-heap measurement", () -> c.footprint = false)
           .flag("--footprint-only", "only the retained-heap measurement", () -> c.jmh = false)
           .flag("--jol", "also measure the footprint with JOL", () -> c.jol = true)
-          .integer("--keys", "N", "keys of the footprint measurement (1,000,000)", n -> c.keys = n)
-          .out(f -> c.out = f)
-          .notes(c.notes)
-          .parse(args);
+          .integer("--keys", "N", "keys of the footprint measurement (1,000,000)", n -> c.keys = n));
       return c;
     }
   }
@@ -128,7 +119,7 @@ public final class Report {
   public static void main(String[] args) throws Exception {
     Config c = Config.parse(args);
     Path dir = Machine.jarDirectory(Report.class);
-    Path out = c.out != null ? c.out : dir.resolve("report.md");
+    Path out = c.out(Report.class, "report.md");
     Instant start = Instant.now();
     String loadBefore = Machine.loadAverage();
 
@@ -143,11 +134,8 @@ public final class Report {
       }
     }
 
-    String md = format(c, rows, bytesPerKey, jolPerKey, start, loadBefore, Machine.loadAverage());
-    Files.writeString(out, md, StandardCharsets.UTF_8);
-    System.out.println();
-    System.out.println(md);
-    System.out.println("(written to " + out + ")");
+    ReportText.write(out, format(c, rows, bytesPerKey, jolPerKey, start, loadBefore,
+        Machine.loadAverage()));
   }
 
   // ---- running
@@ -227,27 +215,15 @@ public final class Report {
   static String format(Config c, List<Row> rows, Map<String, Double> bytesPerKey,
       Map<String, String> jolPerKey, Instant start, String loadBefore, String loadAfter) {
     StringBuilder b = new StringBuilder();
-    Duration took = Duration.between(start, Instant.now());
-    b.append("## Sluice vs peers: ").append(DateTimeFormatter.ISO_LOCAL_DATE_TIME
-        .format(start.atOffset(ZoneOffset.UTC).withNano(0))).append(" UTC\n\n");
-    b.append("- JDK: ").append(System.getProperty("java.vm.name")).append(' ')
-        .append(System.getProperty("java.runtime.version")).append(" (")
-        .append(System.getProperty("java.vendor")).append(")\n");
-    b.append("- Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
-        .append(Machine.cpuModel()).append(", ").append(System.getProperty("os.name")).append(' ')
-        .append(System.getProperty("os.version")).append('\n');
+    ReportText.title(b, "Sluice vs peers", start);
+    ReportText.jdk(b).append(" (").append(System.getProperty("java.vendor")).append(")\n");
+    ReportText.machine(b).append('\n');
     b.append(String.format(Locale.ROOT,
         "- JMH: %d fork(s), %d x %d s warmup, %d x %d s measurement, average time (ns/op),"
             + " GC profiler (alloc B/op = gc.alloc.rate.norm); footprint: -Xmx4g, SerialGC,"
             + " %,d keys, one fresh JVM per subject%s%n",
         c.forks, c.warmup, c.time, c.iterations, c.time, c.keys, c.jol ? ", JOL cross-check" : ""));
-    b.append("- Load average (1/5/15 min) before: ").append(loadBefore).append("; after: ")
-        .append(loadAfter).append("; run took ").append(took.toMinutes()).append(" min ")
-        .append(took.toSecondsPart()).append(" s\n");
-    for (String n : c.notes) {
-      b.append("- ").append(n).append('\n');
-    }
-    b.append('\n');
+    ReportText.load(b, start, loadBefore, loadAfter, c.notes);
     b.append("\"x Sluice\" is that subject's ns/op divided by Sluice's: how many times Sluice's"
         + " throughput it is outdone by (above 1: Sluice is faster). ± is JMH's 99.9% confidence"
         + " half-interval; \"forks\" is the range of the per-fork means (on this 2-core VM a"

@@ -3,29 +3,23 @@ package dev.sluice.bench.redis;
 import dev.sluice.redis.testing.RedisBinary;
 import dev.sluice.redis.testing.RedisServer;
 
-import dev.sluice.bench.MarkdownTable;
-import dev.sluice.bench.Options;
-
+import dev.sluice.bench.Callers;
 import dev.sluice.bench.Machine;
+import dev.sluice.bench.MarkdownTable;
+import dev.sluice.bench.ReportConfig;
+import dev.sluice.bench.ReportText;
+import dev.sluice.bench.Rounds;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Properties;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import org.HdrHistogram.Histogram;
 
 /**
  * Rate-limit decisions against a Redis server, side by side in one run: decisions per second and
@@ -91,7 +85,7 @@ public final class RedisReport {
   }
 
   /** Options. */
-  static final class Config {
+  static final class Config extends ReportConfig {
     int warmup = 5;
     int time = 10;
     int threads = 64;
@@ -105,12 +99,10 @@ public final class RedisReport {
     int quietWait = 0;
     long sluiceDeadlineMs = 60_000;
     boolean virtualThreads;
-    Path out;
-    final List<String> notes = new ArrayList<>();
 
     static Config parse(String[] args) {
       Config c = new Config();
-      new Options(RedisReport.class)
+      c.parse(RedisReport.class, args, o -> o
           .integer("--warmup", "S", "warmup seconds per row and key set (5)", n -> c.warmup = n)
           .integer("--time", "S", "measured seconds per row and key set (10)", n -> c.time = n)
           .integer("--threads", "N", "callers (64)", n -> c.threads = n)
@@ -124,10 +116,7 @@ public final class RedisReport {
               + " >= 6.2, else the bundled one)", v -> c.redisServer = v)
           .integer("--quiet-wait", "S", "first wait up to S seconds for other load to stop", n -> c.quietWait = n)
           .integer("--sluice-deadline-ms", "N", "the Sluice rows' decision deadline (60,000)",
-              n -> c.sluiceDeadlineMs = n)
-          .out(f -> c.out = f)
-          .notes(c.notes)
-          .parse(args);
+              n -> c.sluiceDeadlineMs = n));
       if (c.warmup < 0 || c.time < 1 || c.threads < 1 || c.keys < 2 || c.rounds < 1) {
         throw new IllegalArgumentException("need --warmup >= 0, --time >= 1, --threads >= 1,"
             + " --keys >= 2, --rounds >= 1");
@@ -137,31 +126,22 @@ public final class RedisReport {
   }
 
   /** One measurement: a row on a key set. */
-  record Result(String row, int keys, long decisions, long denied, long errors, long undecided,
-      String firstError, String details,
-      double seconds, Histogram latency, double redisCpu, double clientCpu, double otherCpu,
-      double stealCpu, double scriptsPerDecision, double attemptsPerDecision, long keysInRedis) {
+  record Result(String row, int keys, Callers.Totals calls, String details, double redisCpu,
+      double clientCpu, double otherCpu, double stealCpu, double scriptsPerDecision,
+      double attemptsPerDecision, long keysInRedis) {
 
     double perSecond() {
-      return decisions / seconds;
-    }
-
-    double p50us() {
-      return latency.getValueAtPercentile(50) / 1000.0;
-    }
-
-    double p99us() {
-      return latency.getValueAtPercentile(99) / 1000.0;
+      return calls.perSecond();
     }
 
     /** Redis CPU time per decision, µs. */
     double redisUs() {
-      return redisCpu * seconds * 1e6 / decisions;
+      return redisCpu * calls.seconds() * 1e6 / calls.decisions();
     }
 
     /** This JVM's CPU time per decision, µs. */
     double clientUs() {
-      return clientCpu * seconds * 1e6 / decisions;
+      return clientCpu * calls.seconds() * 1e6 / calls.decisions();
     }
   }
 
@@ -178,10 +158,10 @@ public final class RedisReport {
     if (c.many) {
       keySets.add(c.keys);
     }
-    Path out = c.out != null ? c.out : Machine.jarDirectory(RedisReport.class).resolve("redis-report.md");
+    Path out = c.out(RedisReport.class, "redis-report.md");
     Instant start = Instant.now();
     String loadBefore = Machine.loadAverage();
-    List<List<Result>> results = new ArrayList<>(); // per (row, key set), one per round
+    Rounds<Result> rounds;
     String redisVersion;
     try (RedisServer fixture = RedisServer.start(
         c.redisServer != null ? Path.of(c.redisServer) : RedisBinary.resolve())) {
@@ -189,115 +169,20 @@ public final class RedisReport {
       redisVersion = server.version();
       System.out.printf(Locale.ROOT, "# redis-server %s (%s), pid %d, port %d%n", redisVersion,
           fixture.binary(), fixture.pid(), fixture.port());
-      for (int i = 0; i < rows.size() * keySets.size(); i++) {
-        results.add(new ArrayList<>());
-      }
-      for (int round = 1; round <= c.rounds; round++) {
-        int slot = 0;
-        for (RedisRow row : rows) {
-          for (int keys : keySets) {
-            System.out.printf(Locale.ROOT, "# round %d/%d: %s, %,d key(s)%n", round, c.rounds,
-                row.id(), keys);
-            Result r = measure(row, keys, fixture.uri(), server, c);
-            System.out.println(describe(r));
-            results.get(slot++).add(r);
-          }
+      List<Rounds.Cell<Result>> cells = new ArrayList<>();
+      for (RedisRow row : rows) {
+        for (int keys : keySets) {
+          cells.add(new Rounds.Cell<>(String.format(Locale.ROOT, "%s, %,d key(s)", row.id(), keys),
+              () -> measure(row, keys, fixture.uri(), server, c)));
         }
       }
+      rounds = Rounds.run(c.rounds, cells, RedisReport::describe, Result::perSecond);
     }
-    List<Result> medians = new ArrayList<>();
-    List<double[]> ranges = new ArrayList<>();
-    for (List<Result> rs : results) {
-      List<Result> sorted = new ArrayList<>(rs);
-      sorted.sort(Comparator.comparingDouble(Result::perSecond));
-      medians.add(sorted.get((sorted.size() - 1) / 2));
-      ranges.add(new double[] {sorted.get(0).perSecond(), sorted.get(sorted.size() - 1).perSecond()});
-    }
-    String md = format(c, rows, medians, ranges, start, loadBefore, Machine.loadAverage(), redisVersion);
-    Files.writeString(out, md, StandardCharsets.UTF_8);
-    System.out.println();
-    System.out.println(md);
-    System.out.println("(written to " + out + ")");
+    ReportText.write(out, format(c, rows, rounds.medians(), rounds.ranges(), start, loadBefore,
+        Machine.loadAverage(), redisVersion));
   }
 
   // ---- measuring
-
-  private static final int WARMUP = 0;
-  private static final int MEASURE = 1;
-  private static final int STOP = 2;
-
-  /** One caller thread's counts; written by that thread only, read after it is joined. */
-  static final class Caller implements Runnable {
-    final Thread thread;
-    final RedisRow.Session session;
-    final int keys;
-    final SplittableRandom random;
-    final Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
-    volatile int phase = WARMUP;
-    long decisions;
-    long denied;
-    long undecided;
-    long undecidedMaxNanos;
-    long errors;
-    Throwable firstError;
-
-    Caller(RedisRow.Session session, int keys, int index, boolean virtual) {
-      this.session = session;
-      this.keys = keys;
-      this.random = new SplittableRandom(0x5EED + index);
-      this.thread = virtual ? virtualThread(this, "caller-" + index) : new Thread(this, "caller-" + index);
-      thread.setDaemon(true);
-    }
-
-    @Override
-    public void run() {
-      for (int p; (p = phase) != STOP; ) {
-        int key = keys == 1 ? 0 : random.nextInt(keys);
-        long t0 = System.nanoTime();
-        int outcome;
-        try {
-          outcome = session.tryAcquire(key);
-        } catch (RuntimeException e) {
-          if (p == MEASURE) {
-            errors++;
-          }
-          if (firstError == null) {
-            firstError = e;
-          }
-          continue;
-        }
-        long t = System.nanoTime() - t0;
-        if (p == MEASURE) {
-          if (outcome == RedisRow.Session.NOT_DECIDED) {
-            undecided++;
-            undecidedMaxNanos = Math.max(undecidedMaxNanos, t);
-          } else {
-            latency.recordValue(Math.min(t, latency.getHighestTrackableValue()));
-            decisions++;
-            if (outcome == RedisRow.Session.DENIED) {
-              denied++;
-            }
-          }
-        }
-      }
-    }
-  }
-
-  /**
-   * An unstarted virtual thread running {@code r} (JDK 21+; this module compiles for 17, so
-   * through reflection).
-   */
-  static Thread virtualThread(Runnable r, String name) {
-    try {
-      Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
-      Class<?> type = Class.forName("java.lang.Thread$Builder");
-      builder = type.getMethod("name", String.class).invoke(builder, name);
-      return (Thread) type.getMethod("unstarted", Runnable.class).invoke(builder, r);
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("--virtual-threads needs JDK 21 or later, this is "
-          + System.getProperty("java.version"), e);
-    }
-  }
 
   static Result measure(RedisRow row, int keys, String uri, RedisStats server, Config c) throws Exception {
     server.flushAll();
@@ -305,54 +190,24 @@ public final class RedisReport {
       waitQuiet(c.quietWait);
     }
     try (RedisRow.Session session = row.open(uri, keys)) {
-      List<Caller> callers = new ArrayList<>();
-      for (int i = 0; i < c.threads; i++) {
-        callers.add(new Caller(session, keys, i, c.virtualThreads));
-      }
-      callers.forEach(t -> t.thread.start());
-      Thread.sleep(TimeUnit.SECONDS.toMillis(c.warmup));
+      Callers callers = Callers.start(c.threads, c.virtualThreads, keys, session::tryAcquire);
+      callers.warmup(c.warmup);
 
       double redis0 = server.cpuSeconds();
       long scripts0 = server.scriptCalls();
       long attempts0 = session.attempts();
       long[] machine0 = machineTicks();
       long client0 = processCpuNanos();
-      long t0 = System.nanoTime();
-      callers.forEach(t -> t.phase = MEASURE);
-      Thread.sleep(TimeUnit.SECONDS.toMillis(c.time));
-      callers.forEach(t -> t.phase = STOP);
-      long t1 = System.nanoTime();
+      callers.measure(c.time);
       long client1 = processCpuNanos();
       long[] machine1 = machineTicks();
       long attempts1 = session.attempts();
       long scripts1 = server.scriptCalls();
       double redis1 = server.cpuSeconds();
 
-      for (Caller t : callers) {
-        t.thread.join(TimeUnit.SECONDS.toMillis(120));
-        if (t.thread.isAlive()) {
-          throw new IllegalStateException(t.thread.getName() + " of " + row.id() + " did not stop");
-        }
-      }
-      Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
-      long decisions = 0;
-      long denied = 0;
-      long errors = 0;
-      long undecided = 0;
-      long undecidedMax = 0;
-      String firstError = null;
-      for (Caller t : callers) {
-        latency.add(t.latency);
-        decisions += t.decisions;
-        denied += t.denied;
-        errors += t.errors;
-        undecided += t.undecided;
-        undecidedMax = Math.max(undecidedMax, t.undecidedMaxNanos);
-        if (firstError == null && t.firstError != null) {
-          firstError = t.firstError.toString();
-        }
-      }
-      double seconds = (t1 - t0) / 1e9;
+      Callers.Totals calls = callers.join(row.id());
+      long decisions = calls.decisions();
+      double seconds = calls.seconds();
       double redisCpu = (redis1 - redis0) / seconds;
       double clientCpu = (client1 - client0) / 1e9 / seconds;
       double otherCpu = Double.NaN;
@@ -365,10 +220,9 @@ public final class RedisReport {
       double scripts = decisions == 0 ? Double.NaN : (scripts1 - scripts0) / (double) decisions;
       double attempts = attempts0 < 0 || decisions == 0 ? Double.NaN
           : (attempts1 - attempts0) / (double) decisions;
-      return new Result(row.id(), keys, decisions, denied, errors, undecided,
-          firstError, (undecided > 0 ? String.format(Locale.ROOT,
-              "longest call answered without Redis: %.1f ms; ", undecidedMax / 1e6) : "")
-              + session.details(), seconds, latency,
+      return new Result(row.id(), keys, calls, (calls.notCounted() > 0 ? String.format(Locale.ROOT,
+              "longest call answered without Redis: %.1f ms; ", calls.notCountedMaxNanos() / 1e6) : "")
+              + session.details(),
           redisCpu, clientCpu, otherCpu, stealCpu, scripts, attempts, server.dbSize());
     }
   }
@@ -435,12 +289,13 @@ public final class RedisReport {
             + " scripts/decision %.3f, attempts/decision %s; denied %d, errors %d,"
             + " answered without Redis (not counted) %d%s;"
             + " keys in Redis after: %,d%s",
-        r.row(), r.keys(), r.perSecond(), r.decisions(), r.seconds(), r.p50us(), r.p99us(),
-        r.latency().getMaxValue() / 1e6, 100 * r.redisCpu(), 100 * r.clientCpu(),
+        r.row(), r.keys(), r.perSecond(), r.calls().decisions(), r.calls().seconds(),
+        r.calls().p50us(), r.calls().p99us(), r.calls().maxMs(), 100 * r.redisCpu(), 100 * r.clientCpu(),
         100 * r.otherCpu(), 100 * r.stealCpu(), r.redisUs(), r.clientUs(), r.scriptsPerDecision(),
         Double.isNaN(r.attemptsPerDecision()) ? "n/a"
             : String.format(Locale.ROOT, "%.3f", r.attemptsPerDecision()),
-        r.denied(), r.errors(), r.undecided(), r.firstError() == null ? "" : " (first: " + r.firstError() + ")",
+        r.calls().denied(), r.calls().errors(), r.calls().notCounted(),
+        r.calls().firstError() == null ? "" : " (first: " + r.calls().firstError() + ")",
         r.keysInRedis(), r.details().isEmpty() ? "" : "; " + r.details());
   }
 
@@ -449,33 +304,19 @@ public final class RedisReport {
   static String format(Config c, List<RedisRow> rows, List<Result> results, List<double[]> ranges,
       Instant start, String loadBefore, String loadAfter, String redisVersion) {
     StringBuilder b = new StringBuilder();
-    Duration took = Duration.between(start, Instant.now());
-    b.append("## Redis store: ").append(DateTimeFormatter.ISO_LOCAL_DATE_TIME
-        .format(start.atOffset(ZoneOffset.UTC).withNano(0))).append(" UTC\n\n");
-    b.append("- JDK: ").append(System.getProperty("java.vm.name")).append(' ')
-        .append(System.getProperty("java.runtime.version")).append("; heap ")
-        .append(Runtime.getRuntime().maxMemory() >> 20).append(" MiB, ")
-        .append(gcName()).append('\n');
-    b.append("- Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
-        .append(Machine.cpuModel()).append(", ").append(System.getProperty("os.name")).append(' ')
-        .append(System.getProperty("os.version"))
-        .append("; Redis and the load generator share the cores\n");
+    ReportText.title(b, "Redis store", start);
+    ReportText.jdkHeapGc(b);
+    ReportText.machine(b).append("; Redis and the load generator share the cores\n");
     b.append("- Redis ").append(redisVersion)
         .append(" (own redis-server on a loopback port, no persistence), Lettuce ")
-        .append(version("io.lettuce", "lettuce-core")).append(", Bucket4j ")
-        .append(version("com.bucket4j", "bucket4j_jdk17-lettuce")).append('\n');
+        .append(ReportText.version("io.lettuce", "lettuce-core")).append(", Bucket4j ")
+        .append(ReportText.version("com.bucket4j", "bucket4j_jdk17-lettuce")).append('\n');
     b.append(String.format(Locale.ROOT,
         "- %d caller %s, blocking calls; %d s warmup + %d s measured per row and key set;"
             + " %,d keys uniformly at random for the many-keys runs; %d round(s)%s%n",
         c.threads, c.virtualThreads ? "virtual threads" : "threads", c.warmup, c.time, c.keys, c.rounds,
         c.rounds > 1 ? " interleaved, the median round shown" : ""));
-    b.append("- Load average (1/5/15 min) before: ").append(loadBefore).append("; after: ")
-        .append(loadAfter).append("; run took ").append(took.toMinutes()).append(" min ")
-        .append(took.toSecondsPart()).append(" s\n");
-    for (String n : c.notes) {
-      b.append("- ").append(n).append('\n');
-    }
-    b.append('\n');
+    ReportText.load(b, start, loadBefore, loadAfter, c.notes);
     b.append("CPU columns are % of one core (200% = both cores): Redis from `INFO cpu`, client ="
         + " this JVM, other = the rest of the machine's busy time (/proc/stat, less Redis and"
         + " this JVM): anything else running disturbs the run; it reads within about ±10 of 0"
@@ -485,36 +326,27 @@ public final class RedisReport {
         + " Scripts/decision: EVAL + EVALSHA calls seen by Redis per decision; attempts/decision:"
         + " Bucket4j's compare-and-swap attempts (each one a GET and an EVAL) per decision.\n\n");
 
-    List<String> headers = new ArrayList<>(List.of("Row", ">keys", ">decisions/s"));
-    if (c.rounds > 1) {
-      headers.add(">rounds: min–max");
-    }
-    headers.addAll(List.of(">p50 µs", ">p99 µs", ">Redis CPU %", ">client CPU %", ">other CPU %",
-        ">Redis CPU µs/decision", ">client CPU µs/decision", ">scripts/decision", ">attempts/decision"));
-    MarkdownTable table = MarkdownTable.of(headers);
+    MarkdownTable table = MarkdownTable.of(Rounds.headers(">keys", c.rounds, ">Redis CPU %",
+        ">client CPU %", ">other CPU %", ">Redis CPU µs/decision", ">client CPU µs/decision",
+        ">scripts/decision", ">attempts/decision"));
     List<String> problems = new ArrayList<>();
     for (int i = 0; i < results.size(); i++) {
       Result r = results.get(i);
       RedisRow row = rows.stream().filter(x -> x.id().equals(r.row())).findFirst().orElseThrow();
-      List<String> cells = new ArrayList<>(List.of(row.title(), keysLabel(r.keys()),
-          String.format(Locale.ROOT, "%,.0f", r.perSecond())));
-      if (c.rounds > 1) {
-        cells.add(String.format(Locale.ROOT, "%,.0f–%,.0f", ranges.get(i)[0], ranges.get(i)[1]));
-      }
-      cells.addAll(List.of(us(r.p50us()), us(r.p99us()),
+      table.row(Rounds.cells(row.title(), keysLabel(r.keys()), r.calls(), ranges.get(i), c.rounds,
           String.format(Locale.ROOT, "%.0f", 100 * r.redisCpu()),
           String.format(Locale.ROOT, "%.0f", 100 * r.clientCpu()),
           Double.isNaN(r.otherCpu()) ? "n/a" : String.format(Locale.ROOT, "%.0f", Math.max(0, 100 * r.otherCpu())),
           String.format(Locale.ROOT, "%.1f", r.redisUs()), String.format(Locale.ROOT, "%.1f", r.clientUs()),
           String.format(Locale.ROOT, "%.2f", r.scriptsPerDecision()),
           Double.isNaN(r.attemptsPerDecision()) ? "—" : String.format(Locale.ROOT, "%.2f", r.attemptsPerDecision())));
-      table.row(cells.toArray());
-      if (r.denied() > 0 || r.errors() > 0 || r.undecided() > 0) {
+      Callers.Totals calls = r.calls();
+      if (calls.denied() > 0 || calls.errors() > 0 || calls.notCounted() > 0) {
         problems.add(String.format(Locale.ROOT,
             "%s, %s: %,d denied, %,d errors, %,d answered by a failure policy, not by Redis (not"
                 + " counted as decisions)%s",
-            row.id(), keysLabel(r.keys()), r.denied(), r.errors(), r.undecided(),
-            r.firstError() == null ? "" : " (first: " + r.firstError() + ")"));
+            row.id(), keysLabel(r.keys()), calls.denied(), calls.errors(), calls.notCounted(),
+            calls.firstError() == null ? "" : " (first: " + calls.firstError() + ")"));
       }
     }
     b.append(table);
@@ -569,32 +401,7 @@ public final class RedisReport {
     return keys == 1 ? "1 (hot)" : String.format(Locale.ROOT, "%,d", keys);
   }
 
-  private static String us(double v) {
-    return v >= 100 ? String.format(Locale.ROOT, "%,.0f", v)
-        : String.format(Locale.ROOT, "%.1f", v);
-  }
-
   private static String trim(double d) {
     return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
-  }
-
-  private static String version(String group, String artifact) {
-    String res = "/META-INF/maven/" + group + "/" + artifact + "/pom.properties";
-    try (InputStream in = RedisReport.class.getResourceAsStream(res)) {
-      if (in == null) {
-        return "?";
-      }
-      Properties p = new Properties();
-      p.load(in);
-      return p.getProperty("version", "?");
-    } catch (IOException e) {
-      return "?";
-    }
-  }
-
-  private static String gcName() {
-    List<String> names = new ArrayList<>();
-    ManagementFactory.getGarbageCollectorMXBeans().forEach(g -> names.add(g.getName()));
-    return String.join(" + ", names);
   }
 }

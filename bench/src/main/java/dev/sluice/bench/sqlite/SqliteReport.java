@@ -1,11 +1,16 @@
 package dev.sluice.bench.sqlite;
 
+import static dev.sluice.bench.ReportText.us;
+
 import dev.sluice.Charge;
 import dev.sluice.Decision;
 import dev.sluice.TokenBucket;
+import dev.sluice.bench.Callers;
 import dev.sluice.bench.Machine;
 import dev.sluice.bench.MarkdownTable;
-import dev.sluice.bench.Options;
+import dev.sluice.bench.ReportConfig;
+import dev.sluice.bench.ReportText;
+import dev.sluice.bench.Rounds;
 import dev.sluice.spi.Command;
 import dev.sluice.spi.FailurePolicy;
 import dev.sluice.spi.MultiDecision;
@@ -14,8 +19,6 @@ import dev.sluice.spi.Partition;
 import dev.sluice.sqlite.SqliteStore;
 import dev.sluice.sqlite.Synchronous;
 import java.io.IOException;
-import java.io.InputStream;
-import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -24,16 +27,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Properties;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
@@ -93,31 +93,45 @@ public final class SqliteReport {
   static final int TARGET_CALLERS = 64;
 
   /** A store under test. */
-  interface Row {
-    String id();
+  record Row(String id, String title, String synchronous, Opener opener) {
+    Session open(Path file) throws Exception {
+      return opener.open(file);
+    }
+  }
 
-    String title();
-
-    String synchronous();
-
+  /** Opens a row's store on a database file. */
+  interface Opener {
     Session open(Path file) throws Exception;
   }
 
   /** A row's store on one database file. */
-  interface Session extends AutoCloseable {
-    Partition partition();
+  record Session(Partition partition, LongSupplier committed, LongSupplier failures,
+      Prefill prefiller, Runnable closer) implements AutoCloseable {
+
+    /** Pre-creates keys. */
+    interface Prefill {
+      void run(String[] keys) throws Exception;
+    }
 
     /** Transactions committed so far. */
-    long commits();
+    long commits() {
+      return committed.getAsLong();
+    }
 
     /** Decisions the store answered by its failure choice so far (0 if it has none). */
-    long failed();
+    long failed() {
+      return failures.getAsLong();
+    }
 
     /** One admitted decision on each of {@code keys}, in a few transactions; not measured. */
-    void prefill(String[] keys) throws Exception;
+    void prefill(String[] keys) throws Exception {
+      prefiller.run(keys);
+    }
 
     @Override
-    void close();
+    public void close() {
+      closer.run();
+    }
   }
 
   static TokenBucket policy() {
@@ -125,120 +139,37 @@ public final class SqliteReport {
   }
 
   static Row sluice(String id, Synchronous sync) {
-    return new Row() {
-      @Override
-      public String id() {
-        return id;
-      }
-
-      @Override
-      public String title() {
-        return "Sluice SqliteStore: one writer thread, group commit (maxBatch 256, maxWait 0), state"
-            + " cache; synchronous=" + sync;
-      }
-
-      @Override
-      public String synchronous() {
-        return sync.name();
-      }
-
-      @Override
-      public Session open(Path file) {
-        SqliteStore store = SqliteStore.open(file).synchronous(sync).maxBatch(256)
-            .failure(FailurePolicy.closed()).build();
-        TokenBucket policy = policy();
-        Partition partition = store.partition(policy);
-        return new Session() {
-          @Override
-          public Partition partition() {
-            return partition;
-          }
-
-          @Override
-          public long commits() {
-            return store.commits();
-          }
-
-          @Override
-          public long failed() {
-            return store.failures().total();
-          }
-
-          @Override
-          public void prefill(String[] keys) {
-            for (int from = 0; from < keys.length; from += 1000) {
-              List<Charge> charges = new ArrayList<>();
-              for (int i = from; i < Math.min(keys.length, from + 1000); i++) {
-                charges.add(new Charge(policy, keys[i], 1));
-              }
-              MultiDecision d = store.applyAll(charges, Operation.ACQUIRE);
-              if (!d.decision().allowed()) {
-                throw new IllegalStateException("pre-creating keys: " + d.decision()
-                    + (store.failures().lastError().isEmpty() ? "" : " (" + store.failures().lastError() + ")"));
-              }
-            }
-          }
-
-          @Override
-          public void close() {
-            store.close();
-          }
-        };
-      }
-    };
+    return new Row(id, "Sluice SqliteStore: one writer thread, group commit (maxBatch 256, maxWait 0),"
+        + " state cache; synchronous=" + sync, sync.name(), file -> {
+          SqliteStore store = SqliteStore.open(file).synchronous(sync).maxBatch(256)
+              .failure(FailurePolicy.closed()).build();
+          TokenBucket policy = policy();
+          return new Session(store.partition(policy), store::commits, () -> store.failures().total(),
+              keys -> {
+                for (int from = 0; from < keys.length; from += 1000) {
+                  List<Charge> charges = new ArrayList<>();
+                  for (int i = from; i < Math.min(keys.length, from + 1000); i++) {
+                    charges.add(new Charge(policy, keys[i], 1));
+                  }
+                  MultiDecision d = store.applyAll(charges, Operation.ACQUIRE);
+                  if (!d.decision().allowed()) {
+                    throw new IllegalStateException("pre-creating keys: " + d.decision()
+                        + (store.failures().lastError().isEmpty() ? "" : " (" + store.failures().lastError() + ")"));
+                  }
+                }
+              }, store::close);
+        });
   }
 
   static Row naive(String id, String sync) {
-    return new Row() {
-      @Override
-      public String id() {
-        return id;
-      }
-
-      @Override
-      public String title() {
-        return "NaiveSqliteStore (bench module): one JDBC connection under one lock; per decision"
-            + " BEGIN IMMEDIATE, SELECT, algorithm step, upsert, COMMIT; synchronous=" + sync;
-      }
-
-      @Override
-      public String synchronous() {
-        return sync;
-      }
-
-      @Override
-      public Session open(Path file) throws Exception {
-        NaiveSqliteStore store = new NaiveSqliteStore(file, sync);
-        TokenBucket policy = policy();
-        Partition partition = store.partition(policy);
-        return new Session() {
-          @Override
-          public Partition partition() {
-            return partition;
-          }
-
-          @Override
-          public long commits() {
-            return store.commits();
-          }
-
-          @Override
-          public long failed() {
-            return 0;
-          }
-
-          @Override
-          public void prefill(String[] keys) throws Exception {
-            store.prefill(policy, keys, Command.acquire(1));
-          }
-
-          @Override
-          public void close() {
-            store.close();
-          }
-        };
-      }
-    };
+    return new Row(id, "NaiveSqliteStore (bench module): one JDBC connection under one lock; per"
+        + " decision BEGIN IMMEDIATE, SELECT, algorithm step, upsert, COMMIT; synchronous=" + sync,
+        sync, file -> {
+          NaiveSqliteStore store = new NaiveSqliteStore(file, sync);
+          TokenBucket policy = policy();
+          return new Session(store.partition(policy), store::commits, () -> 0,
+              keys -> store.prefill(policy, keys, Command.acquire(1)), store::close);
+        });
   }
 
   /** Every row, in table order. */
@@ -248,7 +179,7 @@ public final class SqliteReport {
   }
 
   /** Options. */
-  static final class Config {
+  static final class Config extends ReportConfig {
     int warmup = 3;
     int time = 10;
     int[] callers = {1, 16, 64};
@@ -256,22 +187,17 @@ public final class SqliteReport {
     int rounds = 1;
     Pattern rows = Pattern.compile("sluice|naive");
     Path dir;
-    Path out;
-    final List<String> notes = new ArrayList<>();
 
     static Config parse(String[] args) {
       Config c = new Config();
-      new Options(SqliteReport.class)
+      c.parse(SqliteReport.class, args, o -> o
           .integer("--warmup", "S", "warmup seconds per cell (3)", n -> c.warmup = n)
           .integer("--time", "S", "measured seconds per cell (10)", n -> c.time = n)
           .value("--callers", "N,N,...", "caller thread counts (1,16,64)", v -> c.callers = counts("--callers", v))
           .integer("--keys", "N", "keys (10,000)", n -> c.keys = n)
           .integer("--rounds", "N", "every cell N times, interleaved; the median shown (1)", n -> c.rounds = n)
           .value("--rows", "REGEX", "the rows to run (sluice|naive)", v -> c.rows = Pattern.compile(v))
-          .value("--dir", "PATH", "where the database files go (bench/target/sqlite-bench)", v -> c.dir = Path.of(v))
-          .out(f -> c.out = f)
-          .notes(c.notes)
-          .parse(args);
+          .value("--dir", "PATH", "where the database files go (bench/target/sqlite-bench)", v -> c.dir = Path.of(v)));
       if (c.warmup < 0 || c.time < 1 || c.keys < 1 || c.rounds < 1 || c.callers.length == 0
           || Arrays.stream(c.callers).anyMatch(n -> n < 1)) {
         throw new IllegalArgumentException("need --warmup >= 0, --time >= 1, --keys >= 1,"
@@ -290,32 +216,32 @@ public final class SqliteReport {
   }
 
   /** One measurement: a row with a number of callers. */
-  record Result(String row, int callers, long decisions, long admitted, long unavailable,
-      long errors, String firstError, double seconds, Histogram latency, long commits,
-      long failed) {
+  record Result(String row, int callers, Callers.Totals calls, long commits, long failed) {
 
     double perSecond() {
-      return decisions / seconds;
+      return calls.perSecond();
     }
 
-    double p50us() {
-      return latency.getValueAtPercentile(50) / 1000.0;
+    /** Decisions that admitted the call. */
+    long admitted() {
+      return calls.decisions() - calls.denied();
     }
 
-    double p99us() {
-      return latency.getValueAtPercentile(99) / 1000.0;
+    /** Calls answered STORE_UNAVAILABLE: not committed, not a durable decision, not counted. */
+    long unavailable() {
+      return calls.notCounted();
     }
 
     double commitsPerSecond() {
-      return commits / seconds;
+      return commits / calls.seconds();
     }
 
     double perCommit() {
-      return commits == 0 ? Double.NaN : decisions / (double) commits;
+      return commits == 0 ? Double.NaN : calls.decisions() / (double) commits;
     }
 
     boolean clean() {
-      return admitted == decisions && unavailable == 0 && errors == 0 && failed == 0;
+      return calls.denied() == 0 && unavailable() == 0 && calls.errors() == 0 && failed == 0;
     }
   }
 
@@ -325,10 +251,10 @@ public final class SqliteReport {
     if (rows.isEmpty()) {
       throw new IllegalArgumentException("no row id matches " + c.rows);
     }
-    Path out = c.out != null ? c.out : Machine.jarDirectory(SqliteReport.class).resolve("sqlite-report.md");
-    Path base = c.dir != null ? c.dir : Machine.jarDirectory(SqliteReport.class).resolve("sqlite-bench");
-    Files.createDirectories(base);
-    base = base.toRealPath();
+    Path out = c.out(SqliteReport.class, "sqlite-report.md");
+    Path dir = c.dir != null ? c.dir : Machine.jarDirectory(SqliteReport.class).resolve("sqlite-bench");
+    Files.createDirectories(dir);
+    Path base = dir.toRealPath();
     String[] keys = new String[c.keys];
     for (int i = 0; i < keys.length; i++) {
       keys[i] = "k" + i;
@@ -339,145 +265,41 @@ public final class SqliteReport {
     String fsync = Disk.fsyncProbe(base);
     System.out.println("# database directory: " + base + "; " + disk);
     System.out.println("# " + fsync);
-    List<List<Result>> results = new ArrayList<>(); // per (row, callers), one per round
-    for (int i = 0; i < rows.size() * c.callers.length; i++) {
-      results.add(new ArrayList<>());
-    }
-    for (int round = 1; round <= c.rounds; round++) {
-      int slot = 0;
-      for (Row row : rows) {
-        for (int callers : c.callers) {
-          System.out.printf(Locale.ROOT, "# round %d/%d: %s, %d caller(s)%n", round, c.rounds,
-              row.id(), callers);
-          Result r = measure(row, callers, keys, base, c);
-          System.out.println(describe(r));
-          results.get(slot++).add(r);
-        }
+    List<Rounds.Cell<Result>> cells = new ArrayList<>();
+    for (Row row : rows) {
+      for (int callers : c.callers) {
+        cells.add(new Rounds.Cell<>(String.format(Locale.ROOT, "%s, %d caller(s)", row.id(), callers),
+            () -> measure(row, callers, keys, base, c)));
       }
     }
-    List<Result> medians = new ArrayList<>();
-    List<double[]> ranges = new ArrayList<>();
-    for (List<Result> rs : results) {
-      List<Result> sorted = new ArrayList<>(rs);
-      sorted.sort(Comparator.comparingDouble(Result::perSecond));
-      medians.add(sorted.get((sorted.size() - 1) / 2));
-      ranges.add(new double[] {sorted.get(0).perSecond(), sorted.get(sorted.size() - 1).perSecond()});
-    }
-    String md = format(c, rows, medians, ranges, start, loadBefore, Machine.loadAverage(), base,
-        disk, fsync);
-    Files.writeString(out, md, StandardCharsets.UTF_8);
-    System.out.println();
-    System.out.println(md);
-    System.out.println("(written to " + out + ")");
+    Rounds<Result> rounds = Rounds.run(c.rounds, cells, SqliteReport::describe, Result::perSecond);
+    ReportText.write(out, format(c, rows, rounds.medians(), rounds.ranges(), start, loadBefore,
+        Machine.loadAverage(), base, disk, fsync));
   }
 
   // ---- measuring
-
-  private static final int WARMUP = 0;
-  private static final int MEASURE = 1;
-  private static final int STOP = 2;
-
-  /** One caller thread's counts; written by that thread only, read after it is joined. */
-  static final class Caller implements Runnable {
-    final Thread thread;
-    final Partition partition;
-    final String[] keys;
-    final SplittableRandom random;
-    final Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
-    volatile int phase = WARMUP;
-    long decisions;
-    long admitted;
-    long unavailable;
-    long errors;
-    Throwable firstError;
-
-    Caller(Partition partition, String[] keys, int index) {
-      this.partition = partition;
-      this.keys = keys;
-      this.random = new SplittableRandom(0x5EED + index);
-      this.thread = new Thread(this, "caller-" + index);
-      thread.setDaemon(true);
-    }
-
-    @Override
-    public void run() {
-      for (int p; (p = phase) != STOP; ) {
-        String key = keys[random.nextInt(keys.length)];
-        long t0 = System.nanoTime();
-        Decision d;
-        try {
-          d = partition.apply(key, Command.acquire(1));
-        } catch (RuntimeException e) {
-          if (p == MEASURE) {
-            errors++;
-          }
-          if (firstError == null) {
-            firstError = e;
-          }
-          continue;
-        }
-        long t = System.nanoTime() - t0;
-        if (p == MEASURE) {
-          if (d.reason() == Decision.Reason.STORE_UNAVAILABLE) {
-            unavailable++; // not committed: not a durable decision
-          } else {
-            latency.recordValue(Math.min(t, latency.getHighestTrackableValue()));
-            decisions++;
-            if (d.allowed()) {
-              admitted++;
-            }
-          }
-        }
-      }
-    }
-  }
 
   static Result measure(Row row, int threads, String[] keys, Path base, Config c) throws Exception {
     Path dir = Files.createTempDirectory(base, "cell-");
     try {
       try (Session session = row.open(dir.resolve("bench.db"))) {
         session.prefill(keys);
-        List<Caller> callers = new ArrayList<>();
-        for (int i = 0; i < threads; i++) {
-          callers.add(new Caller(session.partition(), keys, i));
-        }
-        callers.forEach(t -> t.thread.start());
-        Thread.sleep(TimeUnit.SECONDS.toMillis(c.warmup));
+        Partition partition = session.partition();
+        Callers callers = Callers.start(threads, false, keys.length, key -> {
+          Decision d = partition.apply(keys[key], Command.acquire(1));
+          return d.reason() == Decision.Reason.STORE_UNAVAILABLE ? Callers.NOT_COUNTED // not committed
+              : d.allowed() ? Callers.ADMITTED : Callers.DENIED;
+        });
+        callers.warmup(c.warmup);
 
         long commits0 = session.commits();
         long failed0 = session.failed();
-        long t0 = System.nanoTime();
-        callers.forEach(t -> t.phase = MEASURE);
-        Thread.sleep(TimeUnit.SECONDS.toMillis(c.time));
-        callers.forEach(t -> t.phase = STOP);
-        long t1 = System.nanoTime();
+        callers.measure(c.time);
         long commits1 = session.commits();
         long failed1 = session.failed();
 
-        for (Caller t : callers) {
-          t.thread.join(TimeUnit.SECONDS.toMillis(120));
-          if (t.thread.isAlive()) {
-            throw new IllegalStateException(t.thread.getName() + " of " + row.id() + " did not stop");
-          }
-        }
-        Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
-        long decisions = 0;
-        long admitted = 0;
-        long unavailable = 0;
-        long errors = 0;
-        String firstError = null;
-        for (Caller t : callers) {
-          latency.add(t.latency);
-          decisions += t.decisions;
-          admitted += t.admitted;
-          unavailable += t.unavailable;
-          errors += t.errors;
-          if (firstError == null && t.firstError != null) {
-            firstError = t.firstError.toString();
-          }
-        }
-        return new Result(row.id(), threads, decisions, admitted, unavailable, errors, firstError,
-            (t1 - t0) / 1e9, latency, commits1 - commits0, failed1 - failed0);
+        return new Result(row.id(), threads, callers.join(row.id()), commits1 - commits0,
+            failed1 - failed0);
       }
     } finally {
       deleteTree(dir);
@@ -497,10 +319,10 @@ public final class SqliteReport {
         "  %s, %d caller(s): %,.0f decisions/s (%,d in %.2f s), p50 %.1f µs, p99 %.1f µs,"
             + " max %.1f ms; %,.0f commits/s, %.1f decisions/commit; admitted %,d, not admitted"
             + " %,d, unavailable (not committed) %,d, failed %,d, errors %d%s",
-        r.row(), r.callers(), r.perSecond(), r.decisions(), r.seconds(), r.p50us(), r.p99us(),
-        r.latency().getMaxValue() / 1e6, r.commitsPerSecond(), r.perCommit(), r.admitted(),
-        r.decisions() - r.admitted(), r.unavailable(), r.failed(), r.errors(),
-        r.firstError() == null ? "" : " (first: " + r.firstError() + ")");
+        r.row(), r.callers(), r.perSecond(), r.calls().decisions(), r.calls().seconds(),
+        r.calls().p50us(), r.calls().p99us(), r.calls().maxMs(), r.commitsPerSecond(),
+        r.perCommit(), r.admitted(), r.calls().denied(), r.unavailable(), r.failed(),
+        r.calls().errors(), r.calls().firstError() == null ? "" : " (first: " + r.calls().firstError() + ")");
   }
 
   // ---- formatting
@@ -508,21 +330,14 @@ public final class SqliteReport {
   static String format(Config c, List<Row> rows, List<Result> results, List<double[]> ranges,
       Instant start, String loadBefore, String loadAfter, Path base, String disk, String fsync) {
     StringBuilder b = new StringBuilder();
-    Duration took = Duration.between(start, Instant.now());
-    b.append("## SQLite store: ").append(DateTimeFormatter.ISO_LOCAL_DATE_TIME
-        .format(start.atOffset(ZoneOffset.UTC).withNano(0))).append(" UTC\n\n");
-    b.append("- JDK: ").append(System.getProperty("java.vm.name")).append(' ')
-        .append(System.getProperty("java.runtime.version")).append("; heap ")
-        .append(Runtime.getRuntime().maxMemory() >> 20).append(" MiB, ")
-        .append(gcName()).append('\n');
-    b.append("- Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
-        .append(Machine.cpuModel()).append(", ").append(System.getProperty("os.name")).append(' ')
-        .append(System.getProperty("os.version")).append('\n');
+    ReportText.title(b, "SQLite store", start);
+    ReportText.jdkHeapGc(b);
+    ReportText.machine(b).append('\n');
     b.append("- Database files: a fresh one per cell in ").append(base).append(" (deleted after);")
         .append(' ').append(disk).append('\n');
     b.append("- Disk: ").append(fsync).append('\n');
     b.append("- SQLite ").append(sqliteVersion()).append(" (sqlite-jdbc ")
-        .append(version("org.xerial", "sqlite-jdbc")).append("), WAL; synchronous: ")
+        .append(ReportText.version("org.xerial", "sqlite-jdbc")).append("), WAL; synchronous: ")
         .append(String.join(", ", rows.stream().map(r -> r.id() + " " + r.synchronous()).toList()))
         .append('\n');
     b.append(String.format(Locale.ROOT,
@@ -532,13 +347,7 @@ public final class SqliteReport {
             + " every call, so every decision writes); %d round(s)%s%n",
         c.warmup, c.time, c.keys, CAPACITY, CAPACITY, c.rounds,
         c.rounds > 1 ? " interleaved, the median round shown" : ""));
-    b.append("- Load average (1/5/15 min) before: ").append(loadBefore).append("; after: ")
-        .append(loadAfter).append("; run took ").append(took.toMinutes()).append(" min ")
-        .append(took.toSecondsPart()).append(" s\n");
-    for (String n : c.notes) {
-      b.append("- ").append(n).append('\n');
-    }
-    b.append('\n');
+    ReportText.load(b, start, loadBefore, loadAfter, c.notes);
     b.append("Rows:\n");
     for (Row r : rows) {
       b.append("- `").append(r.id()).append("`: ").append(r.title()).append('\n');
@@ -550,29 +359,20 @@ public final class SqliteReport {
         + " decisions/commit: decisions over commits in the measurement. Admitted: decisions that"
         + " admitted the call (all of them unless the run is misconfigured).\n\n");
 
-    List<String> headers = new ArrayList<>(List.of("Row", ">callers", ">decisions/s"));
-    if (c.rounds > 1) {
-      headers.add(">rounds: min–max");
-    }
-    headers.addAll(List.of(">p50 µs", ">p99 µs", ">commits/s", ">decisions/commit", ">admitted"));
-    MarkdownTable table = MarkdownTable.of(headers);
+    MarkdownTable table = MarkdownTable.of(Rounds.headers(">callers", c.rounds, ">commits/s",
+        ">decisions/commit", ">admitted"));
     List<String> problems = new ArrayList<>();
     for (int i = 0; i < results.size(); i++) {
       Result r = results.get(i);
-      List<String> cells = new ArrayList<>(List.of(r.row(), Integer.toString(r.callers()),
-          String.format(Locale.ROOT, "%,.0f", r.perSecond())));
-      if (c.rounds > 1) {
-        cells.add(String.format(Locale.ROOT, "%,.0f–%,.0f", ranges.get(i)[0], ranges.get(i)[1]));
-      }
-      cells.addAll(List.of(us(r.p50us()), us(r.p99us()), String.format(Locale.ROOT, "%,.0f", r.commitsPerSecond()),
+      table.row(Rounds.cells(r.row(), Integer.toString(r.callers()), r.calls(), ranges.get(i),
+          c.rounds, String.format(Locale.ROOT, "%,.0f", r.commitsPerSecond()),
           String.format(Locale.ROOT, "%.1f", r.perCommit()), String.format(Locale.ROOT, "%,d", r.admitted())));
-      table.row(cells.toArray());
       if (!r.clean()) {
         problems.add(String.format(Locale.ROOT,
             "%s, %d caller(s): %,d decisions not admitted, %,d answered by the failure choice (not"
                 + " committed, not counted; store's count: %,d), %,d errors%s",
-            r.row(), r.callers(), r.decisions() - r.admitted(), r.unavailable(), r.failed(),
-            r.errors(), r.firstError() == null ? "" : " (first: " + r.firstError() + ")"));
+            r.row(), r.callers(), r.calls().denied(), r.unavailable(), r.failed(),
+            r.calls().errors(), r.calls().firstError() == null ? "" : " (first: " + r.calls().firstError() + ")"));
       }
     }
     b.append(table);
@@ -615,11 +415,6 @@ public final class SqliteReport {
         .orElse(null);
   }
 
-  private static String us(double v) {
-    return v >= 100 ? String.format(Locale.ROOT, "%,.0f", v)
-        : String.format(Locale.ROOT, "%.1f", v);
-  }
-
   private static String sqliteVersion() {
     try (var conn = java.sql.DriverManager.getConnection("jdbc:sqlite::memory:");
         var s = conn.createStatement();
@@ -628,26 +423,6 @@ public final class SqliteReport {
     } catch (java.sql.SQLException e) {
       return "?";
     }
-  }
-
-  private static String version(String group, String artifact) {
-    String res = "/META-INF/maven/" + group + "/" + artifact + "/pom.properties";
-    try (InputStream in = SqliteReport.class.getResourceAsStream(res)) {
-      if (in == null) {
-        return "?";
-      }
-      Properties p = new Properties();
-      p.load(in);
-      return p.getProperty("version", "?");
-    } catch (IOException e) {
-      return "?";
-    }
-  }
-
-  private static String gcName() {
-    List<String> names = new ArrayList<>();
-    ManagementFactory.getGarbageCollectorMXBeans().forEach(g -> names.add(g.getName()));
-    return String.join(" + ", names);
   }
 
   /** What can be learned about the disk under a directory; best effort, Linux. */
