@@ -161,7 +161,7 @@ public final class Budgets {
       // one boundary in it is the end
       long low = saturatedAdd(before, untilEnd);
       long high = saturatedAdd(clock.wallNanos(), untilEnd);
-      long boundary = high > dev.sluice.spi.Algorithm.MAX_NANOS ? low : policy.period().startNanos(high);
+      long boundary = high > Checks.MAX_DURATION_NANOS ? low : policy.period().startNanos(high);
       end = boundary >= low ? boundary : low;
     } else {
       end = saturatedAdd(clock.wallNanos(), untilEnd);

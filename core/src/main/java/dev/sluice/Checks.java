@@ -1,7 +1,5 @@
 package dev.sluice;
 
-import dev.sluice.spi.Algorithm;
-import dev.sluice.spi.Args;
 import java.time.Duration;
 
 /** Argument checks whose messages name the field and the value. */
@@ -12,7 +10,7 @@ final class Checks {
   static final int MAX_NAME_LENGTH = 128;
 
   /** Largest duration a policy accepts, in nanoseconds: 2^62 ns, about 146 years. */
-  static final long MAX_DURATION_NANOS = Algorithm.MAX_NANOS;
+  static final long MAX_DURATION_NANOS = 1L << 62;
 
   static String name(String name) {
     if (name == null) {
@@ -22,7 +20,7 @@ final class Checks {
       throw new IllegalArgumentException(
           "name '" + name + "' must be 1 to " + MAX_NAME_LENGTH + " characters and not blank");
     }
-    return Args.wellFormed("name", name);
+    return Keys.wellFormed("name", name);
   }
 
   static long positive(String field, long value) {
@@ -67,7 +65,10 @@ final class Checks {
 
   /** Refuses a time outside the clocks' range, [0, 2^62] ns since the epoch (until 2116). */
   static long time(String field, long nanos) {
-    return Args.time(field, nanos);
+    if (nanos < 0 || nanos > MAX_DURATION_NANOS) {
+      throw new IllegalArgumentException(field + " (" + nanos + ") must be within [0, 2^62]");
+    }
+    return nanos;
   }
 
   /**
@@ -95,10 +96,14 @@ final class Checks {
 
   /** Validates a key: 1 to 512 characters of well-formed UTF-16. */
   static String key(String key) {
-    return Args.key(key);
+    return Keys.check(key);
   }
 
+  /** A cost: {@code >= 0} (the rule and message of {@code spi.Args.cost}, which stores use). */
   static long cost(long cost) {
-    return Args.cost(cost);
+    if (cost < 0) {
+      throw new IllegalArgumentException("cost (" + cost + ") must not be negative");
+    }
+    return cost;
   }
 }

@@ -1,5 +1,7 @@
 package dev.sluice.spi;
 
+import dev.sluice.Keys;
+
 /**
  * Argument checks shared by the limiter API and every store, so a bad key, cost or wait is
  * refused with the same message wherever it enters, before any state changes. Messages name the
@@ -8,14 +10,12 @@ package dev.sluice.spi;
 public final class Args {
   private Args() {}
 
-  /** Longest key accepted, in UTF-16 code units ({@code String.length()}). */
-  public static final int MAX_KEY_LENGTH = 512;
+  /** Longest key accepted, in UTF-16 code units ({@code String.length()}): {@link Keys#MAX_LENGTH}. */
+  public static final int MAX_KEY_LENGTH = Keys.MAX_LENGTH;
 
   /**
-   * A key: a String of 1 to {@value #MAX_KEY_LENGTH} characters of well-formed UTF-16 (no lone
-   * surrogate). Keys come from users, so every store gives the same String the same meaning and
-   * two different Strings never share state; a lone surrogate is refused because text encodings
-   * (Redis, SQLite) cannot represent it without merging it with other keys.
+   * A key, as {@link Keys#check} checks it (the API's rule, so every store refuses what the
+   * limiter refuses, with the same message).
    *
    * @param key the key to check
    * @return {@code key}, unchanged
@@ -23,21 +23,11 @@ public final class Args {
    *     {@value #MAX_KEY_LENGTH} characters, or holds a lone surrogate
    */
   public static String key(String key) {
-    if (key == null) {
-      throw new IllegalArgumentException("key must not be null");
-    }
-    int n = key.length();
-    if (n == 0 || n > MAX_KEY_LENGTH) {
-      throw new IllegalArgumentException("key '" + printable(key)
-          + "' must be 1 to " + MAX_KEY_LENGTH + " characters (was " + n + ")");
-    }
-    wellFormed("key", key);
-    return key;
+    return Keys.check(key);
   }
 
   /**
-   * Refuses a lone surrogate in {@code value}: text encodings (Redis, SQLite) cannot represent it
-   * without merging the value with others. The message names {@code field}.
+   * Refuses a lone surrogate in {@code value}, as {@link Keys#wellFormed} does.
    *
    * @param field the value's name, for the message
    * @param value the text to check; not null
@@ -45,37 +35,7 @@ public final class Args {
    * @throws IllegalArgumentException if {@code value} holds a lone surrogate
    */
   public static String wellFormed(String field, String value) {
-    int n = value.length();
-    for (int i = 0; i < n; i++) {
-      char c = value.charAt(i);
-      if (Character.isSurrogate(c)) {
-        if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(value.charAt(i + 1))) {
-          i++;
-          continue;
-        }
-        throw new IllegalArgumentException(field + " '" + printable(value) + "' is not well-formed UTF-16: lone surrogate "
-            + String.format("U+%04X", (int) c) + " at index " + i);
-      }
-    }
-    return value;
-  }
-
-  /** The key for a message: at most 40 characters, lone surrogates and controls escaped. */
-  static String printable(String key) {
-    String s = key.length() <= 40 ? key : key.substring(0, 40);
-    StringBuilder b = new StringBuilder(s.length() + 3);
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      boolean pair = Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
-      if (pair) {
-        b.append(c).append(s.charAt(++i));
-      } else if (Character.isSurrogate(c) || Character.isISOControl(c)) {
-        b.append(String.format("\\u%04X", (int) c));
-      } else {
-        b.append(c);
-      }
-    }
-    return key.length() <= 40 ? b.toString() : b + "...";
+    return Keys.wellFormed(field, value);
   }
 
   /**
