@@ -8,10 +8,12 @@ import java.util.List;
 import java.util.Map;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Parse;
+import org.snakeyaml.engine.v2.common.SpecVersion;
 import org.snakeyaml.engine.v2.events.AliasEvent;
 import org.snakeyaml.engine.v2.events.CollectionEndEvent;
 import org.snakeyaml.engine.v2.events.CollectionStartEvent;
 import org.snakeyaml.engine.v2.events.DocumentEndEvent;
+import org.snakeyaml.engine.v2.events.DocumentStartEvent;
 import org.snakeyaml.engine.v2.events.Event;
 import org.snakeyaml.engine.v2.events.MappingStartEvent;
 import org.snakeyaml.engine.v2.events.NodeEvent;
@@ -73,12 +75,23 @@ final class YamlNode {
    * The first document of {@code content}, as yaml.v2's {@code Unmarshal} reads it: the rest of
    * the stream is not parsed. Where libyaml's syntax differs from snakeyaml-engine's (YAML 1.1
    * against 1.2) in double-quoted scalars, libyaml's is followed: {@code \'} is an escaped quote,
-   * {@code \/} is no escape, and an escape must not name a surrogate (U+D800 to U+DFFF).
+   * {@code \/} is no escape, and an escape must not name a surrogate (U+D800 to U+DFFF); a
+   * {@code %YAML} directive must say 1.1. NEL (U+0085) is a line break, as in YAML 1.1; the other
+   * two YAML 1.1 line breaks, U+2028 and U+2029, are refused.
    *
    * @return the document's root node, or null if the stream holds no document
    */
   static YamlNode parseFirstDocument(String content) throws SyntaxError {
     String text = content.startsWith("\uFEFF") ? content.substring(1) : content;
+    text = text.replace('\u0085', '\n'); // libyaml reads NEL as a line break, as LF
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '\u2028' || c == '\u2029') { // libyaml: a line break, kept in scalars; not followed here
+        int line = 1 + (int) text.substring(0, i).chars().filter(x -> x == '\n').count();
+        throw new SyntaxError("line " + line + ": " + String.format("U+%04X", (int) c)
+            + " (a YAML 1.1 line break) is not supported; use a newline, or an escape in a double-quoted scalar");
+      }
+    }
     while (true) {
       try {
         return build(text);
@@ -123,6 +136,13 @@ final class YamlNode {
       if (e instanceof CollectionEndEvent) {
         open.pop();
         continue;
+      }
+      if (e instanceof DocumentStartEvent d && d.getSpecVersion().isPresent()) {
+        SpecVersion v = d.getSpecVersion().get();
+        if (v.getMajor() != 1 || v.getMinor() != 1) { // libyaml reads %YAML 1.1 only
+          int line = d.getStartMark().map(m -> m.getLine() + 1).orElse(0);
+          throw new SyntaxError("line " + line + ": found incompatible YAML document");
+        }
       }
       if (!(e instanceof NodeEvent ne)) {
         continue; // stream and document start, comments
