@@ -32,8 +32,9 @@ import java.util.Objects;
  *     value in the counter key ({@code share_threshold}), or empty text; an empty list if no
  *     entry shares
  * @param policies Sluice policies, for a Sluice rule; empty for an envoy rule
- * @param metadata the descriptor's {@code metadata} as a protobuf Struct holds it (see the
- *     config package: null, Boolean, Double, String, List, Map values); empty if none
+ * @param metadata the descriptor's {@code metadata} as a protobuf Struct holds it (values
+ *     null, {@link Boolean}, {@link Double}, {@link String}, {@code List<Object>},
+ *     {@code Map<String, Object>}), deeply immutable; empty if none
  */
 public record RateLimitRule(
     String fullKey,
@@ -50,11 +51,23 @@ public record RateLimitRule(
     Map<String, Object> metadata) {
 
   /**
-   * A rule, checked and copied.
+   * A rule, checked; lists and metadata are copied (metadata deeply).
    *
-   * @throws NullPointerException if a reference component is null
-   * @throws IllegalArgumentException if {@code requestsPerUnit} is outside 0 to 2^32-1, or the
-   *     unit does not fit the kind of rule
+   * @param fullKey the full key (stats key)
+   * @param requestsPerUnit requests per unit, 0 to 2^32-1
+   * @param unit the window; null exactly for an unlimited or a Sluice rule
+   * @param unlimited whether every request is admitted
+   * @param name the rule's name, or empty
+   * @param replaces the names of the rules this one replaces
+   * @param shadowMode whether an over-limit answer is only counted
+   * @param quotaMode their quota mode
+   * @param detailedMetric whether stats use the request's values
+   * @param shareThresholdPatterns per entry, the shared wildcard value or empty text; or empty
+   * @param policies Sluice policies, or empty
+   * @param metadata the metadata, or empty
+   * @throws NullPointerException if a component other than {@code unit} is null
+   * @throws IllegalArgumentException if {@code requestsPerUnit} is out of range, an envoy rule
+   *     that is not unlimited has no unit, or an unlimited or Sluice rule has one
    */
   public RateLimitRule {
     Objects.requireNonNull(fullKey, "fullKey");
