@@ -116,6 +116,31 @@ class LookupTest {
   }
 
   @Test
+  void shareThresholdNeedsAStarInTheCompositeKey() throws Exception {
+    assertThatThrownBy(() -> load("""
+        domain: d
+        descriptors:
+          - key: a
+            value: b
+            share_threshold: true
+        """)).isInstanceOfSatisfying(ConfigException.class, e -> {
+          assertThat(e.path()).isEqualTo("domain 'd' > descriptor key 'a' value 'b' > share_threshold");
+          assertThat(e.reason()).isEqualTo(
+              "share_threshold can only be used with wildcard values (containing '*'), but found key 'a_b'");
+        });
+    // a star in the key is enough, as theirs checks the composite key
+    RateLimitRule r = load("""
+        domain: d
+        descriptors:
+          - key: a*
+            share_threshold: true
+            rate_limit: {unit: second, requests_per_unit: 1}
+        """).lookup("d", entries("ab", "x"));
+    assertThat(r.shareThresholdPatterns()).containsExactly("a*");
+    assertThat(r.fullKey()).isEqualTo("d.ab_a*");
+  }
+
+  @Test
   void mergedDomainsGrowOneTreeAndSiblingsStillMustDiffer() throws Exception {
     ConfigFile one = new ConfigFile("one.yaml", """
         domain: d
