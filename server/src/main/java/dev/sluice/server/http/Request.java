@@ -4,10 +4,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Objects;
 import java.util.function.Function;
 
 /**
@@ -29,20 +25,6 @@ public final class Request {
     this.query = query;
     this.headers = headers;
     this.body = body;
-  }
-
-  /**
-   * A request for tests and for callers outside the listener.
-   *
-   * @param headers header names (any case) to values
-   */
-  public static Request of(String method, String path, Map<String, String> headers, byte[] body) {
-    Objects.requireNonNull(method, "method");
-    Objects.requireNonNull(path, "path");
-    Map<String, String> lower = new HashMap<>();
-    headers.forEach((k, v) -> lower.put(k.toLowerCase(Locale.ROOT), v));
-    return new Request(method, path, "", name -> lower.get(name.toLowerCase(Locale.ROOT)),
-        body.clone());
   }
 
   /** The method as sent, e.g. {@code POST}; a {@code HEAD} reaches the {@code GET} handler. */

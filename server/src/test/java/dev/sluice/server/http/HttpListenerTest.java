@@ -414,6 +414,21 @@ class HttpListenerTest {
         HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
   }
 
+  @Test
+  void contentLengthBesideChunkedIs400AndWhatFollowsIsNeverRun() throws Exception {
+    // the request-smuggling shape: a front proxy that trusts Content-Length would forward the
+    // "GET /fast" as the body's tail; here it must be neither body nor a second request
+    HttpListener l = start();
+    try (RawHttp c = new RawHttp(l.address())) {
+      Raw r = c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n"
+          + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+          + "GET /fast?smuggled HTTP/1.1\r\nHost: t\r\n\r\n").read();
+      assertThat(r.status()).isEqualTo(400);
+      assertThat(r.body()).contains("Transfer-Encoding");
+      assertThat(c.closedByPeer()).isTrue();
+    }
+  }
+
   // ---- closing
 
   @Test
