@@ -22,7 +22,8 @@ final class GoSyntax {
   static final String INTS = "a whole number (Go syntax: decimal, 0x hex, 0o or leading-0 octal, 0b binary)";
 
   /** What {@link #parseDuration} accepts, for messages. */
-  static final String DURATIONS = "a Go duration: numbers with units, e.g. 500ms, 10s, 1m30s, 24h (units ns, us, ms, s, m, h)";
+  static final String DURATIONS =
+      "a Go duration: numbers with units, e.g. 500ms, 10s, 1m30s, 24h (units ns, us, ms, s, m, h)";
 
   /** What {@link #parseFloat} accepts, for messages. */
   static final String FLOATS = "a number, e.g. 0.8";

@@ -116,6 +116,9 @@ final class RedisReader {
 
     /** Reads {@code host:port} or a {@code redis://} URL, as radix v4's dialer does. */
     static Endpoint parse(String item) {
+      if (!item.startsWith("redis://") && item.contains("://")) {
+        throw new IllegalArgumentException("only the redis:// scheme is read; REDIS_TLS=true turns TLS on");
+      }
       if (!item.startsWith("redis://")) {
         HostPort hp = port(HostPort.parse(item));
         return new Endpoint(hp.host(), hp.port(), "", "", "");

@@ -175,7 +175,7 @@ enum Variable {
   SHADOW_MODE(Group.SERVICE, Kind.BOOL, "false", Use.SUPPORTED, "always answer OK; count and report as usual"),
   QUOTA_MODE(Group.SERVICE, Kind.BOOL, "false", Use.SUPPORTED, "every rule in quota mode: report, never deny"),
   RESPONSE_DYNAMIC_METADATA(Group.SERVICE, Kind.BOOL, "false", Use.SUPPORTED,
-      "return the request's descriptors as dynamic metadata"),
+      "add the request's domain, descriptors and the passed rules' metadata to the response's dynamic metadata"),
   MERGE_DOMAIN_CONFIG(Group.CONFIG, Kind.BOOL, "false", Use.SUPPORTED,
       "several files may configure one domain (merged) instead of being refused"),
 
@@ -189,7 +189,7 @@ enum Variable {
 
   // Sluice's own
   SQLITE_PATH(Group.SQLITE, Kind.STRING, "./data/sluice.db", Use.SLUICE,
-      "the SQLite database file when BACKEND_TYPE=sqlite (its directory must exist)"),
+      "the SQLite database file when BACKEND_TYPE=sqlite (its directory is created)"),
   FAILURE_MODE(Group.SERVICE, Kind.STRING, "unavailable", Use.SLUICE,
       "what a store failure answers: unavailable (gRPC UNAVAILABLE, so Envoy's failure_mode_deny decides),"
           + " open (OK) or closed (OVER_LIMIT)");

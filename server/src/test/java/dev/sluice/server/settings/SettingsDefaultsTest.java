@@ -234,8 +234,8 @@ class SettingsDefaultsTest {
       assertThat(ref.lines().filter(l -> l.startsWith(v.name() + "="))).as(v.name()).hasSize(1);
     }
     assertThat(ref.lines()).contains(
-        "SQLITE_PATH=./data/sluice.db  [sluice] the SQLite database file when BACKEND_TYPE=sqlite (its directory must"
-            + " exist)",
+        "SQLITE_PATH=./data/sluice.db  [sluice] the SQLite database file when BACKEND_TYPE=sqlite (its directory is"
+            + " created)",
         "BACKEND_TYPE=redis  [partly] redis, or Sluice's sqlite or memory; memcache is not supported",
         "USE_STATSD=false  [partly] must be false or unset: statsd is not supported. Unset means false in Sluice"
             + " (envoyproxy/ratelimit: true)",
