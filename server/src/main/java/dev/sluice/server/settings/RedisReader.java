@@ -40,7 +40,7 @@ final class RedisReader {
     int before = r.problems().size();
     RedisSettings.Type type = type(r, t.type());
     // a unix socket's path is no host:port: its problem says to change both, so the URL is not read
-    boolean tcp = type != RedisSettings.Type.SINGLE || socketType(r, t.socketType());
+    boolean tcp = type != RedisSettings.Type.SINGLE || socketType(r, t.socketType(), t.url());
     String onEmpty = r.string(t.poolOnEmpty()).toUpperCase(Locale.ROOT);
     if (onEmpty.equals("CREATE") || onEmpty.equals("ERROR")) {
       r.problem(t.poolOnEmpty().name() + "=" + r.raw(t.poolOnEmpty()) + " is not supported (nor by"
@@ -80,8 +80,8 @@ final class RedisReader {
       case "cluster":
         return RedisSettings.Type.CLUSTER;
       case "sentinel":
-        r.problem(v.name() + "=" + raw + " is not supported by Sluice: Redis Sentinel is not; use SINGLE (the"
-            + " master's or a proxy's host:port) or CLUSTER");
+        r.problem(v.name() + "=" + raw + " is not supported by Sluice: it cannot find the master through"
+            + " Sentinel; use SINGLE (the master's or a proxy's host:port) or CLUSTER");
         return null;
       default:
         r.problem(v.name() + "='" + raw + "' is not a Redis type: use SINGLE or CLUSTER");
@@ -90,14 +90,15 @@ final class RedisReader {
   }
 
   /** Whether the socket type is TCP; records a problem if not. */
-  private static boolean socketType(Reader r, Variable v) {
+  private static boolean socketType(Reader r, Variable v, Variable url) {
     String raw = r.string(v);
     switch (raw) {
       case "tcp", "tcp4", "tcp6":
         return true;
       case "unix":
         r.problem(v.name() + "=unix" + (r.isSet(v) ? "" : " (the default when unset)") + " is not supported by"
-            + " Sluice: it cannot reach Redis on a unix socket; set " + v.name() + "=tcp and a host:port URL");
+            + " Sluice: it cannot reach Redis on a unix socket; set " + v.name() + "=tcp and " + url.name()
+            + "=host:port");
         return false;
       default:
         r.problem(v.name() + "='" + raw + "' is not a socket type: use tcp");

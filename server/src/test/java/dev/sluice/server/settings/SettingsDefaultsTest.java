@@ -177,7 +177,7 @@ class SettingsDefaultsTest {
       e = refused;
     }
     assertThat(e.problems()).containsExactly("REDIS_SOCKET_TYPE=unix (the default when unset) is not supported by"
-        + " Sluice: it cannot reach Redis on a unix socket; set REDIS_SOCKET_TYPE=tcp and a host:port URL");
+        + " Sluice: it cannot reach Redis on a unix socket; set REDIS_SOCKET_TYPE=tcp and REDIS_URL=host:port");
   }
 
   @Test

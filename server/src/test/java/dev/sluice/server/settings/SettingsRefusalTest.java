@@ -115,11 +115,11 @@ class SettingsRefusalTest {
         Arguments.of(env("GRPC_UDS", "/tmp/rl.sock"), "GRPC_UDS=/tmp/rl.sock is not supported by Sluice: it serves"
             + " gRPC on TCP only; unset GRPC_UDS and use GRPC_HOST and GRPC_PORT"),
         Arguments.of(env("REDIS_TYPE", "sentinel", "REDIS_URL", "mymaster,s1:26379"), "REDIS_TYPE=sentinel is not"
-            + " supported by Sluice: Redis Sentinel is not; use SINGLE (the master's or a proxy's host:port) or"
-            + " CLUSTER"),
+            + " supported by Sluice: it cannot find the master through Sentinel; use SINGLE (the master's or a"
+            + " proxy's host:port) or CLUSTER"),
         Arguments.of(env("REDIS_SOCKET_TYPE", "unix", "REDIS_URL", "/run/redis.sock"), "REDIS_SOCKET_TYPE=unix is not"
-            + " supported by Sluice: it cannot reach Redis on a unix socket; set REDIS_SOCKET_TYPE=tcp and a host:port"
-            + " URL"),
+            + " supported by Sluice: it cannot reach Redis on a unix socket; set REDIS_SOCKET_TYPE=tcp and"
+            + " REDIS_URL=host:port"),
         Arguments.of(env("REDIS_TLS", "true", "REDIS_TLS_CLIENT_CERT", "/c.pem", "REDIS_TLS_CLIENT_KEY", "/k.pem"),
             "REDIS_TLS_CLIENT_CERT=/c.pem and REDIS_TLS_CLIENT_KEY=/k.pem: client certificates for Redis are not"
                 + " supported by Sluice; unset them (Redis must then accept the connection without one)"),
@@ -132,9 +132,9 @@ class SettingsRefusalTest {
             + " supported (nor by envoyproxy/ratelimit since radix v4): unset it or set WAIT"),
         Arguments.of(env("REDIS_PERSECOND", "true", "REDIS_PERSECOND_URL", "ps:6379"), "REDIS_PERSECOND_SOCKET_TYPE="
             + "unix (the default when unset) is not supported by Sluice: it cannot reach Redis on a unix socket; set"
-            + " REDIS_PERSECOND_SOCKET_TYPE=tcp and a host:port URL"),
+            + " REDIS_PERSECOND_SOCKET_TYPE=tcp and REDIS_PERSECOND_URL=host:port"),
         Arguments.of(env("REDIS_PERSECOND", "true", "REDIS_PERSECOND_TYPE", "Sentinel"), "REDIS_PERSECOND_TYPE="
-            + "Sentinel is not supported by Sluice: Redis Sentinel is not"),
+            + "Sentinel is not supported by Sluice: it cannot find the master through Sentinel"),
         Arguments.of(env("REDIS_PERSECOND", "true", "REDIS_PERSECOND_SOCKET_TYPE", "tcp", "REDIS_PERSECOND_URL", "p:1",
             "REDIS_PERSECOND_TLS", "true", "REDIS_TLS_CACERT", "/ca.pem"), "REDIS_TLS_CACERT=/ca.pem: a CA file for"
             + " Redis is not supported by Sluice"));
