@@ -32,8 +32,8 @@ import java.util.Optional;
  * Redis Sentinel or unix sockets, Redis client certificates). One difference of default:
  * {@code USE_STATSD} unset means false here (true in envoyproxy/ratelimit), so that a deployment
  * that never set it starts; only an explicit true is refused. Variables that are read but change
- * nothing are listed by {@link #notices()} when set. Unknown variables are ignored. Every variable,
- * its default and its treatment: {@link #reference()}.
+ * nothing are listed by {@link #notices()} when set to another value than their default. Unknown
+ * variables are ignored. Every variable, its default and its treatment: {@link #reference()}.
  */
 public final class Settings {
 
