@@ -1,0 +1,291 @@
+package dev.sluice.server;
+
+import dev.sluice.Clock;
+import dev.sluice.redis.RedisStore;
+import dev.sluice.server.grpc.GrpcListener;
+import dev.sluice.server.http.Endpoints;
+import dev.sluice.server.http.HttpListener;
+import dev.sluice.server.http.Options;
+import dev.sluice.server.http.Routes;
+import dev.sluice.server.metrics.ServerMetrics;
+import dev.sluice.server.runtime.RuntimeSource;
+import dev.sluice.server.service.RateLimitService;
+import dev.sluice.server.settings.ListenSettings;
+import dev.sluice.server.settings.RedisSettings;
+import dev.sluice.server.settings.ServiceSettings;
+import dev.sluice.server.settings.Settings;
+import dev.sluice.server.settings.SettingsException;
+import dev.sluice.server.settings.StatsSettings;
+import dev.sluice.server.settings.StoreSettings;
+import dev.sluice.spi.FailurePolicy;
+import dev.sluice.spi.InMemory;
+import dev.sluice.spi.Store;
+import dev.sluice.sqlite.SqliteStore;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Logger;
+
+/**
+ * The server: its store, config, service and listeners, started from one {@link Settings} and
+ * stopped as a whole. {@link #close()} is graceful: the health turns unhealthy, the listeners
+ * stop accepting and let the calls in flight finish (bounded by the grace period), then the
+ * store is closed (a SQLite store commits what it has acknowledged).
+ */
+public final class SluiceServer implements AutoCloseable {
+
+  private static final Logger LOG = Logger.getLogger(SluiceServer.class.getName());
+
+  /** The most bytes of one request, gRPC or HTTP. */
+  public static final int MAX_REQUEST_BYTES = 1 << 20;
+
+  private final Settings settings;
+  private final Health health;
+  private final ServerMetrics metrics;
+  private final Store store;
+  private final Store perSecondStore;
+  private final ConfigHolder config;
+  private final RuntimeSource runtime;
+  private final RateLimitService service;
+  private final List<AutoCloseable> listeners = new ArrayList<>();
+  private GrpcListener grpc;
+  private HttpListener http;
+  private HttpListener debug;
+  private HttpListener prometheus;
+  private volatile boolean closed;
+
+  private SluiceServer(Settings settings) throws Exception {
+    this.settings = settings;
+    ServiceSettings ss = settings.service();
+    this.health = new Health(ss.healthyWithAtLeastOneConfigLoaded());
+    this.metrics = new ServerMetrics(settings.stats().extraTags());
+    this.runtime = new RuntimeSource(settings.runtime().configDirectory(),
+        settings.runtime().watchedRoot().orElse(null), settings.runtime().ignoreDotFiles(),
+        RuntimeSource.DEFAULT_POLL_INTERVAL);
+    this.config = new ConfigHolder(runtime::read, settings.runtime().mergeDomainConfig(), metrics, health);
+    StoreSettings st = settings.store();
+    this.store = openStore(st, st.redis().orElse(null));
+    this.perSecondStore = st.redisPerSecond().isPresent() ? openStore(st, st.redisPerSecond().get()) : null;
+    java.util.Set<Store> clusters = new java.util.HashSet<>();
+    if (st.redis().map(r -> r.type() == RedisSettings.Type.CLUSTER).orElse(false)) {
+      clusters.add(store);
+    }
+    if (st.redisPerSecond().map(r -> r.type() == RedisSettings.Type.CLUSTER).orElse(false)) {
+      clusters.add(perSecondStore);
+    }
+    this.service = new RateLimitService(config, store, perSecondStore, Clock.system(), metrics, serviceOptions(ss),
+        clusters.isEmpty() ? null : (s, key) -> clusters.contains(s) ? io.lettuce.core.cluster.SlotHash.getSlot(key) : -1);
+  }
+
+  /**
+   * Starts a server from environment variables (envoyproxy/ratelimit's names; see docs/server.md).
+   *
+   * @param env the environment
+   * @return the started server
+   * @throws SettingsException if a setting is invalid or unsupported
+   * @throws Exception if the store cannot be opened, the config cannot be loaded at the start, or a
+   *     port cannot be bound
+   */
+  public static SluiceServer start(Map<String, String> env) throws Exception {
+    return start(Settings.fromEnvironment(env));
+  }
+
+  /**
+   * Starts a server.
+   *
+   * @param settings the settings
+   * @return the started server
+   * @throws Exception if the store cannot be opened, the config cannot be loaded at the start
+   *     (unless {@code FORCE_START_WITHOUT_INITIAL_CONFIG}), or a port cannot be bound
+   */
+  public static SluiceServer start(Settings settings) throws Exception {
+    SluiceServer s = new SluiceServer(settings);
+    try {
+      s.startListeners();
+    } catch (Exception | Error e) {
+      s.close();
+      throw e;
+    }
+    return s;
+  }
+
+  private void startListeners() throws Exception {
+    String error = config.reload();
+    if (error != null && !settings.runtime().forceStartWithoutInitialConfig()) {
+      throw new IllegalStateException("the config in " + settings.runtime().configDirectory() + " cannot be loaded: "
+          + error + " (FORCE_START_WITHOUT_INITIAL_CONFIG=true starts without it)");
+    }
+    runtime.watch(config::reload);
+    ListenSettings l = settings.listen();
+    grpc = GrpcListener.start(new InetSocketAddress(l.grpcHost(), l.grpcPort()), service, health, MAX_REQUEST_BYTES,
+        l.grpcMaxConnectionAge(), l.grpcMaxConnectionAgeGrace());
+    listeners.add(grpc);
+    Options options = Options.builder().maxRequestBytes(MAX_REQUEST_BYTES).build();
+    http = HttpListener.start(new InetSocketAddress(l.host(), l.port()), Endpoints.main(service, health), options);
+    listeners.add(http);
+    StatsSettings stats = settings.stats();
+    Routes metricsRoutes = Endpoints.metrics(stats.prometheusPath(), metrics::scrape);
+    boolean ownPrometheus = stats.prometheus();
+    debug = HttpListener.start(new InetSocketAddress(l.debugHost(), l.debugPort()),
+        Endpoints.debug(() -> config.get().dump(), metrics::statsText, ownPrometheus ? Routes.none() : metricsRoutes),
+        options);
+    listeners.add(debug);
+    if (ownPrometheus) {
+      prometheus = HttpListener.start(new InetSocketAddress(stats.prometheusHost(), stats.prometheusPort()),
+          metricsRoutes, options);
+      listeners.add(prometheus);
+    }
+  }
+
+  private static Store openStore(StoreSettings st, RedisSettings redis) throws IOException {
+    switch (st.backend()) {
+      case MEMORY:
+        return InMemory.builder().build();
+      case SQLITE: {
+        Path path = st.sqlitePath().toAbsolutePath();
+        if (path.getParent() != null) {
+          Files.createDirectories(path.getParent());
+        }
+        return SqliteStore.open(path).failure(FailurePolicy.closed()).build();
+      }
+      case REDIS: {
+        RedisStore.Builder b = redis.type() == RedisSettings.Type.CLUSTER
+            ? RedisStore.cluster(redis.uris().toArray(new String[0]))
+            : RedisStore.standalone(redis.uris().get(0));
+        return b.failure(FailurePolicy.closed()).connectTimeout(clamp(redis.connectTimeout())).build();
+      }
+      default:
+        throw new AssertionError(st.backend());
+    }
+  }
+
+  private static Duration clamp(Duration d) {
+    Duration max = Duration.ofSeconds(60);
+    return d.isZero() || d.isNegative() ? Duration.ofSeconds(2) : d.compareTo(max) > 0 ? max : d;
+  }
+
+  private static RateLimitService.Options serviceOptions(ServiceSettings ss) {
+    long ppm = Math.round((double) ss.nearLimitRatio() * 1_000_000d);
+    return new RateLimitService.Options(ss.cacheKeyPrefix(), ss.shadowMode(), ss.quotaMode(), ppm,
+        ss.responseHeadersEnabled(), ss.limitHeader(), ss.remainingHeader(), ss.resetHeader(),
+        ss.localCacheSizeInBytes(), ss.failureMode(), 1024, 64, 64);
+  }
+
+  /** The gRPC listener's address. */
+  public InetSocketAddress grpcAddress() {
+    return grpc.address();
+  }
+
+  /** The HTTP listener's address. */
+  public InetSocketAddress httpAddress() {
+    return http.address();
+  }
+
+  /** The debug listener's address. */
+  public InetSocketAddress debugAddress() {
+    return debug.address();
+  }
+
+  /** The Prometheus listener's address, or null when metrics are served on the debug listener. */
+  public InetSocketAddress prometheusAddress() {
+    return prometheus == null ? null : prometheus.address();
+  }
+
+  /** The meters. */
+  public ServerMetrics metrics() {
+    return metrics;
+  }
+
+  /** The service (for the admin API and tests). */
+  public RateLimitService service() {
+    return service;
+  }
+
+  /** The health. */
+  public Health health() {
+    return health;
+  }
+
+  /** The settings. */
+  public Settings settings() {
+    return settings;
+  }
+
+  /** Reloads the config now; null on success, else what went wrong (the last good one stays). */
+  public String reload() {
+    return config.reload();
+  }
+
+  /** The config files loaded. */
+  public List<String> configFiles() {
+    return config.files();
+  }
+
+  /** The store's description for the start banner. */
+  public String storeDescription() {
+    StoreSettings st = settings.store();
+    return switch (st.backend()) {
+      case MEMORY -> "memory (nothing survives a restart)";
+      case SQLITE -> "sqlite " + st.sqlitePath().toAbsolutePath();
+      case REDIS -> "redis " + st.redis().map(Object::toString).orElse("")
+          + st.redisPerSecond().map(r -> ", per-second limits on " + r).orElse("");
+    };
+  }
+
+  /** Prints where the server listens, which config it loaded and which store it uses. */
+  public void printBanner(PrintStream out) {
+    out.println("Sluice server " + Version.get());
+    out.println("  gRPC    " + hostPort(grpcAddress()) + "  (envoy.service.ratelimit.v3.RateLimitService, grpc.health.v1.Health)");
+    out.println("  HTTP    " + hostPort(httpAddress()) + "  (POST /json, GET /healthcheck)");
+    out.println("  debug   " + hostPort(debugAddress()) + "  (/rlconfig, /stats"
+        + (prometheus == null ? ", " + settings.stats().prometheusPath() : "") + ")");
+    if (prometheus != null) {
+      out.println("  metrics " + hostPort(prometheus.address()) + settings.stats().prometheusPath());
+    }
+    out.println("  store   " + storeDescription());
+    out.println("  config  " + settings.runtime().configDirectory() + (configFiles().isEmpty() ? " (no files)" : ""));
+    for (String f : configFiles()) {
+      out.println("          " + f);
+    }
+    out.println("  domains " + config.get().domains());
+  }
+
+  private static String hostPort(InetSocketAddress a) {
+    String host = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+  }
+
+  /** Stops the server gracefully (idempotent). */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    health.fail(Health.SIGTERM);
+    runtime.close();
+    if (grpc != null) {
+      grpc.stop(Duration.ofSeconds(10));
+    }
+    for (AutoCloseable l : listeners) {
+      if (l == grpc) {
+        continue;
+      }
+      try {
+        l.close();
+      } catch (Exception e) {
+        LOG.warning(() -> "closing " + l + ": " + e);
+      }
+    }
+    if (perSecondStore != null) {
+      perSecondStore.close();
+    }
+    store.close();
+  }
+}
