@@ -14,6 +14,7 @@ public final class ConfigException extends Exception {
   private static final long serialVersionUID = 1L;
 
   private final String file;
+  private final int line;
   private final String path;
   private final String reason;
 
@@ -25,14 +26,29 @@ public final class ConfigException extends Exception {
    * @param reason what is wrong
    */
   public ConfigException(String file, String path, String reason) {
-    super(message(file, path, reason));
+    this(file, 0, path, reason);
+  }
+
+  /**
+   * A refused config whose fault is at a known line, as {@code <file>:<line>: <path>: <reason>}
+   * (for domains inside a larger file, where the file alone does not say where to look).
+   *
+   * @param file the file's name
+   * @param line the 1-based line where the node at fault starts, or 0 if unknown
+   * @param path the path in the file's tree, or empty for the whole file
+   * @param reason what is wrong
+   */
+  public ConfigException(String file, int line, String path, String reason) {
+    super(message(file, line, path, reason));
     this.file = Objects.requireNonNull(file, "file");
+    this.line = Math.max(0, line);
     this.path = Objects.requireNonNull(path, "path");
     this.reason = Objects.requireNonNull(reason, "reason");
   }
 
-  private static String message(String file, String path, String reason) {
-    return path == null || path.isEmpty() ? file + ": " + reason : file + ": " + path + ": " + reason;
+  private static String message(String file, int line, String path, String reason) {
+    String where = line > 0 ? file + ":" + line : file;
+    return path == null || path.isEmpty() ? where + ": " + reason : where + ": " + path + ": " + reason;
   }
 
   /**
@@ -42,6 +58,16 @@ public final class ConfigException extends Exception {
    */
   public String file() {
     return file;
+  }
+
+  /**
+   * The line at fault.
+   *
+   * @return the 1-based line where the node at fault starts, or 0 when the message does not name
+   *     one (the path then says where)
+   */
+  public int line() {
+    return line;
   }
 
   /**

@@ -66,6 +66,65 @@ public final class ConfigLoader {
   }
 
   /**
+   * Loads the domains that one list inside a larger YAML file holds, as if each item of the list
+   * were a config file of its own: the file is parsed as a config file is (its first document,
+   * yaml.v2's syntax, anchors shared across the document), the value of its top-level key
+   * {@code key} must be a list (or nothing: no domains), and each item is read and checked exactly
+   * as {@link #load} reads and checks a file, in order, into one config. Sluice's server file keeps
+   * its domains so. The rest of the file is not looked at.
+   *
+   * @param file the whole file
+   * @param key the top-level key that holds the list, e.g. {@code domains}
+   * @param mergeDomainConfigs whether an item may add to a domain that an earlier item declared
+   * @return the config
+   * @throws ConfigException for the first fault, naming the file, the line where the node at fault
+   *     starts, and the path from the list's item ({@code domains #2 > domain 'x' > descriptor key
+   *     'k' > rate_limit > unit}); or the file's YAML does not parse, or the root is not a mapping,
+   *     or {@code key} does not hold a list
+   */
+  public static RateLimitConfig loadList(ConfigFile file, String key, boolean mergeDomainConfigs)
+      throws ConfigException {
+    YamlNode doc;
+    try {
+      doc = YamlNode.parseFirstDocument(file.content());
+    } catch (YamlNode.SyntaxError e) {
+      throw new ConfigException(file.name(), "", "error loading config file: yaml: " + e.getMessage());
+    }
+    Loading loading = new Loading(mergeDomainConfigs);
+    if (doc == null) {
+      return loading.build();
+    }
+    if (doc.resolved().kind != YamlNode.Kind.MAPPING) {
+      throw new ConfigException(file.name(), doc.line, "", "the file is not a mapping of keys");
+    }
+    YamlNode list = Paths.valueOf(doc, key);
+    if (list == null || isNull(list.resolved())) {
+      return loading.build();
+    }
+    if (list.resolved().kind != YamlNode.Kind.SEQUENCE) {
+      throw new ConfigException(file.name(), list.line, key,
+          "must be a list of domains, each an envoyproxy/ratelimit config (domain, descriptors)");
+    }
+    List<YamlNode> items = list.resolved().children;
+    for (int i = 0; i < items.size(); i++) {
+      YamlNode item = items.get(i);
+      String at = key + " #" + (i + 1);
+      try {
+        loading.file(file.name(), YamlDecoder.read(file.name(), item));
+      } catch (ConfigException e) {
+        throw new ConfigException(e.file(), Paths.line(item, e.path()), e.path().isEmpty() ? at : Paths.at(at, e.path()),
+            e.reason());
+      }
+    }
+    return loading.build();
+  }
+
+  private static boolean isNull(YamlNode n) {
+    return n.kind == YamlNode.Kind.SCALAR && n.tag == null && n.plain
+        && List.of("", "~", "null", "Null", "NULL").contains(n.value);
+  }
+
+  /**
    * Reads and loads config files. A file is UTF-8, or UTF-16 with a byte order mark, as YAML
    * allows; its name in messages is its path as given.
    *

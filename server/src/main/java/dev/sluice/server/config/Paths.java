@@ -1,6 +1,7 @@
 package dev.sluice.server.config;
 
 import dev.sluice.server.config.YamlNode.Kind;
+import java.util.List;
 
 /**
  * The paths that errors name, from the domain down:
@@ -31,6 +32,102 @@ final class Paths {
       return "descriptor #" + number;
     }
     return "descriptor key " + quote(key) + (value == null || value.isEmpty() ? "" : " value " + quote(value));
+  }
+
+  /**
+   * The line where the node that {@code path} names starts, inside {@code doc} (a document's
+   * root, or a domain inside a larger file): each segment is followed down as far as the nodes
+   * allow ({@code descriptor ...} into {@code descriptors}, {@code name #i} into a list, any other
+   * segment as a key, the key's own line), and the line of the last node reached is the answer.
+   * Keys merged in with {@code <<} are not followed; their path stops at the mapping that merges.
+   *
+   * @return a 1-based line; the document's own when no segment matches
+   */
+  static int line(YamlNode doc, String path) {
+    YamlNode node = doc.resolved();
+    int line = doc.line;
+    if (path.isEmpty()) {
+      return line;
+    }
+    String[] segments = path.split(" > ");
+    for (int s = 0; s < segments.length; s++) {
+      String segment = segments[s];
+      if (s == 0 && segment.startsWith("domain '")) {
+        continue; // the document itself
+      }
+      if (segment.startsWith("descriptor ")) {
+        YamlNode list = valueOf(node, "descriptors");
+        YamlNode found = null;
+        if (list != null && list.resolved().kind == Kind.SEQUENCE) {
+          List<YamlNode> items = list.resolved().children;
+          for (int i = 0; i < items.size() && found == null; i++) {
+            if (descriptorLabel(items.get(i), i + 1).equals(segment)) {
+              found = items.get(i);
+            }
+          }
+        }
+        if (found == null) {
+          break;
+        }
+        line = found.line;
+        node = found.resolved();
+        continue;
+      }
+      int hash = segment.lastIndexOf(" #");
+      String key = hash > 0 ? segment.substring(0, hash) : segment;
+      YamlNode keyNode = keyOf(node, key);
+      if (keyNode == null) {
+        break;
+      }
+      line = keyNode.line;
+      node = valueOf(node, key).resolved();
+      if (hash > 0) {
+        int number;
+        try {
+          number = Integer.parseInt(segment.substring(hash + 2));
+        } catch (NumberFormatException e) {
+          break;
+        }
+        if (node.kind != Kind.SEQUENCE || number < 1 || number > node.children.size()) {
+          break;
+        }
+        line = node.children.get(number - 1).line;
+        node = node.children.get(number - 1).resolved();
+      }
+    }
+    return line;
+  }
+
+  /** The last key node of a mapping that reads {@code key}, or null. */
+  private static YamlNode keyOf(YamlNode node, String key) {
+    YamlNode n = node.resolved();
+    if (n.kind != Kind.MAPPING) {
+      return null;
+    }
+    YamlNode found = null;
+    for (int i = 0; i < n.children.size(); i += 2) {
+      YamlNode k = n.children.get(i).resolved();
+      if (k.kind == Kind.SCALAR && k.value.equals(key)) {
+        found = n.children.get(i);
+      }
+    }
+    return found;
+  }
+
+  /** The value of the last {@code key} of a mapping, or null. */
+  static YamlNode valueOf(YamlNode node, String key) {
+    YamlNode n = node.resolved();
+    if (n.kind != Kind.MAPPING) {
+      return null;
+    }
+    YamlNode found = null;
+    for (int i = 0; i < n.children.size(); i += 2) {
+      YamlNode k = n.children.get(i).resolved();
+      if (k.kind == Kind.SCALAR && k.value.equals(key)) {
+        found = n.children.get(i + 1);
+      }
+    }
+    return found;
   }
 
   /** The text of the last scalar that a mapping gives {@code key}, or null. */

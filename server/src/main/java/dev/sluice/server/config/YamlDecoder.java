@@ -69,9 +69,20 @@ final class YamlDecoder {
     } catch (YamlNode.SyntaxError e) {
       throw new ConfigException(f.name(), "", "error loading config file: yaml: " + e.getMessage());
     }
-    Map<Object, Object> generic = new YamlDecoder(f.name()).genericRoot(doc);
-    KeyCheck.validate(f.name(), generic);
-    return new YamlDecoder(f.name()).typedRoot(doc);
+    return read(f.name(), doc);
+  }
+
+  /**
+   * One parsed node as a whole config file: steps 2 and 3 of {@link #read(ConfigFile)}, for a
+   * config that is part of a larger document (see {@link ConfigLoader#loadList}).
+   *
+   * @param file the file's name, for messages
+   * @param doc the node that stands for the file's document; null is an empty document
+   */
+  static Raw.Root read(String file, YamlNode doc) throws ConfigException {
+    Map<Object, Object> generic = new YamlDecoder(file).genericRoot(doc);
+    KeyCheck.validate(file, generic);
+    return new YamlDecoder(file).typedRoot(doc);
   }
 
   // ------------------------------------------------------------------------ yaml.v2 machinery
