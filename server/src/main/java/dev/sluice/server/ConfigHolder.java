@@ -4,6 +4,7 @@ import dev.sluice.server.config.ConfigException;
 import dev.sluice.server.config.ConfigFile;
 import dev.sluice.server.config.ConfigLoader;
 import dev.sluice.server.config.RateLimitConfig;
+import dev.sluice.server.file.ServerFileException;
 import dev.sluice.server.metrics.ServerMetrics;
 import java.io.IOException;
 import java.util.List;
@@ -24,14 +25,30 @@ final class ConfigHolder implements Supplier<RateLimitConfig> {
 
   private final AtomicReference<RateLimitConfig> current = new AtomicReference<>(RateLimitConfig.empty());
   private final AtomicReference<List<String>> files = new AtomicReference<>(List.of());
-  private final Callable<List<ConfigFile>> source;
-  private final boolean merge;
+  private final Loader loader;
   private final ServerMetrics metrics;
   private final Health health;
 
+  /** What a reload loads: a whole config, and the names of the files it came from. */
+  @FunctionalInterface
+  interface Loader {
+    Loaded load() throws Exception;
+  }
+
+  /** A loaded config and its files' names. */
+  record Loaded(RateLimitConfig config, List<String> files) {}
+
+  /** A config from the runtime layout's files. */
   ConfigHolder(Callable<List<ConfigFile>> source, boolean merge, ServerMetrics metrics, Health health) {
-    this.source = source;
-    this.merge = merge;
+    this(() -> {
+      List<ConfigFile> read = source.call();
+      return new Loaded(ConfigLoader.load(read, merge), read.stream().map(ConfigFile::name).toList());
+    }, metrics, health);
+  }
+
+  /** A config from any loader (a server file's domains). */
+  ConfigHolder(Loader loader, ServerMetrics metrics, Health health) {
+    this.loader = loader;
     this.metrics = metrics;
     this.health = health;
   }
@@ -52,12 +69,10 @@ final class ConfigHolder implements Supplier<RateLimitConfig> {
    * @return null on success, else what went wrong (also logged)
    */
   synchronized String reload() {
-    List<ConfigFile> read;
-    RateLimitConfig next;
+    Loaded loaded;
     try {
-      read = source.call();
-      next = ConfigLoader.load(read, merge);
-    } catch (ConfigException e) {
+      loaded = loader.load();
+    } catch (ConfigException | ServerFileException e) {
       return failed(e.getMessage());
     } catch (IOException e) {
       return failed("cannot read the config: " + e.getMessage());
@@ -65,15 +80,16 @@ final class ConfigHolder implements Supplier<RateLimitConfig> {
       LOG.log(Level.SEVERE, "config reload failed", e);
       return failed(e.toString());
     }
+    RateLimitConfig next = loaded.config();
     current.set(next);
-    files.set(read.stream().map(ConfigFile::name).toList());
+    files.set(loaded.files());
     metrics.count("config_load_success");
     if (next.isEmpty()) {
       health.fail(Health.CONFIG);
     } else {
       health.ok(Health.CONFIG);
     }
-    LOG.info(() -> "loaded config: " + read.size() + " file(s), domains " + next.domains());
+    LOG.info(() -> "loaded config: " + loaded.files().size() + " file(s), domains " + next.domains());
     return null;
   }
 

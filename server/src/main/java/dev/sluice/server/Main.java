@@ -4,6 +4,10 @@ import dev.sluice.server.config.ConfigException;
 import dev.sluice.server.config.ConfigFile;
 import dev.sluice.server.config.ConfigLoader;
 import dev.sluice.server.config.RateLimitConfig;
+import dev.sluice.server.file.ServerFileCheck;
+import dev.sluice.server.file.ServerFileException;
+import dev.sluice.server.file.ServerFileSchema;
+import dev.sluice.server.file.ServerFileSource;
 import dev.sluice.server.runtime.RuntimeSource;
 import dev.sluice.server.settings.Settings;
 import dev.sluice.server.settings.SettingsException;
@@ -34,6 +38,8 @@ import picocli.CommandLine.Parameters;
         "  sluice-server serve --local",
         "Start it as envoyproxy/ratelimit would run (settings from the environment):",
         "  BACKEND_TYPE=redis REDIS_URL=redis:6379 RUNTIME_ROOT=/data RUNTIME_SUBDIRECTORY=ratelimit sluice-server serve",
+        "Start it from one file of settings, policies and domains (docs/configuration.md):",
+        "  sluice-server serve --config examples/sluice.yaml",
         "Check config files before deploying them:",
         "  sluice-server config check examples/config",
         "",
@@ -76,13 +82,20 @@ public final class Main implements Runnable {
       description = {
           "Runs the server until SIGTERM or SIGINT (Ctrl-C), then stops gracefully: health turns to",
           "failing, listeners stop accepting, calls in flight finish, the store is closed; exit status 0.",
-          "Settings come from environment variables (envoyproxy/ratelimit's names, docs/server.md)."})
+          "Settings come from environment variables (envoyproxy/ratelimit's names, docs/server.md),",
+          "or from a server file with --config (docs/configuration.md)."})
   static final class Serve implements Callable<Integer> {
 
     @Option(names = "--local", description = {
         "Defaults for trying it out: listen on 127.0.0.1 only, SQLite store in ./data/sluice.db,",
         "config from ./examples/config. Environment variables that are set still win."})
     boolean local;
+
+    @Option(names = "--config", paramLabel = "FILE", description = {
+        "A server file: settings, named policies and domains in one YAML file (docs/configuration.md).",
+        "Environment variables that are set win over its settings; the runtime layout is not read.",
+        "A change of the file reloads its domains and policies; its settings need a restart."})
+    Path config;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -102,22 +115,31 @@ public final class Main implements Runnable {
       }
       PrintWriter err = spec.commandLine().getErr();
       Settings settings;
+      ServerFileSource file = null;
       try {
-        settings = Settings.fromEnvironment(env);
-      } catch (SettingsException e) {
+        if (config != null && local) {
+          err.println("sluice-server: --local and --config cannot be combined: put the settings --local sets in the file");
+          err.flush();
+          return 2;
+        }
+        if (config != null) {
+          file = ServerFileSource.open(config, System.getenv());
+        }
+        settings = file != null ? file.settings() : Settings.fromEnvironment(env);
+      } catch (SettingsException | ServerFileException | IOException e) {
         err.println("sluice-server: " + e.getMessage());
         err.flush();
         return 2;
       }
       Logs.configure(settings.log());
-      for (String notice : settings.notices()) {
+      for (String notice : file != null ? file.initial().notices() : settings.notices()) {
         err.println("note: " + notice);
       }
       CountDownLatch stop = new CountDownLatch(1);
       Signals.onStop(stop::countDown);
       SluiceServer server;
       try {
-        server = SluiceServer.start(settings);
+        server = file != null ? SluiceServer.start(file) : SluiceServer.start(settings);
       } catch (Exception e) {
         err.println("sluice-server: cannot start: " + e.getMessage());
         err.flush();
@@ -135,7 +157,7 @@ public final class Main implements Runnable {
 
   /** {@code config}. */
   @Command(name = "config", mixinStandardHelpOptions = true, description = "Config files.",
-      subcommands = {ConfigCheck.class})
+      subcommands = {ConfigCheck.class, ConfigSchema.class})
   static final class ConfigCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -151,7 +173,9 @@ public final class Main implements Runnable {
       description = {
           "Validates config files as the server would load them and prints each domain's descriptor tree",
           "with the policy each leaf maps to. Exit status 0 if valid, 1 if not (the message names the",
-          "file, the path in the tree and the reason)."})
+          "file, the path in the tree and the reason). A server file (top-level settings, policies or",
+          "domains) is checked whole, with the environment's variables over its settings, as serve",
+          "--config would read it."})
   static final class ConfigCheck implements Callable<Integer> {
 
     @Parameters(arity = "1..*", paramLabel = "FILE|DIR", description = "YAML files, or directories of them (*.yaml, *.yml)")
@@ -167,6 +191,9 @@ public final class Main implements Runnable {
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
+      if (ServerFileCheck.applies(paths)) {
+        return ServerFileCheck.run(paths, System.getenv(), out, err);
+      }
       List<ConfigFile> files = new java.util.ArrayList<>();
       try {
         for (Path p : paths) {
@@ -206,6 +233,23 @@ public final class Main implements Runnable {
       } catch (CharacterCodingException e) {
         throw new IOException(p + ": not valid UTF-8", e);
       }
+    }
+  }
+
+  /** {@code config schema}. */
+  @Command(name = "schema", mixinStandardHelpOptions = true,
+      description = {
+          "Prints the JSON Schema of the server file (docs/sluice-server.schema.json), for editors:",
+          "  # yaml-language-server: $schema=sluice-server.schema.json"})
+  static final class ConfigSchema implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      spec.commandLine().getOut().print(ServerFileSchema.json());
+      spec.commandLine().getOut().flush();
+      return 0;
     }
   }
 

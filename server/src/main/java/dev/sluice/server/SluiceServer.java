@@ -1,7 +1,9 @@
 package dev.sluice.server;
 
 import dev.sluice.Clock;
+import dev.sluice.Policy;
 import dev.sluice.redis.RedisStore;
+import dev.sluice.server.file.ServerFileSource;
 import dev.sluice.server.grpc.GrpcListener;
 import dev.sluice.server.http.Endpoints;
 import dev.sluice.server.http.HttpListener;
@@ -30,6 +32,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -51,7 +54,11 @@ public final class SluiceServer implements AutoCloseable {
   private final Store store;
   private final Store perSecondStore;
   private final ConfigHolder config;
+  /** The runtime layout's files; null when the config comes from a server file. */
   private final RuntimeSource runtime;
+  /** The server file; null when the settings come from the environment. */
+  private final ServerFileSource file;
+  private final Supplier<Map<String, Policy>> policies;
   private final RateLimitService service;
   private final List<AutoCloseable> listeners = new ArrayList<>();
   private GrpcListener grpc;
@@ -60,15 +67,24 @@ public final class SluiceServer implements AutoCloseable {
   private HttpListener prometheus;
   private volatile boolean closed;
 
-  private SluiceServer(Settings settings) throws Exception {
+  private SluiceServer(Settings settings, ServerFileSource file) throws Exception {
     this.settings = settings;
+    this.file = file;
     ServiceSettings ss = settings.service();
     this.health = new Health(ss.healthyWithAtLeastOneConfigLoaded());
     this.metrics = new ServerMetrics(settings.stats().extraTags());
-    this.runtime = new RuntimeSource(settings.runtime().configDirectory(),
-        settings.runtime().watchedRoot().orElse(null), settings.runtime().ignoreDotFiles(),
-        RuntimeSource.DEFAULT_POLL_INTERVAL);
-    this.config = new ConfigHolder(runtime::read, settings.runtime().mergeDomainConfig(), metrics, health);
+    if (file == null) {
+      this.runtime = new RuntimeSource(settings.runtime().configDirectory(),
+          settings.runtime().watchedRoot().orElse(null), settings.runtime().ignoreDotFiles(),
+          RuntimeSource.DEFAULT_POLL_INTERVAL);
+      this.config = new ConfigHolder(runtime::read, settings.runtime().mergeDomainConfig(), metrics, health);
+      this.policies = Map::of;
+    } else {
+      this.runtime = null;
+      this.config = new ConfigHolder(
+          () -> new ConfigHolder.Loaded(file.reload().config(), List.of(file.path().toString())), metrics, health);
+      this.policies = file::policies;
+    }
     StoreSettings st = settings.store();
     this.store = openStore(st, st.redis().orElse(null));
     this.perSecondStore = st.redisPerSecond().isPresent() ? openStore(st, st.redisPerSecond().get()) : null;
@@ -105,7 +121,26 @@ public final class SluiceServer implements AutoCloseable {
    *     (unless {@code FORCE_START_WITHOUT_INITIAL_CONFIG}), or a port cannot be bound
    */
   public static SluiceServer start(Settings settings) throws Exception {
-    SluiceServer s = new SluiceServer(settings);
+    return start(settings, null);
+  }
+
+  /**
+   * Starts a server from a server file ({@code sluice-server serve --config FILE}): its settings
+   * (the environment's variables win over the file's), its domains and its named policies. The
+   * file is watched: a change reloads the domains and the policies (a file that does not load
+   * keeps the last good ones); changed settings take effect at the next start. The server closes
+   * {@code file} when it closes.
+   *
+   * @param file the server file, as opened for the start
+   * @return the started server
+   * @throws Exception if the store cannot be opened, the file no longer loads, or a port cannot be bound
+   */
+  public static SluiceServer start(ServerFileSource file) throws Exception {
+    return start(file.settings(), file);
+  }
+
+  private static SluiceServer start(Settings settings, ServerFileSource file) throws Exception {
+    SluiceServer s = new SluiceServer(settings, file);
     try {
       s.startListeners();
     } catch (Exception | Error e) {
@@ -117,11 +152,18 @@ public final class SluiceServer implements AutoCloseable {
 
   private void startListeners() throws Exception {
     String error = config.reload();
+    if (error != null && file != null) {
+      throw new IllegalStateException(file.path() + " cannot be loaded: " + error);
+    }
     if (error != null && !settings.runtime().forceStartWithoutInitialConfig()) {
       throw new IllegalStateException("the config in " + settings.runtime().configDirectory() + " cannot be loaded: "
           + error + " (FORCE_START_WITHOUT_INITIAL_CONFIG=true starts without it)");
     }
-    runtime.watch(config::reload);
+    if (file != null) {
+      file.watch(config::reload);
+    } else {
+      runtime.watch(config::reload);
+    }
     ListenSettings l = settings.listen();
     grpc = GrpcListener.start(new InetSocketAddress(l.grpcHost(), l.grpcPort()), service, health, MAX_REQUEST_BYTES,
         l.grpcMaxConnectionAge(), l.grpcMaxConnectionAgeGrace());
@@ -217,6 +259,16 @@ public final class SluiceServer implements AutoCloseable {
     return settings;
   }
 
+  /**
+   * The named policies of the server file, as last loaded (for the server's own API); an empty
+   * map when the server was started from the environment.
+   *
+   * @return a supplier of name to policy, unmodifiable
+   */
+  public Supplier<Map<String, Policy>> policies() {
+    return policies;
+  }
+
   /** Reloads the config now; null on success, else what went wrong (the last good one stays). */
   public String reload() {
     return config.reload();
@@ -249,9 +301,16 @@ public final class SluiceServer implements AutoCloseable {
       out.println("  metrics " + hostPort(prometheus.address()) + settings.stats().prometheusPath());
     }
     out.println("  store   " + storeDescription());
-    out.println("  config  " + settings.runtime().configDirectory() + (configFiles().isEmpty() ? " (no files)" : ""));
-    for (String f : configFiles()) {
-      out.println("          " + f);
+    if (file != null) {
+      out.println("  config  " + file.path());
+      for (String line : file.describe()) {
+        out.println("          " + line);
+      }
+    } else {
+      out.println("  config  " + settings.runtime().configDirectory() + (configFiles().isEmpty() ? " (no files)" : ""));
+      for (String f : configFiles()) {
+        out.println("          " + f);
+      }
     }
     out.println("  domains " + config.get().domains());
   }
@@ -269,7 +328,12 @@ public final class SluiceServer implements AutoCloseable {
     }
     closed = true;
     health.fail(Health.SIGTERM);
-    runtime.close();
+    if (runtime != null) {
+      runtime.close();
+    }
+    if (file != null) {
+      file.close();
+    }
     if (grpc != null) {
       grpc.stop(Duration.ofSeconds(10));
     }
