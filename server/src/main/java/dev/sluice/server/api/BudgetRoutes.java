@@ -60,10 +60,12 @@ final class BudgetRoutes {
     if (!d.allowed()) {
       throw Decisions.refusal(d, c.name, c.key, "a cost of " + cost, List.of(d)).with("cost", cost);
     }
+    // an admitting peek tells the usage as it would be after the cost: read the usage as it is
+    Decision now = cost == 0 || !d.storeDecided() ? d : policies.apply(c.policy, c.key, Command.peek(0));
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("allowed", true);
     out.put("cost", cost);
-    return answer(out, c, d, before);
+    return answer(out, c, now, before);
   }
 
   private Response record(Request request) {
