@@ -89,7 +89,8 @@ public final class SluiceServer implements AutoCloseable {
   }
 
   /**
-   * Starts a server from environment variables (envoyproxy/ratelimit's names; see docs/server.md).
+   * Starts a server from environment variables (envoyproxy/ratelimit's names; see docs/server.md),
+   * {@code ADMIN_TOKEN} among them, with no named policies.
    *
    * @param env the environment
    * @return the started server
@@ -102,7 +103,8 @@ public final class SluiceServer implements AutoCloseable {
   }
 
   /**
-   * Starts a server.
+   * Starts a server with no named policies, and {@code ADMIN_TOKEN} from the process's
+   * environment.
    *
    * @param settings the settings
    * @return the started server

@@ -50,11 +50,6 @@ final class Body {
     return new Body(node);
   }
 
-  /** Whether the body has {@code field}. */
-  boolean has(String field) {
-    return object.has(field);
-  }
-
   /** A required string field. */
   String string(String field) {
     return string(field, required(field));

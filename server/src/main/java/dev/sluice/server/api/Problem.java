@@ -116,19 +116,6 @@ final class Problem extends RuntimeException {
     return new Problem(type, detail, members, Collections.unmodifiableMap(more));
   }
 
-  Type type() {
-    return type;
-  }
-
-  String detail() {
-    return detail;
-  }
-
-  /** The members beyond type, title, status and detail. */
-  Map<String, Object> members() {
-    return members;
-  }
-
   /** The JSON object, members in the order type, title, status, detail, then the others. */
   Map<String, Object> body() {
     Map<String, Object> body = new LinkedHashMap<>();

@@ -4,7 +4,25 @@ import static dev.sluice.server.api.ApiServer.header;
 import static dev.sluice.server.api.ApiServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.ManualClock;
+import dev.sluice.Policy;
+import dev.sluice.PolicyText;
+import dev.sluice.server.http.HttpListener;
+import dev.sluice.server.http.Options;
+import dev.sluice.spi.InMemory;
+import dev.sluice.spi.Store;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.io.TempDir;
@@ -177,6 +195,57 @@ class CheckApiTest {
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(json(r).get("policies").get(0).get("remaining").longValue()).isEqualTo(3);
       assertThat(header(r, "RateLimit-Policy")).isEqualTo("\"burst\";q=3;w=3");
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(ApiServer.Kind.class)
+  void concurrentChecksAdmitExactlyTheLimitAndChargeTheBudgetOnlyForThem(ApiServer.Kind kind) throws Exception {
+    try (ApiServer s = ApiServer.start(kind, tmp)) {
+      List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+      for (int i = 0; i < 24; i++) {
+        calls.add(s.client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + s.main.address().getPort() + "/v1/check"))
+            .POST(HttpRequest.BodyPublishers.ofString("{\"key\":\"k\",\"policies\":[\"daily\",\"api\"]}"))
+            .build(), HttpResponse.BodyHandlers.ofString()));
+      }
+      int admitted = 0;
+      int denied = 0;
+      for (CompletableFuture<HttpResponse<String>> c : calls) {
+        int status = c.get(30, TimeUnit.SECONDS).statusCode();
+        admitted += status == 200 ? 1 : 0;
+        denied += status == 429 ? 1 : 0;
+      }
+      assertThat(admitted).isEqualTo(5);
+      assertThat(denied).isEqualTo(19);
+      assertThat(s.state("daily", "k").used()).isEqualTo(5);
+    }
+  }
+
+  @Test
+  void aFullInMemoryStoreIs503StoreFull() throws Exception {
+    ManualClock clock = new ManualClock(ApiServer.START);
+    Store store = InMemory.builder().clock(clock).maxKeys(1).build();
+    Map<String, Policy> policies = Map.of("api", PolicyText.parse("api", "fixed-window limit=5 period=1m"));
+    HttpListener l = HttpListener.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+        ApiRoutes.main(store, () -> policies), Options.builder().workerThreads(1).build());
+    try {
+      HttpClient client = HttpClient.newHttpClient();
+      URI check = URI.create("http://127.0.0.1:" + l.address().getPort() + "/v1/check");
+      HttpResponse<String> first = client.send(HttpRequest.newBuilder(check).POST(HttpRequest.BodyPublishers
+          .ofString("{\"key\":\"a\",\"policies\":[\"api\"]}")).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(first.statusCode()).isEqualTo(200);
+      HttpResponse<String> r = client.send(HttpRequest.newBuilder(check).POST(HttpRequest.BodyPublishers
+          .ofString("{\"key\":\"b\",\"policies\":[\"api\"]}")).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(503);
+      assertThat(header(r, "Retry-After")).isEqualTo("1");
+      JsonNode p = json(r);
+      assertThat(p.get("type").stringValue()).isEqualTo(TYPES + "store-full");
+      assertThat(p.get("detail").stringValue()).isEqualTo("the store holds as many keys as it may, and key 'b' is"
+          + " new to policy 'api'; nothing was charged; retry after 1 s");
+    } finally {
+      l.close();
+      store.close();
     }
   }
 }

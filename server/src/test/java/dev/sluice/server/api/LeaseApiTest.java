@@ -20,7 +20,7 @@ class LeaseApiTest {
   @TempDir
   Path tmp;
 
-  static String leaseBody(String id, String verb) {
+  static String leaseBody(String id) {
     return "{\"policy\":\"jobs\",\"key\":\"u\",\"id\":\"" + id + "\"}";
   }
 
@@ -40,26 +40,26 @@ class LeaseApiTest {
       assertThat(header(a, "RateLimit")).isEqualTo("\"jobs\";r=1;t=600");
 
       s.clock.advance(Duration.ofMinutes(5));
-      HttpResponse<String> r = s.post("/v1/leases/renew", leaseBody(id, "renew"));
+      HttpResponse<String> r = s.post("/v1/leases/renew", leaseBody(id));
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(r.body()).isEqualTo("{\"id\":\"" + id + "\",\"policy\":\"jobs\",\"key\":\"u\",\"ttlMillis\":600000,"
           + "\"expiresAt\":\"2026-03-02T10:15:00Z\",\"limit\":2,\"held\":1,\"remaining\":1,\"storeDecided\":true}");
 
-      HttpResponse<String> rel = s.post("/v1/leases/release", leaseBody(id, "release"));
+      HttpResponse<String> rel = s.post("/v1/leases/release", leaseBody(id));
       assertThat(rel.statusCode()).isEqualTo(200);
       assertThat(rel.body()).isEqualTo("{\"released\":true,\"id\":\"" + id + "\",\"policy\":\"jobs\",\"key\":\"u\","
           + "\"limit\":2,\"held\":0,\"remaining\":2,\"storeDecided\":true}");
       assertThat(s.state("jobs", "u").used()).isZero();
 
       // gone now: release and renew both say so, and change nothing
-      HttpResponse<String> again = s.post("/v1/leases/release", leaseBody(id, "release"));
+      HttpResponse<String> again = s.post("/v1/leases/release", leaseBody(id));
       assertThat(again.statusCode()).isEqualTo(404);
       assertThat(header(again, "content-type")).isEqualTo("application/problem+json");
       assertThat(again.body()).isEqualTo("{\"type\":\"" + TYPES + "not-held\",\"title\":\"Not held\",\"status\":404,"
           + "\"detail\":\"no lease " + id + " is held on key 'u' of policy 'jobs': it was never granted, or was"
           + " already released, settled or cancelled, or expired\",\"field\":\"id\",\"value\":\"" + id + "\","
           + "\"policy\":\"jobs\",\"key\":\"u\"}");
-      assertThat(s.post("/v1/leases/renew", leaseBody(id, "renew")).statusCode()).isEqualTo(404);
+      assertThat(s.post("/v1/leases/renew", leaseBody(id)).statusCode()).isEqualTo(404);
       assertThat(s.state("jobs", "u").used()).isZero();
     }
   }
@@ -89,7 +89,7 @@ class LeaseApiTest {
 
       // the first lease expires unrenewed: its slot is free, and it is not held any more
       s.clock.advance(Duration.ofMinutes(9));
-      assertThat(s.post("/v1/leases/renew", leaseBody(first, "renew")).statusCode()).isEqualTo(404);
+      assertThat(s.post("/v1/leases/renew", leaseBody(first)).statusCode()).isEqualTo(404);
       HttpResponse<String> next = s.post("/v1/leases/acquire", "{\"policy\":\"jobs\",\"key\":\"u\"}");
       assertThat(next.statusCode()).isEqualTo(200);
       assertThat(json(next).get("held").longValue()).isEqualTo(2);
@@ -108,7 +108,7 @@ class LeaseApiTest {
       assertThat(json(a).get("detail").stringValue()).isEqualTo("the store could not decide on 1 slot for key 'u'"
           + " of policy 'jobs'; nothing was charged; retry after 3 s");
       for (String route : new String[] {"renew", "release"}) {
-        HttpResponse<String> r = s.post("/v1/leases/" + route, leaseBody(id, route));
+        HttpResponse<String> r = s.post("/v1/leases/" + route, leaseBody(id));
         assertThat(r.statusCode()).as(route).isEqualTo(503);
         assertThat(header(r, "content-type")).isEqualTo("application/problem+json");
         assertThat(header(r, "Retry-After")).isEqualTo("3");
@@ -116,7 +116,7 @@ class LeaseApiTest {
       }
       s.store.failing = false;
       assertThat(s.state("jobs", "u").used()).isEqualTo(1);
-      assertThat(s.post("/v1/leases/release", leaseBody(id, "release")).statusCode()).isEqualTo(200);
+      assertThat(s.post("/v1/leases/release", leaseBody(id)).statusCode()).isEqualTo(200);
     }
   }
 }
