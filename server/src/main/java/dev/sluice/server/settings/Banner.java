@@ -67,8 +67,9 @@ final class Banner {
     }
     if (!r.isSet(USE_STATSD) && s.stats().enabled() && !s.stats().prometheus()) {
       notices.add("USE_STATSD is unset: envoyproxy/ratelimit would send statsd metrics to " + r.shown(STATSD_HOST)
-          + ":" + r.shown(STATSD_PORT) + "; Sluice has no statsd and exports no metrics (USE_PROMETHEUS=true"
-          + " serves them for Prometheus; USE_STATSD=false silences this notice)");
+          + ":" + r.shown(STATSD_PORT) + "; Sluice has no statsd: its metrics are on the debug listener's " + s.stats().prometheusPath()
+          + " for Prometheus (USE_PROMETHEUS=true serves them on PROMETHEUS_ADDR too; USE_STATSD=false silences"
+          + " this notice)");
     }
     RuntimeSettings rt = s.runtime();
     if (rt.watchRoot() && rt.subdirectory().isEmpty()) {
