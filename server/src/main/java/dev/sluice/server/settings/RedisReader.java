@@ -20,7 +20,8 @@ import java.util.Locale;
  * <p>With {@code REDIS_TYPE=SENTINEL}, {@code REDIS_URL} is {@code mastername,sentinel[,sentinel...]},
  * each sentinel read as above (without a database: a sentinel has none). As in radix, the master
  * (whose address the sentinels give) is asked with {@code REDIS_AUTH} only, and the sentinels with
- * {@code REDIS_SENTINEL_AUTH}, which wins over the first sentinel URL's credentials.
+ * {@code REDIS_SENTINEL_AUTH}, which wins over the first sentinel URL's credentials. One
+ * difference: Lettuce asks only the sentinels listed, where radix also learns the others from them.
  */
 final class RedisReader {
 
