@@ -197,9 +197,13 @@ public final class SluiceServer implements AutoCloseable {
         return SqliteStore.open(path).failure(FailurePolicy.closed()).build();
       }
       case REDIS: {
+        // SENTINEL: one redis-sentinel:// URI; the store asks the sentinels for the master
         RedisStore.Builder b = redis.type() == RedisSettings.Type.CLUSTER
             ? RedisStore.cluster(redis.uris().toArray(new String[0]))
             : RedisStore.standalone(redis.uris().get(0));
+        if (!redis.sentinelPassword().isEmpty()) {
+          b.sentinelCredentials(redis.sentinelUsername(), redis.sentinelPassword());
+        }
         return b.failure(FailurePolicy.closed()).connectTimeout(clamp(redis.connectTimeout())).build();
       }
       default:
