@@ -3,6 +3,9 @@ package dev.sluice.server;
 import dev.sluice.Clock;
 import dev.sluice.Policy;
 import dev.sluice.redis.RedisStore;
+import dev.sluice.server.api.AdminAccess;
+import dev.sluice.server.api.ApiRoutes;
+import dev.sluice.server.api.ApiSettings;
 import dev.sluice.server.file.ServerFileSource;
 import dev.sluice.server.grpc.GrpcListener;
 import dev.sluice.server.http.Endpoints;
@@ -49,6 +52,7 @@ public final class SluiceServer implements AutoCloseable {
   public static final int MAX_REQUEST_BYTES = 1 << 20;
 
   private final Settings settings;
+  private final ApiSettings api;
   private final Health health;
   private final ServerMetrics metrics;
   private final Store store;
@@ -58,7 +62,6 @@ public final class SluiceServer implements AutoCloseable {
   private final RuntimeSource runtime;
   /** The server file; null when the settings come from the environment. */
   private final ServerFileSource file;
-  private final Supplier<Map<String, Policy>> policies;
   private final RateLimitService service;
   private final List<AutoCloseable> listeners = new ArrayList<>();
   private GrpcListener grpc;
@@ -67,8 +70,9 @@ public final class SluiceServer implements AutoCloseable {
   private HttpListener prometheus;
   private volatile boolean closed;
 
-  private SluiceServer(Settings settings, ServerFileSource file) throws Exception {
+  private SluiceServer(Settings settings, ApiSettings api, ServerFileSource file) throws Exception {
     this.settings = settings;
+    this.api = api;
     this.file = file;
     ServiceSettings ss = settings.service();
     this.health = new Health(ss.healthyWithAtLeastOneConfigLoaded());
@@ -78,12 +82,10 @@ public final class SluiceServer implements AutoCloseable {
           settings.runtime().watchedRoot().orElse(null), settings.runtime().ignoreDotFiles(),
           RuntimeSource.DEFAULT_POLL_INTERVAL);
       this.config = new ConfigHolder(runtime::read, settings.runtime().mergeDomainConfig(), metrics, health);
-      this.policies = Map::of;
     } else {
       this.runtime = null;
       this.config = new ConfigHolder(
           () -> new ConfigHolder.Loaded(file.reload().config(), List.of(file.path().toString())), metrics, health);
-      this.policies = file::policies;
     }
     StoreSettings st = settings.store();
     this.store = openStore(st, st.redis().orElse(null));
@@ -100,7 +102,8 @@ public final class SluiceServer implements AutoCloseable {
   }
 
   /**
-   * Starts a server from environment variables (envoyproxy/ratelimit's names; see docs/server.md).
+   * Starts a server from environment variables (envoyproxy/ratelimit's names; see docs/server.md),
+   * {@code ADMIN_TOKEN} among them, with no named policies.
    *
    * @param env the environment
    * @return the started server
@@ -109,11 +112,12 @@ public final class SluiceServer implements AutoCloseable {
    *     port cannot be bound
    */
   public static SluiceServer start(Map<String, String> env) throws Exception {
-    return start(Settings.fromEnvironment(env));
+    return start(Settings.fromEnvironment(env), ApiSettings.fromEnvironment(env));
   }
 
   /**
-   * Starts a server.
+   * Starts a server with no named policies, and {@code ADMIN_TOKEN} from the process's
+   * environment.
    *
    * @param settings the settings
    * @return the started server
@@ -121,14 +125,27 @@ public final class SluiceServer implements AutoCloseable {
    *     (unless {@code FORCE_START_WITHOUT_INITIAL_CONFIG}), or a port cannot be bound
    */
   public static SluiceServer start(Settings settings) throws Exception {
-    return start(settings, null);
+    return start(settings, ApiSettings.fromEnvironment(System.getenv()));
+  }
+
+  /**
+   * Starts a server with the named policies and admin token of Sluice's own API.
+   *
+   * @param settings the settings
+   * @param api the named policies and the admin token
+   * @return the started server
+   * @throws Exception as {@link #start(Settings)}
+   */
+  public static SluiceServer start(Settings settings, ApiSettings api) throws Exception {
+    return start(settings, java.util.Objects.requireNonNull(api, "api"), null);
   }
 
   /**
    * Starts a server from a server file ({@code sluice-server serve --config FILE}): its settings
-   * (the environment's variables win over the file's), its domains and its named policies. The
-   * file is watched: a change reloads the domains and the policies (a file that does not load
-   * keeps the last good ones); changed settings take effect at the next start. The server closes
+   * (the environment's variables win over the file's), its domains and its named policies (the
+   * API's; {@code ADMIN_TOKEN} from the environment the file was opened with). The file is
+   * watched: a change reloads the domains and the policies (a file that does not load keeps the
+   * last good ones); changed settings take effect at the next start. The server closes
    * {@code file} when it closes.
    *
    * @param file the server file, as opened for the start
@@ -136,11 +153,11 @@ public final class SluiceServer implements AutoCloseable {
    * @throws Exception if the store cannot be opened, the file no longer loads, or a port cannot be bound
    */
   public static SluiceServer start(ServerFileSource file) throws Exception {
-    return start(file.settings(), file);
+    return start(file.settings(), ApiSettings.fromEnvironment(file.environment()).withPolicies(file::policies), file);
   }
 
-  private static SluiceServer start(Settings settings, ServerFileSource file) throws Exception {
-    SluiceServer s = new SluiceServer(settings, file);
+  private static SluiceServer start(Settings settings, ApiSettings api, ServerFileSource file) throws Exception {
+    SluiceServer s = new SluiceServer(settings, api, file);
     try {
       s.startListeners();
     } catch (Exception | Error e) {
@@ -169,14 +186,15 @@ public final class SluiceServer implements AutoCloseable {
         l.grpcMaxConnectionAge(), l.grpcMaxConnectionAgeGrace());
     listeners.add(grpc);
     Options options = Options.builder().maxRequestBytes(MAX_REQUEST_BYTES).build();
-    http = HttpListener.start(new InetSocketAddress(l.host(), l.port()), Endpoints.main(service, health), options);
+    http = HttpListener.start(new InetSocketAddress(l.host(), l.port()), withApi(Endpoints.main(service, health)),
+        options);
     listeners.add(http);
     StatsSettings stats = settings.stats();
     Routes metricsRoutes = Endpoints.metrics(stats.prometheusPath(), metrics::scrape);
     boolean ownPrometheus = stats.prometheus();
-    debug = HttpListener.start(new InetSocketAddress(l.debugHost(), l.debugPort()),
-        Endpoints.debug(() -> config.get().dump(), metrics::statsText, ownPrometheus ? Routes.none() : metricsRoutes),
-        options);
+    InetSocketAddress debugBind = new InetSocketAddress(l.debugHost(), l.debugPort());
+    debug = HttpListener.start(debugBind, Endpoints.debug(() -> config.get().dump(), metrics::statsText,
+        withAdmin(ownPrometheus ? Routes.none() : metricsRoutes, debugBind)), options);
     listeners.add(debug);
     if (ownPrometheus) {
       prometheus = HttpListener.start(new InetSocketAddress(stats.prometheusHost(), stats.prometheusPort()),
@@ -184,6 +202,28 @@ public final class SluiceServer implements AutoCloseable {
       listeners.add(prometheus);
     }
   }
+
+  // ---- Sluice's own HTTP API and the admin API (dev.sluice.server.api) ----
+
+  /** The main listener's routes: envoy's {@code main} plus Sluice's {@code /v1/} API. */
+  private Routes withApi(Routes main) {
+    return Routes.builder().include(main).include(ApiRoutes.main(store, api.policies())).build();
+  }
+
+  /** The debug listener's extra routes plus the admin API, behind the token rule of {@code bind}. */
+  private Routes withAdmin(Routes more, InetSocketAddress bind) {
+    AdminAccess access = AdminAccess.of(bind, api.adminToken());
+    adminWarning = access.warning().orElse(null);
+    if (adminWarning != null) {
+      LOG.warning(adminWarning);
+    }
+    return Routes.builder().include(more)
+        .include(ApiRoutes.admin(access, store, api.policies(), config, service)).build();
+  }
+
+  private String adminWarning;
+
+  // ---- end of the API wiring ----
 
   private static Store openStore(StoreSettings st, RedisSettings redis) throws IOException {
     switch (st.backend()) {
@@ -197,9 +237,13 @@ public final class SluiceServer implements AutoCloseable {
         return SqliteStore.open(path).failure(FailurePolicy.closed()).build();
       }
       case REDIS: {
+        // SENTINEL: one redis-sentinel:// URI; the store asks the sentinels for the master
         RedisStore.Builder b = redis.type() == RedisSettings.Type.CLUSTER
             ? RedisStore.cluster(redis.uris().toArray(new String[0]))
             : RedisStore.standalone(redis.uris().get(0));
+        if (!redis.sentinelPassword().isEmpty()) {
+          b.sentinelCredentials(redis.sentinelUsername(), redis.sentinelPassword());
+        }
         return b.failure(FailurePolicy.closed()).connectTimeout(clamp(redis.connectTimeout())).build();
       }
       default:
@@ -260,13 +304,13 @@ public final class SluiceServer implements AutoCloseable {
   }
 
   /**
-   * The named policies of the server file, as last loaded (for the server's own API); an empty
-   * map when the server was started from the environment.
+   * The named policies that Sluice's own API serves: the server file's as last loaded, or those
+   * given to {@link #start(Settings, ApiSettings)}; an empty map when started from the environment.
    *
    * @return a supplier of name to policy, unmodifiable
    */
   public Supplier<Map<String, Policy>> policies() {
-    return policies;
+    return api.policies();
   }
 
   /** Reloads the config now; null on success, else what went wrong (the last good one stays). */
@@ -299,6 +343,11 @@ public final class SluiceServer implements AutoCloseable {
         + (prometheus == null ? ", " + settings.stats().prometheusPath() : "") + ")");
     if (prometheus != null) {
       out.println("  metrics " + hostPort(prometheus.address()) + settings.stats().prometheusPath());
+    }
+    out.println("  API     " + hostPort(httpAddress()) + "  (/v1/check, /v1/leases/*, /v1/budgets/*, /v1/openapi.yaml)");
+    out.println("  admin   " + hostPort(debugAddress()) + "  (/v1/admin/*)");
+    if (adminWarning != null) {
+      out.println("  WARNING " + adminWarning);
     }
     out.println("  store   " + storeDescription());
     if (file != null) {

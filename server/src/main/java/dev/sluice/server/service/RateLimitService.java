@@ -632,16 +632,64 @@ public final class RateLimitService implements Decider {
    */
   public String reset(String domain, List<Map.Entry<String, String>> entries, RateLimitRule rule) {
     String key = StoreKeys.of(options.keyPrefix(), domain, entries, rule.shareThresholdPatterns());
-    List<Policy> policies = rule.policies().isEmpty() ? List.of(window(rule.unit(), Math.max(1, rule.requestsPerUnit())))
-        : rule.policies();
-    for (Policy p : policies) {
-      Store s = p instanceof FixedWindow && rule.unit() == Unit.SECOND && perSecondStore != null ? perSecondStore : store;
-      partition(s, p).apply(key, Command.reset());
+    for (Policy p : policiesOf(rule)) {
+      partition(storeOf(p, rule), p).apply(key, Command.reset());
       if (localCache != null) {
         localCache.forget(p.name() + '\u0000' + key);
       }
     }
     return key;
+  }
+
+  /**
+   * A descriptor's counters, as {@link #inspect} read them.
+   *
+   * @param storeKey the store key of the descriptor
+   * @param counters per policy of the rule (an envoy rule: its unit's window), what a peek of 0
+   *     sees: used, remaining, reset; a store failure shows as its failure decision
+   */
+  public record Counters(String storeKey, List<Decision> counters) {
+
+    /** Copies the list. */
+    public Counters {
+      counters = List.copyOf(counters);
+    }
+  }
+
+  /**
+   * Reads a descriptor's counters without changing them: {@link #reset}'s keys and stores, peeked.
+   *
+   * @param domain the domain
+   * @param entries the descriptor's entries
+   * @param rule the rule the descriptor maps to; not unlimited
+   * @return the store key and one peek per policy
+   */
+  public Counters inspect(String domain, List<Map.Entry<String, String>> entries, RateLimitRule rule) {
+    String key = StoreKeys.of(options.keyPrefix(), domain, entries, rule.shareThresholdPatterns());
+    List<Decision> counters = new ArrayList<>();
+    for (Policy p : policiesOf(rule)) {
+      Partition part = partition(storeOf(p, rule), p);
+      long t0 = System.nanoTime();
+      try {
+        counters.add(part.apply(key, Command.peek(0)));
+      } catch (RuntimeException e) {
+        counters.add(Decision.storeUnavailable(p, NANOS_PER_SECOND));
+      } finally {
+        metrics.storeCall(System.nanoTime() - t0);
+      }
+    }
+    return new Counters(key, counters);
+  }
+
+  /** The policies of a rule's counters: a Sluice rule's, or an envoy rule's unit window. */
+  private List<Policy> policiesOf(RateLimitRule rule) {
+    return rule.policies().isEmpty() ? List.of(window(rule.unit(), Math.max(1, rule.requestsPerUnit())))
+        : rule.policies();
+  }
+
+  /** The store of a rule's policy: per-second windows in REDIS_PERSECOND's when set. */
+  private Store storeOf(Policy p, RateLimitRule rule) {
+    return p instanceof FixedWindow && rule.unit() == Unit.SECOND && perSecondStore != null ? perSecondStore : store;
   }
 
   /** The descriptor of {@code d} as entries, for callers that already hold a request's descriptor. */

@@ -29,7 +29,7 @@ import java.util.Optional;
  * <p>A setting Sluice does not support stops the start: {@link #fromEnvironment} throws, naming
  * each such variable, its value and what to do instead ({@code BACKEND_TYPE=memcache},
  * {@code CONFIG_TYPE=GRPC_XDS_SOTW}, statsd, DogStatsD, tracing, gRPC over TLS or a unix socket,
- * Redis Sentinel or unix sockets, Redis client certificates). One difference of default:
+ * Redis unix sockets, Redis client certificates). One difference of default:
  * {@code USE_STATSD} unset means false here (true in envoyproxy/ratelimit), so that a deployment
  * that never set it starts; only an explicit true is refused. Variables that are read but change
  * nothing are listed by {@link #notices()} when set to another value than their default. Unknown
@@ -374,6 +374,7 @@ public final class Settings {
 
   private static String masked(RedisSettings s) {
     return String.join(",", s.uris().stream().map(Reader::maskUrl).toList())
+        + (s.sentinelPassword().isEmpty() ? "" : " sentinel auth " + Reader.MASK)
         + (s.connectTimeout().isZero() ? "" : " connect timeout " + s.connectTimeout().toMillis() + "ms");
   }
 }
