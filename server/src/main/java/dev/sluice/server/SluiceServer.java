@@ -48,9 +48,6 @@ public final class SluiceServer implements AutoCloseable {
 
   private static final Logger LOG = Logger.getLogger(SluiceServer.class.getName());
 
-  /** The most bytes of one request, gRPC or HTTP. */
-  public static final int MAX_REQUEST_BYTES = 1 << 20;
-
   private final Settings settings;
   private final ApiSettings api;
   private final Health health;
@@ -97,7 +94,7 @@ public final class SluiceServer implements AutoCloseable {
     if (st.redisPerSecond().map(r -> r.type() == RedisSettings.Type.CLUSTER).orElse(false)) {
       clusters.add(perSecondStore);
     }
-    this.service = new RateLimitService(config, store, perSecondStore, Clock.system(), metrics, serviceOptions(ss),
+    this.service = new RateLimitService(config, store, perSecondStore, Clock.system(), metrics, serviceOptions(ss, settings.limits()),
         clusters.isEmpty() ? null : (s, key) -> clusters.contains(s) ? io.lettuce.core.cluster.SlotHash.getSlot(key) : -1);
   }
 
@@ -182,10 +179,11 @@ public final class SluiceServer implements AutoCloseable {
       runtime.watch(config::reload);
     }
     ListenSettings l = settings.listen();
-    grpc = GrpcListener.start(new InetSocketAddress(l.grpcHost(), l.grpcPort()), service, health, MAX_REQUEST_BYTES,
+    grpc = GrpcListener.start(new InetSocketAddress(l.grpcHost(), l.grpcPort()), service, health,
+        settings.limits().maxRequestBytes(),
         l.grpcMaxConnectionAge(), l.grpcMaxConnectionAgeGrace());
     listeners.add(grpc);
-    Options options = Options.builder().maxRequestBytes(MAX_REQUEST_BYTES).build();
+    Options options = Options.builder().maxRequestBytes(settings.limits().maxRequestBytes()).build();
     http = HttpListener.start(new InetSocketAddress(l.host(), l.port()), withApi(Endpoints.main(service, health)),
         options);
     listeners.add(http);
@@ -256,11 +254,13 @@ public final class SluiceServer implements AutoCloseable {
     return d.isZero() || d.isNegative() ? Duration.ofSeconds(2) : d.compareTo(max) > 0 ? max : d;
   }
 
-  private static RateLimitService.Options serviceOptions(ServiceSettings ss) {
+  private static RateLimitService.Options serviceOptions(ServiceSettings ss,
+      dev.sluice.server.settings.InputLimits limits) {
     long ppm = Math.round((double) ss.nearLimitRatio() * 1_000_000d);
     return new RateLimitService.Options(ss.cacheKeyPrefix(), ss.shadowMode(), ss.quotaMode(), ppm,
         ss.responseHeadersEnabled(), ss.limitHeader(), ss.remainingHeader(), ss.resetHeader(),
-        ss.localCacheSizeInBytes(), ss.failureMode(), 1024, 64, 64);
+        ss.localCacheSizeInBytes(), ss.failureMode(), limits.maxValueLength(), limits.maxDescriptors(),
+        limits.maxEntries());
   }
 
   /** The gRPC listener's address. */

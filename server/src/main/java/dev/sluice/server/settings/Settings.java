@@ -46,12 +46,14 @@ public final class Settings {
   private final StoreSettings store;
   private final ServiceSettings service;
   private final StatsSettings stats;
+  private final InputLimits limits;
   private final List<String> description;
   private final List<String> notices;
 
   private Settings(Reader r, ListenSettings listen, LogSettings log, RuntimeSettings runtime, StoreSettings store,
-      ServiceSettings service, StatsSettings stats) {
+      ServiceSettings service, StatsSettings stats, InputLimits limits) {
     this.listen = listen;
+    this.limits = limits;
     this.log = log;
     this.runtime = runtime;
     this.store = store;
@@ -77,6 +79,9 @@ public final class Settings {
     StatsSettings stats = stats(r);
     ServiceSettings service = service(r);
     StoreSettings store = store(r);
+    InputLimits limits = new InputLimits((int) r.integer(MAX_REQUEST_BYTES, 1024, 64 << 20),
+        (int) r.integer(MAX_VALUE_LENGTH, 1, 65536), (int) r.integer(MAX_DESCRIPTORS, 1, 4096),
+        (int) r.integer(MAX_ENTRIES, 1, 4096));
     if (r.bool(TRACING_ENABLED)) {
       r.problem("TRACING_ENABLED=" + r.raw(TRACING_ENABLED) + " is not supported by Sluice: it has no tracing;"
           + " set TRACING_ENABLED=false");
@@ -84,7 +89,7 @@ public final class Settings {
     if (!r.problems().isEmpty()) {
       throw new SettingsException(r.problems());
     }
-    return new Settings(r, listen, log, runtime, store, service, stats);
+    return new Settings(r, listen, log, runtime, store, service, stats, limits);
   }
 
   private static ListenSettings listen(Reader r) {
@@ -310,6 +315,15 @@ public final class Settings {
    */
   public ServiceSettings service() {
     return service;
+  }
+
+  /**
+   * Bounds on requests.
+   *
+   * @return the bounds
+   */
+  public InputLimits limits() {
+    return limits;
   }
 
   /**

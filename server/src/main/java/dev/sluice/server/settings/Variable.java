@@ -196,7 +196,18 @@ enum Variable {
       "the SQLite database file when BACKEND_TYPE=sqlite (its directory is created)"),
   FAILURE_MODE(Group.SERVICE, Kind.STRING, "unavailable", Use.SLUICE,
       "what a store failure answers: unavailable (gRPC UNAVAILABLE, so Envoy's failure_mode_deny decides),"
-          + " open (OK) or closed (OVER_LIMIT)");
+          + " open (OK) or closed (OVER_LIMIT)"),
+  MAX_REQUEST_BYTES(Group.SERVICE, Kind.INT, "1048576", Use.SLUICE,
+      "the largest gRPC message or HTTP body accepted, 1 KiB to 64 MiB (gRPC RESOURCE_EXHAUSTED, HTTP 413 beyond)"),
+  MAX_VALUE_LENGTH(Group.SERVICE, Kind.INT, "1024", Use.SLUICE,
+      "the longest domain, descriptor key or value accepted, in characters, 1 to 65536 (INVALID_ARGUMENT beyond)"),
+  MAX_DESCRIPTORS(Group.SERVICE, Kind.INT, "64", Use.SLUICE,
+      "the most descriptors in one request, 1 to 4096 (INVALID_ARGUMENT beyond)"),
+  MAX_ENTRIES(Group.SERVICE, Kind.INT, "64", Use.SLUICE,
+      "the most entries in one descriptor, 1 to 4096 (INVALID_ARGUMENT beyond)"),
+  ADMIN_TOKEN(Group.LISTEN, Kind.STRING, "", Use.SLUICE,
+      "the bearer token of the admin API on the debug listener: required when DEBUG_HOST is not loopback,"
+          + " checked when set", Mask.SECRET);
 
   /** Which part of the server a variable belongs to; {@link Settings#describe()} shows a group when it is in use. */
   enum Group { LISTEN, LOG, CONFIG, XDS, STATS, STORE, SERVICE, REDIS, REDIS_PERSECOND, MEMCACHE, TRACING, SQLITE }
