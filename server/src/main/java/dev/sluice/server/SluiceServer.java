@@ -139,8 +139,8 @@ public final class SluiceServer implements AutoCloseable {
 
   /**
    * Starts a server from a server file ({@code sluice-server serve --config FILE}): its settings
-   * (the environment's variables win over the file's), its domains and its named policies (the
-   * API's; {@code ADMIN_TOKEN} from the environment the file was opened with). The file is
+   * (the environment's variables win over the file's, {@code ADMIN_TOKEN} too), its domains and
+   * its named policies (the API's). The file is
    * watched: a change reloads the domains and the policies (a file that does not load keeps the
    * last good ones); changed settings take effect at the next start. The server closes
    * {@code file} when it closes.
@@ -150,7 +150,8 @@ public final class SluiceServer implements AutoCloseable {
    * @throws Exception if the store cannot be opened, the file no longer loads, or a port cannot be bound
    */
   public static SluiceServer start(ServerFileSource file) throws Exception {
-    return start(file.settings(), ApiSettings.fromEnvironment(file.environment()).withPolicies(file::policies), file);
+    return start(file.settings(),
+        ApiSettings.fromEnvironment(file.initial().variables()).withPolicies(file::policies), file);
   }
 
   private static SluiceServer start(Settings settings, ApiSettings api, ServerFileSource file) throws Exception {

@@ -111,6 +111,22 @@ class ServerFileServerTest {
   }
 
   @Test
+  void theApiServesTheFilesPoliciesBehindTheFilesAdminToken() throws Exception {
+    Path p = write(FILE.replace("  BACKEND_TYPE: memory\n", "  BACKEND_TYPE: memory\n  ADMIN_TOKEN: s3cret\n"));
+    try (SluiceServer server = SluiceServer.start(ServerFileSource.open(p, ENV))) {
+      java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+      java.net.URI uri = java.net.URI.create("http://127.0.0.1:" + server.debugAddress().getPort() + "/v1/admin/policies");
+      java.net.http.HttpResponse<String> anonymous = client.send(java.net.http.HttpRequest.newBuilder(uri).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(anonymous.statusCode()).isEqualTo(401);
+      java.net.http.HttpResponse<String> admin = client.send(java.net.http.HttpRequest.newBuilder(uri)
+          .header("Authorization", "Bearer s3cret").build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(admin.statusCode()).isEqualTo(200);
+      assertThat(admin.body()).contains("\"api\"", "token-bucket capacity=20 rate=100/1m");
+    }
+  }
+
+  @Test
   void startedFromTheEnvironmentItHasNoNamedPolicies(@TempDir Path tmp) throws Exception {
     try (TestServer t = TestServer.start(tmp, Map.of(), Map.of())) {
       assertThat(t.server.policies().get()).isEmpty();

@@ -100,16 +100,18 @@ public final class ServerFile {
   private final String name;
   private final Settings settings;
   private final Map<String, String> fileSettings;
+  private final Map<String, String> variables;
   private final Map<String, Origin> origins;
   private final Map<String, Policy> policies;
   private final RateLimitConfig config;
   private final List<String> notices;
 
-  private ServerFile(String name, Settings settings, Map<String, String> fileSettings, Map<String, Origin> origins,
-      Map<String, Policy> policies, RateLimitConfig config, List<String> notices) {
+  private ServerFile(String name, Settings settings, Map<String, String> fileSettings, Map<String, String> variables,
+      Map<String, Origin> origins, Map<String, Policy> policies, RateLimitConfig config, List<String> notices) {
     this.name = name;
     this.settings = settings;
     this.fileSettings = fileSettings;
+    this.variables = variables;
     this.origins = origins;
     this.policies = policies;
     this.config = config;
@@ -204,6 +206,17 @@ public final class ServerFile {
    */
   public Map<String, String> fileSettings() {
     return fileSettings;
+  }
+
+  /**
+   * The variables the settings were read from, as an environment would hold them: the file's
+   * settings, with the environment's variables over them (for what reads its own variable from
+   * an environment, such as the API's {@code ADMIN_TOKEN}).
+   *
+   * @return name to text; unmodifiable
+   */
+  public Map<String, String> variables() {
+    return variables;
   }
 
   /**
@@ -402,7 +415,7 @@ public final class ServerFile {
         }
       }
       return new ServerFile(file.name(), settings, Collections.unmodifiableMap(new LinkedHashMap<>(settingsText)),
-          Collections.unmodifiableMap(origins), Collections.unmodifiableMap(new LinkedHashMap<>(policies)), config,
+          Collections.unmodifiableMap(merged), Collections.unmodifiableMap(origins), Collections.unmodifiableMap(new LinkedHashMap<>(policies)), config,
           List.copyOf(notices(settings, origins, settingsText.keySet())));
     }
 

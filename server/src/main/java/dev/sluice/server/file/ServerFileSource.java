@@ -94,15 +94,6 @@ public final class ServerFileSource implements AutoCloseable {
   }
 
   /**
-   * The environment the file was opened with (its variables win over the file's settings).
-   *
-   * @return the environment, unmodifiable
-   */
-  public Map<String, String> environment() {
-    return env;
-  }
-
-  /**
    * The settings the server starts with (a reload does not change them).
    *
    * @return the settings

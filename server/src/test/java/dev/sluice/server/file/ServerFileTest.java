@@ -107,6 +107,7 @@ class ServerFileTest {
         "settings from the environment: GRPC_PORT (over the file's)");
     assertThat(f.notices()).contains(
         "GRPC_PORT is set both in sluice.yaml and in the environment: the environment's value is used");
+    assertThat(f.variables()).containsEntry("GRPC_PORT", "9002").containsEntry("LOG_LEVEL", "info");
     // set to the empty string is set
     ServerFile empty = load(MEMORY + "  CACHE_KEY_PREFIX: files_\n", "CACHE_KEY_PREFIX", "");
     assertThat(empty.settings().service().cacheKeyPrefix()).isEmpty();
