@@ -174,7 +174,7 @@ public final class SluiceServer implements AutoCloseable {
     long ppm = Math.round((double) ss.nearLimitRatio() * 1_000_000d);
     return new RateLimitService.Options(ss.cacheKeyPrefix(), ss.shadowMode(), ss.quotaMode(), ppm,
         ss.responseHeadersEnabled(), ss.limitHeader(), ss.remainingHeader(), ss.resetHeader(),
-        ss.localCacheSizeInBytes(), ss.failureMode(), 1024, 64, 64);
+        ss.localCacheSizeInBytes(), ss.failureMode(), 1024, 64, 64, ss.responseDynamicMetadata());
   }
 
   /** The gRPC listener's address. */

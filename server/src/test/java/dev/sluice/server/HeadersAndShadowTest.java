@@ -5,6 +5,7 @@ import static dev.sluice.server.Wire.d;
 import static dev.sluice.server.Wire.hits;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.Struct;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse.Code;
@@ -16,9 +17,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Shadow mode (per rule and {@code SHADOW_MODE}), quota mode (per rule and {@code QUOTA_MODE})
- * and the response headers ({@code LIMIT_RESPONSE_HEADERS_ENABLED} with their names), as
- * envoyproxy/ratelimit's service tests expect them, through a real gRPC socket.
+ * Shadow mode (per rule and {@code SHADOW_MODE}), quota mode (per rule and {@code QUOTA_MODE}),
+ * the response headers ({@code LIMIT_RESPONSE_HEADERS_ENABLED} with their names) and the dynamic
+ * metadata ({@code RESPONSE_DYNAMIC_METADATA}), as envoyproxy/ratelimit's service tests expect
+ * them, through a real gRPC socket.
  */
 class HeadersAndShadowTest {
 
@@ -45,6 +47,12 @@ class HeadersAndShadowTest {
           rate_limit: {unit: minute, requests_per_unit: 5}
         - key: free
           rate_limit: {unlimited: true}
+        - key: meta1
+          metadata: {name: service_1, nested: {a: 1}}
+          rate_limit: {unit: day, requests_per_unit: 5}
+        - key: meta2
+          metadata: {name: service_2, other: x, nested: {a: 2, b: true}}
+          rate_limit: {unit: day, requests_per_unit: 1}
       """;
 
   @BeforeEach
@@ -189,5 +197,35 @@ class HeadersAndShadowTest {
       // no limit, no headers
       assertThat(call(s, "hs", 1, d("free", "x"), d("nolimit", "x")).getResponseHeadersToAddCount()).isZero();
     }
+  }
+
+  @Test
+  void dynamicMetadataNamesTheRequestAndMergesThePassedRulesMetadata(@TempDir Path tmp) throws Exception {
+    try (TestServer s = start(tmp, "RESPONSE_DYNAMIC_METADATA", "true")) {
+      RateLimitResponse r = call(s, "hs", 2, d("meta1", "a"), hits(1, d("meta2", "a")),
+          Wire.limit(42, io.envoyproxy.envoy.type.v3.RateLimitUnit.HOUR, d("free", "x")));
+      assertThat(r.getOverallCode()).isEqualTo(Code.OK);
+      Struct expected = struct("""
+          {"domain": "hs", "hitsAddend": 2,
+           "descriptors": [{"entries": ["meta1=a"]}, {"entries": ["meta2=a"], "hitsAddend": 1},
+                           {"entries": ["free=x"], "limit": "requests_per_unit:42 unit:HOUR"}],
+           "metadata": {"name": "service_1", "nested": {"a": 1, "b": true}, "other": "x"}}""");
+      assertThat(r.getDynamicMetadata()).isEqualTo(expected);
+      // meta2 is over: only the passed descriptors' metadata
+      r = call(s, "hs", 0, d("meta1", "a"), d("meta2", "a"));
+      assertThat(r.getOverallCode()).isEqualTo(Code.OVER_LIMIT);
+      assertThat(r.getDynamicMetadata()).isEqualTo(struct("""
+          {"domain": "hs", "descriptors": [{"entries": ["meta1=a"]}, {"entries": ["meta2=a"]}],
+           "metadata": {"name": "service_1", "nested": {"a": 1}}}"""));
+    }
+    try (TestServer s = start(tmp.resolve("off"))) {
+      assertThat(call(s, "hs", 1, d("meta1", "a")).hasDynamicMetadata()).isFalse();
+    }
+  }
+
+  static Struct struct(String json) throws Exception {
+    Struct.Builder b = Struct.newBuilder();
+    com.google.protobuf.util.JsonFormat.parser().merge(json, b);
+    return b.build();
   }
 }

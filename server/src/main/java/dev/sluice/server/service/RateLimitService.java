@@ -73,11 +73,14 @@ public final class RateLimitService implements Decider {
    * @param maxValueLength the longest domain, descriptor key or value accepted, in characters
    * @param maxDescriptors the most descriptors in one request
    * @param maxEntries the most entries in one descriptor
+   * @param dynamicMetadata {@code RESPONSE_DYNAMIC_METADATA}: add the request and the passed
+   *     rules' metadata to the response ({@link DynamicMetadata})
    */
   public record Options(
       String keyPrefix, boolean globalShadowMode, boolean globalQuotaMode, long nearLimitRatioPpm,
       boolean headersEnabled, String limitHeader, String remainingHeader, String resetHeader,
-      long localCacheBytes, FailureMode failureMode, int maxValueLength, int maxDescriptors, int maxEntries) {
+      long localCacheBytes, FailureMode failureMode, int maxValueLength, int maxDescriptors, int maxEntries,
+      boolean dynamicMetadata) {
 
     /**
      * Validates the components.
@@ -107,7 +110,7 @@ public final class RateLimitService implements Decider {
     /** envoyproxy/ratelimit's defaults, Sluice's bounds on input. */
     public static Options defaults() {
       return new Options("", false, false, 800_000, false, "RateLimit-Limit", "RateLimit-Remaining",
-          "RateLimit-Reset", 0, FailureMode.UNAVAILABLE, 1024, 64, 64);
+          "RateLimit-Reset", 0, FailureMode.UNAVAILABLE, 1024, 64, 64, false);
     }
   }
 
@@ -217,7 +220,7 @@ public final class RateLimitService implements Decider {
     if (charges.failed()) {
       metrics.count(options.failureMode() == FailureMode.OPEN ? "fail_open" : "fail_closed");
     }
-    return statuses.respond(items, nowWall);
+    return statuses.respond(request, items, nowWall);
   }
 
   /** Charges a quota or shadow descriptor's counters on their own if the request stands, else reports them. */

@@ -6,6 +6,7 @@ import dev.sluice.server.config.Unit;
 import dev.sluice.server.metrics.ServerMetrics;
 import dev.sluice.server.settings.ServiceSettings.FailureMode;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse.Code;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse.DescriptorStatus;
@@ -14,7 +15,7 @@ import java.util.List;
 
 /**
  * What a decided request answers, as envoyproxy/ratelimit answers it: one status per descriptor,
- * the overall code, the response headers, and the per-rule stats.
+ * the overall code, the response headers, the dynamic metadata, and the per-rule stats.
  *
  * <p>A descriptor's status: OK with no limit when none applies; OK with 4294967295 remaining for
  * {@code unlimited}; else its limit ({@code current_limit}), what remains of it, and the time to
@@ -74,14 +75,16 @@ final class Statuses {
     return failedRate > 0 || totalQuota > 0 && totalQuota == failedQuota ? Code.OVER_LIMIT : Code.OK;
   }
 
-  /** The response: statuses, headers and the overall code; counts the stats. */
-  RateLimitResponse respond(List<Item> items, long nowWall) {
+  /** The response: statuses, headers, the overall code and dynamic metadata; counts the stats. */
+  RateLimitResponse respond(RateLimitRequest request, List<Item> items, long nowWall) {
     RateLimitResponse.Builder response = RateLimitResponse.newBuilder();
     DescriptorStatus headerStatus = null;
     long headerRemaining = MAX_UINT32;
+    boolean[] passed = new boolean[items.size()];
     for (Item it : items) {
       DescriptorStatus s = status(it, nowWall);
       response.addStatuses(s);
+      passed[it.index] = !it.unlimited && s.getCode() != Code.OVER_LIMIT;
       if (!s.hasCurrentLimit()) {
         continue;
       }
@@ -109,6 +112,9 @@ final class Statuses {
     if (overall == Code.OVER_LIMIT && options.globalShadowMode()) {
       overall = Code.OK;
       metrics.count("global_shadow_mode");
+    }
+    if (options.dynamicMetadata()) {
+      response.setDynamicMetadata(DynamicMetadata.of(request, items, passed));
     }
     return response.setOverallCode(overall).build();
   }
