@@ -329,4 +329,22 @@ class ServiceBehaviourTest {
       assertThat(remaining(s, "multi", "x")).isEqualTo(7);
     }
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"memory", "redis"})
+  void aReloadThatChangesAPolicysKindKeepsDeciding(String store, @TempDir Path tmp) throws Exception {
+    try (TestServer s = start(tmp, store)) {
+      assertThat(only(call(s, "svc", 1, d("tb", "k"))).getLimitRemaining()).isEqualTo(4);
+      // the same rule, now a fixed window: the store holds one kind per policy name
+      s.writeConfig("svc.yaml", CONFIG.replace("token-bucket capacity=5 rate=5/1h", "fixed-window limit=3 period=1d"));
+      Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+          .until(() -> Wire.call(s, request("svc", 1, hits(0, d("tb", "probe")))).getStatuses(0)
+              .getCurrentLimit().getRequestsPerUnit() == 3);
+      for (int i = 0; i < 4; i++) {
+        DescriptorStatus st = only(call(s, "svc", 1, d("tb", "k")));
+        assertThat(st.getCode()).as("call %d", i).isEqualTo(i < 3 ? Code.OK : Code.OVER_LIMIT);
+        assertThat(st.getCurrentLimit().getUnit()).isEqualTo(Unit.DAY);
+      }
+    }
+  }
 }
