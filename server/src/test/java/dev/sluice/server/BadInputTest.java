@@ -217,6 +217,17 @@ class BadInputTest {
   }
 
   @Test
+  void overHttpALoneSurrogateEscapedInJsonIs400() {
+    int before = remaining();
+    HttpResponse<String> r = Wire.postJson(s,
+        "{\"domain\":\"bad\",\"descriptors\":[{\"entries\":[{\"key\":\"k\",\"value\":\"v\"}]},"
+            + "{\"entries\":[{\"key\":\"k\",\"value\":\"a\\ud800b\"}]}]}");
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(r.body()).contains("descriptors[1].entries[0].value");
+    assertThat(remaining()).isEqualTo(before);
+  }
+
+  @Test
   void overHttpBrokenJsonIs400() {
     for (String body : new String[] {"", "{", "[]", "{\"domain\": 1}", "{\"domain\":\"bad\",\"nope\":1}"}) {
       HttpResponse<String> r = Wire.postJson(s, body);

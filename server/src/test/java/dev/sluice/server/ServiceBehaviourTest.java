@@ -67,6 +67,8 @@ class ServiceBehaviourTest {
           rate_limit: {policy: "token-bucket capacity=5 rate=5/1h"}
         - key: multi
           rate_limit: {policies: ["fixed-window limit=4 period=1d", "token-bucket capacity=10 rate=1/1h"]}
+        - key: any
+          rate_limit: {unit: day, requests_per_unit: 2}
       """;
 
   static RedisServer redis;
@@ -345,6 +347,22 @@ class ServiceBehaviourTest {
         assertThat(st.getCode()).as("call %d", i).isEqualTo(i < 3 ? Code.OK : Code.OVER_LIMIT);
         assertThat(st.getCurrentLimit().getUnit()).isEqualTo(Unit.DAY);
       }
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"memory", "sqlite", "redis"})
+  void everyValueCountsOnItsOwnLongOrNot(String store) throws Exception {
+    TestServer s = shared(store);
+    // values that make the store key longer than a store key may be (512): hashed, still one per value
+    String long1 = "x".repeat(1000);
+    String long2 = "x".repeat(999) + "y";
+    String[] values = {long1, long2, "ü😀", "ü😀 ", "a;b=c", "a\\;b=c", "*", "", "a_b"};
+    for (String v : values) {
+      assertThat(only(call(s, "svc", 1, d("any", v))).getLimitRemaining()).as("'%s'", v).isEqualTo(1);
+    }
+    for (String v : values) {
+      assertThat(only(call(s, "svc", 1, d("any", v))).getLimitRemaining()).as("'%s'", v).isEqualTo(0);
     }
   }
 }
