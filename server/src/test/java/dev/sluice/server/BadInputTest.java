@@ -27,6 +27,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -195,6 +196,18 @@ class BadInputTest {
       assertThat(e).isNotNull();
       assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
       assertThat(e.getStatus().getDescription()).contains("UTF-8");
+    }
+    assertThat(remaining()).isEqualTo(before);
+  }
+
+  @Test
+  void aHugeValueIsRefusedWithAShortMessage() {
+    int before = remaining();
+    String huge = "v".repeat(500_000) + "\u0001";
+    for (RateLimitRequest r : List.of(request("bad", 1, d("k", huge)), request("bad", 1, d("k", "v" + huge)))) {
+      Status st = Wire.failure(s, r);
+      assertThat(st.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(st.getDescription()).contains("descriptors[0].entries[0].value").hasSizeLessThan(400);
     }
     assertThat(remaining()).isEqualTo(before);
   }

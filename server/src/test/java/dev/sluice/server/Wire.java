@@ -84,7 +84,7 @@ final class Wire {
   /** {@code POST /json} with {@code body}. */
   static HttpResponse<String> postJson(TestServer s, String body) {
     HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.server.httpAddress().getPort() + "/json"))
-        .timeout(Duration.ofSeconds(5))
+        .timeout(Duration.ofSeconds(20)) // the first JSON parse of a server loads protobuf's JSON support: seconds on a loaded machine
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body))
         .build();

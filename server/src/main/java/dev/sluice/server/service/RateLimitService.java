@@ -37,10 +37,14 @@ import java.util.function.ToIntBiFunction;
  *
  * <p>Where Sluice decides differently from theirs (docs/server.md, "Differences"): a request is
  * charged <em>all or nothing</em> (theirs increments every descriptor, the denied ones too), so a
- * request answered OVER_LIMIT consumes nothing; a counter named by several descriptors of one
- * request is charged their summed cost, admitted only if the sum fits every one of their limits;
+ * request answered OVER_LIMIT consumes nothing, a descriptor over its limit (a shadow-mode one
+ * too) is not charged, and under {@code SHADOW_MODE} a request answered OK only because of it
+ * charges nothing (what enforcing would have done); a counter named by several descriptors of
+ * one request is charged their summed cost, admitted only if the sum fits every one of their
+ * limits (theirs checks each against the running count, so the last may pass its limit);
  * descriptor keys are escaped instead of joined with {@code _}; an invalid request is an
- * {@code INVALID_ARGUMENT}.
+ * {@code INVALID_ARGUMENT}; the local cache denies only what the store would
+ * ({@link OverLimitCache}).
  *
  * <p>How one request is decided. Every descriptor is looked up; one whose rule is neither in
  * shadow nor in quota mode is <em>enforcing</em>. The enforcing descriptors' counters are charged
