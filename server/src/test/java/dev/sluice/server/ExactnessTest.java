@@ -85,10 +85,13 @@ class ExactnessTest {
     }
   }
 
+  /** {@code store}, or "redis+cache": Redis with the local over-limit cache. */
   static synchronized TestServer shared(String store) throws Exception {
     TestServer s = shared.get(store);
     if (s == null) {
-      s = start(sharedDir.resolve(store), store);
+      s = store.equals("redis+cache")
+          ? start(sharedDir.resolve("cache"), "redis", "LOCAL_CACHE_SIZE_IN_BYTES", "1048576")
+          : start(sharedDir.resolve(store), store);
       shared.put(store, s);
     }
     return s;
@@ -172,7 +175,7 @@ class ExactnessTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"memory", "sqlite", "redis"})
+  @ValueSource(strings = {"memory", "sqlite", "redis", "redis+cache"})
   void manyCallersOnOneKeyGetExactlyTheLimit(String store) throws Exception {
     int threads = 8;
     int callsEach = 40;

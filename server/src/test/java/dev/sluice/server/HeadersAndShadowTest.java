@@ -200,6 +200,22 @@ class HeadersAndShadowTest {
   }
 
   @Test
+  void overHttpTheSameAnswerWith429WhenOverTheLimit(@TempDir Path tmp) throws Exception {
+    try (TestServer s = start(tmp, "LIMIT_RESPONSE_HEADERS_ENABLED", "true")) {
+      String body = "{\"domain\":\"hs\",\"descriptors\":[{\"entries\":[{\"key\":\"r2\",\"value\":\"h\"}]}]}";
+      var ok = Wire.postJson(s, body);
+      assertThat(ok.statusCode()).isEqualTo(200);
+      assertThat(ok.body()).contains("\"overallCode\":\"OK\"").contains("\"limitRemaining\":1")
+          .contains("\"key\":\"RateLimit-Remaining\",\"value\":\"1\"");
+      Wire.postJson(s, body);
+      var over = Wire.postJson(s, body);
+      assertThat(over.statusCode()).isEqualTo(429);
+      assertThat(over.body()).contains("\"overallCode\":\"OVER_LIMIT\"");
+      assertThat(remaining(s, "r2", "h")).isZero();
+    }
+  }
+
+  @Test
   void dynamicMetadataNamesTheRequestAndMergesThePassedRulesMetadata(@TempDir Path tmp) throws Exception {
     try (TestServer s = start(tmp, "RESPONSE_DYNAMIC_METADATA", "true")) {
       RateLimitResponse r = call(s, "hs", 2, d("meta1", "a"), hits(1, d("meta2", "a")),
