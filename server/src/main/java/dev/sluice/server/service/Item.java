@@ -14,8 +14,10 @@ final class Item {
 
   /** How a descriptor takes part in the decision. */
   enum Mode {
-    /** No limit: unknown domain, no match, replaced, or unlimited. */
+    /** No limit: unknown domain, no match, or replaced. */
     NONE,
+    /** An {@code unlimited} rule: OK, everything remains. */
+    UNLIMITED,
     /** A rate limit: charged all or nothing with the request's other enforcing descriptors. */
     ENFORCING,
     /** Their quota mode (per rule or {@code QUOTA_MODE}): over only if every quota descriptor is. */
@@ -69,15 +71,21 @@ final class Item {
 
   final int index;
   final RateLimitRule rule;
-  final boolean unlimited;
   final long cost;
   final Mode mode;
   final List<Link> links = new ArrayList<>(1);
 
-  Item(int index, RateLimitRule rule, boolean unlimited, long cost, Mode mode) {
+  /**
+   * A descriptor looked up.
+   *
+   * @param index its position in the request
+   * @param rule its rule; null for {@link Mode#NONE} and {@link Mode#UNLIMITED}
+   * @param cost its hits
+   * @param mode how it takes part
+   */
+  Item(int index, RateLimitRule rule, long cost, Mode mode) {
     this.index = index;
     this.rule = rule;
-    this.unlimited = unlimited;
     this.cost = cost;
     this.mode = mode;
   }
@@ -109,7 +117,7 @@ final class Item {
 
   /** Whether its limits cannot take its cost (a failed counter: as {@code failureMode} says). */
   boolean over(FailureMode failureMode) {
-    if (rule == null || unlimited) {
+    if (rule == null) {
       return false;
     }
     if (zeroLimit()) {

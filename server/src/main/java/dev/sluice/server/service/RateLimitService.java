@@ -181,7 +181,7 @@ public final class RateLimitService implements Decider {
     Map<List<Object>, Slot> shared = new LinkedHashMap<>();
     boolean zeroLimitDenies = false;
     for (Item it : items) {
-      if (it.mode == Item.Mode.NONE) {
+      if (it.rule == null) {
         continue;
       }
       if (it.zeroLimit()) {
@@ -268,13 +268,13 @@ public final class RateLimitService implements Decider {
         rule = null;
       }
       long cost = req.descriptors().get(i).hits();
-      Item.Mode mode = Item.Mode.NONE;
+      Item.Mode mode = unlimited[i] ? Item.Mode.UNLIMITED : Item.Mode.NONE;
       if (rule != null) {
         metrics.rule(rule.fullKey()).totalHits(cost);
         mode = rule.quotaMode() || options.globalQuotaMode() ? Item.Mode.QUOTA
             : rule.shadowMode() ? Item.Mode.SHADOW : Item.Mode.ENFORCING;
       }
-      items.add(new Item(i, rule, unlimited[i], cost, mode));
+      items.add(new Item(i, rule, cost, mode));
     }
     return items;
   }
@@ -296,7 +296,7 @@ public final class RateLimitService implements Decider {
       List<Object> id = List.of(s, p.name(), key);
       Slot slot = shared.get(id);
       if (slot == null) {
-        slot = new Slot(s, partition(s, p), p, key, envoy);
+        slot = envoy ? Slot.envoyWindow(s, partition(s, p), p, key) : Slot.policy(s, partition(s, p), p, key);
         shared.put(id, slot);
         if (it.mode == Item.Mode.ENFORCING) {
           enforcing.add(slot);

@@ -42,12 +42,22 @@ final class Slot {
   /** The count before this request charged anything; known once {@link #decision} is set. */
   long usedBefore;
 
-  Slot(Store store, Partition partition, Policy policy, String key, boolean envoyWindow) {
+  private Slot(Store store, Partition partition, Policy policy, String key, boolean envoyWindow) {
     this.store = store;
     this.partition = partition;
     this.policy = policy;
     this.key = key;
     this.envoyWindow = envoyWindow;
+  }
+
+  /** The counter of an envoy rule's window (the local cache may remember it). */
+  static Slot envoyWindow(Store store, Partition partition, Policy window, String key) {
+    return new Slot(store, partition, window, key, true);
+  }
+
+  /** The state of a Sluice rule's policy. */
+  static Slot policy(Store store, Partition partition, Policy policy, String key) {
+    return new Slot(store, partition, policy, key, false);
   }
 
   /** The limit the slot is decided by. */

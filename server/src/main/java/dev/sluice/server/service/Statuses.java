@@ -57,7 +57,7 @@ final class Statuses {
     int failedQuota = 0;
     int totalQuota = 0;
     for (Item it : items) {
-      if (it.unlimited) {
+      if (it.mode == Item.Mode.UNLIMITED) {
         continue;
       }
       boolean quota = options.globalQuotaMode() || it.rule != null && it.rule.quotaMode();
@@ -84,7 +84,7 @@ final class Statuses {
     for (Item it : items) {
       DescriptorStatus s = status(it, nowWall);
       response.addStatuses(s);
-      passed[it.index] = !it.unlimited && s.getCode() != Code.OVER_LIMIT;
+      passed[it.index] = it.mode != Item.Mode.UNLIMITED && s.getCode() != Code.OVER_LIMIT;
       if (!s.hasCurrentLimit()) {
         continue;
       }
@@ -120,7 +120,7 @@ final class Statuses {
   }
 
   private DescriptorStatus status(Item it, long nowWall) {
-    if (it.unlimited) {
+    if (it.mode == Item.Mode.UNLIMITED) {
       return DescriptorStatus.newBuilder().setCode(Code.OK).setLimitRemaining((int) MAX_UINT32).build();
     }
     RateLimitRule rule = it.rule;
