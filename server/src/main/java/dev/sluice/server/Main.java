@@ -99,6 +99,8 @@ public final class Main implements Runnable {
         env.putIfAbsent("RUNTIME_ROOT", "examples");
         env.putIfAbsent("RUNTIME_SUBDIRECTORY", "");
         env.putIfAbsent("RUNTIME_APPDIRECTORY", "config");
+        env.putIfAbsent("RUNTIME_WATCH_ROOT", "false");
+        env.putIfAbsent("USE_STATSD", "false");
       }
       PrintWriter err = spec.commandLine().getErr();
       Settings settings;

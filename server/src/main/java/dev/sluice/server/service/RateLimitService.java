@@ -1,6 +1,7 @@
 package dev.sluice.server.service;
 
 import dev.sluice.Clock;
+import dev.sluice.Decision;
 import dev.sluice.FixedWindow;
 import dev.sluice.Policy;
 import dev.sluice.PolicyText;
@@ -15,6 +16,7 @@ import dev.sluice.server.settings.ServiceSettings.FailureMode;
 import dev.sluice.spi.Command;
 import dev.sluice.spi.Partition;
 import dev.sluice.spi.Store;
+import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import java.time.Duration;
@@ -119,6 +121,7 @@ public final class RateLimitService implements Decider {
   }
 
   private static final int MAX_CACHED_POLICIES = 10_000;
+  private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
   private final Supplier<RateLimitConfig> config;
   private final Store store;
@@ -387,5 +390,57 @@ public final class RateLimitService implements Decider {
     if (localCache != null) {
       localCache.forget(p.name() + '\u0000' + key);
     }
+  }
+
+  /**
+   * A descriptor's counters, as {@link #inspect} read them.
+   *
+   * @param storeKey the store key of the descriptor
+   * @param counters per policy of the rule (an envoy rule: its unit's window), what a peek of 0
+   *     sees: used, remaining, reset; a store failure shows as its failure decision
+   */
+  public record Counters(String storeKey, List<Decision> counters) {
+
+    /** Copies the list. */
+    public Counters {
+      counters = List.copyOf(counters);
+    }
+  }
+
+  /**
+   * Reads a descriptor's counters without changing them: {@link #reset}'s keys and stores, peeked.
+   *
+   * @param domain the domain
+   * @param entries the descriptor's entries
+   * @param rule the rule the descriptor maps to; not unlimited
+   * @return the store key and one peek per policy
+   */
+  public Counters inspect(String domain, List<Map.Entry<String, String>> entries, RateLimitRule rule) {
+    String key = StoreKeys.of(options.keyPrefix(), domain, entries, rule.shareThresholdPatterns());
+    boolean envoy = rule.policies().isEmpty();
+    List<Policy> policies = envoy ? List.of(window(rule.unit(), Math.max(1, rule.requestsPerUnit())))
+        : rule.policies();
+    List<Decision> counters = new ArrayList<>();
+    for (Policy p : policies) {
+      Partition part = partition(envoy ? storeOf(rule.unit()) : store, p);
+      long t0 = System.nanoTime();
+      try {
+        counters.add(part.apply(key, Command.peek(0)));
+      } catch (RuntimeException e) {
+        counters.add(Decision.storeUnavailable(p, NANOS_PER_SECOND));
+      } finally {
+        metrics.storeCall(System.nanoTime() - t0);
+      }
+    }
+    return new Counters(key, counters);
+  }
+
+  /** The descriptor of {@code d} as entries, for callers that already hold a request's descriptor. */
+  static List<Map.Entry<String, String>> entries(RateLimitDescriptor d) {
+    List<Map.Entry<String, String>> out = new ArrayList<>(d.getEntriesCount());
+    for (RateLimitDescriptor.Entry e : d.getEntriesList()) {
+      out.add(Map.entry(e.getKey(), e.getValue()));
+    }
+    return out;
   }
 }

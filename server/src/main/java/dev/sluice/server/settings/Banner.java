@@ -37,6 +37,10 @@ final class Banner {
   /** Whether {@code v} matters with these settings; others are shown only when set. */
   private static boolean relevant(Variable v, Settings s) {
     StoreSettings.Backend backend = s.store().backend();
+    if (v == REDIS_SENTINEL_AUTH || v == REDIS_PERSECOND_SENTINEL_AUTH) {
+      return (v == REDIS_SENTINEL_AUTH ? s.store().redis() : s.store().redisPerSecond())
+          .map(r -> r.type() == RedisSettings.Type.SENTINEL).orElse(false);
+    }
     switch (v.group) {
       case REDIS:
         return backend == StoreSettings.Backend.REDIS;
@@ -67,8 +71,9 @@ final class Banner {
     }
     if (!r.isSet(USE_STATSD) && s.stats().enabled() && !s.stats().prometheus()) {
       notices.add("USE_STATSD is unset: envoyproxy/ratelimit would send statsd metrics to " + r.shown(STATSD_HOST)
-          + ":" + r.shown(STATSD_PORT) + "; Sluice has no statsd and exports no metrics (USE_PROMETHEUS=true"
-          + " serves them for Prometheus; USE_STATSD=false silences this notice)");
+          + ":" + r.shown(STATSD_PORT) + "; Sluice has no statsd: its metrics are on the debug listener's " + s.stats().prometheusPath()
+          + " for Prometheus (USE_PROMETHEUS=true serves them on PROMETHEUS_ADDR too; USE_STATSD=false silences"
+          + " this notice)");
     }
     RuntimeSettings rt = s.runtime();
     if (rt.watchRoot() && rt.subdirectory().isEmpty()) {
