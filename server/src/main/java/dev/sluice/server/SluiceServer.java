@@ -261,7 +261,7 @@ public final class SluiceServer implements AutoCloseable {
     return new RateLimitService.Options(ss.cacheKeyPrefix(), ss.shadowMode(), ss.quotaMode(), ppm,
         ss.responseHeadersEnabled(), ss.limitHeader(), ss.remainingHeader(), ss.resetHeader(),
         ss.localCacheSizeInBytes(), ss.failureMode(), limits.maxValueLength(), limits.maxDescriptors(),
-        limits.maxEntries());
+        limits.maxEntries(), ss.responseDynamicMetadata());
   }
 
   /** The gRPC listener's address. */
