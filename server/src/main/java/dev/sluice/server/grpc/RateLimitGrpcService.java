@@ -93,7 +93,7 @@ final class RateLimitGrpcService implements BindableService {
       return;
     } catch (RuntimeException e) {
       LOG.log(Level.SEVERE, "ShouldRateLimit failed", e);
-      observer.onError(Status.INTERNAL.withDescription("internal error: " + e).asRuntimeException());
+      observer.onError(Status.INTERNAL.withDescription("internal error (logged by the server)").asRuntimeException());
       return;
     }
     observer.onNext(response);
