@@ -1,0 +1,89 @@
+package dev.sluice.bench.server;
+
+import dev.sluice.bench.Machine;
+
+/**
+ * Where the CPU time went during one measurement, in fractions of one core: the server JVM (a
+ * child, by its PID), Redis (by its PID), the load generator (this JVM, or wrk's ticks given at
+ * the end), and the rest of the machine's busy time ({@code /proc/stat}): other processes, which
+ * disturb the run. NaN where a part does not apply or cannot be read.
+ */
+final class CpuWindow {
+  private static final double HZ = 100; // USER_HZ
+
+  private final long serverPid;
+  private final long redisPid;
+  private final boolean loadIsThisJvm;
+  private long t0;
+  private long[] machine0;
+  private long server0;
+  private long redis0;
+  private long self0;
+  double seconds = Double.NaN;
+  double server = Double.NaN;
+  double redis = Double.NaN;
+  double load = Double.NaN;
+  double other = Double.NaN;
+
+  /** @param serverPid the server's PID, or -1; @param redisPid Redis's, or -1 */
+  CpuWindow(long serverPid, long redisPid, boolean loadIsThisJvm) {
+    this.serverPid = serverPid;
+    this.redisPid = redisPid;
+    this.loadIsThisJvm = loadIsThisJvm;
+  }
+
+  void start() {
+    machine0 = Machine.busyTicks();
+    server0 = serverPid < 0 ? -1 : Machine.processTicks(serverPid);
+    redis0 = redisPid < 0 ? -1 : Machine.processTicks(redisPid);
+    self0 = Machine.processCpuNanos();
+    t0 = System.nanoTime();
+  }
+
+  /** Ends the window; {@code loadTicks}: the external load generator's CPU ticks, or -1. */
+  void end(long loadTicks) {
+    seconds = (System.nanoTime() - t0) / 1e9;
+    long[] machine1 = Machine.busyTicks();
+    if (server0 >= 0) {
+      long s = Machine.processTicks(serverPid);
+      server = s < 0 ? Double.NaN : (s - server0) / HZ / seconds;
+    }
+    if (redis0 >= 0) {
+      long r = Machine.processTicks(redisPid);
+      redis = r < 0 ? Double.NaN : (r - redis0) / HZ / seconds;
+    }
+    if (loadIsThisJvm) {
+      load = (Machine.processCpuNanos() - self0) / 1e9 / seconds;
+    } else if (loadTicks >= 0) {
+      load = loadTicks / HZ / seconds;
+    }
+    if (machine0 != null && machine1 != null) {
+      double busy = (machine1[0] - machine0[0]) / (double) machine1[2] / seconds;
+      other = busy - zero(server) - zero(redis) - zero(load);
+    }
+  }
+
+  private static double zero(double d) {
+    return Double.isNaN(d) ? 0 : d;
+  }
+
+  /** The server's CPU time per call, µs, over {@code calls} calls; NaN where unknown. */
+  double serverUsPer(long calls) {
+    return calls == 0 ? Double.NaN : server * seconds * 1e6 / calls;
+  }
+
+  /** The load generator's CPU time per call, µs; NaN where unknown. */
+  double loadUsPer(long calls) {
+    return calls == 0 ? Double.NaN : load * seconds * 1e6 / calls;
+  }
+
+  /** "server / Redis / load / other" in % of one core, "—" for what does not apply. */
+  String cells() {
+    return pct(server) + " / " + pct(redis) + " / " + pct(load) + " / "
+        + (Double.isNaN(other) ? "—" : pct(Math.max(0, other)));
+  }
+
+  private static String pct(double d) {
+    return Double.isNaN(d) ? "—" : String.format(java.util.Locale.ROOT, "%.0f", 100 * d);
+  }
+}
