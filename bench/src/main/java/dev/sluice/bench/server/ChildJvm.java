@@ -69,7 +69,7 @@ final class ChildJvm implements AutoCloseable {
     cmd.addAll(args);
     Files.createDirectories(log.getParent());
     Process p = new ProcessBuilder(cmd)
-        .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .redirectError(ProcessBuilder.Redirect.to(log.toFile()))
         .start();
     LIVE.add(p);
     try {

@@ -7,6 +7,7 @@ import dev.sluice.bench.ReportConfig;
 import dev.sluice.bench.ReportText;
 import dev.sluice.bench.Rounds;
 import dev.sluice.bench.redis.RedisRow;
+import dev.sluice.bench.redis.RedisStats;
 import dev.sluice.bench.redis.SluiceRow;
 import dev.sluice.redis.testing.RedisBinary;
 import dev.sluice.redis.testing.RedisServer;
@@ -65,7 +66,8 @@ import java.util.regex.Pattern;
  * --rounds N} [1], {@code --rows REGEX} (row ids above) [all], {@code --quiet-wait S} [0], {@code
  * --keys N} descriptor values, uniformly at random [100,000], {@code --in-flight N} [64], {@code
  * --connections N} gRPC connections [1], {@code --client-threads N} the gRPC client's event loop
- * threads [1], {@code --grpc-client async|blocking} [async], {@code --wrk-threads N} [2], {@code
+ * threads [1], {@code --grpc-client async|blocking} [async], {@code --client-warmup S} the gRPC
+ * load generator's own warmup, once per run [20], {@code --wrk-threads N} [2], {@code
  * --memory-keys N} [1,000,000], {@code --server-jvm OPTIONS} [-Xms1g -Xmx1g -XX:+UseG1GC], {@code
  * --redis-server PATH}, {@code --command TEXT} (the command line shown in the report), {@code
  * --out FILE} [next to the jar: server-report.md], {@code --note TEXT}.
@@ -104,6 +106,7 @@ public final class ServerReport {
     boolean blocking;
     int wrkThreads = 2;
     int memoryKeys = 1_000_000;
+    int clientWarmup = 20;
     List<String> serverJvm = List.of("-Xms1g", "-Xmx1g", "-XX:+UseG1GC");
     String redisServer;
     String command;
@@ -131,6 +134,8 @@ public final class ServerReport {
               })
           .integer("--wrk-threads", "N", "wrk's threads (2)", n -> c.wrkThreads = n)
           .integer("--memory-keys", "N", "distinct keys of the memory row (1,000,000)", n -> c.memoryKeys = n)
+          .integer("--client-warmup", "S", "the gRPC load generator's own warmup, once, before the first"
+              + " row (20)", n -> c.clientWarmup = n)
           .value("--server-jvm", "OPTIONS", "the server JVMs' options (-Xms1g -Xmx1g -XX:+UseG1GC)",
               v -> c.serverJvm = Arrays.asList(v.trim().split("\\s+")))
           .value("--redis-server", "PATH", "the redis-server binary (as the tests choose it)", v -> c.redisServer = v)
@@ -138,7 +143,7 @@ public final class ServerReport {
               v -> c.command = v));
       if (c.warmup < 0 || c.time < 1 || c.rounds < 1 || c.keys < 1 || c.inFlight < 1
           || c.connections < 1 || c.clientThreads < 1 || c.wrkThreads < 1 || c.memoryKeys < 1
-          || c.wrkThreads > c.inFlight) {
+          || c.wrkThreads > c.inFlight || c.clientWarmup < 0) {
         throw new IllegalArgumentException("need --warmup >= 0, --time >= 1, --rounds >= 1, --keys >= 1,"
             + " --in-flight >= 1, --connections >= 1, --client-threads >= 1, --memory-keys >= 1,"
             + " 1 <= --wrk-threads <= --in-flight");
@@ -199,6 +204,7 @@ public final class ServerReport {
     final Path dir;
     final Map<String, String> env = new LinkedHashMap<>();
     RedisServer redis;
+    RedisStats redisStats;
     byte[] grpcAnswer;
     byte[] jsonAnswer;
     String serverJvm;
@@ -307,13 +313,14 @@ public final class ServerReport {
     try {
       if (rows.stream().anyMatch(r -> r.id().contains("redis"))) {
         run.redis = RedisServer.start(c.redisServer != null ? Path.of(c.redisServer) : RedisBinary.resolve());
-        redisVersion = String.valueOf(run.redis.command("INFO", "server")).lines()
-            .filter(l -> l.startsWith("redis_version:")).map(l -> l.substring(14).trim()).findFirst().orElse("?");
+        run.redisStats = new RedisStats(run.redis);
+        redisVersion = run.redisStats.version();
         System.out.printf(Locale.ROOT, "# redis-server %s (%s), pid %d, port %d%n", redisVersion,
             run.redis.binary(), run.redis.pid(), run.redis.port());
       }
-      if (rows.stream().anyMatch(r -> r.id().equals("grpc-empty") || r.id().equals("http-bare"))) {
-        probe(run);
+      boolean grpcRows = rows.stream().anyMatch(r -> r.id().contains("grpc") || r.id().equals("memory"));
+      if (grpcRows || rows.stream().anyMatch(r -> r.id().equals("http-bare"))) {
+        prepare(run, grpcRows);
       }
       List<Rounds.Cell<Result>> cells = new ArrayList<>();
       for (Row row : rows) {
@@ -330,16 +337,23 @@ public final class ServerReport {
   }
 
   /**
-   * Starts the server once to capture its answers to request 0, gRPC and JSON: the references
-   * answer those bytes.
+   * Starts the server once, before any measurement: captures its answers to request 0, gRPC and
+   * JSON, which the references answer; and, when a gRPC row follows, puts this JVM's gRPC client
+   * under load for {@code --client-warmup} seconds, so that the first gRPC row measured does not
+   * pay for warming up the load generator that the later ones share (with only a row's warmup
+   * before it, the first row measured on a 2-core machine saw the client spend 3 to 5 times the
+   * CPU per call of the later rounds).
    */
-  static void probe(Run run) throws Exception {
-    System.out.println("# probe: the server's answers to request 0, for the references to return");
-    try (ChildJvm child = run.child("sluice", Map.of());
-        GrpcLoad load = new GrpcLoad(child.grpcPort(), 1, 1)) {
-      RateLimitResponse r = load.call(request(0));
-      check(r, "the probe's gRPC call");
-      run.grpcAnswer = r.toByteArray();
+  static void prepare(Run run, boolean warmClient) throws Exception {
+    Config c = run.c;
+    System.out.println("# prepare: the server's answers to request 0, for the references to return"
+        + (warmClient ? "; the gRPC load generator warms up" : ""));
+    try (ChildJvm child = run.child("sluice", Map.of())) {
+      try (GrpcLoad load = new GrpcLoad(child.grpcPort(), c.connections, c.clientThreads)) {
+        RateLimitResponse r = load.call(request(0));
+        check(r, "the first gRPC call");
+        run.grpcAnswer = r.toByteArray();
+      }
       HttpClient http = HttpClient.newHttpClient();
       HttpResponse<byte[]> j = http.send(HttpRequest.newBuilder(
               URI.create("http://127.0.0.1:" + child.httpPort() + "/json"))
@@ -351,6 +365,23 @@ public final class ServerReport {
       run.jsonAnswer = j.body();
       System.out.printf(Locale.ROOT, "  gRPC answer %d bytes, JSON answer %d bytes: %s%n",
           run.grpcAnswer.length, run.jsonAnswer.length, new String(run.jsonAnswer));
+      if (warmClient && c.clientWarmup > 0) {
+        RateLimitRequest[] requests = requests(c.keys);
+        // in two halves, each on its own connections as every row has: the first close of a
+        // channel deoptimised much of the client's compiled code, which the first row measured
+        // then paid for
+        for (int half = 0; half < 2; half++) {
+          try (GrpcLoad load = new GrpcLoad(child.grpcPort(), c.connections, c.clientThreads)) {
+            CpuWindow ignored = new CpuWindow(-1, -1, false);
+            int seconds = (c.clientWarmup + 1 - half) / 2;
+            if (c.blocking) {
+              load.blocking(i -> requests[i], c.keys, c.inFlight, 0, seconds, ignored);
+            } else {
+              load.keepInFlight(i -> requests[i], c.keys, c.inFlight, 0, seconds, ignored);
+            }
+          }
+        }
+      }
     }
   }
 
@@ -372,7 +403,7 @@ public final class ServerReport {
           Base64.getEncoder().encodeToString(run.grpcAnswer));
       case "grpc" -> grpc(row, run, "sluice", Map.of());
       case "grpc-redis" -> {
-        run.redis.command("FLUSHALL");
+        run.redisStats.flushAll();
         yield grpc(row, run, "sluice", run.redisEnv());
       }
       case "http-bare" -> http(row, run, "http-bare", Base64.getEncoder().encodeToString(run.jsonAnswer));
@@ -392,8 +423,11 @@ public final class ServerReport {
         GrpcLoad load = new GrpcLoad(child.grpcPort(), c.connections, c.clientThreads)) {
       run.grpcTransport = load.transport();
       check(load.call(requests[0]), row.id() + "'s first call");
-      CpuWindow cpu = new CpuWindow(child.pid(), run.redis != null && row.id().contains("redis")
-          ? run.redis.pid() : -1, true);
+      boolean redis = row.id().contains("redis");
+      CpuWindow cpu = new CpuWindow(child.pid(), redis ? run.redis.pid() : -1, true);
+      if (redis) {
+        cpu.scripts(run.redisStats);
+      }
       Callers.Totals t = c.blocking
           ? load.blocking(req, c.keys, c.inFlight, c.warmup, c.time, cpu)
           : load.keepInFlight(req, c.keys, c.inFlight, c.warmup, c.time, cpu);
@@ -438,11 +472,11 @@ public final class ServerReport {
 
   private static Result storeRedis(Row row, Run run) throws Exception {
     Config c = run.c;
-    run.redis.command("FLUSHALL");
+    run.redisStats.flushAll();
     try (RedisRow.Session session = SluiceRow.coalescingDefaultDeadline().open(run.redis.uri(), c.keys)) {
       Callers callers = Callers.start(c.inFlight, false, c.keys, session::tryAcquire);
       callers.warmup(c.warmup);
-      CpuWindow cpu = new CpuWindow(-1, run.redis.pid(), true);
+      CpuWindow cpu = new CpuWindow(-1, run.redis.pid(), true).scripts(run.redisStats);
       cpu.start();
       callers.measure(c.time);
       cpu.end(-1);
@@ -478,10 +512,14 @@ public final class ServerReport {
         r.memory().rssStartKib(), r.memory().rssAfterKib(), r.memory().keys(),
         r.memory().heapStartBytes() >> 10, r.memory().heapAfterBytes() >> 10);
     return String.format(Locale.ROOT,
-        "  %s: %,.0f/s (%,d in %.2f s), p50 %.1f µs, p99 %.1f µs, max %.1f ms; CPU %% server / Redis /"
-            + " load / other: %s; CPU µs/call server %.1f, load %.1f; errors %d, not OK %d%s; %s%s",
-        r.id(), r.perSecond(), r.count(), r.seconds(), r.p50us(), r.p99us(), r.maxMs(), r.cpu().cells(),
+        "  %s: %,.0f/s (%,d in %.2f s), p50 %.1f µs, p99 %.1f µs%s; CPU %% server / Redis /"
+            + " load / other: %s; CPU µs/call server %.1f, load %.1f%s;%s errors %d, not OK %d%s; %s%s",
+        r.id(), r.perSecond(), r.count(), r.seconds(), r.p50us(), r.p99us(),
+        Double.isNaN(r.maxMs()) ? "" : String.format(Locale.ROOT, ", max %.1f ms", r.maxMs()), r.cpu().cells(),
         r.cpu().serverUsPer(r.count()), r.cpu().loadUsPer(r.count()),
+        Double.isNaN(r.cpu().generatorThreads) ? ""
+            : String.format(Locale.ROOT, " (its load threads %.1f)", r.cpu().generatorUsPer(r.count())),
+        r.cpu().scripts < 0 ? "" : String.format(Locale.ROOT, " Redis scripts/call %.3f;", scriptsPerCall(r)),
         r.errors(), r.denied(), r.firstError() == null ? "" : " (first: " + r.firstError() + ")",
         r.details(), mem);
   }
@@ -574,6 +612,16 @@ public final class ServerReport {
       problems.forEach(p -> b.append("- ").append(p).append('\n'));
       b.append('\n');
     }
+    List<String> scripts = new ArrayList<>();
+    for (Result r : results) {
+      if (r.cpu().scripts >= 0) {
+        scripts.add(String.format(Locale.ROOT, "`%s` %.2f", r.id(), scriptsPerCall(r)));
+      }
+    }
+    if (!scripts.isEmpty()) {
+      b.append("Redis script calls (`EVAL` + `EVALSHA`, `INFO commandstats`) per call answered: ")
+          .append(String.join(", ", scripts)).append(".\n\n");
+    }
     for (String s : skipped) {
       b.append("**Skipped:** ").append(s).append("\n\n");
     }
@@ -624,6 +672,10 @@ public final class ServerReport {
             + " %,.0f bytes per key.%n",
         m.keys(), inFlight, r.perSecond(), m.heapStartBytes() / 1048576.0,
         m.heapAfterBytes() / 1048576.0, perKey);
+  }
+
+  private static double scriptsPerCall(Result r) {
+    return r.count() == 0 ? Double.NaN : r.cpu().scripts / (double) r.count();
   }
 
   private static String usPerCall(Result r) {
