@@ -73,11 +73,16 @@ final class CpuWindow {
     }
     if (loadIsThisJvm) {
       load = (Machine.processCpuNanos() - self0) / 1e9 / seconds;
-      long sum = 0;
-      for (var e : generatorThreads().entrySet()) {
-        sum += e.getValue() - gen0.getOrDefault(e.getKey(), 0L);
+      // only when every such thread of the start is still alive (callers stop as the window
+      // ends, and a finished thread's CPU time can no longer be read)
+      var now = generatorThreads();
+      if (now.keySet().containsAll(gen0.keySet())) {
+        long sum = 0;
+        for (var e : now.entrySet()) {
+          sum += e.getValue() - gen0.getOrDefault(e.getKey(), 0L);
+        }
+        generatorThreads = sum / 1e9 / seconds;
       }
-      generatorThreads = sum / 1e9 / seconds;
     } else if (loadTicks >= 0) {
       load = loadTicks / HZ / seconds;
     }
