@@ -53,6 +53,7 @@ final class RedisLink implements AutoCloseable {
   private static final long MAX_RETRY_MILLIS = 1_000;
 
   private final boolean cluster;
+  /** The URIs as logs and errors show them: Lettuce's form, passwords masked. */
   private final List<String> uris;
   private final List<RedisURI> redisUris = new ArrayList<>();
   private final ClientResources resources;
@@ -68,14 +69,30 @@ final class RedisLink implements AutoCloseable {
   private volatile String lastConnectError = "not tried yet";
   private volatile boolean closed;
 
-  RedisLink(boolean cluster, List<String> uris, Duration connectTimeout) {
+  RedisLink(boolean cluster, List<String> uris, Duration connectTimeout, String sentinelUsername,
+      String sentinelPassword) {
     this.cluster = cluster;
-    this.uris = List.copyOf(uris);
     this.connectTimeout = connectTimeout;
     for (String u : uris) {
       // a malformed URI is refused here, when the store is built; a cluster's seeds answer its
       // topology queries within ClusterRefresh's node timeout
       redisUris.add(cluster ? ClusterRefresh.seed(u) : RedisURI.create(u));
+    }
+    this.uris = redisUris.stream().map(RedisURI::toString).toList();
+    if (sentinelPassword != null) {
+      List<RedisURI> sentinels = cluster ? List.of() : redisUris.get(0).getSentinels();
+      if (sentinels.isEmpty()) {
+        throw new IllegalArgumentException("sentinel credentials need a redis-sentinel:// URI listing the"
+            + " sentinels (was " + this.uris + (cluster ? ", a cluster" : "") + ")");
+      }
+      // a sentinel URI's user info is the master's; each sentinel has a RedisURI of its own
+      for (RedisURI sentinel : sentinels) {
+        if (sentinelUsername == null) {
+          sentinel.setAuthentication(sentinelPassword);
+        } else {
+          sentinel.setAuthentication(sentinelUsername, sentinelPassword);
+        }
+      }
     }
     this.resources = ClientResources.builder()
         .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofMillis(500), 2, TimeUnit.MILLISECONDS))

@@ -60,7 +60,7 @@ public final class RedisStore implements Store {
     this.breaker = new Breaker(b.breakerFailures, b.breakerWindow.toNanos(), b.breakerProbe.toNanos());
     this.failures = new Failures("Redis store", LOG, b.logInterval.toNanos());
     this.fallback = new Fallback(failureChoices, failures, breaker, clock);
-    this.link = new RedisLink(cluster, b.uris, b.connectTimeout);
+    this.link = new RedisLink(cluster, b.uris, b.connectTimeout, b.sentinelUsername, b.sentinelPassword);
     this.calls = new Calls(link, cluster, b.commandTimeout, b.coalescing, b.maxBatch, b.maxInFlight, breaker, failures);
     for (Scripts.Script script : Scripts.common()) {
       link.register(script);
@@ -74,7 +74,12 @@ public final class RedisStore implements Store {
     }
   }
 
-  /** A store on one Redis server, e.g. {@code redis://127.0.0.1:6379}. */
+  /**
+   * A store on one Redis server, e.g. {@code redis://127.0.0.1:6379}, or on the master a Redis
+   * Sentinel names, e.g. {@code redis-sentinel://127.0.0.1:26379,127.0.0.1:26380#mymaster} (any
+   * Lettuce URI; in a sentinel URI the password is the master's, and {@link
+   * Builder#sentinelCredentials} gives the sentinels' own).
+   */
   public static Builder standalone(String uri) {
     return new Builder(false, List.of(notBlank("uri", uri)));
   }
@@ -232,6 +237,8 @@ public final class RedisStore implements Store {
     private Duration breakerWindow = Duration.ofMillis(250);
     private Duration breakerProbe = Duration.ofMillis(100);
     private Duration logInterval = Duration.ofSeconds(10);
+    private String sentinelUsername;
+    private String sentinelPassword;
 
     private Builder(boolean cluster, List<String> uris) {
       this.cluster = cluster;
@@ -326,6 +333,24 @@ public final class RedisStore implements Store {
       this.breakerFailures = failures;
       this.breakerWindow = Args.between("window", window, Duration.ZERO, Duration.ofMinutes(10));
       this.breakerProbe = Args.between("probeInterval", probeInterval, Duration.ofMillis(1), Duration.ofMinutes(10));
+      return this;
+    }
+
+    /**
+     * With a {@code redis-sentinel://} (or {@code rediss-sentinel://}) URI: the credentials to
+     * give every sentinel it lists ({@code AUTH [username] password}). A Lettuce sentinel URI's
+     * own user info is the master's, so the sentinels' go here; unless set, sentinels are asked
+     * without. Building a store of another URI with them set fails.
+     *
+     * @param username null or empty for {@code AUTH password} (the default user)
+     * @param password not null nor empty
+     */
+    public Builder sentinelCredentials(String username, String password) {
+      if (password == null || password.isEmpty()) {
+        throw new IllegalArgumentException("sentinel password must not be null nor empty");
+      }
+      this.sentinelUsername = username == null || username.isEmpty() ? null : username;
+      this.sentinelPassword = password;
       return this;
     }
 

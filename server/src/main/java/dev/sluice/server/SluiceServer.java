@@ -2,6 +2,9 @@ package dev.sluice.server;
 
 import dev.sluice.Clock;
 import dev.sluice.redis.RedisStore;
+import dev.sluice.server.api.AdminAccess;
+import dev.sluice.server.api.ApiRoutes;
+import dev.sluice.server.api.ApiSettings;
 import dev.sluice.server.grpc.GrpcListener;
 import dev.sluice.server.http.Endpoints;
 import dev.sluice.server.http.HttpListener;
@@ -42,10 +45,8 @@ public final class SluiceServer implements AutoCloseable {
 
   private static final Logger LOG = Logger.getLogger(SluiceServer.class.getName());
 
-  /** The most bytes of one request, gRPC or HTTP. */
-  public static final int MAX_REQUEST_BYTES = 1 << 20;
-
   private final Settings settings;
+  private final ApiSettings api;
   private final Health health;
   private final ServerMetrics metrics;
   private final Store store;
@@ -60,8 +61,9 @@ public final class SluiceServer implements AutoCloseable {
   private HttpListener prometheus;
   private volatile boolean closed;
 
-  private SluiceServer(Settings settings) throws Exception {
+  private SluiceServer(Settings settings, ApiSettings api) throws Exception {
     this.settings = settings;
+    this.api = api;
     ServiceSettings ss = settings.service();
     this.health = new Health(ss.healthyWithAtLeastOneConfigLoaded());
     this.metrics = new ServerMetrics(settings.stats().extraTags());
@@ -79,12 +81,13 @@ public final class SluiceServer implements AutoCloseable {
     if (st.redisPerSecond().map(r -> r.type() == RedisSettings.Type.CLUSTER).orElse(false)) {
       clusters.add(perSecondStore);
     }
-    this.service = new RateLimitService(config, store, perSecondStore, Clock.system(), metrics, serviceOptions(ss),
+    this.service = new RateLimitService(config, store, perSecondStore, Clock.system(), metrics, serviceOptions(ss, settings.limits()),
         clusters.isEmpty() ? null : (s, key) -> clusters.contains(s) ? io.lettuce.core.cluster.SlotHash.getSlot(key) : -1);
   }
 
   /**
-   * Starts a server from environment variables (envoyproxy/ratelimit's names; see docs/server.md).
+   * Starts a server from environment variables (envoyproxy/ratelimit's names; see docs/server.md),
+   * {@code ADMIN_TOKEN} among them, with no named policies.
    *
    * @param env the environment
    * @return the started server
@@ -93,11 +96,12 @@ public final class SluiceServer implements AutoCloseable {
    *     port cannot be bound
    */
   public static SluiceServer start(Map<String, String> env) throws Exception {
-    return start(Settings.fromEnvironment(env));
+    return start(Settings.fromEnvironment(env), ApiSettings.fromEnvironment(env));
   }
 
   /**
-   * Starts a server.
+   * Starts a server with no named policies, and {@code ADMIN_TOKEN} from the process's
+   * environment.
    *
    * @param settings the settings
    * @return the started server
@@ -105,7 +109,19 @@ public final class SluiceServer implements AutoCloseable {
    *     (unless {@code FORCE_START_WITHOUT_INITIAL_CONFIG}), or a port cannot be bound
    */
   public static SluiceServer start(Settings settings) throws Exception {
-    SluiceServer s = new SluiceServer(settings);
+    return start(settings, ApiSettings.fromEnvironment(System.getenv()));
+  }
+
+  /**
+   * Starts a server with the named policies and admin token of Sluice's own API.
+   *
+   * @param settings the settings
+   * @param api the named policies and the admin token
+   * @return the started server
+   * @throws Exception as {@link #start(Settings)}
+   */
+  public static SluiceServer start(Settings settings, ApiSettings api) throws Exception {
+    SluiceServer s = new SluiceServer(settings, java.util.Objects.requireNonNull(api, "api"));
     try {
       s.startListeners();
     } catch (Exception | Error e) {
@@ -116,6 +132,7 @@ public final class SluiceServer implements AutoCloseable {
   }
 
   private void startListeners() throws Exception {
+    warmUp();
     String error = config.reload();
     if (error != null && !settings.runtime().forceStartWithoutInitialConfig()) {
       throw new IllegalStateException("the config in " + settings.runtime().configDirectory() + " cannot be loaded: "
@@ -123,24 +140,61 @@ public final class SluiceServer implements AutoCloseable {
     }
     runtime.watch(config::reload);
     ListenSettings l = settings.listen();
-    grpc = GrpcListener.start(new InetSocketAddress(l.grpcHost(), l.grpcPort()), service, health, MAX_REQUEST_BYTES,
+    grpc = GrpcListener.start(new InetSocketAddress(l.grpcHost(), l.grpcPort()), service, health,
+        settings.limits().maxRequestBytes(),
         l.grpcMaxConnectionAge(), l.grpcMaxConnectionAgeGrace());
     listeners.add(grpc);
-    Options options = Options.builder().maxRequestBytes(MAX_REQUEST_BYTES).build();
-    http = HttpListener.start(new InetSocketAddress(l.host(), l.port()), Endpoints.main(service, health), options);
+    Options options = Options.builder().maxRequestBytes(settings.limits().maxRequestBytes()).build();
+    http = HttpListener.start(new InetSocketAddress(l.host(), l.port()), withApi(Endpoints.main(service, health)),
+        options);
     listeners.add(http);
     StatsSettings stats = settings.stats();
     Routes metricsRoutes = Endpoints.metrics(stats.prometheusPath(), metrics::scrape);
     boolean ownPrometheus = stats.prometheus();
-    debug = HttpListener.start(new InetSocketAddress(l.debugHost(), l.debugPort()),
-        Endpoints.debug(() -> config.get().dump(), metrics::statsText, ownPrometheus ? Routes.none() : metricsRoutes),
-        options);
+    InetSocketAddress debugBind = new InetSocketAddress(l.debugHost(), l.debugPort());
+    debug = HttpListener.start(debugBind, Endpoints.debug(() -> config.get().dump(), metrics::statsText,
+        withAdmin(ownPrometheus ? Routes.none() : metricsRoutes, debugBind)), options);
     listeners.add(debug);
     if (ownPrometheus) {
       prometheus = HttpListener.start(new InetSocketAddress(stats.prometheusHost(), stats.prometheusPort()),
           metricsRoutes, options);
       listeners.add(prometheus);
     }
+  }
+
+  // ---- Sluice's own HTTP API and the admin API (dev.sluice.server.api) ----
+
+  /** The main listener's routes: envoy's {@code main} plus Sluice's {@code /v1/} API. */
+  private Routes withApi(Routes main) {
+    return Routes.builder().include(main).include(ApiRoutes.main(store, api.policies())).build();
+  }
+
+  /** The debug listener's extra routes plus the admin API, behind the token rule of {@code bind}. */
+  private Routes withAdmin(Routes more, InetSocketAddress bind) {
+    AdminAccess access = AdminAccess.of(bind, api.adminToken());
+    adminWarning = access.warning().orElse(null);
+    if (adminWarning != null) {
+      LOG.warning(adminWarning);
+    }
+    return Routes.builder().include(more)
+        .include(ApiRoutes.admin(access, store, api.policies(), config, service)).build();
+  }
+
+  private String adminWarning;
+
+  // ---- end of the API wiring ----
+
+  /**
+   * Builds protobuf's JSON parser and printer for the RLS messages once, before the listeners
+   * open: the first {@code /json} call does not pay for it (seconds on a loaded machine).
+   */
+  private static void warmUp() throws com.google.protobuf.InvalidProtocolBufferException {
+    var request = io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest.newBuilder();
+    com.google.protobuf.util.JsonFormat.parser().merge(
+        "{\"domain\":\"w\",\"descriptors\":[{\"entries\":[{\"key\":\"k\",\"value\":\"v\"}]}]}", request);
+    com.google.protobuf.util.JsonFormat.printer().print(
+        io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse.newBuilder()
+            .addStatuses(io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse.DescriptorStatus.getDefaultInstance()));
   }
 
   private static Store openStore(StoreSettings st, RedisSettings redis) throws IOException {
@@ -155,9 +209,13 @@ public final class SluiceServer implements AutoCloseable {
         return SqliteStore.open(path).failure(FailurePolicy.closed()).build();
       }
       case REDIS: {
+        // SENTINEL: one redis-sentinel:// URI; the store asks the sentinels for the master
         RedisStore.Builder b = redis.type() == RedisSettings.Type.CLUSTER
             ? RedisStore.cluster(redis.uris().toArray(new String[0]))
             : RedisStore.standalone(redis.uris().get(0));
+        if (!redis.sentinelPassword().isEmpty()) {
+          b.sentinelCredentials(redis.sentinelUsername(), redis.sentinelPassword());
+        }
         return b.failure(FailurePolicy.closed()).connectTimeout(clamp(redis.connectTimeout())).build();
       }
       default:
@@ -170,11 +228,13 @@ public final class SluiceServer implements AutoCloseable {
     return d.isZero() || d.isNegative() ? Duration.ofSeconds(2) : d.compareTo(max) > 0 ? max : d;
   }
 
-  private static RateLimitService.Options serviceOptions(ServiceSettings ss) {
+  private static RateLimitService.Options serviceOptions(ServiceSettings ss,
+      dev.sluice.server.settings.InputLimits limits) {
     long ppm = Math.round((double) ss.nearLimitRatio() * 1_000_000d);
     return new RateLimitService.Options(ss.cacheKeyPrefix(), ss.shadowMode(), ss.quotaMode(), ppm,
         ss.responseHeadersEnabled(), ss.limitHeader(), ss.remainingHeader(), ss.resetHeader(),
-        ss.localCacheSizeInBytes(), ss.failureMode(), 1024, 64, 64);
+        ss.localCacheSizeInBytes(), ss.failureMode(), limits.maxValueLength(), limits.maxDescriptors(),
+        limits.maxEntries(), ss.responseDynamicMetadata());
   }
 
   /** The gRPC listener's address. */
@@ -247,6 +307,11 @@ public final class SluiceServer implements AutoCloseable {
         + (prometheus == null ? ", " + settings.stats().prometheusPath() : "") + ")");
     if (prometheus != null) {
       out.println("  metrics " + hostPort(prometheus.address()) + settings.stats().prometheusPath());
+    }
+    out.println("  API     " + hostPort(httpAddress()) + "  (/v1/check, /v1/leases/*, /v1/budgets/*, /v1/openapi.yaml)");
+    out.println("  admin   " + hostPort(debugAddress()) + "  (/v1/admin/*)");
+    if (adminWarning != null) {
+      out.println("  WARNING " + adminWarning);
     }
     out.println("  store   " + storeDescription());
     out.println("  config  " + settings.runtime().configDirectory() + (configFiles().isEmpty() ? " (no files)" : ""));

@@ -40,6 +40,7 @@ public final class RedisServer implements AutoCloseable {
   static final int CLUSTER_BUS_OFFSET = 10_000;
 
   private static final int MACHINE_REDIS_PORT = 6379;
+  private static final String SENTINEL_CONF = "sentinel.conf";
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(10);
   private static final long STOP_GRACE_SECONDS = 5;
   private static final int START_ATTEMPTS = 5;
@@ -49,6 +50,8 @@ public final class RedisServer implements AutoCloseable {
 
   private final Path binary;
   private final boolean clusterNode;
+  /** Whether it runs as a Sentinel ({@code --sentinel}, with {@value #SENTINEL_CONF} in its directory). */
+  private final boolean sentinel;
   private final Path dir;
   private final Path log;
   private final int port;
@@ -56,9 +59,10 @@ public final class RedisServer implements AutoCloseable {
   private boolean paused;
   private boolean closed;
 
-  private RedisServer(Path binary, boolean clusterNode, Path dir, int port, Process process) {
+  private RedisServer(Path binary, boolean clusterNode, boolean sentinel, Path dir, int port, Process process) {
     this.binary = binary;
     this.clusterNode = clusterNode;
+    this.sentinel = sentinel;
     this.dir = dir;
     this.log = dir.resolve("redis.log");
     this.port = port;
@@ -83,6 +87,20 @@ public final class RedisServer implements AutoCloseable {
    *     in the server's directory); the cluster bus port, port + 10000, is then checked free too
    */
   static RedisServer start(Path binary, boolean clusterNode) {
+    return start(binary, clusterNode, null);
+  }
+
+  /**
+   * Starts a Redis Sentinel ({@code redis-server sentinel.conf --sentinel}) on a free loopback
+   * port, with {@code config} as its {@value #SENTINEL_CONF} (the {@code sentinel monitor} lines
+   * and such; the port, bind address and directory are given on the command line). The Sentinel
+   * rewrites the file as it learns; {@link #restart()} keeps it, as after a crash.
+   */
+  static RedisServer startSentinel(Path binary, String config) {
+    return start(binary, false, config);
+  }
+
+  private static RedisServer start(Path binary, boolean clusterNode, String sentinelConfig) {
     Path dir = createTempDirectory();
     Children.DIRS.add(dir);
     boolean started = false;
@@ -91,7 +109,10 @@ public final class RedisServer implements AutoCloseable {
       for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
         int port = freePort(clusterNode);
         Files.deleteIfExists(dir.resolve("nodes.conf"));
-        Process process = launch(binary, clusterNode, dir, port, false);
+        if (sentinelConfig != null) {
+          Files.writeString(dir.resolve(SENTINEL_CONF), sentinelConfig);
+        }
+        Process process = launch(binary, clusterNode, sentinelConfig != null, dir, port, false);
         try {
           awaitReady(binary, process, port, dir.resolve("redis.log"), 0);
         } catch (PortTaken e) {
@@ -103,7 +124,7 @@ public final class RedisServer implements AutoCloseable {
           throw e;
         }
         started = true;
-        return new RedisServer(binary, clusterNode, dir, port, process);
+        return new RedisServer(binary, clusterNode, sentinelConfig != null, dir, port, process);
       }
       throw new IllegalStateException(
           "redis-server lost the race for a free port " + START_ATTEMPTS + " times: " + races);
@@ -206,7 +227,7 @@ public final class RedisServer implements AutoCloseable {
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
     while (true) {
       long logStart = sizeOf(log);
-      Process next = launch(binary, clusterNode, dir, port, true);
+      Process next = launch(binary, clusterNode, sentinel, dir, port, true);
       try {
         awaitReady(binary, next, port, log, logStart);
         process = next;
@@ -264,7 +285,7 @@ public final class RedisServer implements AutoCloseable {
 
   @Override
   public synchronized String toString() {
-    return "RedisServer[" + HOST + ":" + port + ", pid " + process.pid()
+    return "RedisServer[" + HOST + ":" + port + (sentinel ? ", sentinel" : "") + ", pid " + process.pid()
         + (closed ? ", closed" : process.isAlive() ? (paused ? ", paused" : "") : ", dead") + "]";
   }
 
@@ -342,13 +363,20 @@ public final class RedisServer implements AutoCloseable {
   }
 
   private static Process launch(
-      Path binary, boolean clusterNode, Path dir, int port, boolean appendLog) {
-    List<String> command = new ArrayList<>(List.of(
-        binary.toString(),
+      Path binary, boolean clusterNode, boolean sentinel, Path dir, int port, boolean appendLog) {
+    List<String> command = new ArrayList<>();
+    command.add(binary.toString());
+    if (sentinel) {
+      // the config file must come first; a Sentinel keeps no data, so no --save / --appendonly
+      command.addAll(List.of(dir.resolve(SENTINEL_CONF).toString(), "--sentinel"));
+    }
+    command.addAll(List.of(
         "--port", String.valueOf(port),
-        "--bind", HOST,
-        "--save", "",
-        "--appendonly", "no",
+        "--bind", HOST));
+    if (!sentinel) {
+      command.addAll(List.of("--save", "", "--appendonly", "no"));
+    }
+    command.addAll(List.of(
         "--dir", dir.toString(),
         "--daemonize", "no",
         "--protected-mode", "no"));

@@ -1,7 +1,8 @@
 /**
  * Throwaway Redis processes for the store's tests: {@link dev.sluice.redis.testing.RedisServer}
- * (one standalone server) and {@link dev.sluice.redis.testing.RedisCluster} (three masters, no
- * replicas), both {@link java.lang.AutoCloseable}; {@link dev.sluice.redis.testing.RedisConnection} is
+ * (one standalone server), {@link dev.sluice.redis.testing.RedisCluster} (three masters, no
+ * replicas) and {@link dev.sluice.redis.testing.RedisSentinel} (a master, its replica and a
+ * Sentinel), all {@link java.lang.AutoCloseable}; {@link dev.sluice.redis.testing.RedisConnection} is
  * a server with one plain Lettuce connection, for tests that talk to Redis directly.
  *
  * <h2>What the fixtures guarantee</h2>

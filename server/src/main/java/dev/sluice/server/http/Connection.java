@@ -25,6 +25,7 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.Executor;
@@ -179,7 +180,8 @@ final class Connection extends ChannelInboundHandlerAdapter {
       }
       HttpHeaders headers = http.headers();
       Request request = new Request(method, path, q < 0 ? "" : target.substring(q + 1),
-          headers::get, ByteBufUtil.getBytes(http.content()));
+          headers::get, ByteBufUtil.getBytes(http.content()),
+          ctx.channel().remoteAddress() instanceof InetSocketAddress peer ? peer : null);
       if (route.dispatch() == Dispatch.BLOCKING) {
         offload(ctx, exchange, route, request);
       } else {

@@ -1,5 +1,6 @@
 package dev.sluice.server.http;
 
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -17,14 +18,16 @@ public final class Request {
   private final String query;
   private final Function<String, String> headers;
   private final byte[] body;
+  private final InetSocketAddress peer;
 
   Request(String method, String path, String query, Function<String, String> headers,
-      byte[] body) {
+      byte[] body, InetSocketAddress peer) {
     this.method = method;
     this.path = path;
     this.query = query;
     this.headers = headers;
     this.body = body;
+    this.peer = peer;
   }
 
   /** The method as sent, e.g. {@code POST}; a {@code HEAD} reaches the {@code GET} handler. */
@@ -45,6 +48,14 @@ public final class Request {
   /** The first value of header {@code name} (any case), or {@code null}. */
   public String header(String name) {
     return headers.apply(name);
+  }
+
+  /**
+   * The address of the connection's other end (the client, or a proxy in front of it), or
+   * {@code null} if the transport did not say.
+   */
+  public InetSocketAddress peer() {
+    return peer;
   }
 
   /** The body's length in bytes. */

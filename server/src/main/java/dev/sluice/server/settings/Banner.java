@@ -37,6 +37,10 @@ final class Banner {
   /** Whether {@code v} matters with these settings; others are shown only when set. */
   private static boolean relevant(Variable v, Settings s) {
     StoreSettings.Backend backend = s.store().backend();
+    if (v == REDIS_SENTINEL_AUTH || v == REDIS_PERSECOND_SENTINEL_AUTH) {
+      return (v == REDIS_SENTINEL_AUTH ? s.store().redis() : s.store().redisPerSecond())
+          .map(r -> r.type() == RedisSettings.Type.SENTINEL).orElse(false);
+    }
     switch (v.group) {
       case REDIS:
         return backend == StoreSettings.Backend.REDIS;

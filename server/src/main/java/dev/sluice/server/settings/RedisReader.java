@@ -16,22 +16,31 @@ import java.util.Locale;
  * {@code host:port} or {@code redis://[user:password@]host:port[/db][?username=&password=&db=]};
  * {@code REDIS_AUTH} ({@code password} or {@code user:password}) wins over the URL's credentials;
  * an empty host is this machine, as Go dials it.
+ *
+ * <p>With {@code REDIS_TYPE=SENTINEL}, {@code REDIS_URL} is {@code mastername,sentinel[,sentinel...]},
+ * each sentinel read as above (without a database: a sentinel has none). As in radix, the master
+ * (whose address the sentinels give) is asked with {@code REDIS_AUTH} only, and the sentinels with
+ * {@code REDIS_SENTINEL_AUTH}, which wins over the first sentinel URL's credentials. One
+ * difference: Lettuce asks only the sentinels listed, where radix also learns the others from them.
  */
 final class RedisReader {
 
   /** The variables of one Redis. */
   record Twins(Variable type, Variable socketType, Variable url, Variable auth, Variable tls, Variable timeout,
-      Variable poolOnEmpty) {}
+      Variable poolOnEmpty, Variable sentinelAuth) {}
 
   static final Twins MAIN = new Twins(REDIS_TYPE, REDIS_SOCKET_TYPE, REDIS_URL, REDIS_AUTH, REDIS_TLS, REDIS_TIMEOUT,
-      REDIS_POOL_ON_EMPTY_BEHAVIOR);
+      REDIS_POOL_ON_EMPTY_BEHAVIOR, REDIS_SENTINEL_AUTH);
   static final Twins PER_SECOND = new Twins(REDIS_PERSECOND_TYPE, REDIS_PERSECOND_SOCKET_TYPE, REDIS_PERSECOND_URL,
-      REDIS_PERSECOND_AUTH, REDIS_PERSECOND_TLS, REDIS_PERSECOND_TIMEOUT, REDIS_PERSECOND_POOL_ON_EMPTY_BEHAVIOR);
+      REDIS_PERSECOND_AUTH, REDIS_PERSECOND_TLS, REDIS_PERSECOND_TIMEOUT, REDIS_PERSECOND_POOL_ON_EMPTY_BEHAVIOR,
+      REDIS_PERSECOND_SENTINEL_AUTH);
 
   /** The Redis store's longest connect timeout. */
   private static final Duration MAX_CONNECT_TIMEOUT = Duration.ofMinutes(5);
 
   private static final String URL_FORMS = "host:port or redis://[user:password@]host:port[/db]";
+  private static final String SENTINEL_FORM = "mastername,host:port[,host:port...] (the master's name, then its"
+      + " sentinels, each host:port or redis://[user:password@]host:port)";
 
   private RedisReader() {}
 
@@ -52,7 +61,10 @@ final class RedisReader {
           + " the store's default");
     }
     List<String> uris = new ArrayList<>();
-    if (type != null && tcp) {
+    String[] sentinelAuth = {"", ""};
+    if (type == RedisSettings.Type.SENTINEL) {
+      sentinelAuth = sentinel(r, t, uris);
+    } else if (type != null && tcp) {
       String url = r.string(t.url());
       List<String> items = type == RedisSettings.Type.CLUSTER ? List.of(url.split(",", -1)) : List.of(url);
       String[] auth = auth(r.string(t.auth()));
@@ -69,7 +81,84 @@ final class RedisReader {
     if (r.problems().size() > before) {
       return null;
     }
-    return new RedisSettings(type, uris, timeout, r.bool(REDIS_HEALTH_CHECK_ACTIVE_CONNECTION));
+    return new RedisSettings(type, uris, timeout, r.bool(REDIS_HEALTH_CHECK_ACTIVE_CONNECTION), sentinelAuth[0],
+        sentinelAuth[1]);
+  }
+
+  /**
+   * {@code REDIS_URL=mastername,sentinel,...}: adds the one {@code redis-sentinel://} URI to
+   * {@code uris} (or records problems) and returns the sentinels' {@code {user, password}}.
+   */
+  private static String[] sentinel(Reader r, Twins t, List<String> uris) {
+    String url = r.string(t.url());
+    String[] items = url.split(",", -1);
+    if (items.length < 2 || items[0].isEmpty()) {
+      r.problem(t.url().name() + "='" + r.shown(t.url()) + "' is not " + SENTINEL_FORM + " ("
+          + (items.length < 2 ? "no sentinel after the master's name" : "the master's name is empty") + ")");
+      return new String[] {"", ""};
+    }
+    List<Endpoint> sentinels = new ArrayList<>();
+    for (int i = 1; i < items.length; i++) {
+      String problem;
+      try {
+        Endpoint e = Endpoint.parse(items[i]);
+        if (e.db().isEmpty()) {
+          sentinels.add(e);
+          continue;
+        }
+        problem = "a sentinel has no databases: remove the database";
+      } catch (IllegalArgumentException e) {
+        problem = e.getMessage();
+      }
+      r.problem(t.url().name() + "='" + r.shown(t.url()) + "' is not " + SENTINEL_FORM + " (sentinel '"
+          + Reader.maskUrl(items[i]) + "': " + problem + ")");
+    }
+    if (sentinels.size() != items.length - 1) {
+      return new String[] {"", ""};
+    }
+    if (sentinels.size() > 1 && sentinels.stream().anyMatch(e -> e.host().indexOf(':') >= 0)) {
+      // Lettuce's sentinel URI reads a bracketed IPv6 address only when it is the one host
+      r.problem(t.url().name() + "='" + r.shown(t.url()) + "': an IPv6 address among several sentinels is not"
+          + " supported by Sluice; name those sentinels by host name, or list one sentinel");
+      return new String[] {"", ""};
+    }
+    // radix asks every sentinel with REDIS_SENTINEL_AUTH, or else with the first sentinel URL's
+    // credentials (a URL's user stays when REDIS_SENTINEL_AUTH has none, as for REDIS_AUTH)
+    Endpoint first = sentinels.get(0);
+    String[] auth = auth(r.string(t.sentinelAuth()));
+    String user = auth[0].isEmpty() ? first.user() : auth[0];
+    String password = auth[1].isEmpty() ? first.password() : auth[1];
+    if (auth[1].isEmpty()) {
+      for (Endpoint e : sentinels) {
+        if (!(e.user().isEmpty() && e.password().isEmpty()) && !(e.user().equals(first.user())
+            && e.password().equals(first.password()))) {
+          r.problem(t.url().name() + "='" + r.shown(t.url()) + "': its sentinels have different credentials;"
+              + " Sluice asks every sentinel with one: set " + t.sentinelAuth().name() + " (or the same in each"
+              + " sentinel's URL)");
+          return new String[] {"", ""};
+        }
+      }
+    }
+    if (password.isEmpty()) {
+      user = "";
+    }
+    String[] master = auth(r.string(t.auth()));
+    boolean tls = r.bool(t.tls());
+    StringBuilder b = new StringBuilder(tls ? "rediss-sentinel://" : "redis-sentinel://");
+    if (!master[1].isEmpty()) {
+      b.append(encode(master[0])).append(':').append(encode(master[1])).append('@');
+    }
+    for (int i = 0; i < sentinels.size(); i++) {
+      Endpoint e = sentinels.get(i);
+      String h = e.host().isEmpty() ? "localhost" : e.host();
+      b.append(i == 0 ? "" : ",").append(h.indexOf(':') >= 0 ? "[" + h + "]" : h).append(':').append(e.port());
+    }
+    if (tls && r.bool(REDIS_TLS_SKIP_HOSTNAME_VERIFICATION)) {
+      b.append("?verifyPeer=CA");
+    }
+    b.append('#').append(encode(items[0]));
+    uris.add(b.toString());
+    return new String[] {user, password};
   }
 
   private static RedisSettings.Type type(Reader r, Variable v) {
@@ -80,11 +169,9 @@ final class RedisReader {
       case "cluster":
         return RedisSettings.Type.CLUSTER;
       case "sentinel":
-        r.problem(v.name() + "=" + raw + " is not supported by Sluice: it cannot find the master through"
-            + " Sentinel; use SINGLE (the master's or a proxy's host:port) or CLUSTER");
-        return null;
+        return RedisSettings.Type.SENTINEL;
       default:
-        r.problem(v.name() + "='" + raw + "' is not a Redis type: use SINGLE or CLUSTER");
+        r.problem(v.name() + "='" + raw + "' is not a Redis type: use SINGLE, CLUSTER or SENTINEL");
         return null;
     }
   }

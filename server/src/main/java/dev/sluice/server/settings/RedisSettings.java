@@ -5,40 +5,72 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One Redis server or cluster, from envoyproxy/ratelimit's {@code REDIS_*} variables (or their
- * {@code REDIS_PERSECOND_*} twins), as Lettuce URIs for Sluice's Redis store
- * ({@code RedisStore.standalone(uris.get(0))} or {@code RedisStore.cluster(uris)}).
+ * One Redis server, cluster or Sentinel-watched master, from envoyproxy/ratelimit's
+ * {@code REDIS_*} variables (or their {@code REDIS_PERSECOND_*} twins), as Lettuce URIs for
+ * Sluice's Redis store ({@code RedisStore.standalone(uris.get(0))}, with
+ * {@code sentinelCredentials(sentinelUsername, sentinelPassword)} when a sentinel password is set,
+ * or {@code RedisStore.cluster(uris)}).
  *
- * <p>Each URI is {@code redis://} ({@code rediss://} with {@code REDIS_TLS}), with the
- * credentials of {@code REDIS_AUTH} ({@code password} or {@code user:password}) or else those in
- * {@code REDIS_URL}, the URL's database if any, and {@code verifyPeer=CA} with
- * {@code REDIS_TLS_SKIP_HOSTNAME_VERIFICATION}. {@link #toString()} masks the credentials.
+ * <p>For {@link Type#SINGLE} and {@link Type#CLUSTER} each URI is {@code redis://}
+ * ({@code rediss://} with {@code REDIS_TLS}), with the credentials of {@code REDIS_AUTH}
+ * ({@code password} or {@code user:password}) or else those in {@code REDIS_URL}, the URL's
+ * database if any, and {@code verifyPeer=CA} with {@code REDIS_TLS_SKIP_HOSTNAME_VERIFICATION}.
+ * For {@link Type#SENTINEL} the one URI is {@code redis-sentinel://} ({@code rediss-sentinel://}
+ * with {@code REDIS_TLS}, to the sentinels and the master alike) listing the sentinels of
+ * {@code REDIS_URL} ({@code mastername,host:port,...}), with the master's credentials (those of
+ * {@code REDIS_AUTH} only, as theirs) and the master's name as fragment; the sentinels' own
+ * credentials ({@code REDIS_SENTINEL_AUTH}, or else the first sentinel URL's) are apart, since a
+ * Lettuce URI has no place for them. {@link #toString()} masks every password.
  *
  * @param type {@code REDIS_TYPE}, default {@code SINGLE}
- * @param uris one URI for {@link Type#SINGLE}; one per node of {@code REDIS_URL} for
- *     {@link Type#CLUSTER}; they hold the password
+ * @param uris one URI for {@link Type#SINGLE} and {@link Type#SENTINEL}; one per node of
+ *     {@code REDIS_URL} for {@link Type#CLUSTER}; they hold the (master's) password
  * @param connectTimeout {@code REDIS_TIMEOUT}, default 10s: how long connecting may take; zero
  *     leaves the store's default
  * @param healthCheckActiveConnection {@code REDIS_HEALTH_CHECK_ACTIVE_CONNECTION}, default false:
  *     the server is unhealthy while the store has no connection
+ * @param sentinelUsername the sentinels' user, empty for the default user (or no credentials)
+ * @param sentinelPassword the sentinels' password, empty for none; only for {@link Type#SENTINEL}
  */
 public record RedisSettings(Type type, List<String> uris, Duration connectTimeout,
-    boolean healthCheckActiveConnection) {
+    boolean healthCheckActiveConnection, String sentinelUsername, String sentinelPassword) {
 
   /**
    * Checks and copies the components.
    *
    * @throws NullPointerException if a component is null
    * @throws IllegalArgumentException if {@code uris} is empty, or has several for {@link Type#SINGLE}
+   *     or {@link Type#SENTINEL}, or if sentinel credentials are given for another type, or a
+   *     sentinel user without a password
    */
   public RedisSettings {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(connectTimeout, "connectTimeout");
+    Objects.requireNonNull(sentinelUsername, "sentinelUsername");
+    Objects.requireNonNull(sentinelPassword, "sentinelPassword");
     uris = List.copyOf(uris);
-    if (uris.isEmpty() || type == Type.SINGLE && uris.size() != 1) {
-      throw new IllegalArgumentException("uris must hold one URI for SINGLE, at least one for CLUSTER (was "
-          + uris.size() + " for " + type + ")");
+    if (uris.isEmpty() || type != Type.CLUSTER && uris.size() != 1) {
+      throw new IllegalArgumentException("uris must hold one URI for SINGLE and SENTINEL, at least one for CLUSTER"
+          + " (was " + uris.size() + " for " + type + ")");
     }
+    if (type != Type.SENTINEL && !(sentinelUsername + sentinelPassword).isEmpty()
+        || sentinelPassword.isEmpty() && !sentinelUsername.isEmpty()) {
+      throw new IllegalArgumentException("sentinel credentials are for SENTINEL only, and a sentinel user needs a"
+          + " password (type " + type + ", user '" + sentinelUsername + "', password "
+          + (sentinelPassword.isEmpty() ? "empty" : "set") + ")");
+    }
+  }
+
+  /**
+   * A Redis found without Sentinel: no sentinel credentials.
+   *
+   * @param type {@link Type#SINGLE} or {@link Type#CLUSTER}
+   * @param uris as in the canonical constructor
+   * @param connectTimeout as in the canonical constructor
+   * @param healthCheckActiveConnection as in the canonical constructor
+   */
+  public RedisSettings(Type type, List<String> uris, Duration connectTimeout, boolean healthCheckActiveConnection) {
+    this(type, uris, connectTimeout, healthCheckActiveConnection, "", "");
   }
 
   /**
@@ -49,7 +81,9 @@ public record RedisSettings(Type type, List<String> uris, Duration connectTimeou
   @Override
   public String toString() {
     return "RedisSettings[type=" + type + ", uris=" + uris.stream().map(Reader::maskUrl).toList()
-        + ", connectTimeout=" + connectTimeout + ", healthCheckActiveConnection=" + healthCheckActiveConnection + "]";
+        + ", connectTimeout=" + connectTimeout + ", healthCheckActiveConnection=" + healthCheckActiveConnection
+        + ", sentinelUsername=" + sentinelUsername + ", sentinelPassword="
+        + (sentinelPassword.isEmpty() ? "" : Reader.MASK) + "]";
   }
 
   /** How Redis is deployed: {@code REDIS_TYPE}, any case. */
@@ -57,6 +91,8 @@ public record RedisSettings(Type type, List<String> uris, Duration connectTimeou
     /** {@code SINGLE}: one server (or a proxy in front of several). */
     SINGLE,
     /** {@code CLUSTER}: a Redis Cluster, given some of its nodes. */
-    CLUSTER
+    CLUSTER,
+    /** {@code SENTINEL}: the master that Redis Sentinel names, given its name and some sentinels. */
+    SENTINEL
   }
 }

@@ -29,7 +29,7 @@ import java.util.Optional;
  * <p>A setting Sluice does not support stops the start: {@link #fromEnvironment} throws, naming
  * each such variable, its value and what to do instead ({@code BACKEND_TYPE=memcache},
  * {@code CONFIG_TYPE=GRPC_XDS_SOTW}, statsd, DogStatsD, tracing, gRPC over TLS or a unix socket,
- * Redis Sentinel or unix sockets, Redis client certificates). One difference of default:
+ * Redis unix sockets, Redis client certificates). One difference of default:
  * {@code USE_STATSD} unset means false here (true in envoyproxy/ratelimit), so that a deployment
  * that never set it starts; only an explicit true is refused. Variables that are read but change
  * nothing are listed by {@link #notices()} when set to another value than their default. Unknown
@@ -46,12 +46,14 @@ public final class Settings {
   private final StoreSettings store;
   private final ServiceSettings service;
   private final StatsSettings stats;
+  private final InputLimits limits;
   private final List<String> description;
   private final List<String> notices;
 
   private Settings(Reader r, ListenSettings listen, LogSettings log, RuntimeSettings runtime, StoreSettings store,
-      ServiceSettings service, StatsSettings stats) {
+      ServiceSettings service, StatsSettings stats, InputLimits limits) {
     this.listen = listen;
+    this.limits = limits;
     this.log = log;
     this.runtime = runtime;
     this.store = store;
@@ -77,6 +79,9 @@ public final class Settings {
     StatsSettings stats = stats(r);
     ServiceSettings service = service(r);
     StoreSettings store = store(r);
+    InputLimits limits = new InputLimits((int) r.integer(MAX_REQUEST_BYTES, 1024, 64 << 20),
+        (int) r.integer(MAX_VALUE_LENGTH, 1, 65536), (int) r.integer(MAX_DESCRIPTORS, 1, 4096),
+        (int) r.integer(MAX_ENTRIES, 1, 4096));
     if (r.bool(TRACING_ENABLED)) {
       r.problem("TRACING_ENABLED=" + r.raw(TRACING_ENABLED) + " is not supported by Sluice: it has no tracing;"
           + " set TRACING_ENABLED=false");
@@ -84,7 +89,7 @@ public final class Settings {
     if (!r.problems().isEmpty()) {
       throw new SettingsException(r.problems());
     }
-    return new Settings(r, listen, log, runtime, store, service, stats);
+    return new Settings(r, listen, log, runtime, store, service, stats, limits);
   }
 
   private static ListenSettings listen(Reader r) {
@@ -313,6 +318,15 @@ public final class Settings {
   }
 
   /**
+   * Bounds on requests.
+   *
+   * @return the bounds
+   */
+  public InputLimits limits() {
+    return limits;
+  }
+
+  /**
    * Metrics.
    *
    * @return the metrics' settings
@@ -374,6 +388,7 @@ public final class Settings {
 
   private static String masked(RedisSettings s) {
     return String.join(",", s.uris().stream().map(Reader::maskUrl).toList())
+        + (s.sentinelPassword().isEmpty() ? "" : " sentinel auth " + Reader.MASK)
         + (s.connectTimeout().isZero() ? "" : " connect timeout " + s.connectTimeout().toMillis() + "ms");
   }
 }

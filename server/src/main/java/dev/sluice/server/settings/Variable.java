@@ -108,13 +108,16 @@ enum Variable {
   // Redis
   REDIS_SOCKET_TYPE(Group.REDIS, Kind.STRING, "unix", Use.PARTLY,
       "tcp (tcp4, tcp6); unix is not supported. Read for SINGLE only, as theirs"),
-  REDIS_TYPE(Group.REDIS, Kind.STRING, "SINGLE", Use.PARTLY, "SINGLE or CLUSTER, any case; SENTINEL is not supported"),
+  REDIS_TYPE(Group.REDIS, Kind.STRING, "SINGLE", Use.SUPPORTED, "SINGLE, CLUSTER or SENTINEL, any case"),
   REDIS_URL(Group.REDIS, Kind.STRING, "/var/run/nutcracker/ratelimit.sock", Use.SUPPORTED,
-      "host:port or redis://[user:password@]host:port[/db]; CLUSTER: a comma-separated list", Mask.URL),
+      "host:port or redis://[user:password@]host:port[/db]; CLUSTER: a comma-separated list; SENTINEL:"
+          + " mastername,host:port[,host:port...] (the sentinels, no database)", Mask.URL),
   REDIS_POOL_SIZE(Group.REDIS, Kind.INT, "10", Use.NO_EFFECT,
       "the Redis store multiplexes one connection and coalesces concurrent decisions"),
-  REDIS_AUTH(Group.REDIS, Kind.STRING, "", Use.SUPPORTED, "password, or user:password", Mask.SECRET),
-  REDIS_TLS(Group.REDIS, Kind.BOOL, "false", Use.SUPPORTED, "connect with TLS, trusting the JVM's CAs"),
+  REDIS_AUTH(Group.REDIS, Kind.STRING, "", Use.SUPPORTED,
+      "password, or user:password (SENTINEL: the master's; credentials in REDIS_URL are the sentinels')", Mask.SECRET),
+  REDIS_TLS(Group.REDIS, Kind.BOOL, "false", Use.SUPPORTED,
+      "connect with TLS (SENTINEL: to the sentinels and the master), trusting the JVM's CAs"),
   REDIS_TLS_CLIENT_CERT(Group.REDIS, Kind.STRING, "", Use.PARTLY,
       "with REDIS_TLS_CLIENT_KEY: client certificates are not supported"),
   REDIS_TLS_CLIENT_KEY(Group.REDIS, Kind.STRING, "", Use.PARTLY, "see REDIS_TLS_CLIENT_CERT"),
@@ -129,15 +132,16 @@ enum Variable {
   REDIS_PERSECOND(Group.REDIS, Kind.BOOL, "false", Use.SUPPORTED,
       "per-second limits go to the Redis of the REDIS_PERSECOND_* variables"),
   REDIS_PERSECOND_SOCKET_TYPE(Group.REDIS_PERSECOND, Kind.STRING, "unix", Use.PARTLY, "as REDIS_SOCKET_TYPE"),
-  REDIS_PERSECOND_TYPE(Group.REDIS_PERSECOND, Kind.STRING, "SINGLE", Use.PARTLY, "as REDIS_TYPE"),
+  REDIS_PERSECOND_TYPE(Group.REDIS_PERSECOND, Kind.STRING, "SINGLE", Use.SUPPORTED, "as REDIS_TYPE"),
   REDIS_PERSECOND_URL(Group.REDIS_PERSECOND, Kind.STRING, "/var/run/nutcracker/ratelimitpersecond.sock",
       Use.SUPPORTED, "as REDIS_URL", Mask.URL),
   REDIS_PERSECOND_POOL_SIZE(Group.REDIS_PERSECOND, Kind.INT, "10", Use.NO_EFFECT, "as REDIS_POOL_SIZE"),
   REDIS_PERSECOND_AUTH(Group.REDIS_PERSECOND, Kind.STRING, "", Use.SUPPORTED, "as REDIS_AUTH", Mask.SECRET),
   REDIS_PERSECOND_TLS(Group.REDIS_PERSECOND, Kind.BOOL, "false", Use.SUPPORTED,
       "as REDIS_TLS (the REDIS_TLS_* files and flag are shared)"),
-  REDIS_SENTINEL_AUTH(Group.REDIS, Kind.STRING, "", Use.NO_EFFECT, "Sentinel is not supported", Mask.SECRET),
-  REDIS_PERSECOND_SENTINEL_AUTH(Group.REDIS_PERSECOND, Kind.STRING, "", Use.NO_EFFECT, "Sentinel is not supported",
+  REDIS_SENTINEL_AUTH(Group.REDIS, Kind.STRING, "", Use.SUPPORTED,
+      "SENTINEL: the sentinels' password, or user:password; wins over the first sentinel URL's", Mask.SECRET),
+  REDIS_PERSECOND_SENTINEL_AUTH(Group.REDIS_PERSECOND, Kind.STRING, "", Use.SUPPORTED, "as REDIS_SENTINEL_AUTH",
       Mask.SECRET),
   REDIS_PERSECOND_PIPELINE_WINDOW(Group.REDIS_PERSECOND, Kind.DURATION, "0", Use.NO_EFFECT,
       "as REDIS_PIPELINE_WINDOW"),
@@ -192,7 +196,18 @@ enum Variable {
       "the SQLite database file when BACKEND_TYPE=sqlite (its directory is created)"),
   FAILURE_MODE(Group.SERVICE, Kind.STRING, "unavailable", Use.SLUICE,
       "what a store failure answers: unavailable (gRPC UNAVAILABLE, so Envoy's failure_mode_deny decides),"
-          + " open (OK) or closed (OVER_LIMIT)");
+          + " open (OK) or closed (OVER_LIMIT)"),
+  MAX_REQUEST_BYTES(Group.SERVICE, Kind.INT, "1048576", Use.SLUICE,
+      "the largest gRPC message or HTTP body accepted, 1 KiB to 64 MiB (gRPC RESOURCE_EXHAUSTED, HTTP 413 beyond)"),
+  MAX_VALUE_LENGTH(Group.SERVICE, Kind.INT, "1024", Use.SLUICE,
+      "the longest domain, descriptor key or value accepted, in characters, 1 to 65536 (INVALID_ARGUMENT beyond)"),
+  MAX_DESCRIPTORS(Group.SERVICE, Kind.INT, "64", Use.SLUICE,
+      "the most descriptors in one request, 1 to 4096 (INVALID_ARGUMENT beyond)"),
+  MAX_ENTRIES(Group.SERVICE, Kind.INT, "64", Use.SLUICE,
+      "the most entries in one descriptor, 1 to 4096 (INVALID_ARGUMENT beyond)"),
+  ADMIN_TOKEN(Group.LISTEN, Kind.STRING, "", Use.SLUICE,
+      "the bearer token of the admin API on the debug listener: required when DEBUG_HOST is not loopback,"
+          + " checked when set", Mask.SECRET);
 
   /** Which part of the server a variable belongs to; {@link Settings#describe()} shows a group when it is in use. */
   enum Group { LISTEN, LOG, CONFIG, XDS, STATS, STORE, SERVICE, REDIS, REDIS_PERSECOND, MEMCACHE, TRACING, SQLITE }

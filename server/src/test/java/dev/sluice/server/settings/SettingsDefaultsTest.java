@@ -146,7 +146,8 @@ class SettingsDefaultsTest {
     }
     List<String> theirNames = THEIRS.stream().map(l -> l.substring(0, l.indexOf('='))).toList();
     List<String> ours = Arrays.stream(Variable.values()).map(Enum::name).filter(n -> !theirNames.contains(n)).toList();
-    assertThat(ours).as("Sluice's own variables").containsExactly("SQLITE_PATH", "FAILURE_MODE");
+    assertThat(ours).as("Sluice's own variables").containsExactly("SQLITE_PATH", "FAILURE_MODE", "MAX_REQUEST_BYTES", "MAX_VALUE_LENGTH",
+        "MAX_DESCRIPTORS", "MAX_ENTRIES", "ADMIN_TOKEN");
   }
 
   @Test

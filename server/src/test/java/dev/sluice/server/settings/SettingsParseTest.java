@@ -86,6 +86,7 @@ class SettingsParseTest {
         row("BACKEND_TYPE", "sqlite", s -> s.store().sqlitePath(), Path.of("./data/sluice.db")),
         row("BACKEND_TYPE", "memory", s -> s.store().redis(), java.util.Optional.empty()),
         row("REDIS_TYPE", "single", s -> s.store().redis().get().type(), RedisSettings.Type.SINGLE),
+        row("REDIS_SENTINEL_AUTH", "spw", s -> s.store().redis().get().sentinelPassword(), ""), // not SENTINEL
         row("REDIS_SOCKET_TYPE", "tcp4", s -> uris(s), List.of("redis://localhost:6379")),
         row("REDIS_URL", "10.0.0.5:6380", s -> uris(s), List.of("redis://10.0.0.5:6380")),
         row("REDIS_URL", "[::1]:6379", s -> uris(s), List.of("redis://[::1]:6379")),
@@ -173,6 +174,113 @@ class SettingsParseTest {
             false));
     assertThat(Env.read("REDIS_PERSECOND", "true", "REDIS_PERSECOND_TYPE", "cluster", "REDIS_PERSECOND_URL", "a:1,b:2")
         .store().redisPerSecond().get().uris()).containsExactly("redis://a:1", "redis://b:2");
+  }
+
+  /**
+   * Each row: a Sentinel environment (their {@code REDIS_URL=mastername,sentinel,...}) and the
+   * store's URI (the master's credentials in it), the sentinels' user and password.
+   */
+  static Stream<Arguments> sentinels() {
+    return Stream.of(
+        sentinel(env("REDIS_URL", "mymaster,s1:26379"), "redis-sentinel://s1:26379#mymaster", "", ""),
+        sentinel(env("REDIS_URL", "mymaster,s1:26379,10.0.0.2:26380,:26381"),
+            "redis-sentinel://s1:26379,10.0.0.2:26380,localhost:26381#mymaster", "", ""),
+        sentinel(env("REDIS_URL", "mymaster,[::1]:26379"), "redis-sentinel://[::1]:26379#mymaster", "", ""),
+        sentinel(env("REDIS_URL", "my master/1,s1:1"), "redis-sentinel://s1:1#my%20master%2F1", "", ""),
+        // REDIS_AUTH is the master's, never the sentinels'
+        sentinel(env("REDIS_AUTH", "mpw"), "redis-sentinel://:mpw@s1:26379#mymaster", "", ""),
+        sentinel(env("REDIS_AUTH", "bob:m:pw"), "redis-sentinel://bob:m%3Apw@s1:26379#mymaster", "", ""),
+        // REDIS_SENTINEL_AUTH is the sentinels', never the master's
+        sentinel(env("REDIS_SENTINEL_AUTH", "spw"), "redis-sentinel://s1:26379#mymaster", "", "spw"),
+        sentinel(env("REDIS_SENTINEL_AUTH", "amy:s:pw", "REDIS_AUTH", "mpw"),
+            "redis-sentinel://:mpw@s1:26379#mymaster", "amy", "s:pw"),
+        // radix: the first sentinel URL's credentials go to every sentinel, not to the master
+        sentinel(env("REDIS_URL", "mymaster,redis://:spw@s1:1,s2:2"), "redis-sentinel://s1:1,s2:2#mymaster", "",
+            "spw"),
+        sentinel(env("REDIS_URL", "mymaster,redis://s1:1?username=amy&password=spw,redis://amy:spw@s2:2"),
+            "redis-sentinel://s1:1,s2:2#mymaster", "amy", "spw"),
+        sentinel(env("REDIS_URL", "mymaster,redis://bob:old@s1:1", "REDIS_SENTINEL_AUTH", "new"),
+            "redis-sentinel://s1:1#mymaster", "bob", "new"), // the URL's user stays, as for REDIS_AUTH
+        sentinel(env("REDIS_URL", "mymaster,redis://bob:old@s1:1,redis://:other@s2:2", "REDIS_SENTINEL_AUTH",
+            "amy:new"), "redis-sentinel://s1:1,s2:2#mymaster", "amy", "new"),
+        sentinel(env("REDIS_URL", "mymaster,redis://bob:@s1:1"), "redis-sentinel://s1:1#mymaster", "", ""),
+        // TLS to the sentinels and the master alike, as theirs
+        sentinel(env("REDIS_TLS", "true"), "rediss-sentinel://s1:26379#mymaster", "", ""),
+        sentinel(env("REDIS_TLS", "true", "REDIS_TLS_SKIP_HOSTNAME_VERIFICATION", "true", "REDIS_AUTH", "mpw"),
+            "rediss-sentinel://:mpw@s1:26379?verifyPeer=CA#mymaster", "", ""),
+        // theirs reads REDIS_SOCKET_TYPE for SINGLE only
+        sentinel(env("REDIS_SOCKET_TYPE", null), "redis-sentinel://s1:26379#mymaster", "", ""),
+        sentinel(env("REDIS_TYPE", "Sentinel", "REDIS_SOCKET_TYPE", "unix"), "redis-sentinel://s1:26379#mymaster", "",
+            ""));
+  }
+
+  private static String[] env(String... kv) {
+    return kv;
+  }
+
+  private static Arguments sentinel(String[] kv, String uri, String user, String password) {
+    return Arguments.of(kv, uri, user, password);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("sentinels")
+  void sentinelUrlsBecomeOneLettuceSentinelUri(String[] kv, String uri, String user, String password) {
+    String[] all = new String[kv.length + 4];
+    System.arraycopy(new String[] {"REDIS_TYPE", "SENTINEL", "REDIS_URL", "mymaster,s1:26379"}, 0, all, 0, 4);
+    System.arraycopy(kv, 0, all, 4, kv.length);
+    RedisSettings r = Env.read(all).store().redis().get();
+    assertThat(r).isEqualTo(new RedisSettings(RedisSettings.Type.SENTINEL, List.of(uri), Duration.ofSeconds(10), false,
+        user, password));
+  }
+
+  @Test
+  void sentinelUrisReadBackInLettuceAsTheMastersNameSentinelsAndPassword() {
+    RedisSettings r = Env.read("REDIS_TYPE", "sentinel", "REDIS_URL", "my master#1,redis://:spw@s1:26379,s2:26380",
+        "REDIS_AUTH", "bob:p@ss:w,rd", "REDIS_TLS", "true", "REDIS_TLS_SKIP_HOSTNAME_VERIFICATION", "true")
+        .store().redis().get();
+    io.lettuce.core.RedisURI uri = io.lettuce.core.RedisURI.create(r.uris().get(0));
+    assertThat(uri.getSentinelMasterId()).isEqualTo("my master#1");
+    assertThat(uri.getSentinels()).extracting(io.lettuce.core.RedisURI::getHost, io.lettuce.core.RedisURI::getPort)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("s1", 26379), org.assertj.core.groups.Tuple.tuple("s2",
+            26380));
+    assertThat(uri.getSentinels()).allSatisfy(s -> {
+      assertThat(s.isSsl()).isTrue();
+      assertThat(s.getCredentialsProvider().resolveCredentials().block().hasPassword()).as("no password in the URI")
+          .isFalse();
+    });
+    assertThat(uri.isSsl()).isTrue();
+    assertThat(uri.getVerifyMode()).isEqualTo(io.lettuce.core.SslVerifyMode.CA);
+    io.lettuce.core.RedisCredentials master = uri.getCredentialsProvider().resolveCredentials().block();
+    assertThat(master.getUsername()).isEqualTo("bob");
+    assertThat(new String(master.getPassword())).isEqualTo("p@ss:w,rd");
+    assertThat(r.sentinelPassword()).isEqualTo("spw");
+    assertThat(r.toString()).doesNotContain("spw", "p@ss").contains("sentinelPassword=*****");
+  }
+
+  @Test
+  void perSecondSentinelReadsItsTwins() {
+    Settings s = Env.read("REDIS_SENTINEL_AUTH", "main-s", "REDIS_PERSECOND", "true", "REDIS_PERSECOND_TYPE",
+        "sentinel", "REDIS_PERSECOND_URL", "ps,s9:1", "REDIS_PERSECOND_AUTH", "pm", "REDIS_PERSECOND_SENTINEL_AUTH",
+        "ps-s", "REDIS_PERSECOND_TLS", "true");
+    assertThat(s.store().redis().get()).as("not a sentinel: REDIS_SENTINEL_AUTH unused")
+        .isEqualTo(new RedisSettings(RedisSettings.Type.SINGLE, List.of("redis://localhost:6379"),
+            Duration.ofSeconds(10), false));
+    assertThat(s.store().redisPerSecond().get()).isEqualTo(new RedisSettings(RedisSettings.Type.SENTINEL,
+        List.of("rediss-sentinel://:pm@s9:1#ps"), Duration.ofSeconds(10), false, "", "ps-s"));
+    assertThat(s.describe().lines()).contains("REDIS_SENTINEL_AUTH=***** (not used with these settings)",
+        "REDIS_PERSECOND_SENTINEL_AUTH=*****",
+        "redis per second: SENTINEL rediss-sentinel://*****@s9:1#ps sentinel auth ***** connect timeout 10000ms");
+  }
+
+  @Test
+  void sentinelCredentialsBelongToSentinelOnly() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new RedisSettings(RedisSettings.Type.SINGLE,
+        List.of("redis://h:1"), Duration.ZERO, false, "", "pw")).isInstanceOf(IllegalArgumentException.class);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new RedisSettings(RedisSettings.Type.SENTINEL,
+        List.of("redis-sentinel://h:1#m"), Duration.ZERO, false, "amy", "")).isInstanceOf(IllegalArgumentException.class);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new RedisSettings(RedisSettings.Type.SENTINEL,
+        List.of("redis-sentinel://h:1#m", "redis-sentinel://h:2#m"), Duration.ZERO, false))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

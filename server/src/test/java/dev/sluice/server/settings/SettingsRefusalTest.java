@@ -53,8 +53,8 @@ class SettingsRefusalTest {
             + " memory"),
         Arguments.of(env("FAILURE_MODE", "maybe"), "FAILURE_MODE='maybe' is not a failure mode: use unavailable, open"
             + " or closed"),
-        Arguments.of(env("REDIS_TYPE", "replicated"), "REDIS_TYPE='replicated' is not a Redis type: use SINGLE or"
-            + " CLUSTER"),
+        Arguments.of(env("REDIS_TYPE", "replicated"), "REDIS_TYPE='replicated' is not a Redis type: use SINGLE,"
+            + " CLUSTER or SENTINEL"),
         Arguments.of(env("REDIS_SOCKET_TYPE", "udp"), "REDIS_SOCKET_TYPE='udp' is not a socket type: use tcp"),
         Arguments.of(env("REDIS_URL", "localhost"), "REDIS_URL='localhost' is not host:port or"
             + " redis://[user:password@]host:port[/db] (missing port)"),
@@ -69,6 +69,33 @@ class SettingsRefusalTest {
             + " redis://[user:password@]host:port[/db] (database 'x' is not a number)"),
         Arguments.of(env("REDIS_TYPE", "cluster", "REDIS_URL", "a:1,b"), "REDIS_URL='a:1,b' is not host:port or"
             + " redis://[user:password@]host:port[/db] (item 'b': missing port)"),
+        Arguments.of(env("REDIS_TYPE", "sentinel", "REDIS_URL", "s1:26379"), "REDIS_URL='s1:26379' is not"
+            + " mastername,host:port[,host:port...] (the master's name, then its sentinels, each host:port or"
+            + " redis://[user:password@]host:port) (no sentinel after the master's name)"),
+        Arguments.of(env("REDIS_TYPE", "sentinel", "REDIS_URL", ",s1:26379"), "REDIS_URL=',s1:26379' is not"
+            + " mastername,host:port[,host:port...] (the master's name, then its sentinels, each host:port or"
+            + " redis://[user:password@]host:port) (the master's name is empty)"),
+        Arguments.of(env("REDIS_TYPE", "sentinel", "REDIS_URL", "m,s1:1,s2"), "REDIS_URL='m,s1:1,s2' is not"
+            + " mastername,host:port[,host:port...] (the master's name, then its sentinels, each host:port or"
+            + " redis://[user:password@]host:port) (sentinel 's2': missing port)"),
+        Arguments.of(env("REDIS_TYPE", "sentinel", "REDIS_URL", "m,s1:1,"), "REDIS_URL='m,s1:1,' is not"
+            + " mastername,host:port[,host:port...]"),
+        Arguments.of(env("REDIS_TYPE", "sentinel", "REDIS_URL", "m,redis://s1:1/2"), "REDIS_URL='m,redis://s1:1/2'"
+            + " is not mastername,host:port[,host:port...] (the master's name, then its sentinels, each host:port or"
+            + " redis://[user:password@]host:port) (sentinel 'redis://s1:1/2': a sentinel has no databases: remove"
+            + " the database)"),
+        Arguments.of(env("REDIS_TYPE", "sentinel", "REDIS_URL", "m,rediss://s1:1"), "REDIS_URL='m,rediss://s1:1' is"
+            + " not mastername,host:port[,host:port...] (the master's name, then its sentinels, each host:port or"
+            + " redis://[user:password@]host:port) (sentinel 'rediss://s1:1': only the redis:// scheme is read;"
+            + " REDIS_TLS=true turns TLS on)"),
+        Arguments.of(env("REDIS_TYPE", "sentinel", "REDIS_URL", "m,[::1]:1,s2:2"), "REDIS_URL='m,[::1]:1,s2:2': an"
+            + " IPv6 address among several sentinels is not supported by Sluice; name those sentinels by host name,"
+            + " or list one sentinel"),
+        Arguments.of(env("REDIS_TYPE", "sentinel", "REDIS_URL", "m,s1:1,redis://:b@s2:2"), "REDIS_URL="
+            + "'m,s1:1,redis://*****@s2:2': its sentinels have different credentials; Sluice asks every sentinel with"
+            + " one: set REDIS_SENTINEL_AUTH (or the same in each sentinel's URL)"),
+        Arguments.of(env("REDIS_PERSECOND", "true", "REDIS_PERSECOND_TYPE", "Sentinel"), "REDIS_PERSECOND_URL="
+            + "'/var/run/nutcracker/ratelimitpersecond.sock' is not mastername,host:port[,host:port...]"),
         Arguments.of(env("USE_PROMETHEUS", "true", "PROMETHEUS_ADDR", "9090"), "PROMETHEUS_ADDR='9090' is not"
             + " [host]:port (missing port), e.g. :9090 or 127.0.0.1:9090"),
         Arguments.of(env("USE_PROMETHEUS", "true", "PROMETHEUS_PATH", "metrics"), "PROMETHEUS_PATH='metrics' must"
@@ -114,9 +141,6 @@ class SettingsRefusalTest {
             + " GRPC_SERVER_USE_TLS=false"),
         Arguments.of(env("GRPC_UDS", "/tmp/rl.sock"), "GRPC_UDS=/tmp/rl.sock is not supported by Sluice: it serves"
             + " gRPC on TCP only; unset GRPC_UDS and use GRPC_HOST and GRPC_PORT"),
-        Arguments.of(env("REDIS_TYPE", "sentinel", "REDIS_URL", "mymaster,s1:26379"), "REDIS_TYPE=sentinel is not"
-            + " supported by Sluice: it cannot find the master through Sentinel; use SINGLE (the master's or a"
-            + " proxy's host:port) or CLUSTER"),
         Arguments.of(env("REDIS_SOCKET_TYPE", "unix", "REDIS_URL", "/run/redis.sock"), "REDIS_SOCKET_TYPE=unix is not"
             + " supported by Sluice: it cannot reach Redis on a unix socket; set REDIS_SOCKET_TYPE=tcp and"
             + " REDIS_URL=host:port"),
@@ -133,8 +157,6 @@ class SettingsRefusalTest {
         Arguments.of(env("REDIS_PERSECOND", "true", "REDIS_PERSECOND_URL", "ps:6379"), "REDIS_PERSECOND_SOCKET_TYPE="
             + "unix (the default when unset) is not supported by Sluice: it cannot reach Redis on a unix socket; set"
             + " REDIS_PERSECOND_SOCKET_TYPE=tcp and REDIS_PERSECOND_URL=host:port"),
-        Arguments.of(env("REDIS_PERSECOND", "true", "REDIS_PERSECOND_TYPE", "Sentinel"), "REDIS_PERSECOND_TYPE="
-            + "Sentinel is not supported by Sluice: it cannot find the master through Sentinel"),
         Arguments.of(env("REDIS_PERSECOND", "true", "REDIS_PERSECOND_SOCKET_TYPE", "tcp", "REDIS_PERSECOND_URL", "p:1",
             "REDIS_PERSECOND_TLS", "true", "REDIS_TLS_CACERT", "/ca.pem"), "REDIS_TLS_CACERT=/ca.pem: a CA file for"
             + " Redis is not supported by Sluice"));
@@ -159,6 +181,9 @@ class SettingsRefusalTest {
         Arguments.of((Object) env("BACKEND_TYPE", "memory", "REDIS_SOCKET_TYPE", "unix", "REDIS_TYPE", "sentinel")),
         Arguments.of((Object) env("BACKEND_TYPE", "sqlite", "REDIS_URL", "not a url")),
         Arguments.of((Object) env("REDIS_PERSECOND_TYPE", "sentinel")), // REDIS_PERSECOND is false
+        Arguments.of((Object) env("REDIS_TYPE", "sentinel", "REDIS_URL", "mymaster,s1:26379")),
+        Arguments.of((Object) env("REDIS_TYPE", "SENTINEL", "REDIS_SOCKET_TYPE", "unix", "REDIS_URL", "m,s:1")),
+        Arguments.of((Object) env("REDIS_SENTINEL_AUTH", "x", "REDIS_URL", "h:1")), // SINGLE: unused, as theirs
         Arguments.of((Object) env("MEMCACHE_HOST_PORT", "m:11211", "CONFIG_GRPC_XDS_SERVER_URL", "x:1")),
         Arguments.of((Object) env("TRACING_ENABLED", "false", "TRACING_SAMPLING_RATE", "0.1")),
         Arguments.of((Object) env("GRPC_SERVER_TLS_CERT", "/c.pem", "GRPC_UDS", "")),
@@ -190,13 +215,29 @@ class SettingsRefusalTest {
     String shown = s.describe() + "\n" + String.join("\n", s.notices()) + "\n" + s.store() + "\n" + s;
     assertThat(shown).doesNotContain("hunter");
     assertThat(s.describe().lines()).contains("REDIS_AUTH=*****", "REDIS_URL=redis://*****@h:1?password=*****",
-        "REDIS_PERSECOND_URL=redis://*****@p:1", "REDIS_SENTINEL_AUTH=***** (no effect: Sentinel is not supported)",
+        "REDIS_PERSECOND_URL=redis://*****@p:1", "REDIS_SENTINEL_AUTH=***** (not used with these settings)",
         "CONFIG_GRPC_XDS_CLIENT_ADDITIONAL_HEADERS=authorization:***** (no effect: xDS is not supported)",
         "redis: SINGLE redis://*****@h:1 connect timeout 10000ms",
         "redis per second: SINGLE redis://*****@p:1 connect timeout 10000ms");
     assertThat(s.store().redis().get().uris()).as("the store gets the password")
         .containsExactly("redis://bob:hunter2@h:1");
     assertThat(Env.read("REDIS_AUTH", "").describe().lines()).contains("REDIS_AUTH=");
+  }
+
+  @Test
+  void sentinelSecretsAreMaskedEverywhere() {
+    Settings s = Env.read("REDIS_TYPE", "sentinel", "REDIS_URL", "mymaster,redis://bob:hunter3@s1:1?password=hunter4,"
+        + "redis://bob:hunter3@s2:2", "REDIS_AUTH", "hunter2", "REDIS_SENTINEL_AUTH", "amy:hunter5");
+    String shown = s.describe() + "\n" + String.join("\n", s.notices()) + "\n" + s.store() + "\n" + s;
+    assertThat(shown).doesNotContain("hunter");
+    assertThat(s.describe().lines()).contains("REDIS_TYPE=sentinel", "REDIS_AUTH=*****", "REDIS_SENTINEL_AUTH=*****",
+        "REDIS_URL=mymaster,redis://*****@s1:1?password=*****", // a password query hides the rest of the line
+        "redis: SENTINEL redis-sentinel://*****@s1:1,s2:2#mymaster sentinel auth ***** connect timeout 10000ms");
+    assertThat(s.store().redis().get().uris()).as("the store gets the master's password")
+        .containsExactly("redis-sentinel://:hunter2@s1:1,s2:2#mymaster");
+    assertThat(s.store().redis().get().sentinelPassword()).isEqualTo("hunter5");
+    assertThat(Env.refused("REDIS_TYPE", "sentinel", "REDIS_URL", "m,redis://bob:hunter2@s1", "REDIS_SENTINEL_AUTH",
+        "hunter3").getMessage()).doesNotContain("hunter").contains("(sentinel 'redis://*****@s1': missing port)");
   }
 
   @Test
