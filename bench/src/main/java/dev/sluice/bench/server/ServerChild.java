@@ -33,8 +33,9 @@ import java.util.Map;
  * <ul>
  *   <li>{@code sluice}: {@code SluiceServer.start(env)}, the whole server (gRPC, HTTP, debug).
  *   <li>{@code grpc-empty}: the reference of the gRPC rows: the server's own gRPC listener
- *       ({@link GrpcListener#start}, with the listen settings read from the same environment, so
- *       the same Netty server builder, executor, message limit and connection age) serving a
+ *       ({@link GrpcListener#start}, with the listen settings and the request limit read from the
+ *       same environment, so the same Netty server builder, executor, message limit and
+ *       connection age) serving a
  *       decider that returns one fixed {@code RateLimitResponse} (the payload: its bytes in
  *       base64, captured from the Sluice server's answer to the same request) without looking
  *       at the request. It is an empty grpc-java unary service of the same types, nothing more.
@@ -81,18 +82,21 @@ public final class ServerChild {
       }
       case "grpc-empty" -> {
         RateLimitResponse fixed = RateLimitResponse.parseFrom(Base64.getDecoder().decode(payload(rest)));
-        ListenSettings l = Settings.fromEnvironment(env).listen();
+        Settings settings = Settings.fromEnvironment(env);
+        ListenSettings l = settings.listen();
+        // as SluiceServer starts its gRPC listener, with a decider that answers the fixed response
         GrpcListener g = GrpcListener.start(new InetSocketAddress(l.grpcHost(), l.grpcPort()),
-            request -> fixed, new Health(false), SluiceServer.MAX_REQUEST_BYTES,
+            request -> fixed, new Health(false), settings.limits().maxRequestBytes(),
             l.grpcMaxConnectionAge(), l.grpcMaxConnectionAgeGrace());
         grpcPort = g.address().getPort();
         running = g;
       }
       case "http-bare" -> {
         byte[] body = Base64.getDecoder().decode(payload(rest));
-        ListenSettings l = Settings.fromEnvironment(env).listen();
+        Settings settings = Settings.fromEnvironment(env);
+        ListenSettings l = settings.listen();
         // the server's HTTP listener's options, as SluiceServer builds them
-        Options o = Options.builder().maxRequestBytes(SluiceServer.MAX_REQUEST_BYTES).build();
+        Options o = Options.builder().maxRequestBytes(settings.limits().maxRequestBytes()).build();
         BareHttpServer b = BareHttpServer.start(new InetSocketAddress(l.host(), l.port()),
             o.workerThreads(), o.maxRequestBytes(), body);
         httpPort = b.address().getPort();
