@@ -9,8 +9,6 @@ import dev.sluice.bench.MarkdownTable;
 import dev.sluice.bench.ReportConfig;
 import dev.sluice.bench.ReportText;
 import dev.sluice.bench.Rounds;
-import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +16,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
@@ -187,7 +184,7 @@ public final class RedisReport {
   static Result measure(RedisRow row, int keys, String uri, RedisStats server, Config c) throws Exception {
     server.flushAll();
     if (c.quietWait > 0) {
-      waitQuiet(c.quietWait);
+      Machine.waitQuiet(c.quietWait);
     }
     try (RedisRow.Session session = row.open(uri, keys)) {
       Callers callers = Callers.start(c.threads, c.virtualThreads, keys, session::tryAcquire);
@@ -196,11 +193,11 @@ public final class RedisReport {
       double redis0 = server.cpuSeconds();
       long scripts0 = server.scriptCalls();
       long attempts0 = session.attempts();
-      long[] machine0 = machineTicks();
-      long client0 = processCpuNanos();
+      long[] machine0 = Machine.busyTicks();
+      long client0 = Machine.processCpuNanos();
       callers.measure(c.time);
-      long client1 = processCpuNanos();
-      long[] machine1 = machineTicks();
+      long client1 = Machine.processCpuNanos();
+      long[] machine1 = Machine.busyTicks();
       long attempts1 = session.attempts();
       long scripts1 = server.scriptCalls();
       double redis1 = server.cpuSeconds();
@@ -224,60 +221,6 @@ public final class RedisReport {
               "longest call answered without Redis: %.1f ms; ", calls.notCountedMaxNanos() / 1e6) : "")
               + session.details(),
           redisCpu, clientCpu, otherCpu, stealCpu, scripts, attempts, server.dbSize());
-    }
-  }
-
-  /**
-   * Waits up to {@code seconds} for a second in which the whole machine is under 20% of one core
-   * busy (nothing of ours runs between measurements, so that is everything else), and says so.
-   */
-  private static void waitQuiet(int seconds) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    double busy = Double.NaN;
-    while (System.nanoTime() < deadline) {
-      long[] a = machineTicks();
-      Thread.sleep(1000);
-      long[] b = machineTicks();
-      if (a == null || b == null) {
-        return;
-      }
-      busy = (b[0] - a[0]) / (double) b[2];
-      if (busy < 0.2) {
-        return;
-      }
-    }
-    System.out.printf(Locale.ROOT, "  (machine still %.0f%% busy after %d s; measuring anyway)%n",
-        100 * busy, seconds);
-  }
-
-  /** This JVM's CPU time (every thread), in ns. */
-  private static long processCpuNanos() {
-    var os = ManagementFactory.getOperatingSystemMXBean();
-    if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
-      return sun.getProcessCpuTime();
-    }
-    return 0;
-  }
-
-  /**
-   * The machine's busy and steal time from the first line of {@code /proc/stat}, in clock ticks,
-   * and the ticks per second (USER_HZ, 100 on Linux); null where there is no /proc.
-   */
-  private static long[] machineTicks() {
-    try {
-      String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-      // cpu user nice system idle iowait irq softirq steal ...: all but idle, iowait and steal.
-      // Interrupt time counts: loopback packets are processed in softirq, mostly inside this
-      // run's own send calls, where the kernel charges it to the calling process's CPU time too
-      // (leaving it out made "other" read -5 to -20% on an idle machine).
-      long busy = 0;
-      for (int i : new int[] {1, 2, 3, 6, 7}) {
-        busy += Long.parseLong(f[i]);
-      }
-      long steal = f.length > 8 ? Long.parseLong(f[8]) : 0;
-      return new long[] {busy, steal, 100};
-    } catch (IOException | RuntimeException e) {
-      return null;
     }
   }
 

@@ -9,7 +9,7 @@ package dev.sluice.bench.redis;
  * never runs dry (the limit never denies, so the cost of the decision itself is measured), and
  * keys given as an index into a set of {@code keys} keys that the row names as it likes.
  */
-interface RedisRow {
+public interface RedisRow {
 
   /** Short id, matched by {@code --rows REGEX}. */
   String id();

@@ -9,15 +9,15 @@ import java.util.Map;
  * key count; over the test fixture's own connection ({@link RedisServer#command}), not a client
  * library's.
  */
-final class RedisStats {
+public final class RedisStats {
   private final RedisServer server;
 
-  RedisStats(RedisServer server) {
+  public RedisStats(RedisServer server) {
     this.server = server;
   }
 
   /** Redis's own version, e.g. {@code 7.0.15}. */
-  String version() {
+  public String version() {
     return info("server").getOrDefault("redis_version", "?");
   }
 
@@ -40,7 +40,7 @@ final class RedisStats {
   }
 
   /** Calls of {@code EVAL} and {@code EVALSHA} so far: top-level script calls, one per round trip. */
-  long scriptCalls() {
+  public long scriptCalls() {
     long n = 0;
     for (Map.Entry<String, String> e : info("commandstats").entrySet()) {
       if (e.getKey().equals("cmdstat_eval") || e.getKey().equals("cmdstat_evalsha")) {
@@ -51,7 +51,7 @@ final class RedisStats {
     return n;
   }
 
-  void flushAll() {
+  public void flushAll() {
     Object r = server.command("FLUSHALL", "SYNC");
     if (!"OK".equals(r)) {
       throw new IllegalStateException("FLUSHALL answered " + r);

@@ -24,7 +24,7 @@ import java.time.Duration;
  *       decision. Either policy answers at once, without Redis.
  * </ul>
  */
-final class SluiceRow implements RedisRow {
+public final class SluiceRow implements RedisRow {
   static final long CAPACITY = 1_000_000_000L;
 
   private final boolean coalescing;
@@ -48,8 +48,11 @@ final class SluiceRow implements RedisRow {
     return new SluiceRow(false, null);
   }
 
-  /** Context: the store's default deadline (10 ms), coalescing. */
-  static SluiceRow coalescingDefaultDeadline() {
+  /**
+   * Context: the store's default deadline, coalescing; the store as the server opens it for
+   * {@code BACKEND_TYPE=redis} (ServerReport's {@code store-redis} row).
+   */
+  public static SluiceRow coalescingDefaultDeadline() {
     return new SluiceRow(true, null);
   }
 
