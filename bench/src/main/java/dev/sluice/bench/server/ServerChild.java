@@ -85,8 +85,21 @@ public final class ServerChild {
         Settings settings = Settings.fromEnvironment(env);
         ListenSettings l = settings.listen();
         // as SluiceServer starts its gRPC listener, with a decider that answers the fixed response
+        // at once, on the transport's thread (as the server answers a store that decides in memory)
+        dev.sluice.server.Decider empty = new dev.sluice.server.Decider() {
+          @Override
+          public RateLimitResponse shouldRateLimit(io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest request) {
+            return fixed;
+          }
+
+          @Override
+          public java.util.concurrent.CompletableFuture<RateLimitResponse> shouldRateLimitAsync(
+              io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest request, java.util.concurrent.Executor blocking) {
+            return java.util.concurrent.CompletableFuture.completedFuture(fixed);
+          }
+        };
         GrpcListener g = GrpcListener.start(new InetSocketAddress(l.grpcHost(), l.grpcPort()),
-            request -> fixed, new Health(false), settings.limits().maxRequestBytes(),
+            empty, new Health(false), settings.limits().maxRequestBytes(),
             l.grpcMaxConnectionAge(), l.grpcMaxConnectionAgeGrace());
         grpcPort = g.address().getPort();
         running = g;

@@ -23,10 +23,12 @@ public final class GrpcListener implements AutoCloseable {
 
   private final Server server;
   private final HealthStatusManager health;
+  private final java.util.concurrent.ExecutorService blocking;
 
-  private GrpcListener(Server server, HealthStatusManager health) {
+  private GrpcListener(Server server, HealthStatusManager health, java.util.concurrent.ExecutorService blocking) {
     this.server = server;
     this.health = health;
+    this.blocking = blocking;
   }
 
   /**
@@ -46,8 +48,17 @@ public final class GrpcListener implements AutoCloseable {
   public static GrpcListener start(InetSocketAddress address, Decider decider, Health healthState, int maxMessageBytes,
       Duration maxConnectionAge, Duration maxConnectionAgeGrace) throws IOException {
     HealthStatusManager health = new HealthStatusManager();
+    // calls are handled on the transport's event loops: most are answered from the store's own
+    // thread when its answer comes, and no thread waits for a store; a decision that may block
+    // (several counters, quota or shadow rules) runs on this pool instead
+    java.util.concurrent.ExecutorService blocking = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "sluice-grpc-blocking");
+      t.setDaemon(true);
+      return t;
+    });
     NettyServerBuilder b = NettyServerBuilder.forAddress(address)
-        .addService(new RateLimitGrpcService(decider))
+        .directExecutor()
+        .addService(new RateLimitGrpcService(decider, blocking))
         .addService(health.getHealthService())
         .maxInboundMessageSize(maxMessageBytes);
     if (!maxConnectionAge.isZero()) {
@@ -56,8 +67,14 @@ public final class GrpcListener implements AutoCloseable {
     if (!maxConnectionAgeGrace.isZero()) {
       b.maxConnectionAgeGrace(maxConnectionAgeGrace.toNanos(), TimeUnit.NANOSECONDS);
     }
-    Server server = b.build().start();
-    GrpcListener l = new GrpcListener(server, health);
+    Server server;
+    try {
+      server = b.build().start();
+    } catch (IOException | RuntimeException e) {
+      blocking.shutdownNow();
+      throw e;
+    }
+    GrpcListener l = new GrpcListener(server, health, blocking);
     healthState.onChange(() -> {
       ServingStatus s = healthState.healthy() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
       health.setStatus("", s);
@@ -87,6 +104,8 @@ public final class GrpcListener implements AutoCloseable {
     } catch (InterruptedException e) {
       server.shutdownNow();
       Thread.currentThread().interrupt();
+    } finally {
+      blocking.shutdown();
     }
   }
 

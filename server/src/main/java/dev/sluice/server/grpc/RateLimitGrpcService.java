@@ -33,9 +33,18 @@ final class RateLimitGrpcService implements BindableService {
   private static final Logger LOG = Logger.getLogger(RateLimitGrpcService.class.getName());
 
   private final Decider decider;
+  private final java.util.concurrent.Executor blocking;
 
-  RateLimitGrpcService(Decider decider) {
+  /**
+   * A service.
+   *
+   * @param decider answers the calls
+   * @param blocking where decisions that may block run (the calls themselves are handled on the
+   *     transport's threads: most are answered from the store's thread without blocking anyone)
+   */
+  RateLimitGrpcService(Decider decider, java.util.concurrent.Executor blocking) {
     this.decider = decider;
+    this.blocking = blocking;
   }
 
   /** A request as parsed: the message, or why its bytes are not one. */
@@ -80,23 +89,31 @@ final class RateLimitGrpcService implements BindableService {
 
   /** Answers one call. */
   void shouldRateLimit(RateLimitRequest request, StreamObserver<RateLimitResponse> observer) {
-    RateLimitResponse response;
+    java.util.concurrent.CompletableFuture<RateLimitResponse> answer;
     try {
-      response = decider.shouldRateLimit(request);
-    } catch (RequestException e) {
-      Status status = switch (e.kind()) {
-        case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
-        case UNAVAILABLE -> Status.UNAVAILABLE;
-        case INTERNAL -> Status.INTERNAL;
-      };
-      observer.onError(status.withDescription(e.getMessage()).asRuntimeException());
-      return;
+      answer = decider.shouldRateLimitAsync(request, blocking);
     } catch (RuntimeException e) {
-      LOG.log(Level.SEVERE, "ShouldRateLimit failed", e);
-      observer.onError(Status.INTERNAL.withDescription("internal error (logged by the server)").asRuntimeException());
-      return;
+      answer = java.util.concurrent.CompletableFuture.failedFuture(e);
     }
-    observer.onNext(response);
-    observer.onCompleted();
+    answer.whenComplete((response, failure) -> {
+      if (failure == null) {
+        observer.onNext(response);
+        observer.onCompleted();
+        return;
+      }
+      Throwable e = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+          ? failure.getCause() : failure;
+      if (e instanceof RequestException r) {
+        Status status = switch (r.kind()) {
+          case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
+          case UNAVAILABLE -> Status.UNAVAILABLE;
+          case INTERNAL -> Status.INTERNAL;
+        };
+        observer.onError(status.withDescription(r.getMessage()).asRuntimeException());
+      } else {
+        LOG.log(Level.SEVERE, "ShouldRateLimit failed", e);
+        observer.onError(Status.INTERNAL.withDescription("internal error (logged by the server)").asRuntimeException());
+      }
+    });
   }
 }

@@ -116,6 +116,33 @@ final class Charges {
     return true;
   }
 
+  /**
+   * {@link #acquireAll} of one slot without blocking: the local cache first, then the store's
+   * {@code applyAsync}; the future completes on the store's thread (or at once for a store that
+   * decides in memory).
+   *
+   * @return whether the slot was charged
+   */
+  CompletableFuture<Boolean> acquireOneAsync(Slot s) {
+    if (cache != null && s.envoyWindow && cache.denies(s.cacheKey(), s.cost, s.limit(), clock.nanos())) {
+      s.cachedOver = true;
+      return CompletableFuture.completedFuture(false);
+    }
+    long started = clock.nanos();
+    CompletableFuture<Decision> answer;
+    try {
+      answer = s.partition.applyAsync(s.key, Command.acquire(s.cost));
+    } catch (RuntimeException e) {
+      answer = CompletableFuture.completedFuture(Decision.storeUnavailable(s.policy, NANOS_PER_SECOND));
+    }
+    return answer.handle((d, e) -> {
+      metrics.storeCall(clock.nanos() - started);
+      s.observe(e != null || d == null ? Decision.storeUnavailable(s.policy, NANOS_PER_SECOND) : d, true);
+      after(s, started);
+      return s.decision.allowed() && !s.failed;
+    });
+  }
+
   /** One atomic call for slots of one store (and hash slot); reports the slots that did not decide. */
   private boolean acquireGroup(List<Slot> group) {
     Store store = group.get(0).store;

@@ -24,6 +24,9 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -174,7 +177,75 @@ public final class RateLimitService implements Decider {
     }
   }
 
-  private RateLimitResponse decide(RateLimitRequest request) throws RequestException {
+  /**
+   * The request without blocking: a request whose only counter is one enforcing slot (the common
+   * case) is charged with the store's {@code applyAsync} and answered from the store's thread, so no
+   * thread waits for the store; any other request is decided by {@link #shouldRateLimit} on
+   * {@code blocking}.
+   *
+   * @param request the request
+   * @param blocking where requests that may block are decided
+   * @return the answer; completed exceptionally with a {@link RequestException} as
+   *     {@link #shouldRateLimit} throws it
+   */
+  @Override
+  public CompletableFuture<RateLimitResponse> shouldRateLimitAsync(RateLimitRequest request, Executor blocking) {
+    long start = System.nanoTime();
+    Plan plan;
+    try {
+      plan = plan(request);
+    } catch (RequestException e) {
+      metrics.count("error.invalid_argument");
+      metrics.request(System.nanoTime() - start);
+      return CompletableFuture.failedFuture(e);
+    }
+    if (!plan.single()) {
+      CompletableFuture<RateLimitResponse> answer = new CompletableFuture<>();
+      blocking.execute(() -> {
+        try {
+          answer.complete(decide(request, plan));
+        } catch (RequestException e) {
+          metrics.count("error.store");
+          answer.completeExceptionally(e);
+        } catch (Throwable t) {
+          answer.completeExceptionally(t);
+        } finally {
+          metrics.request(System.nanoTime() - start);
+        }
+      });
+      return answer;
+    }
+    return plan.charges.acquireOneAsync(plan.enforcing.get(0)).thenApply(admitted -> {
+      try {
+        return finish(request, plan, admitted);
+      } catch (RequestException e) {
+        metrics.count("error.store");
+        throw new CompletionException(e);
+      } finally {
+        metrics.request(System.nanoTime() - start);
+      }
+    });
+  }
+
+  /** A checked request, looked up, its counters linked: what is left is to charge them. */
+  private record Plan(Requests.Checked req, long nowWall, List<Item> items, List<Slot> enforcing,
+      boolean zeroLimitDenies, Charges charges) {
+
+    /** Whether the request's only counter is one enforcing slot. */
+    boolean single() {
+      if (zeroLimitDenies || enforcing.size() != 1) {
+        return false;
+      }
+      for (Item it : items) {
+        if (it.mode != Item.Mode.ENFORCING && !it.links.isEmpty()) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  private Plan plan(RateLimitRequest request) throws RequestException {
     Requests.Checked req = Requests.check(request, options.maxValueLength(), options.maxDescriptors(), options.maxEntries());
     long nowWall = clock.wallNanos();
     List<Item> items = lookup(req, config.get());
@@ -193,16 +264,32 @@ public final class RateLimitService implements Decider {
       }
       link(req, it, it.mode == Item.Mode.ENFORCING ? shared : new LinkedHashMap<>(), enforcing);
     }
+    return new Plan(req, nowWall, items, enforcing, zeroLimitDenies, new Charges(localCache, clock, metrics, slotOf));
+  }
 
-    Charges charges = new Charges(localCache, clock, metrics, slotOf);
+  private RateLimitResponse decide(RateLimitRequest request) throws RequestException {
+    return decide(request, plan(request));
+  }
+
+  private RateLimitResponse decide(RateLimitRequest request, Plan plan) throws RequestException {
+    Charges charges = plan.charges;
+    List<Slot> enforcing = plan.enforcing;
     boolean admitted;
-    if (zeroLimitDenies) {
+    if (plan.zeroLimitDenies) {
       charges.report(enforcing);
       admitted = false;
     } else {
       admitted = charges.acquireAll(enforcing);
     }
-    List<Slot> charged = new ArrayList<>(enforcing);
+    return finish(request, plan, admitted);
+  }
+
+  /** After the enforcing counters: quota and shadow ones, refunds, the failure choice, the answer. */
+  private RateLimitResponse finish(RateLimitRequest request, Plan plan, boolean enforcedAdmitted) throws RequestException {
+    List<Item> items = plan.items;
+    Charges charges = plan.charges;
+    boolean admitted = enforcedAdmitted;
+    List<Slot> charged = new ArrayList<>(plan.enforcing);
     for (Item it : items) {
       if (it.mode == Item.Mode.QUOTA && !it.links.isEmpty()) {
         apply(charges, it, admitted);
@@ -227,7 +314,7 @@ public final class RateLimitService implements Decider {
     if (charges.failed()) {
       metrics.count(options.failureMode() == FailureMode.OPEN ? "fail_open" : "fail_closed");
     }
-    return statuses.respond(request, items, nowWall);
+    return statuses.respond(request, items, plan.nowWall);
   }
 
   /** Charges a quota or shadow descriptor's counters on their own if the request stands, else reports them. */
