@@ -100,48 +100,37 @@ final class Paths {
 
   /** The last key node of a mapping that reads {@code key}, or null. */
   private static YamlNode keyOf(YamlNode node, String key) {
-    YamlNode n = node.resolved();
-    if (n.kind != Kind.MAPPING) {
-      return null;
-    }
-    YamlNode found = null;
-    for (int i = 0; i < n.children.size(); i += 2) {
-      YamlNode k = n.children.get(i).resolved();
-      if (k.kind == Kind.SCALAR && k.value.equals(key)) {
-        found = n.children.get(i);
-      }
-    }
-    return found;
+    int i = lastKey(node, key, false);
+    return i < 0 ? null : node.resolved().children.get(i);
   }
 
   /** The value of the last {@code key} of a mapping, or null. */
   static YamlNode valueOf(YamlNode node, String key) {
-    YamlNode n = node.resolved();
-    if (n.kind != Kind.MAPPING) {
-      return null;
-    }
-    YamlNode found = null;
-    for (int i = 0; i < n.children.size(); i += 2) {
-      YamlNode k = n.children.get(i).resolved();
-      if (k.kind == Kind.SCALAR && k.value.equals(key)) {
-        found = n.children.get(i + 1);
-      }
-    }
-    return found;
+    int i = lastKey(node, key, false);
+    return i < 0 ? null : node.resolved().children.get(i + 1);
   }
 
   /** The text of the last scalar that a mapping gives {@code key}, or null. */
   private static String scalarOf(YamlNode node, String key) {
+    int i = lastKey(node, key, true);
+    return i < 0 ? null : node.resolved().children.get(i + 1).resolved().value;
+  }
+
+  /**
+   * The index among a mapping's children of its last key that reads {@code key} (with a scalar
+   * value, if {@code scalarValue}), or -1; -1 too when {@code node} is not a mapping.
+   */
+  private static int lastKey(YamlNode node, String key, boolean scalarValue) {
     YamlNode n = node.resolved();
     if (n.kind != Kind.MAPPING) {
-      return null;
+      return -1;
     }
-    String found = null;
+    int found = -1;
     for (int i = 0; i < n.children.size(); i += 2) {
       YamlNode k = n.children.get(i).resolved();
-      YamlNode v = n.children.get(i + 1).resolved();
-      if (k.kind == Kind.SCALAR && k.value.equals(key) && v.kind == Kind.SCALAR) {
-        found = v.value;
+      if (k.kind == Kind.SCALAR && k.value.equals(key)
+          && (!scalarValue || n.children.get(i + 1).resolved().kind == Kind.SCALAR)) {
+        found = i;
       }
     }
     return found;
