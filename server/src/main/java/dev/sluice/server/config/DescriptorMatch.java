@@ -54,7 +54,6 @@ final class DescriptorMatch {
     int n = entries.size();
     Map<String, Descriptor> level = root.children;
     Descriptor prev = root;
-    StringBuilder detailed = new StringBuilder(domain);
     StringBuilder byValue = new StringBuilder(domain);
     String[] shared = null;
     RateLimitRule found = null;
@@ -66,7 +65,6 @@ final class DescriptorMatch {
       String key = entries.get(i).getKey();
       String value = entries.get(i).getValue();
       String composite = key + "_" + value;
-      detailed.append('.').append(composite);
 
       Descriptor next = level.get(composite);
       String wildcard = null;
@@ -136,13 +134,24 @@ final class DescriptorMatch {
     }
     String fullKey = found.fullKey();
     if (found.detailedMetric()) {
-      fullKey = foundShared == null ? detailed.toString() : sharedKey(domain, entries, foundShared);
-    } else if (!byValue.toString().equals(fullKey)) {
+      fullKey = foundShared == null ? detailedKey(domain, entries) : sharedKey(domain, entries, foundShared);
+    } else if (!fullKey.contentEquals(byValue)) {
       fullKey = byValue.toString();
       rebuilt = true;
+    } else if (foundShared == null && found.shareThresholdPatterns().isEmpty() && metadata.equals(found.metadata())) {
+      return found; // what withLookup would make: the rule as loaded
     }
     return found.withLookup(fullKey, foundShared == null ? List.of() : List.of(foundShared),
         rebuilt ? Metadata.EMPTY : metadata);
+  }
+
+  /** The detailed key: {@code domain.key_value} for every entry (their {@code detailed_metric}). */
+  private static String detailedKey(String domain, List<Map.Entry<String, String>> entries) {
+    StringBuilder b = new StringBuilder(domain);
+    for (Map.Entry<String, String> e : entries) {
+      b.append('.').append(e.getKey()).append('_').append(e.getValue());
+    }
+    return b.toString();
   }
 
   /** The detailed key where entries share: {@code key_pattern} for those, else {@code key_value}. */

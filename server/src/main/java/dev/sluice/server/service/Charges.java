@@ -40,7 +40,7 @@ final class Charges {
   private final Clock clock;
   private final ServerMetrics metrics;
   private final ToIntBiFunction<Store, String> slotOf;
-  private final Set<Store> failedStores = new HashSet<>(2);
+  private Set<Store> failedStores; // null until one fails
 
   /**
    * The calls of one request.
@@ -60,7 +60,7 @@ final class Charges {
 
   /** Whether a store failed to answer in this request. */
   boolean failed() {
-    return !failedStores.isEmpty();
+    return failedStores != null;
   }
 
   /**
@@ -171,7 +171,7 @@ final class Charges {
       for (Slot s : group) {
         s.observe(Decision.fallback(s.policy, d), true);
       }
-      failedStores.add(store);
+      failed(store);
       return false;
     }
     boolean admitted = d.allowed();
@@ -237,10 +237,17 @@ final class Charges {
         cache.forget(s.cacheKey());
       }
       s.charged = false;
-      if (!failedStores.contains(s.store)) {
+      if (failedStores == null || !failedStores.contains(s.store)) {
         call(s, Command.refund(s.cost));
       }
     }
+  }
+
+  private void failed(Store store) {
+    if (failedStores == null) {
+      failedStores = new HashSet<>(2);
+    }
+    failedStores.add(store);
   }
 
   private void markFailed(List<Slot> slots) {
@@ -265,7 +272,7 @@ final class Charges {
   /** After a store answer: notes a failure, remembers an exhausted envoy window. */
   private void after(Slot s, long startedNanos) {
     if (s.failed) {
-      failedStores.add(s.store);
+      failed(s.store);
       return;
     }
     if (cache != null && s.envoyWindow && s.usedNow() >= s.limit()) {

@@ -21,8 +21,8 @@ import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -135,7 +135,7 @@ public final class RateLimitService implements Decider {
   private final ToIntBiFunction<Store, String> slotOf;
   private final OverLimitCache localCache;
   private final Statuses statuses;
-  private final ConcurrentHashMap<Long, FixedWindow> windows = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Long, EnvoyWindow> windows = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<List<Object>, Partition> partitions = new ConcurrentHashMap<>();
 
   /**
@@ -251,8 +251,8 @@ public final class RateLimitService implements Decider {
     List<Item> items = lookup(req, config.get());
 
     // the counters, one Slot per (store, policy name, key): enforcing ones shared by descriptors
-    List<Slot> enforcing = new ArrayList<>();
-    Map<List<Object>, Slot> shared = new LinkedHashMap<>();
+    List<Slot> enforcing = new ArrayList<>(1);
+    Map<SlotId, Slot> shared = items.size() > 1 ? new HashMap<>() : null;
     boolean zeroLimitDenies = false;
     for (Item it : items) {
       if (it.rule == null) {
@@ -262,7 +262,7 @@ public final class RateLimitService implements Decider {
         zeroLimitDenies |= it.mode == Item.Mode.ENFORCING && it.cost > 0;
         continue;
       }
-      link(req, it, it.mode == Item.Mode.ENFORCING ? shared : new LinkedHashMap<>(), enforcing);
+      link(req, it, it.mode == Item.Mode.ENFORCING ? shared : null, enforcing);
     }
     return new Plan(req, nowWall, items, enforcing, zeroLimitDenies, new Charges(localCache, clock, metrics, slotOf));
   }
@@ -331,7 +331,7 @@ public final class RateLimitService implements Decider {
     int n = req.descriptors().size();
     RateLimitRule[] rules = new RateLimitRule[n];
     boolean[] unlimited = new boolean[n];
-    Set<String> replacing = new HashSet<>();
+    Set<String> replacing = null;
     boolean knownDomain = cfg.domains().contains(req.domain());
     for (int i = 0; i < n; i++) {
       Requests.Descriptor d = req.descriptors().get(i);
@@ -343,7 +343,12 @@ public final class RateLimitService implements Decider {
           ? cfg.override(req.domain(), d.entries(), d.overrideRequestsPerUnit(), d.overrideUnit())
           : cfg.lookup(req.domain(), d.entries());
       if (rule != null) {
-        replacing.addAll(rule.replaces());
+        if (!rule.replaces().isEmpty()) {
+          if (replacing == null) {
+            replacing = new HashSet<>();
+          }
+          replacing.addAll(rule.replaces());
+        }
         if (rule.unlimited()) {
           unlimited[i] = true;
           rule = null;
@@ -354,7 +359,7 @@ public final class RateLimitService implements Decider {
     List<Item> items = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       RateLimitRule rule = rules[i];
-      if (rule != null && !rule.name().isEmpty() && replacing.contains(rule.name())) {
+      if (rule != null && replacing != null && !rule.name().isEmpty() && replacing.contains(rule.name())) {
         rule = null;
       }
       long cost = req.descriptors().get(i).hits();
@@ -369,36 +374,50 @@ public final class RateLimitService implements Decider {
     return items;
   }
 
+  /** A counter's identity in a request: its store, policy name and key. */
+  private record SlotId(Store store, String name, String key) {}
+
   /**
    * Links {@code it} to its counters: those in {@code shared} (the same store, policy name and key
-   * as an earlier descriptor's), else new ones, which are added to {@code enforcing} if {@code it}
-   * is enforcing.
+   * as an earlier enforcing descriptor's), else new ones, which are added to {@code enforcing} if
+   * {@code it} is enforcing. {@code shared} is null when nothing can be shared (a request of one
+   * descriptor, a descriptor that is not enforcing).
    */
-  private void link(Requests.Checked req, Item it, Map<List<Object>, Slot> shared, List<Slot> enforcing) {
+  private void link(Requests.Checked req, Item it, Map<SlotId, Slot> shared, List<Slot> enforcing) {
     RateLimitRule rule = it.rule;
     String key = StoreKeys.of(options.keyPrefix(), req.domain(), req.descriptors().get(it.index).entries(),
         rule.shareThresholdPatterns());
-    List<Policy> policies = rule.policies().isEmpty() ? List.of(window(rule.unit(), rule.requestsPerUnit()))
-        : rule.policies();
-    boolean envoy = rule.policies().isEmpty();
-    for (Policy p : policies) {
-      Store s = envoy ? storeOf(rule.unit()) : store;
-      List<Object> id = List.of(s, p.name(), key);
-      Slot slot = shared.get(id);
-      if (slot == null) {
-        slot = envoy ? Slot.envoyWindow(s, partition(s, p), p, key) : Slot.policy(s, partition(s, p), p, key);
-        shared.put(id, slot);
-        if (it.mode == Item.Mode.ENFORCING) {
-          enforcing.add(slot);
-        }
-      } else if (p.limit() < slot.policy.limit()) {
-        // decide by the smallest limit among the descriptors that share it
-        slot.policy = p;
-        slot.partition = partition(s, p);
-      }
-      it.links.add(new Item.Link(slot, slot.cost, p.limit()));
-      slot.cost = Item.satAdd(slot.cost, it.cost);
+    if (rule.policies().isEmpty()) {
+      EnvoyWindow w = window(rule.unit(), rule.requestsPerUnit());
+      link(it, shared, enforcing, w.store, w.policy, w.partition, key, true);
+      return;
     }
+    Map<SlotId, Slot> own = shared == null && rule.policies().size() > 1 ? new HashMap<>() : shared;
+    for (Policy p : rule.policies()) {
+      link(it, own, enforcing, store, p, null, key, false);
+    }
+  }
+
+  private void link(Item it, Map<SlotId, Slot> shared, List<Slot> enforcing, Store s, Policy p, Partition part,
+      String key, boolean envoy) {
+    SlotId id = shared == null ? null : new SlotId(s, p.name(), key);
+    Slot slot = id == null ? null : shared.get(id);
+    if (slot == null) {
+      Partition partition = part != null ? part : partition(s, p);
+      slot = envoy ? Slot.envoyWindow(s, partition, p, key) : Slot.policy(s, partition, p, key);
+      if (id != null) {
+        shared.put(id, slot);
+      }
+      if (it.mode == Item.Mode.ENFORCING) {
+        enforcing.add(slot);
+      }
+    } else if (p.limit() < slot.policy.limit()) {
+      // decide by the smallest limit among the descriptors that share it
+      slot.policy = p;
+      slot.partition = part != null ? part : partition(s, p);
+    }
+    it.links.add(new Item.Link(slot, slot.cost, p.limit()));
+    slot.cost = Item.satAdd(slot.cost, it.cost);
   }
 
   /** The store of an envoy window of {@code unit}: per-second limits may have their own. */
@@ -406,17 +425,22 @@ public final class RateLimitService implements Decider {
     return unit == Unit.SECOND && perSecondStore != null ? perSecondStore : store;
   }
 
-  private FixedWindow window(Unit unit, long requestsPerUnit) {
+  /** An envoy rule's window: its policy, the store of its unit and the policy's partition there. */
+  private record EnvoyWindow(FixedWindow policy, Store store, Partition partition) {}
+
+  private EnvoyWindow window(Unit unit, long requestsPerUnit) {
     long id = requestsPerUnit * 8 + unit.ordinal();
-    FixedWindow w = windows.get(id);
+    EnvoyWindow w = windows.get(id);
     if (w != null) {
       return w;
     }
     // one policy name per unit: a rule's counter is its descriptor's in that unit, whatever its
     // limit (theirs: the cache key has no limit in it), so a reload that changes a limit keeps the
     // counts, and a request's limit override counts with the configured rule of that unit
-    w = FixedWindow.of("envoy-" + unit.name().toLowerCase(Locale.ROOT), requestsPerUnit,
+    FixedWindow p = FixedWindow.of("envoy-" + unit.name().toLowerCase(Locale.ROOT), requestsPerUnit,
         Window.of(Duration.ofSeconds(unit.seconds())));
+    Store s = storeOf(unit);
+    w = new EnvoyWindow(p, s, partition(s, p));
     if (windows.size() < MAX_CACHED_POLICIES) {
       windows.putIfAbsent(id, w);
     }
@@ -462,7 +486,8 @@ public final class RateLimitService implements Decider {
     String key = StoreKeys.of(options.keyPrefix(), domain, entries, rule.shareThresholdPatterns());
     if (rule.policies().isEmpty()) {
       for (Unit u : Unit.values()) {
-        reset(storeOf(u), window(u, 1), key);
+        EnvoyWindow w = window(u, 1);
+        reset(w.store, w.policy, key);
       }
     } else {
       for (Policy p : rule.policies()) {
@@ -505,7 +530,7 @@ public final class RateLimitService implements Decider {
   public Counters inspect(String domain, List<Map.Entry<String, String>> entries, RateLimitRule rule) {
     String key = StoreKeys.of(options.keyPrefix(), domain, entries, rule.shareThresholdPatterns());
     boolean envoy = rule.policies().isEmpty();
-    List<Policy> policies = envoy ? List.of(window(rule.unit(), Math.max(1, rule.requestsPerUnit())))
+    List<Policy> policies = envoy ? List.of(window(rule.unit(), Math.max(1, rule.requestsPerUnit())).policy)
         : rule.policies();
     List<Decision> counters = new ArrayList<>();
     for (Policy p : policies) {

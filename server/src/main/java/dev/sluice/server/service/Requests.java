@@ -6,6 +6,7 @@ import dev.sluice.server.config.Unit;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -37,7 +38,7 @@ final class Requests {
     if (domain.isEmpty()) {
       throw RequestException.invalid("domain must not be empty");
     }
-    text("domain", domain, maxLength);
+    check("domain", domain, maxLength);
     if (r.getDescriptorsCount() == 0) {
       throw RequestException.invalid("descriptors must not be empty");
     }
@@ -52,30 +53,34 @@ final class Requests {
     List<Descriptor> out = new ArrayList<>(r.getDescriptorsCount());
     for (int i = 0; i < r.getDescriptorsCount(); i++) {
       RateLimitDescriptor d = r.getDescriptors(i);
-      String at = "descriptors[" + i + "]";
       if (d.getEntriesCount() == 0) {
-        throw RequestException.invalid(at + ".entries must not be empty");
+        throw RequestException.invalid(at(i) + ".entries must not be empty");
       }
       if (d.getEntriesCount() > maxEntries) {
-        throw RequestException.invalid(at + ".entries has " + d.getEntriesCount() + " entries; at most "
+        throw RequestException.invalid(at(i) + ".entries has " + d.getEntriesCount() + " entries; at most "
             + maxEntries + " are accepted");
       }
       List<Map.Entry<String, String>> entries = new ArrayList<>(d.getEntriesCount());
       for (int j = 0; j < d.getEntriesCount(); j++) {
         RateLimitDescriptor.Entry e = d.getEntries(j);
-        String where = at + ".entries[" + j + "]";
         if (e.getKey().isEmpty()) {
-          throw RequestException.invalid(where + ".key must not be empty");
+          throw RequestException.invalid(at(i) + ".entries[" + j + "].key must not be empty");
         }
-        text(where + ".key", e.getKey(), maxLength);
-        text(where + ".value", e.getValue(), maxLength);
+        String problem = problem(e.getKey(), maxLength);
+        if (problem != null) {
+          throw RequestException.invalid(at(i) + ".entries[" + j + "].key" + problem);
+        }
+        problem = problem(e.getValue(), maxLength);
+        if (problem != null) {
+          throw RequestException.invalid(at(i) + ".entries[" + j + "].value" + problem);
+        }
         entries.add(Map.entry(e.getKey(), e.getValue()));
       }
       long hits = requestHits;
       if (d.hasHitsAddend()) {
         hits = d.getHitsAddend().getValue();
         if (hits < 0) {
-          throw RequestException.invalid(at + ".hits_addend (" + Long.toUnsignedString(hits)
+          throw RequestException.invalid(at(i) + ".hits_addend (" + Long.toUnsignedString(hits)
               + ") must be at most " + Long.MAX_VALUE);
         }
       }
@@ -84,36 +89,56 @@ final class Requests {
       if (d.hasLimit()) {
         var u = d.getLimit().getUnit();
         if (u == io.envoyproxy.envoy.type.v3.RateLimitUnit.UNKNOWN || u == io.envoyproxy.envoy.type.v3.RateLimitUnit.UNRECOGNIZED) {
-          throw RequestException.invalid(at + ".limit.unit (" + (u == io.envoyproxy.envoy.type.v3.RateLimitUnit.UNRECOGNIZED
+          throw RequestException.invalid(at(i) + ".limit.unit (" + (u == io.envoyproxy.envoy.type.v3.RateLimitUnit.UNRECOGNIZED
               ? d.getLimit().getUnitValue() : u.name()) + ") must be one of SECOND, MINUTE, HOUR, DAY, WEEK, MONTH, YEAR");
         }
         unit = Unit.valueOf(u.name());
         rpu = Integer.toUnsignedLong(d.getLimit().getRequestsPerUnit());
       }
-      out.add(new Descriptor(List.copyOf(entries), hits, rpu, unit));
+      out.add(new Descriptor(Collections.unmodifiableList(entries), hits, rpu, unit));
     }
-    return new Checked(domain, List.copyOf(out));
+    return new Checked(domain, Collections.unmodifiableList(out));
   }
 
-  /** Refuses control characters and lengths over {@code max}; the text is quoted printably. */
-  private static void text(String field, String value, int max) throws RequestException {
+  /** The path of descriptor {@code i}, for messages. */
+  private static String at(int i) {
+    return "descriptors[" + i + "]";
+  }
+
+  /** Refuses {@code value} of {@code field} as {@link #problem} says. */
+  private static void check(String field, String value, int max) throws RequestException {
+    String problem = problem(value, max);
+    if (problem != null) {
+      throw RequestException.invalid(field + problem);
+    }
+  }
+
+  /**
+   * What is wrong with {@code value} (to follow the field's name in a message): a length over
+   * {@code max}, a control character or a lone surrogate, the text quoted printably; null if
+   * nothing is.
+   */
+  private static String problem(String value, int max) {
     if (value.length() > max) {
-      throw RequestException.invalid(field + " '" + Keys.printable(value) + "' is " + value.length()
-          + " characters; at most " + max + " are accepted");
+      return " '" + Keys.printable(value) + "' is " + value.length() + " characters; at most " + max + " are accepted";
     }
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
+      if (c >= 0x20 && c < 0x7f) {
+        continue;
+      }
       if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
-        throw RequestException.invalid(field + " '" + Keys.printable(value) + "' contains control character U+"
-            + String.format("%04X", (int) c) + " at index " + i);
+        return " '" + Keys.printable(value) + "' contains control character U+" + String.format("%04X", (int) c)
+            + " at index " + i;
       }
       if (Character.isSurrogate(c)) {
         boolean pair = Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1));
         if (!pair) {
-          throw RequestException.invalid(field + " '" + Keys.printable(value) + "' holds a lone surrogate at index " + i);
+          return " '" + Keys.printable(value) + "' holds a lone surrogate at index " + i;
         }
         i++;
       }
     }
+    return null;
   }
 }

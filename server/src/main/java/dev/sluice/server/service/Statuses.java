@@ -211,8 +211,16 @@ final class Statuses {
     return nanos / NANOS_PER_SECOND + (nanos % NANOS_PER_SECOND == 0 ? 0 : 1);
   }
 
+  private static final RateLimitResponse.RateLimit.Unit[] UNITS = new RateLimitResponse.RateLimit.Unit[Unit.values().length];
+
+  static {
+    for (Unit u : Unit.values()) {
+      UNITS[u.ordinal()] = RateLimitResponse.RateLimit.Unit.valueOf(u.name());
+    }
+  }
+
   private static RateLimitResponse.RateLimit.Unit unit(Unit u) {
-    return RateLimitResponse.RateLimit.Unit.valueOf(u.name());
+    return UNITS[u.ordinal()];
   }
 
   /** The unit whose length is the policy's quota window, or UNKNOWN. */
