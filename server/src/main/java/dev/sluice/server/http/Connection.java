@@ -28,6 +28,9 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -184,6 +187,8 @@ final class Connection extends ChannelInboundHandlerAdapter {
           ctx.channel().remoteAddress() instanceof InetSocketAddress peer ? peer : null);
       if (route.dispatch() == Dispatch.BLOCKING) {
         offload(ctx, exchange, route, request);
+      } else if (route.dispatch() == Dispatch.ASYNC) {
+        start(ctx, exchange, route, request);
       } else {
         respond(ctx, exchange, invoke(route, request));
       }
@@ -213,6 +218,60 @@ final class Connection extends ChannelInboundHandlerAdapter {
       LOG.log(Level.DEBUG, () -> "blocking pool full: 503 for " + request);
       respond(ctx, exchange, Response.text(503, "server busy: too many requests in flight\n"));
     }
+  }
+
+  /**
+   * Starts an {@link AsyncHandler}: an answer ready when it returns is written at once (the caller,
+   * {@link #next}, goes on with the next request); a later one is written on the event loop.
+   */
+  private void start(ChannelHandlerContext ctx, Exchange exchange, Route route, Request request) {
+    CompletableFuture<Response> answer;
+    try {
+      answer = route.async().handle(request, blocking);
+    } catch (RejectedExecutionException e) {
+      LOG.log(Level.DEBUG, () -> "blocking pool full: 503 for " + request);
+      respond(ctx, exchange, Response.text(503, "server busy: too many requests in flight\n"));
+      return;
+    } catch (Throwable e) {
+      answer = CompletableFuture.failedFuture(e);
+    }
+    if (answer == null) {
+      answer = CompletableFuture.completedFuture(null);
+    }
+    if (answer.isDone()) {
+      respond(ctx, exchange, outcome(route, request, answer));
+      return;
+    }
+    busy = true;
+    CompletableFuture<Response> pendingAnswer = answer;
+    answer.whenComplete((r, e) -> {
+      try {
+        ctx.executor().execute(() -> {
+          busy = false;
+          respond(ctx, exchange, outcome(route, request, pendingAnswer));
+          next(ctx);
+        });
+      } catch (RejectedExecutionException gone) {
+        // the listener is gone: its channels are closed already
+      }
+    });
+  }
+
+  /** The response of a completed {@link AsyncHandler}: a failure or null is a 500, logged. */
+  private static Response outcome(Route route, Request request, CompletableFuture<Response> done) {
+    try {
+      Response response = done.join();
+      if (response != null) {
+        return response;
+      }
+      LOG.log(Level.WARNING, "handler of " + route.method() + " " + route.path()
+          + " returned null for " + request);
+    } catch (CompletionException | CancellationException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      LOG.log(Level.WARNING, "handler of " + route.method() + " " + route.path()
+          + " failed on " + request, cause);
+    }
+    return Response.text(500, "internal error\n");
   }
 
   private static Response invoke(Route route, Request request) {

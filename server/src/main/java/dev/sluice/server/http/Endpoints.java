@@ -31,7 +31,8 @@ public final class Endpoints {
    *   <li>{@code POST /json}: the proto3 JSON of a {@code RateLimitRequest} in, of the {@code
    *       RateLimitResponse} out; 200 (OK), 429 (OVER_LIMIT), 500 (UNKNOWN); 400 naming the
    *       problem for a bad body; a {@link dev.sluice.server.RequestException}'s kind's status.
-   *       Runs on the blocking pool: the decider may wait on the store.
+   *       Starts on the event loop: a request the decider answers without waiting (one counter,
+   *       {@link Decider#shouldRateLimitAsync}) is answered there; the rest on the blocking pool.
    *   <li>{@code GET /healthcheck}: 200 "OK" while {@link Health#healthy()}, else 500 with no
    *       body. Runs on the event loop.
    * </ul>
@@ -40,7 +41,7 @@ public final class Endpoints {
     Objects.requireNonNull(decider, "decider");
     Objects.requireNonNull(health, "health");
     return Routes.builder()
-        .postBlocking("/json", "HTTP/1.1 endpoint for interacting with the rate limit service",
+        .postAsync("/json", "HTTP/1.1 endpoint for interacting with the rate limit service",
             new JsonEndpoint(decider))
         .get("/healthcheck", "200 if this service is healthy, else 500",
             request -> health.healthy() ? Response.text(200, "OK") : Response.empty(500))

@@ -63,6 +63,11 @@ public final class Request {
     return body.length;
   }
 
+  /** The body itself, for this package's parsers: read it, never change it. */
+  byte[] bodyBytes() {
+    return body;
+  }
+
   /** A copy of the body. */
   public byte[] body() {
     return body.clone();

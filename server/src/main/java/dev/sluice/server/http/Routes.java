@@ -15,8 +15,9 @@ import java.util.TreeMap;
  * method 405 with {@code Allow}.
  *
  * <p>A route runs either on the connection's event loop (for handlers that never block: health,
- * debug text) or, when added with {@link Builder#postBlocking}, on the listener's bounded
- * blocking pool (for handlers that wait on a store).
+ * debug text), or, when added with {@link Builder#postBlocking}, on the listener's bounded
+ * blocking pool (for handlers that wait on a store), or, added with {@link Builder#postAsync},
+ * starts on the event loop and hands only what may block to that pool.
  */
 public final class Routes {
 
@@ -25,11 +26,18 @@ public final class Routes {
     /** On the connection's event loop: the handler must not block. */
     EVENT_LOOP,
     /** On the listener's bounded blocking pool. */
-    BLOCKING
+    BLOCKING,
+    /** Started on the event loop ({@link AsyncHandler}), which it may hand to the blocking pool. */
+    ASYNC
   }
 
-  /** One route. */
-  record Route(String method, String path, String help, Dispatch dispatch, Handler handler) {}
+  /** One route: {@code handler} for EVENT_LOOP and BLOCKING, {@code async} for ASYNC. */
+  record Route(String method, String path, String help, Dispatch dispatch, Handler handler, AsyncHandler async) {
+
+    Route(String method, String path, String help, Dispatch dispatch, Handler handler) {
+      this(method, path, help, dispatch, handler, null);
+    }
+  }
 
   private final Map<String, Map<String, Route>> byPath;
 
@@ -55,7 +63,7 @@ public final class Routes {
   /** Whether any route runs on the blocking pool. */
   boolean blocks() {
     return byPath.values().stream().flatMap(m -> m.values().stream())
-        .anyMatch(r -> r.dispatch() == Dispatch.BLOCKING);
+        .anyMatch(r -> r.dispatch() != Dispatch.EVENT_LOOP);
   }
 
   /** Every route, by path then method. */
@@ -120,6 +128,15 @@ public final class Routes {
       return add(new Route("POST", path, help, Dispatch.BLOCKING, handler));
     }
 
+    /**
+     * A {@code POST} route whose handler starts on the event loop and answers at once when it
+     * can, handing what may block to the listener's bounded pool (503 when that pool is full).
+     */
+    public Builder postAsync(String path, String help, AsyncHandler handler) {
+      Objects.requireNonNull(handler, "handler");
+      return add(new Route("POST", path, help, Dispatch.ASYNC, null, handler));
+    }
+
     /** Every route of {@code routes}. */
     public Builder include(Routes routes) {
       routes.all().forEach(this::add);
@@ -168,7 +185,9 @@ public final class Routes {
     private Builder add(Route route) {
       checkPath(route.path());
       Objects.requireNonNull(route.help(), "help");
-      Objects.requireNonNull(route.handler(), "handler");
+      if (route.handler() == null && route.async() == null) {
+        throw new NullPointerException("handler");
+      }
       if (route.path().equals(indexPath)) {
         throw new IllegalArgumentException("path " + route.path() + " is the index");
       }

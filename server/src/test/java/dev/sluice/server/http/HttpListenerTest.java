@@ -223,6 +223,105 @@ class HttpListenerTest {
     }
   }
 
+  /**
+   * /now answers before its handler returns, /later on the blocking pool, /fails with a failed
+   * future, /nothing with null, /throws throws, /busy hands a task to the pool (which may refuse it).
+   */
+  private HttpListener startAsync(Options options) throws IOException {
+    HttpListener l = HttpListener.start(ANY_PORT, Routes.builder()
+        .get("/fast", "", r -> Response.text(200, "fast " + r.query()))
+        .postAsync("/now", "", (r, pool) -> CompletableFuture.completedFuture(
+            Response.text(200, "now " + r.query() + " on " + Thread.currentThread().getName())))
+        .postAsync("/later", "", (r, pool) -> CompletableFuture.supplyAsync(() -> {
+          try {
+            Thread.sleep(5); // a misordering connection would let the next request overtake this
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return Response.text(200, "later " + r.query());
+        }, pool))
+        .postAsync("/fails", "", (r, pool) -> CompletableFuture.failedFuture(new IllegalStateException("secret")))
+        .postAsync("/nothing", "", (r, pool) -> CompletableFuture.completedFuture(null))
+        .postAsync("/throws", "", (r, pool) -> {
+          throw new IllegalStateException("secret");
+        })
+        .postAsync("/busy", "", (r, pool) -> {
+          CompletableFuture<Response> f = new CompletableFuture<>();
+          pool.execute(() -> {
+            entered.countDown();
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            f.complete(Response.text(200, "busy " + r.query()));
+          });
+          return f;
+        })
+        .build(), options);
+    listeners.add(l);
+    return l;
+  }
+
+  @Test
+  void asyncRouteReadyAtOnceIsAnsweredOnTheEventLoop() throws Exception {
+    HttpListener l = startAsync(Options.defaults());
+    try (RawHttp c = new RawHttp(l.address())) {
+      Raw r = c.send(request("POST", "/now?1", "", "")).read();
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.body()).startsWith("now 1 on sluice-http-").doesNotContain("blocking");
+    }
+  }
+
+  @Test
+  void asyncRoutesKeepPipelinedAnswersInOrder() throws Exception {
+    HttpListener l = startAsync(Options.defaults());
+    StringBuilder all = new StringBuilder();
+    int n = 60;
+    for (int i = 0; i < n; i++) {
+      all.append(switch (i % 3) {
+        case 0 -> request("POST", "/later?" + i, "", "");
+        case 1 -> request("POST", "/now?" + i, "", "");
+        default -> request("GET", "/fast?" + i, "", "");
+      });
+    }
+    try (RawHttp c = new RawHttp(l.address())) {
+      c.send(all.toString());
+      for (int i = 0; i < n; i++) {
+        String expected = (i % 3 == 0 ? "later " : i % 3 == 1 ? "now " : "fast ") + i;
+        assertThat(c.read().body()).startsWith(expected);
+      }
+    }
+  }
+
+  @Test
+  void asyncRouteThatFailsOrAnswersNullIs500WithoutDetail() throws Exception {
+    HttpListener l = startAsync(Options.defaults());
+    try (RawHttp c = new RawHttp(l.address())) {
+      for (String path : List.of("/fails", "/nothing", "/throws")) {
+        Raw r = c.send(request("POST", path, "", "")).read();
+        assertThat(r.status()).as(path).isEqualTo(500);
+        assertThat(r.body()).as(path).isEqualTo("internal error\n");
+      }
+      assertThat(c.send(request("POST", "/now?2", "", "")).read().body()).startsWith("now 2");
+    }
+  }
+
+  @Test
+  void asyncRouteRefusedByAFullPoolIs503() throws Exception {
+    HttpListener l = startAsync(Options.builder().blockingThreads(1).blockingQueue(0).build());
+    try (RawHttp first = new RawHttp(l.address()); RawHttp second = new RawHttp(l.address())) {
+      first.send(request("POST", "/busy?1", "", ""));
+      assertThat(entered.await(5, TimeUnit.SECONDS)).isTrue();
+      Raw busy = second.send(request("POST", "/busy?2", "", "")).read();
+      assertThat(busy.status()).isEqualTo(503);
+      assertThat(busy.body()).contains("busy: too many requests");
+      assertThat(second.send(request("POST", "/now?3", "", "")).read().body()).startsWith("now 3");
+      release.countDown();
+      assertThat(first.read().body()).isEqualTo("busy 1");
+    }
+  }
+
   @Test
   void clientConnectionCloseIsHonoured() throws Exception {
     HttpListener l = start();

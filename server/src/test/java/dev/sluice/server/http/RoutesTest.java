@@ -50,6 +50,7 @@ class RoutesTest {
   void onlyBlockingRoutesNeedAPool() {
     assertThat(Routes.builder().get("/a", "", OK).build().blocks()).isFalse();
     assertThat(Routes.builder().postBlocking("/a", "", OK).build().blocks()).isTrue();
+    assertThat(Routes.builder().postAsync("/a", "", (r, pool) -> null).build().blocks()).isTrue();
     assertThat(Routes.none().blocks()).isFalse();
   }
 
