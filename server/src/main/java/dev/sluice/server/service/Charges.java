@@ -126,7 +126,7 @@ final class Charges {
   CompletableFuture<Boolean> acquireOneAsync(Slot s) {
     if (cache != null && s.envoyWindow && cache.denies(s.cacheKey(), s.cost, s.limit(), clock.nanos())) {
       s.cachedOver = true;
-      return CompletableFuture.completedFuture(false);
+      return DENIED;
     }
     long started = clock.nanos();
     CompletableFuture<Decision> answer;
@@ -135,12 +135,27 @@ final class Charges {
     } catch (RuntimeException e) {
       answer = CompletableFuture.completedFuture(Decision.storeUnavailable(s.policy, NANOS_PER_SECOND));
     }
-    return answer.handle((d, e) -> {
-      metrics.storeCall(clock.nanos() - started);
-      s.observe(e != null || d == null ? Decision.storeUnavailable(s.policy, NANOS_PER_SECOND) : d, true);
-      after(s, started);
-      return s.decision.allowed() && !s.failed;
-    });
+    if (answer.isDone()) { // a store that decides in memory: no more futures
+      Decision d;
+      try {
+        d = answer.join();
+      } catch (RuntimeException e) {
+        d = null;
+      }
+      return observeOne(s, started, d) ? ADMITTED : DENIED;
+    }
+    return answer.handle((d, e) -> observeOne(s, started, e != null ? null : d));
+  }
+
+  private static final CompletableFuture<Boolean> ADMITTED = CompletableFuture.completedFuture(true);
+  private static final CompletableFuture<Boolean> DENIED = CompletableFuture.completedFuture(false);
+
+  /** Records the store's answer {@code d} (null: none) to an acquire of {@code s}; whether it admitted. */
+  private boolean observeOne(Slot s, long started, Decision d) {
+    metrics.storeCall(clock.nanos() - started);
+    s.observe(d == null ? Decision.storeUnavailable(s.policy, NANOS_PER_SECOND) : d, true);
+    after(s, started);
+    return s.decision.allowed() && !s.failed;
   }
 
   /** One atomic call for slots of one store (and hash slot); reports the slots that did not decide. */

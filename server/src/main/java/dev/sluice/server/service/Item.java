@@ -1,6 +1,7 @@
 package dev.sluice.server.service;
 
 import dev.sluice.server.config.RateLimitRule;
+import dev.sluice.server.metrics.ServerMetrics;
 import dev.sluice.server.settings.ServiceSettings.FailureMode;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,6 +74,8 @@ final class Item {
   final RateLimitRule rule;
   final long cost;
   final Mode mode;
+  /** Its rule's stats; null without a rule. */
+  final ServerMetrics.RuleStats stats;
   final List<Link> links = new ArrayList<>(1);
 
   /**
@@ -82,12 +85,14 @@ final class Item {
    * @param rule its rule; null for {@link Mode#NONE} and {@link Mode#UNLIMITED}
    * @param cost its hits
    * @param mode how it takes part
+   * @param stats its rule's stats; null without a rule
    */
-  Item(int index, RateLimitRule rule, long cost, Mode mode) {
+  Item(int index, RateLimitRule rule, long cost, Mode mode, ServerMetrics.RuleStats stats) {
     this.index = index;
     this.rule = rule;
     this.cost = cost;
     this.mode = mode;
+    this.stats = stats;
   }
 
   /** An envoy rule of 0 requests per unit: every hit is over, nothing is counted. */

@@ -215,7 +215,18 @@ public final class RateLimitService implements Decider {
       });
       return answer;
     }
-    return plan.charges.acquireOneAsync(plan.enforcing.get(0)).thenApply(admitted -> {
+    CompletableFuture<Boolean> charged = plan.charges.acquireOneAsync(plan.enforcing.get(0));
+    if (charged.isDone()) { // decided already (the memory store, the local cache): answer now
+      try {
+        return CompletableFuture.completedFuture(finish(request, plan, charged.join()));
+      } catch (RequestException e) {
+        metrics.count("error.store");
+        return CompletableFuture.failedFuture(e);
+      } finally {
+        metrics.request(System.nanoTime() - start);
+      }
+    }
+    return charged.thenApply(admitted -> {
       try {
         return finish(request, plan, admitted);
       } catch (RequestException e) {
@@ -364,12 +375,14 @@ public final class RateLimitService implements Decider {
       }
       long cost = req.descriptors().get(i).hits();
       Item.Mode mode = unlimited[i] ? Item.Mode.UNLIMITED : Item.Mode.NONE;
+      ServerMetrics.RuleStats stats = null;
       if (rule != null) {
-        metrics.rule(rule.fullKey()).totalHits(cost);
+        stats = metrics.rule(rule.fullKey());
+        stats.totalHits(cost);
         mode = rule.quotaMode() || options.globalQuotaMode() ? Item.Mode.QUOTA
             : rule.shadowMode() ? Item.Mode.SHADOW : Item.Mode.ENFORCING;
       }
-      items.add(new Item(i, rule, cost, mode));
+      items.add(new Item(i, rule, cost, mode, stats));
     }
     return items;
   }

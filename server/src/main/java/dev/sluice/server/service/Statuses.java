@@ -130,7 +130,7 @@ final class Statuses {
     FailureMode failureMode = options.failureMode();
     boolean over = it.over(failureMode);
     boolean envoy = rule.policies().isEmpty();
-    ServerMetrics.RuleStats stats = metrics.rule(rule.fullKey());
+    ServerMetrics.RuleStats stats = it.stats;
     long limit;
     long remaining;
     long resetNanos;
