@@ -1,8 +1,9 @@
 package dev.sluice.server.api;
 
 import dev.sluice.Decision;
-import dev.sluice.Keys;
 import dev.sluice.RateLimitHeaders;
+import dev.sluice.http.QuotaAnswer;
+import dev.sluice.http.QuotaAnswer.HeaderStyle;
 import dev.sluice.server.http.Response;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,7 +24,6 @@ import java.util.Map;
 final class Decisions {
 
   private static final long NANOS_PER_MILLI = 1_000_000L;
-  private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
   private Decisions() {}
 
@@ -57,16 +57,15 @@ final class Decisions {
    */
   static Response ok(Object body, List<Decision> decisions) {
     Response r = Json.response(200, body);
-    for (Map.Entry<String, String> h : RateLimitHeaders.of(decisions).asMap().entrySet()) {
-      if (!h.getKey().equals(RateLimitHeaders.RETRY_AFTER)) {
-        r = r.withHeader(h.getKey(), h.getValue());
-      }
+    for (Map.Entry<String, String> h : QuotaAnswer.admitted(decisions, HeaderStyle.BOTH).headers().entrySet()) {
+      r = r.withHeader(h.getKey(), h.getValue());
     }
     return r;
   }
 
   /**
-   * The problem of a refusal.
+   * The problem of a refusal: sluice-http's {@link QuotaAnswer}, the one mapping of decisions to
+   * HTTP answers that every HTTP layer of Sluice shares, as this API's {@link Problem}.
    *
    * @param deciding the decision that refused: not allowed, and not {@link Decision.Reason#NOT_HELD}
    * @param name the policy's name as the request gave it
@@ -76,44 +75,15 @@ final class Decisions {
    */
   static Problem refusal(Decision deciding, String name, String key, String asked,
       List<Decision> all) {
-    Decision d = deciding;
-    String policy = "policy '" + Keys.printable(name) + "'";
-    String forKey = "key '" + Keys.printable(key) + "'";
-    long retrySeconds = seconds(d.retryAfterNanos());
-    String retry = "retry after " + retrySeconds + " s";
-    Problem p = switch (d.reason()) {
-      case LIMITED -> new Problem(Problem.Type.LIMIT_EXCEEDED, policy + " denied " + forKey + " "
-          + asked + ": " + d.used() + " of its limit of " + d.limit() + " in use, " + d.remaining()
-          + " remaining; " + retry);
-      case COST_EXCEEDS_LIMIT -> new Problem(Problem.Type.COST_EXCEEDS_LIMIT, policy
-          + " can never admit " + asked + " for " + forKey + ": that is more than its limit of "
-          + d.limit() + "; nothing was charged");
-      case STORE_FULL -> new Problem(Problem.Type.STORE_FULL, "the store holds as many keys as it"
-          + " may, and " + forKey + " is new to " + policy + "; nothing was charged; " + retry);
-      case STORE_UNAVAILABLE -> new Problem(Problem.Type.STORE_UNAVAILABLE, "the store could not"
-          + " decide on " + asked + " for " + forKey + " of " + policy + "; nothing was charged; "
-          + retry);
-      default -> throw new IllegalArgumentException("not a refusal: " + d);
-    };
-    p = p.with("policy", name).with("key", Keys.printable(key)).with("limit", d.limit())
-        .with("used", d.used()).with("remaining", d.remaining())
-        .with("retryAfterSeconds", d.retryAfterNanos() == Decision.NEVER ? null : retrySeconds);
-    for (Map.Entry<String, String> h : RateLimitHeaders.of(all).asMap().entrySet()) {
-      if (!h.getKey().equals(RateLimitHeaders.RETRY_AFTER)) {
-        p = p.header(h.getKey(), h.getValue());
-      }
+    QuotaAnswer answer = QuotaAnswer.refused(deciding, name, key, asked, all, HeaderStyle.BOTH);
+    Problem p = new Problem(Problem.Type.valueOf(answer.refusal().name()), answer.detail());
+    for (Map.Entry<String, Object> m : answer.members().entrySet()) {
+      p = p.with(m.getKey(), m.getValue());
     }
-    if (d.reason() != Decision.Reason.COST_EXCEEDS_LIMIT) {
-      // the deciding denial has the longest wait of all: its seconds are the header's
-      p = p.header(RateLimitHeaders.RETRY_AFTER, Long.toString(
-          d.reason() == Decision.Reason.LIMITED ? retrySeconds : Math.max(1, retrySeconds)));
+    for (Map.Entry<String, String> h : answer.headers().entrySet()) {
+      p = p.header(h.getKey(), h.getValue());
     }
     return p;
-  }
-
-  /** Whole seconds, rounded up, as {@code Retry-After} says them: never early. */
-  static long seconds(long nanos) {
-    return nanos / NANOS_PER_SECOND + (nanos % NANOS_PER_SECOND == 0 ? 0 : 1);
   }
 
   /** Whole milliseconds, rounded up. */

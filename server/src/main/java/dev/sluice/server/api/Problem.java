@@ -22,7 +22,7 @@ final class Problem extends RuntimeException {
   static final String CONTENT_TYPE = "application/problem+json";
 
   /** Where the problem types are explained: docs/http-api.md, one heading per type. */
-  static final String TYPES = "https://github.com/sluice-ratelimit/sluice/blob/main/docs/http-api.md#";
+  static final String TYPES = dev.sluice.http.QuotaAnswer.TYPES;
 
   /** The kinds of problem, each with its status and title; the type URI ends with its slug. */
   enum Type {
