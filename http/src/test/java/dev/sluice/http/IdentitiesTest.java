@@ -240,4 +240,25 @@ class IdentitiesTest {
     assertThat(view.headers("X-Other")).isEmpty();
     assertThat(view.principalName()).isEqualTo("pat");
   }
+
+  /** The example in docs/http-identity.md, with {@code abc} as the key whose hash it shows. */
+  @Test
+  void theDocumentedExampleWorksAsDescribed() {
+    ApiKeys keys = ApiKeys.builder()
+        .add("billing", "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        .addPlaintext("ci", "ci-key")
+        .build();
+    Identities identities = Identities.builder()
+        .principal()
+        .header("X-Client-Id")
+        .apiKey("Authorization", "Bearer", keys)
+        .apiKey("X-Api-Key", keys)
+        .build()
+        .requireSource();
+    assertThat(identities.identify(IdentityView.of(null, headers("Authorization", "Bearer abc"))))
+        .contains(Client.authenticated("billing"));
+    assertThat(identities.identify(IdentityView.of(null, headers("X-Api-Key", "ci-key"))))
+        .contains(Client.authenticated("ci"));
+    assertThat(keys).hasToString("ApiKeys[2 keys: billing, ci]");
+  }
 }
