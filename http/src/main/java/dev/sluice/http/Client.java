@@ -4,7 +4,7 @@ import java.util.Objects;
 
 /**
  * Who a request counts against: an authenticated client by its id, or an anonymous one by its
- * address ({@code ClientAddresses}: an IPv4 address, or an IPv6 prefix such as
+ * address ({@link ClientAddresses}: an IPv4 address, or an IPv6 prefix such as
  * {@code 2001:db8:1:2::/64}). The two kinds have their own policies, and their keys never meet:
  * {@link #key()} prefixes each with its kind.
  *
@@ -24,6 +24,8 @@ public record Client(Kind kind, String id) {
   /**
    * Checks the components.
    *
+   * @param kind authenticated or anonymous
+   * @param id the client id or address key; not empty
    * @throws NullPointerException if one is null
    * @throws IllegalArgumentException if {@code id} is empty
    */
@@ -35,17 +37,31 @@ public record Client(Kind kind, String id) {
     }
   }
 
-  /** An authenticated client. */
+  /**
+   * An authenticated client.
+   *
+   * @param id its id; not empty
+   * @return the client
+   */
   public static Client authenticated(String id) {
     return new Client(Kind.AUTHENTICATED, id);
   }
 
-  /** An anonymous client at {@code address} (an address key). */
+  /**
+   * An anonymous client.
+   *
+   * @param address its address key ({@code ClientAddresses}); not empty
+   * @return the client
+   */
   public static Client anonymous(String address) {
     return new Client(Kind.ANONYMOUS, address);
   }
 
-  /** The store key: {@code id:<id>} or {@code ip:<address>}, so an id never counts as an address. */
+  /**
+   * The store key: {@code id:<id>} or {@code ip:<address>}, so an id never counts as an address.
+   *
+   * @return the key
+   */
   public String key() {
     return (kind == Kind.AUTHENTICATED ? "id:" : "ip:") + id;
   }

@@ -74,17 +74,29 @@ public final class QuotaAnswer {
       this.title = title;
     }
 
-    /** The HTTP status. */
+    /**
+     * The HTTP status.
+     *
+     * @return the HTTP status
+     */
     public int status() {
       return status;
     }
 
-    /** The end of the type URI, e.g. {@code limit-exceeded}. */
+    /**
+     * The end of the type URI, e.g. {@code limit-exceeded}.
+     *
+     * @return the end of the type URI, e.g. {@code limit-exceeded}
+     */
     public String slug() {
       return slug;
     }
 
-    /** The problem's title. */
+    /**
+     * The problem's title.
+     *
+     * @return the problem's title
+     */
     public String title() {
       return title;
     }
@@ -197,22 +209,38 @@ public final class QuotaAnswer {
     return Collections.unmodifiableMap(out);
   }
 
-  /** Whether this is a refusal (else an admission: the application answers). */
+  /**
+   * Whether this is a refusal (else an admission: the application answers).
+   *
+   * @return whether this is a refusal (else an admission: the application answers)
+   */
   public boolean refused() {
     return refusal != null;
   }
 
-  /** The refusal's kind; null for an admission. */
+  /**
+   * The refusal's kind; null for an admission.
+   *
+   * @return the refusal's kind; null for an admission
+   */
   public Refusal refusal() {
     return refusal;
   }
 
-  /** The HTTP status of a refusal; 200 for an admission. */
+  /**
+   * The HTTP status of a refusal; 200 for an admission.
+   *
+   * @return the HTTP status of a refusal; 200 for an admission
+   */
   public int status() {
     return refusal == null ? 200 : refusal.status();
   }
 
-  /** The problem's {@code detail}: one sentence saying what was denied and why; null for an admission. */
+  /**
+   * The problem's {@code detail}: one sentence saying what was denied and why; null for an admission.
+   *
+   * @return the problem's {@code detail}: one sentence saying what was denied and why; null for an admission
+   */
   public String detail() {
     return detail;
   }
@@ -220,18 +248,28 @@ public final class QuotaAnswer {
   /**
    * The problem's members after {@code type}, {@code title}, {@code status} and {@code detail}:
    * {@code policy}, {@code key} (if shown), {@code limit}, {@code used}, {@code remaining},
-   * {@code retryAfterSeconds} (null when waiting never helps); empty for an admission.
+   * {@code retryAfterSeconds} (null when waiting never helps).
+   *
+   * @return the members, in order; empty for an admission
    */
   public Map<String, Object> members() {
     return members;
   }
 
-  /** The response headers, in order: the rate-limit headers of the style, then {@code Retry-After}. */
+  /**
+   * The response headers, in order: the rate-limit headers of the style, then {@code Retry-After}.
+   *
+   * @return the response headers, in order: the rate-limit headers of the style, then {@code Retry-After}
+   */
   public Map<String, String> headers() {
     return headers;
   }
 
-  /** The problem's {@code type} URI; null for an admission. */
+  /**
+   * The problem's {@code type} URI; null for an admission.
+   *
+   * @return the problem's {@code type} URI; null for an admission
+   */
   public String type() {
     return refusal == null ? null : TYPES + refusal.slug();
   }

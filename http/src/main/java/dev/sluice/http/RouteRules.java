@@ -47,6 +47,12 @@ public final class RouteRules {
     /**
      * Checks the components and copies the collections.
      *
+     * @param path the path pattern
+     * @param methods the methods, upper case; empty for every method
+     * @param anonymous the policies of anonymous clients
+     * @param authenticated the policies of authenticated clients
+     * @param cost what one request costs, at least 1
+     * @param exclusion whether a match takes nothing
      * @throws NullPointerException if one is null
      * @throws IllegalArgumentException naming the rule's path if the cost is below 1, an exclusion
      *     has policies, a method is not an HTTP token in upper case, or one kind's policies name
@@ -179,7 +185,11 @@ public final class RouteRules {
     return new RuleBuilder(PathPattern.parse(pattern));
   }
 
-  /** A builder of an empty list. */
+  /**
+   * A builder of an empty list.
+   *
+   * @return a builder of an empty list
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -201,7 +211,11 @@ public final class RouteRules {
     return Optional.empty();
   }
 
-  /** The rules, in order. */
+  /**
+   * The rules, in order.
+   *
+   * @return the rules, in order
+   */
   public List<Rule> rules() {
     return rules;
   }
@@ -235,7 +249,11 @@ public final class RouteRules {
       return this;
     }
 
-    /** The rules. */
+    /**
+     * The rules.
+     *
+     * @return the rules
+     */
     public RouteRules build() {
       return new RouteRules(rules);
     }

@@ -241,7 +241,7 @@ class IdentitiesTest {
     assertThat(view.principalName()).isEqualTo("pat");
   }
 
-  /** The example in docs/http-identity.md, with {@code abc} as the key whose hash it shows. */
+  /** The example in docs/http.md ("Client identity"), with {@code abc} as the key whose hash it shows. */
   @Test
   void theDocumentedExampleWorksAsDescribed() {
     ApiKeys keys = ApiKeys.builder()
