@@ -43,7 +43,7 @@ class BuildTest {
       managed.add(m.group(1));
     }
     List<String> libraries = new ArrayList<>();
-    for (String module : List.of("core", "redis", "sqlite", "http", "servlet")) {
+    for (String module : List.of("core", "redis", "sqlite", "http", "servlet", "micrometer")) {
       String pom = Files.readString(CORE.resolveSibling(module).resolve("pom.xml"));
       Matcher a = Pattern.compile("</parent>\\s*<artifactId>([^<]+)</artifactId>").matcher(pom);
       assertThat(a.find()).as(module + "/pom.xml names its artifact").isTrue();
