@@ -118,6 +118,23 @@ class TlsStoreTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tlsCaFile " + cert);
   }
 
+  /** Netty reads PKCS#8 keys only: a PKCS#1 one ({@code BEGIN RSA PRIVATE KEY}) fails the build, naming the files. */
+  @Test
+  void aKeyThatIsNotPkcs8IsABuildError() throws Exception {
+    try (RedisTlsServer redis = RedisTlsServer.start(true)) {
+      Path pkcs1 = redis.clientKeyFile().resolveSibling("client-key-pkcs1.pem");
+      Process p = new ProcessBuilder("openssl", "rsa", "-traditional", "-in", redis.clientKeyFile().toString(),
+          "-out", pkcs1.toString()).redirectErrorStream(true).start();
+      p.getInputStream().readAllBytes();
+      assertThat(p.waitFor()).isZero();
+      assertThat(Files.readString(pkcs1)).startsWith("-----BEGIN RSA PRIVATE KEY-----");
+      assertThatThrownBy(() -> builder(redis).tlsCaFile(redis.caFile())
+          .tlsClientCertificate(redis.clientCertFile(), pkcs1).build())
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(pkcs1.toString())
+          .hasMessageContaining("PKCS#8");
+    }
+  }
+
   @Test
   void tlsFilesNeedATlsUri() {
     try (RedisServer plain = RedisServer.start(); RedisTlsServer redis = RedisTlsServer.start(false)) {
