@@ -8,6 +8,7 @@ import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -69,8 +70,13 @@ final class RedisLink implements AutoCloseable {
   private volatile String lastConnectError = "not tried yet";
   private volatile boolean closed;
 
+  /**
+   * @param ssl the TLS options ({@link RedisStore.Builder#tlsCaFile}, {@link
+   *     RedisStore.Builder#tlsClientCertificate}), or null for Lettuce's defaults (the JVM's trust
+   *     store, no client certificate); they apply to {@code rediss://} URIs only
+   */
   RedisLink(boolean cluster, List<String> uris, Duration connectTimeout, String sentinelUsername,
-      String sentinelPassword) {
+      String sentinelPassword, SslOptions ssl) {
     this.cluster = cluster;
     this.connectTimeout = connectTimeout;
     for (String u : uris) {
@@ -79,6 +85,10 @@ final class RedisLink implements AutoCloseable {
       redisUris.add(cluster ? ClusterRefresh.seed(u) : RedisURI.create(u));
     }
     this.uris = redisUris.stream().map(RedisURI::toString).toList();
+    if (ssl != null && !redisUris.stream().allMatch(RedisURI::isSsl)) {
+      throw new IllegalArgumentException("tlsCaFile and tlsClientCertificate need TLS: a rediss:// (or"
+          + " rediss-sentinel://) URI (was " + this.uris + ")");
+    }
     if (sentinelPassword != null) {
       List<RedisURI> sentinels = cluster ? List.of() : redisUris.get(0).getSentinels();
       if (sentinels.isEmpty()) {
@@ -110,6 +120,7 @@ final class RedisLink implements AutoCloseable {
           .autoReconnect(true)
           .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
           .socketOptions(socket)
+          .sslOptions(ssl == null ? SslOptions.create() : ssl)
           .timeoutOptions(timeouts)
           .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
               .enableAdaptiveRefreshTrigger(
@@ -126,6 +137,7 @@ final class RedisLink implements AutoCloseable {
           .autoReconnect(true)
           .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
           .socketOptions(socket)
+          .sslOptions(ssl == null ? SslOptions.create() : ssl)
           .timeoutOptions(timeouts)
           .build());
       this.client = c;

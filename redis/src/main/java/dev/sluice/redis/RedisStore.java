@@ -15,7 +15,12 @@ import dev.sluice.spi.MultiStep;
 import dev.sluice.spi.Operation;
 import dev.sluice.spi.Partition;
 import dev.sluice.spi.Store;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.cluster.SlotHash;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -51,7 +56,7 @@ public final class RedisStore implements Store {
   private final Definitions definitions = new Definitions();
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private RedisStore(Builder b) {
+  private RedisStore(Builder b, SslOptions ssl) {
     this.cluster = b.cluster;
     this.prefix = b.keyPrefix;
     this.callerClock = b.callerClock;
@@ -60,7 +65,7 @@ public final class RedisStore implements Store {
     this.breaker = new Breaker(b.breakerFailures, b.breakerWindow.toNanos(), b.breakerProbe.toNanos());
     this.failures = new Failures("Redis store", LOG, b.logInterval.toNanos());
     this.fallback = new Fallback(failureChoices, failures, breaker, clock);
-    this.link = new RedisLink(cluster, b.uris, b.connectTimeout, b.sentinelUsername, b.sentinelPassword);
+    this.link = new RedisLink(cluster, b.uris, b.connectTimeout, b.sentinelUsername, b.sentinelPassword, ssl);
     this.calls = new Calls(link, cluster, b.commandTimeout, b.coalescing, b.maxBatch, b.maxInFlight, breaker, failures);
     for (Scripts.Script script : Scripts.common()) {
       link.register(script);
@@ -239,6 +244,9 @@ public final class RedisStore implements Store {
     private Duration logInterval = Duration.ofSeconds(10);
     private String sentinelUsername;
     private String sentinelPassword;
+    private Path tlsCaFile;
+    private Path tlsCertChainFile;
+    private Path tlsKeyFile;
 
     private Builder(boolean cluster, List<String> uris) {
       this.cluster = cluster;
@@ -354,6 +362,99 @@ public final class RedisStore implements Store {
       return this;
     }
 
+    /**
+     * Over TLS ({@code rediss://}, {@code rediss-sentinel://}): verifies the Redis server (and on a
+     * cluster every node, on Sentinel the sentinels and the master) with the CA certificates of
+     * {@code caFile}, a PEM file of one or more {@code -----BEGIN CERTIFICATE-----} blocks,
+     * instead of the JVM's trust store. The host name is still checked against the server's
+     * certificate unless the URI says {@code verifyPeer=CA}. The file is read when the store is
+     * built; building fails if it cannot be read or holds no certificate, or if a URI is not TLS.
+     *
+     * @param caFile the PEM file of the CA certificates to trust
+     * @return this builder
+     * @throws IllegalArgumentException if {@code caFile} is null
+     */
+    public Builder tlsCaFile(Path caFile) {
+      if (caFile == null) {
+        throw new IllegalArgumentException("tlsCaFile must not be null");
+      }
+      this.tlsCaFile = caFile;
+      return this;
+    }
+
+    /**
+     * Over TLS: presents this client certificate to Redis (mutual TLS, as Redis asks with
+     * {@code tls-auth-clients yes}). {@code certChainFile} is a PEM file of the certificate
+     * followed by any intermediate certificates; {@code keyFile} a PEM file of its private key,
+     * unencrypted, in PKCS#8 ({@code -----BEGIN PRIVATE KEY-----}; convert another form with
+     * {@code openssl pkcs8 -topk8 -nocrypt}). The server is verified as without it: with {@link
+     * #tlsCaFile} if set, else the JVM's trust store. The files are read when the store is built;
+     * building fails if one cannot be read or parsed, or if a URI is not TLS.
+     *
+     * @param certChainFile the PEM file of the client certificate chain
+     * @param keyFile the PEM file of the certificate's private key
+     * @return this builder
+     * @throws IllegalArgumentException if a file is null
+     */
+    public Builder tlsClientCertificate(Path certChainFile, Path keyFile) {
+      if (certChainFile == null || keyFile == null) {
+        throw new IllegalArgumentException("tlsClientCertificate needs a certificate chain file and a key file (was "
+            + certChainFile + ", " + keyFile + ")");
+      }
+      this.tlsCertChainFile = certChainFile;
+      this.tlsKeyFile = keyFile;
+      return this;
+    }
+
+    /** The TLS options, or null when none is set; checks the files (readable, parsable). */
+    private SslOptions sslOptions() {
+      if (tlsCaFile == null && tlsCertChainFile == null) {
+        return null;
+      }
+      SslOptions.Builder ssl = SslOptions.builder();
+      if (tlsCaFile != null) {
+        readable("tlsCaFile", tlsCaFile);
+        ssl.trustManager(tlsCaFile.toFile());
+      }
+      if (tlsCertChainFile != null) {
+        readable("tlsClientCertificate (certificate chain)", tlsCertChainFile);
+        readable("tlsClientCertificate (key)", tlsKeyFile);
+        ssl.keyManager(tlsCertChainFile.toFile(), tlsKeyFile.toFile(), null);
+      }
+      SslOptions options = ssl.build();
+      try {
+        // Lettuce reads the files on each connect; reading them now turns a bad file into a
+        // build error rather than a store that never connects
+        options.createSslContextBuilder().build();
+      } catch (IOException | GeneralSecurityException | RuntimeException e) {
+        throw new IllegalArgumentException("cannot read the TLS files (" + files() + "): " + e.getMessage()
+            + (e.getCause() != null && e.getCause() != e ? " (" + e.getCause().getMessage() + ")" : "")
+            + "; the CA and certificates must be PEM, the key unencrypted PKCS#8 PEM", e);
+      }
+      return options;
+    }
+
+    private String files() {
+      StringBuilder b = new StringBuilder();
+      if (tlsCaFile != null) {
+        b.append("tlsCaFile ").append(tlsCaFile);
+      }
+      if (tlsCertChainFile != null) {
+        b.append(b.length() == 0 ? "" : ", ").append("tlsClientCertificate ").append(tlsCertChainFile).append(" and ")
+            .append(tlsKeyFile);
+      }
+      return b.toString();
+    }
+
+    private static void readable(String option, Path file) {
+      if (!Files.exists(file)) {
+        throw new IllegalArgumentException(option + ": " + file + " does not exist");
+      }
+      if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+        throw new IllegalArgumentException(option + ": " + file + " is not a readable file");
+      }
+    }
+
     /** At most one failure report in the log per interval: 10 s unless set. */
     public Builder logInterval(Duration interval) {
       this.logInterval = Args.between("logInterval", interval, Duration.ofMillis(1), Duration.ofDays(1));
@@ -365,9 +466,14 @@ public final class RedisStore implements Store {
      * a few no-op calls, so the first decision pays for none of it. Redis being away does not
      * stop it: decisions are then answered by their failure policies, and the store connects in
      * the background, then Redis decides.
+     *
+     * @return the store
+     * @throws IllegalArgumentException if a URI is malformed, if a TLS file ({@link #tlsCaFile},
+     *     {@link #tlsClientCertificate}) does not exist, cannot be read or parsed (the message
+     *     names the option and the file), or is set for a URI without TLS
      */
     public RedisStore build() {
-      return new RedisStore(this);
+      return new RedisStore(this, sslOptions());
     }
   }
 }

@@ -81,7 +81,7 @@ class SentinelStoreTest {
   @Test
   void errorsShowNoPassword() throws Exception {
     try (RedisLink link = new RedisLink(false, List.of("redis-sentinel://:m-secret@127.0.0.1:1#m"),
-        Duration.ofMillis(100), null, "s-secret")) {
+        Duration.ofMillis(100), null, "s-secret", null)) {
       Throwable e = link.dispatch(io.lettuce.core.protocol.CommandType.PING,
           new io.lettuce.core.output.StatusOutput<>(io.lettuce.core.codec.StringCodec.UTF8),
           new io.lettuce.core.protocol.CommandArgs<>(io.lettuce.core.codec.StringCodec.UTF8))

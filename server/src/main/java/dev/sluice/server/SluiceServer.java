@@ -257,7 +257,23 @@ public final class SluiceServer implements AutoCloseable {
         if (!redis.sentinelPassword().isEmpty()) {
           b.sentinelCredentials(redis.sentinelUsername(), redis.sentinelPassword());
         }
-        return b.failure(FailurePolicy.closed()).connectTimeout(clamp(redis.connectTimeout())).build();
+        RedisSettings.TlsFiles tls = redis.tls();
+        tls.caFile().ifPresent(b::tlsCaFile);
+        if (tls.clientCertFile().isPresent()) {
+          b.tlsClientCertificate(tls.clientCertFile().get(), tls.clientKeyFile().get());
+        }
+        try {
+          return b.failure(FailurePolicy.closed()).connectTimeout(clamp(redis.connectTimeout())).build();
+        } catch (IllegalArgumentException e) {
+          if (tls.equals(RedisSettings.TlsFiles.NONE)) {
+            throw e;
+          }
+          // the store names its options (tlsCaFile...); the operator set variables
+          throw new IllegalArgumentException("REDIS_TLS_CACERT=" + tls.caFile().map(Path::toString).orElse("")
+              + ", REDIS_TLS_CLIENT_CERT=" + tls.clientCertFile().map(Path::toString).orElse("")
+              + ", REDIS_TLS_CLIENT_KEY=" + tls.clientKeyFile().map(Path::toString).orElse("") + ": " + e.getMessage(),
+              e);
+        }
       }
       default:
         throw new AssertionError(st.backend());

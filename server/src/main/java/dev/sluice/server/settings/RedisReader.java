@@ -44,8 +44,11 @@ final class RedisReader {
 
   private RedisReader() {}
 
-  /** One Redis, or null after recording its problems in {@code r}. */
-  static RedisSettings read(Reader r, Twins t) {
+  /**
+   * One Redis, or null after recording its problems in {@code r}; {@code tls} (the shared
+   * {@code REDIS_TLS_*} files, read by {@link #tlsFiles}) apply when its TLS flag is on.
+   */
+  static RedisSettings read(Reader r, Twins t, RedisSettings.TlsFiles tls) {
     int before = r.problems().size();
     RedisSettings.Type type = type(r, t.type());
     // a unix socket's path is no host:port: its problem says to change both, so the URL is not read
@@ -82,7 +85,49 @@ final class RedisReader {
       return null;
     }
     return new RedisSettings(type, uris, timeout, r.bool(REDIS_HEALTH_CHECK_ACTIVE_CONNECTION), sentinelAuth[0],
-        sentinelAuth[1]);
+        sentinelAuth[1], r.bool(t.tls()) ? tls : RedisSettings.TlsFiles.NONE);
+  }
+
+  /**
+   * {@code REDIS_TLS_CACERT}, {@code REDIS_TLS_CLIENT_CERT} and {@code REDIS_TLS_CLIENT_KEY}, for
+   * a Redis reached with TLS: each file set must exist and be readable, and the certificate and
+   * its key come together (envoyproxy/ratelimit skips a certificate without its key; Sluice
+   * refuses it rather than connect without the certificate meant). Null after recording the
+   * problems in {@code r}.
+   */
+  static RedisSettings.TlsFiles tlsFiles(Reader r) {
+    int before = r.problems().size();
+    String cert = r.string(REDIS_TLS_CLIENT_CERT);
+    String key = r.string(REDIS_TLS_CLIENT_KEY);
+    if (cert.isEmpty() != key.isEmpty()) {
+      r.problem("REDIS_TLS_CLIENT_CERT=" + cert + " and REDIS_TLS_CLIENT_KEY=" + key + ": a client certificate"
+          + " for Redis needs both its certificate and its key; set both, or unset both");
+    }
+    java.util.Optional<java.nio.file.Path> ca = file(r, REDIS_TLS_CACERT);
+    java.util.Optional<java.nio.file.Path> certFile = file(r, REDIS_TLS_CLIENT_CERT);
+    java.util.Optional<java.nio.file.Path> keyFile = file(r, REDIS_TLS_CLIENT_KEY);
+    return r.problems().size() > before ? null : new RedisSettings.TlsFiles(ca, certFile, keyFile);
+  }
+
+  /** A file variable: empty when unset; a problem unless it names a readable file. */
+  private static java.util.Optional<java.nio.file.Path> file(Reader r, Variable v) {
+    String s = r.string(v);
+    if (s.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    java.nio.file.Path p;
+    try {
+      p = java.nio.file.Path.of(s);
+    } catch (java.nio.file.InvalidPathException e) {
+      r.problem(v.name() + "='" + s + "' is not a path: " + e.getReason());
+      return java.util.Optional.empty();
+    }
+    if (!java.nio.file.Files.exists(p)) {
+      r.problem(v.name() + "=" + s + ": no such file");
+    } else if (!java.nio.file.Files.isRegularFile(p) || !java.nio.file.Files.isReadable(p)) {
+      r.problem(v.name() + "=" + s + ": not a readable file");
+    }
+    return java.util.Optional.of(p);
   }
 
   /**

@@ -1,8 +1,10 @@
 package dev.sluice.server.settings;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One Redis server, cluster or Sentinel-watched master, from envoyproxy/ratelimit's
@@ -22,6 +24,9 @@ import java.util.Objects;
  * credentials ({@code REDIS_SENTINEL_AUTH}, or else the first sentinel URL's) are apart, since a
  * Lettuce URI has no place for them. {@link #toString()} masks every password.
  *
+ * <p>With TLS, {@code REDIS_TLS_CACERT} and {@code REDIS_TLS_CLIENT_CERT}/{@code REDIS_TLS_CLIENT_KEY}
+ * (shared by the twins) are the store's {@code tlsCaFile} and {@code tlsClientCertificate}: {@link #tls()}.
+ *
  * @param type {@code REDIS_TYPE}, default {@code SINGLE}
  * @param uris one URI for {@link Type#SINGLE} and {@link Type#SENTINEL}; one per node of
  *     {@code REDIS_URL} for {@link Type#CLUSTER}; they hold the (master's) password
@@ -31,9 +36,11 @@ import java.util.Objects;
  *     the server is unhealthy while the store has no connection
  * @param sentinelUsername the sentinels' user, empty for the default user (or no credentials)
  * @param sentinelPassword the sentinels' password, empty for none; only for {@link Type#SENTINEL}
+ * @param tls the PEM files of the TLS connection, {@link TlsFiles#NONE} without TLS or without
+ *     them (then the JVM's trust store verifies Redis, and no client certificate is presented)
  */
 public record RedisSettings(Type type, List<String> uris, Duration connectTimeout,
-    boolean healthCheckActiveConnection, String sentinelUsername, String sentinelPassword) {
+    boolean healthCheckActiveConnection, String sentinelUsername, String sentinelPassword, TlsFiles tls) {
 
   /**
    * Checks and copies the components.
@@ -41,10 +48,11 @@ public record RedisSettings(Type type, List<String> uris, Duration connectTimeou
    * @throws NullPointerException if a component is null
    * @throws IllegalArgumentException if {@code uris} is empty, or has several for {@link Type#SINGLE}
    *     or {@link Type#SENTINEL}, or if sentinel credentials are given for another type, or a
-   *     sentinel user without a password
+   *     sentinel user without a password, or TLS files for URIs without TLS
    */
   public RedisSettings {
     Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(tls, "tls");
     Objects.requireNonNull(connectTimeout, "connectTimeout");
     Objects.requireNonNull(sentinelUsername, "sentinelUsername");
     Objects.requireNonNull(sentinelPassword, "sentinelPassword");
@@ -59,6 +67,26 @@ public record RedisSettings(Type type, List<String> uris, Duration connectTimeou
           + " password (type " + type + ", user '" + sentinelUsername + "', password "
           + (sentinelPassword.isEmpty() ? "empty" : "set") + ")");
     }
+    if (!tls.equals(TlsFiles.NONE) && !uris.stream().allMatch(u -> u.startsWith("rediss"))) {
+      throw new IllegalArgumentException("TLS files are for rediss:// URIs only (was " + tls + " for "
+          + uris.stream().map(Reader::maskUrl).toList() + ")");
+    }
+  }
+
+  /**
+   * A Redis without TLS files.
+   *
+   * @param type as in the canonical constructor
+   * @param uris as in the canonical constructor
+   * @param connectTimeout as in the canonical constructor
+   * @param healthCheckActiveConnection as in the canonical constructor
+   * @param sentinelUsername as in the canonical constructor
+   * @param sentinelPassword as in the canonical constructor
+   */
+  public RedisSettings(Type type, List<String> uris, Duration connectTimeout, boolean healthCheckActiveConnection,
+      String sentinelUsername, String sentinelPassword) {
+    this(type, uris, connectTimeout, healthCheckActiveConnection, sentinelUsername, sentinelPassword,
+        TlsFiles.NONE);
   }
 
   /**
@@ -83,7 +111,38 @@ public record RedisSettings(Type type, List<String> uris, Duration connectTimeou
     return "RedisSettings[type=" + type + ", uris=" + uris.stream().map(Reader::maskUrl).toList()
         + ", connectTimeout=" + connectTimeout + ", healthCheckActiveConnection=" + healthCheckActiveConnection
         + ", sentinelUsername=" + sentinelUsername + ", sentinelPassword="
-        + (sentinelPassword.isEmpty() ? "" : Reader.MASK) + "]";
+        + (sentinelPassword.isEmpty() ? "" : Reader.MASK) + ", tls=" + tls + "]";
+  }
+
+  /**
+   * The PEM files of a TLS connection to Redis.
+   *
+   * @param caFile {@code REDIS_TLS_CACERT}: the CA certificates that verify Redis, instead of the
+   *     JVM's trust store
+   * @param clientCertFile {@code REDIS_TLS_CLIENT_CERT}: the client certificate (chain) presented
+   *     to Redis; present iff {@code clientKeyFile} is
+   * @param clientKeyFile {@code REDIS_TLS_CLIENT_KEY}: its private key, unencrypted PKCS#8 PEM
+   */
+  public record TlsFiles(Optional<Path> caFile, Optional<Path> clientCertFile, Optional<Path> clientKeyFile) {
+
+    /** No files: the JVM's trust store, no client certificate. */
+    public static final TlsFiles NONE = new TlsFiles(Optional.empty(), Optional.empty(), Optional.empty());
+
+    /**
+     * Checks the components.
+     *
+     * @throws NullPointerException if a component is null
+     * @throws IllegalArgumentException if only one of the client certificate and its key is present
+     */
+    public TlsFiles {
+      Objects.requireNonNull(caFile, "caFile");
+      Objects.requireNonNull(clientCertFile, "clientCertFile");
+      Objects.requireNonNull(clientKeyFile, "clientKeyFile");
+      if (clientCertFile.isPresent() != clientKeyFile.isPresent()) {
+        throw new IllegalArgumentException("a client certificate needs its key, and a key its certificate (was "
+            + clientCertFile + ", " + clientKeyFile + ")");
+      }
+    }
   }
 
   /** How Redis is deployed: {@code REDIS_TYPE}, any case. */

@@ -29,7 +29,7 @@ import java.util.Optional;
  * <p>A setting Sluice does not support stops the start: {@link #fromEnvironment} throws, naming
  * each such variable, its value and what to do instead ({@code BACKEND_TYPE=memcache},
  * {@code CONFIG_TYPE=GRPC_XDS_SOTW}, statsd, DogStatsD, tracing, gRPC over TLS or a unix socket,
- * Redis unix sockets, Redis client certificates). One difference of default:
+ * Redis unix sockets). One difference of default:
  * {@code USE_STATSD} unset means false here (true in envoyproxy/ratelimit), so that a deployment
  * that never set it starts; only an explicit true is refused. Variables that are read but change
  * nothing are listed by {@link #notices()} when set to another value than their default. Unknown
@@ -252,19 +252,15 @@ public final class Settings {
     if (backend != StoreSettings.Backend.REDIS) {
       return backend == null ? null : new StoreSettings(backend, sqlitePath, Optional.empty(), Optional.empty());
     }
-    RedisSettings main = RedisReader.read(r, RedisReader.MAIN);
     boolean perSecond = r.bool(REDIS_PERSECOND);
-    RedisSettings second = perSecond ? RedisReader.read(r, RedisReader.PER_SECOND) : null;
-    if (r.bool(REDIS_TLS) || perSecond && r.bool(REDIS_PERSECOND_TLS)) {
-      if (!r.string(REDIS_TLS_CLIENT_CERT).isEmpty() && !r.string(REDIS_TLS_CLIENT_KEY).isEmpty()) {
-        r.problem("REDIS_TLS_CLIENT_CERT=" + r.string(REDIS_TLS_CLIENT_CERT) + " and REDIS_TLS_CLIENT_KEY="
-            + r.string(REDIS_TLS_CLIENT_KEY) + ": client certificates for Redis are not supported by Sluice; unset"
-            + " them (Redis must then accept the connection without one)");
-      }
-      if (!r.string(REDIS_TLS_CACERT).isEmpty()) {
-        r.problem("REDIS_TLS_CACERT=" + r.string(REDIS_TLS_CACERT) + ": a CA file for Redis is not supported by"
-            + " Sluice; add the CA to the JVM's trust store (-Djavax.net.ssl.trustStore) and unset REDIS_TLS_CACERT");
-      }
+    // the REDIS_TLS_* files are shared by the twins, and read only when one of them uses TLS
+    RedisSettings.TlsFiles tls = r.bool(REDIS_TLS) || perSecond && r.bool(REDIS_PERSECOND_TLS)
+        ? RedisReader.tlsFiles(r) : RedisSettings.TlsFiles.NONE;
+    RedisSettings main = RedisReader.read(r, RedisReader.MAIN, tls == null ? RedisSettings.TlsFiles.NONE : tls);
+    RedisSettings second = perSecond
+        ? RedisReader.read(r, RedisReader.PER_SECOND, tls == null ? RedisSettings.TlsFiles.NONE : tls) : null;
+    if (tls == null) {
+      return null;
     }
     if (main == null || perSecond && second == null) {
       return null;

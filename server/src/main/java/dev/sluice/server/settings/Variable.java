@@ -117,12 +117,17 @@ enum Variable {
   REDIS_AUTH(Group.REDIS, Kind.STRING, "", Use.SUPPORTED,
       "password, or user:password (SENTINEL: the master's; credentials in REDIS_URL are the sentinels')", Mask.SECRET),
   REDIS_TLS(Group.REDIS, Kind.BOOL, "false", Use.SUPPORTED,
-      "connect with TLS (SENTINEL: to the sentinels and the master), trusting the JVM's CAs"),
-  REDIS_TLS_CLIENT_CERT(Group.REDIS, Kind.STRING, "", Use.PARTLY,
-      "with REDIS_TLS_CLIENT_KEY: client certificates are not supported"),
-  REDIS_TLS_CLIENT_KEY(Group.REDIS, Kind.STRING, "", Use.PARTLY, "see REDIS_TLS_CLIENT_CERT"),
-  REDIS_TLS_CACERT(Group.REDIS, Kind.STRING, "", Use.PARTLY,
-      "must stay empty with TLS: add the CA to the JVM's trust store instead"),
+      "connect with TLS (SENTINEL: to the sentinels and the master), trusting the JVM's CAs unless"
+          + " REDIS_TLS_CACERT is set"),
+  REDIS_TLS_CLIENT_CERT(Group.REDIS, Kind.STRING, "", Use.SUPPORTED,
+      "with TLS: PEM file of the client certificate (chain) presented to Redis (mutual TLS); needs"
+          + " REDIS_TLS_CLIENT_KEY, and a readable file (else the start fails)"),
+  REDIS_TLS_CLIENT_KEY(Group.REDIS, Kind.STRING, "", Use.SUPPORTED,
+      "with TLS: PEM file (unencrypted PKCS#8) of REDIS_TLS_CLIENT_CERT's private key; needs"
+          + " REDIS_TLS_CLIENT_CERT"),
+  REDIS_TLS_CACERT(Group.REDIS, Kind.STRING, "", Use.SUPPORTED,
+      "with TLS: PEM file of the CA certificates that verify Redis, instead of the JVM's trust store;"
+          + " a readable file (else the start fails)"),
   REDIS_TLS_SKIP_HOSTNAME_VERIFICATION(Group.REDIS, Kind.BOOL, "false", Use.SUPPORTED,
       "verify the certificate chain but not the host name"),
   REDIS_PIPELINE_WINDOW(Group.REDIS, Kind.DURATION, "0", Use.NO_EFFECT, "the Redis store coalesces by itself"),

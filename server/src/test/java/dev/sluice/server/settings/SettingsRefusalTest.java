@@ -144,12 +144,9 @@ class SettingsRefusalTest {
         Arguments.of(env("REDIS_SOCKET_TYPE", "unix", "REDIS_URL", "/run/redis.sock"), "REDIS_SOCKET_TYPE=unix is not"
             + " supported by Sluice: it cannot reach Redis on a unix socket; set REDIS_SOCKET_TYPE=tcp and"
             + " REDIS_URL=host:port"),
-        Arguments.of(env("REDIS_TLS", "true", "REDIS_TLS_CLIENT_CERT", "/c.pem", "REDIS_TLS_CLIENT_KEY", "/k.pem"),
-            "REDIS_TLS_CLIENT_CERT=/c.pem and REDIS_TLS_CLIENT_KEY=/k.pem: client certificates for Redis are not"
-                + " supported by Sluice; unset them (Redis must then accept the connection without one)"),
-        Arguments.of(env("REDIS_TLS", "true", "REDIS_TLS_CACERT", "/ca.pem"), "REDIS_TLS_CACERT=/ca.pem: a CA file"
-            + " for Redis is not supported by Sluice; add the CA to the JVM's trust store"
-            + " (-Djavax.net.ssl.trustStore) and unset REDIS_TLS_CACERT"),
+        // the REDIS_TLS_* files are supported (SettingsTlsTest); one missing stops the start
+        Arguments.of(env("REDIS_TLS", "true", "REDIS_TLS_CACERT", "/no/ca.pem"), "REDIS_TLS_CACERT=/no/ca.pem: no"
+            + " such file"),
         Arguments.of(env("REDIS_POOL_ON_EMPTY_BEHAVIOR", "CREATE"), "REDIS_POOL_ON_EMPTY_BEHAVIOR=CREATE is not"
             + " supported (nor by envoyproxy/ratelimit since radix v4): unset it or set WAIT"),
         Arguments.of(env("REDIS_POOL_ON_EMPTY_BEHAVIOR", "error"), "REDIS_POOL_ON_EMPTY_BEHAVIOR=error is not"
@@ -158,8 +155,8 @@ class SettingsRefusalTest {
             + "unix (the default when unset) is not supported by Sluice: it cannot reach Redis on a unix socket; set"
             + " REDIS_PERSECOND_SOCKET_TYPE=tcp and REDIS_PERSECOND_URL=host:port"),
         Arguments.of(env("REDIS_PERSECOND", "true", "REDIS_PERSECOND_SOCKET_TYPE", "tcp", "REDIS_PERSECOND_URL", "p:1",
-            "REDIS_PERSECOND_TLS", "true", "REDIS_TLS_CACERT", "/ca.pem"), "REDIS_TLS_CACERT=/ca.pem: a CA file for"
-            + " Redis is not supported by Sluice"));
+            "REDIS_PERSECOND_TLS", "true", "REDIS_TLS_CACERT", "/no/ca.pem"), "REDIS_TLS_CACERT=/no/ca.pem: no such"
+            + " file"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -176,7 +173,7 @@ class SettingsRefusalTest {
         Arguments.of((Object) env("USE_DOG_STATSD", "true", "DISABLE_STATS", "true")),
         Arguments.of((Object) env("PROMETHEUS_MAPPER_YAML", "/m.yaml")), // without Prometheus: unused, as theirs
         Arguments.of((Object) env("REDIS_TLS_CLIENT_CERT", "/c.pem", "REDIS_TLS_CLIENT_KEY", "/k.pem")), // no TLS
-        Arguments.of((Object) env("REDIS_TLS", "true", "REDIS_TLS_CLIENT_CERT", "/c.pem")), // no key: theirs skips
+        Arguments.of((Object) env("REDIS_TLS_CACERT", "/no/ca.pem")), // no TLS: unused, as theirs
         Arguments.of((Object) env("REDIS_TYPE", "cluster", "REDIS_SOCKET_TYPE", "unix")), // theirs ignores it then
         Arguments.of((Object) env("BACKEND_TYPE", "memory", "REDIS_SOCKET_TYPE", "unix", "REDIS_TYPE", "sentinel")),
         Arguments.of((Object) env("BACKEND_TYPE", "sqlite", "REDIS_URL", "not a url")),
