@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -58,7 +59,7 @@ public final class ConfigLoader {
     for (ConfigFile f : files) {
       roots.add(YamlDecoder.read(f));
     }
-    Loading loading = new Loading(mergeDomainConfigs);
+    Loading loading = new Loading(mergeDomainConfigs, Map.of());
     for (int i = 0; i < files.size(); i++) {
       loading.file(files.get(i).name(), roots.get(i));
     }
@@ -84,13 +85,30 @@ public final class ConfigLoader {
    */
   public static RateLimitConfig loadList(ConfigFile file, String key, boolean mergeDomainConfigs)
       throws ConfigException {
+    return loadList(file, key, mergeDomainConfigs, Map.of());
+  }
+
+  /**
+   * As {@link #loadList(ConfigFile, String, boolean)}, where a {@code policy} or {@code policies}
+   * entry of a {@code rate_limit} may also be the name of one of {@code named}: the descriptor then
+   * takes that policy's definition (its counts stay the descriptor's own, as with a text).
+   *
+   * @param file the whole file
+   * @param key the top-level key that holds the list
+   * @param mergeDomainConfigs whether an item may add to a domain that an earlier item declared
+   * @param named the file's named policies, by name
+   * @return the config
+   * @throws ConfigException as the other overload; also for a name none of {@code named} has
+   */
+  public static RateLimitConfig loadList(ConfigFile file, String key, boolean mergeDomainConfigs,
+      Map<String, Policy> named) throws ConfigException {
     YamlNode doc;
     try {
       doc = YamlNode.parseFirstDocument(file.content());
     } catch (YamlNode.SyntaxError e) {
       throw new ConfigException(file.name(), "", "error loading config file: yaml: " + e.getMessage());
     }
-    Loading loading = new Loading(mergeDomainConfigs);
+    Loading loading = new Loading(mergeDomainConfigs, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(named)));
     if (doc == null) {
       return loading.build();
     }
@@ -165,11 +183,13 @@ public final class ConfigLoader {
   /** One load: the domains as they fill, and the Sluice leaves to name at the end. */
   private static final class Loading {
     private final boolean merge;
+    private final Map<String, Policy> named;
     private final Map<String, Descriptor.Builder> domains = new LinkedHashMap<>();
     private final List<Descriptor.Builder> sluiceLeaves = new ArrayList<>();
 
-    Loading(boolean merge) {
+    Loading(boolean merge, Map<String, Policy> named) {
       this.merge = merge;
+      this.named = named;
     }
 
     void file(String file, Raw.Root root) throws ConfigException {
@@ -234,8 +254,11 @@ public final class ConfigLoader {
       List<Policy> policies = List.of();
       Unit unit = null;
       if (r.policy != null || r.policies != null) {
-        policies = policies(file, path, r);
-        b.policyTexts = r.policy != null ? List.of(r.policy) : r.policies;
+        b.policyTexts = policyTexts(file, path, r);
+        policies = new ArrayList<>();
+        for (String text : b.policyTexts) {
+          policies.add(PolicyText.parse(PROVISIONAL, text));
+        }
         sluiceLeaves.add(b);
       } else {
         Optional<Unit> parsed = Unit.parse(r.unit);
@@ -266,8 +289,11 @@ public final class ConfigLoader {
           policies, Metadata.EMPTY);
     }
 
-    /** Sluice's policies of one rate_limit, checked; named provisionally. */
-    private List<Policy> policies(String file, String path, Raw.RateLimit r) throws ConfigException {
+    /**
+     * The texts of the Sluice policies of one rate_limit, checked: each as given, or, for the name
+     * of one of the server file's named policies, that policy's text.
+     */
+    private List<String> policyTexts(String file, String path, Raw.RateLimit r) throws ConfigException {
       String key = r.policy != null ? "policy" : "policies";
       if (r.policy != null && r.policies != null) {
         throw new ConfigException(file, path, "give either policy or policies, not both");
@@ -290,23 +316,43 @@ public final class ConfigLoader {
       if (texts.isEmpty()) {
         throw new ConfigException(file, Paths.at(path, key), "must list at least one policy");
       }
-      List<Policy> parsed = new ArrayList<>();
+      List<String> resolved = new ArrayList<>();
       for (int j = 0; j < texts.size(); j++) {
         String at = Paths.at(path, r.policy != null ? key : key + " #" + (j + 1));
+        String text = texts.get(j);
+        Policy named = this.named.get(text);
         Policy p;
-        try {
-          p = PolicyText.parse(PROVISIONAL, texts.get(j));
-        } catch (PolicyTextException e) {
-          throw new ConfigException(file, at, e.detail());
+        if (named != null) {
+          p = named;
+        } else {
+          try {
+            p = PolicyText.parse(PROVISIONAL, text);
+          } catch (PolicyTextException e) {
+            throw new ConfigException(file, at, isName(text) ? unknownName(text) : e.detail());
+          }
         }
         if (p.kind() != Policy.Kind.RATE) {
-          throw new ConfigException(file, at, "'" + texts.get(j) + "' is a " + p.kind().name().toLowerCase()
+          throw new ConfigException(file, at, "'" + text + "' is a " + p.kind().name().toLowerCase(Locale.ROOT)
               + " policy; a descriptor takes rate policies only (token-bucket, fixed-window, sliding-log,"
               + " sliding-counter)");
         }
-        parsed.add(p);
+        resolved.add(named != null ? PolicyText.format(named) : text);
       }
-      return parsed;
+      return resolved;
+    }
+
+    /** Whether {@code text} reads as a policy's name rather than its text: one word, no field. */
+    private static boolean isName(String text) {
+      return !text.isEmpty() && text.chars().noneMatch(c -> c == '=' || Character.isWhitespace(c) || c == ',');
+    }
+
+    private String unknownName(String name) {
+      if (named.isEmpty()) {
+        return "'" + name + "' is neither a policy text (a type and its fields, docs/policies.md) nor the name"
+            + " of a policy: names refer to the policies of a server file (serve --config), and there are none here";
+      }
+      return "'" + name + "' is neither a policy text (a type and its fields, docs/policies.md) nor the name of"
+          + " one of the file's policies (" + String.join(", ", named.keySet()) + ")";
     }
 
     RateLimitConfig build() {

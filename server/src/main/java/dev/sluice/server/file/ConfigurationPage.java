@@ -37,6 +37,8 @@ public final class ConfigurationPage {
               rate_limit: {unit: minute, requests_per_unit: 10}
             - key: api_key
               rate_limit: {policy: token-bucket capacity=20 rate=5/s}
+            - key: tenant
+              rate_limit: {policy: api}    # a policy above, by name
       """;
 
   /** The example of a file with mistakes, and what loading it says (made by loading it). */
@@ -110,7 +112,9 @@ public final class ConfigurationPage {
           written as its variable would be, `EXTRA_TAGS: a:1,b:2`.
         - **`policies`**: name to policy text, as [docs/policies.md](policies.md) describes
           (`token-bucket`, `fixed-window`, `sliding-log`, `sliding-counter`, `concurrency`,
-          `budget`). The server's own API uses them by name; the envoyproxy/ratelimit API does not.
+          `budget`). The server's own API uses them by name, and so may a descriptor's `policy` or
+          `policies` (rate policies only): the descriptor takes the named policy's definition, and
+          its counts stay its own, as with a policy written out in place.
         - **`domains`**: a list whose items are envoyproxy/ratelimit config files, each exactly in
           their format (the [keys below](#domains)), read and checked as the runtime layout's files
           are: yaml.v2's YAML 1.1 rules, their key check, their messages, Sluice's `policy` and

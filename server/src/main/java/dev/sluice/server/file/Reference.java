@@ -133,9 +133,11 @@ final class Reference {
       new Key(Level.RATE_LIMIT, "replaces", Type.REPLACES, false, false,
           "Names of limits this one replaces when both apply to a request."),
       new Key(Level.RATE_LIMIT, "policy", Type.RATE_POLICY, false, true,
-          "Sluice: a rate policy in text form instead of unit and requests_per_unit (not with unlimited)."),
+          "Sluice: a rate policy in text form, or a server file's policy by name, instead of unit and"
+              + " requests_per_unit (not with unlimited)."),
       new Key(Level.RATE_LIMIT, "policies", Type.RATE_POLICIES, false, true,
-          "Sluice: several rate policies, all enforced (not with policy, unit, requests_per_unit or unlimited)."));
+          "Sluice: several rate policies (texts or names), all enforced (not with policy, unit, requests_per_unit"
+              + " or unlimited)."));
 
   /** The keys of one level, in the table's order. */
   static List<Key> keys(Level level) {

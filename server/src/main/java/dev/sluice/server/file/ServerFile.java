@@ -395,7 +395,7 @@ public final class ServerFile {
       RateLimitConfig config = RateLimitConfig.empty();
       if (hasDomains) {
         try {
-          config = ConfigLoader.loadList(file, DOMAINS, merge);
+          config = ConfigLoader.loadList(file, DOMAINS, merge, policies);
         } catch (ConfigException e) {
           problem(e.line(), e.path(), e.reason());
         }

@@ -48,10 +48,11 @@ public final class ServerFileSchema {
             "budget limit=50GiB period=1d zone=Europe/Prague", "concurrency slots=5 ttl=10m")));
     defs.put("ratePolicy", object(
         "description", "A Sluice rate policy in text form (docs/policies.md): "
-            + String.join(", ", Reference.RATE_POLICY_TYPES) + ".",
+            + String.join(", ", Reference.RATE_POLICY_TYPES) + "; or, in a server file, the name of one"
+            + " of its policies.",
         "type", "string",
-        "pattern", typePattern(Reference.RATE_POLICY_TYPES),
-        "examples", array("token-bucket capacity=20 rate=5/s", "sliding-log limit=30 window=1h")));
+        "pattern", "(" + typePattern(Reference.RATE_POLICY_TYPES) + ")|^[^\\s=,]+$",
+        "examples", array("token-bucket capacity=20 rate=5/s", "sliding-log limit=30 window=1h", "api")));
     defs.put("text", object(
         "description", "Text; a number or a boolean is read as its text (not a float: envoyproxy/ratelimit refuses"
             + " those).",

@@ -54,6 +54,14 @@ class PolicyExtensionTest {
   }
 
   @Test
+  void outsideAServerFileANameIsNoPolicy() {
+    ConfigException e = catchThrowableOfType(ConfigException.class, () -> load(descriptor("policy: api\n")));
+    assertThat(e.getMessage()).isEqualTo("f.yaml: domain 'd' > descriptor key 'k' > rate_limit > policy: 'api' is"
+        + " neither a policy text (a type and its fields, docs/policies.md) nor the name of a policy: names refer to"
+        + " the policies of a server file (serve --config), and there are none here");
+  }
+
+  @Test
   void severalPoliciesAreNumberedInOrder() throws Exception {
     RateLimitConfig c = load(descriptor("""
         policies:

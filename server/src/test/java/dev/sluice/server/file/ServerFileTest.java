@@ -281,6 +281,51 @@ class ServerFileTest {
   }
 
   @Test
+  void aDescriptorTakesANamedPolicyByName() {
+    ServerFile f = load(MEMORY + """
+        policies:
+          api: token-bucket capacity=20 rate=100/1m
+          hourly: sliding-log limit=1000 window=1h
+        domains:
+          - domain: example
+            descriptors:
+              - key: api_key
+                rate_limit: {policy: api}
+              - key: user
+                rate_limit: {policies: [hourly, "fixed-window limit=5 period=1s"]}
+        """);
+    // the definition is the named policy's; the name (the identity of the counts) is the leaf's own
+    assertThat(f.config().lookup("example", List.of(Map.entry("api_key", "k1"))).policies())
+        .containsExactly(PolicyText.parse("example.api_key", "token-bucket capacity=20 rate=100/1m"));
+    assertThat(f.config().lookup("example", List.of(Map.entry("user", "u"))).policies())
+        .containsExactly(PolicyText.parse("example.user#1", "sliding-log limit=1000 window=1h"),
+            PolicyText.parse("example.user#2", "fixed-window limit=5 period=1s"));
+  }
+
+  @Test
+  void aNameThatIsNoPolicyOfTheFileOrNoRatePolicyIsRefused() {
+    String policies = "policies:\n  api: token-bucket capacity=20 rate=100/1m\n  scans: budget limit=1GiB period=1d\n";
+    assertThat(refused(MEMORY + policies + """
+        domains:
+          - domain: example
+            descriptors:
+              - key: api_key
+                rate_limit: {policy: apii}
+        """)).containsExactly("sluice.yaml:10: domains #1 > domain 'example' > descriptor key 'api_key' > rate_limit"
+        + " > policy: 'apii' is neither a policy text (a type and its fields, docs/policies.md) nor the name of one"
+        + " of the file's policies (api, scans)");
+    assertThat(refused(MEMORY + policies + """
+        domains:
+          - domain: example
+            descriptors:
+              - key: api_key
+                rate_limit: {policies: [api, scans]}
+        """)).containsExactly("sluice.yaml:10: domains #1 > domain 'example' > descriptor key 'api_key' > rate_limit"
+        + " > policies #2: 'scans' is a budget policy; a descriptor takes rate policies only (token-bucket,"
+        + " fixed-window, sliding-log, sliding-counter)");
+  }
+
+  @Test
   void domainsNotAList() {
     assertThat(refused(MEMORY + "domains:\n  domain: a\n")).containsExactly(
         "sluice.yaml:4: domains: must be a list of domains, each an envoyproxy/ratelimit config (domain, descriptors)");
