@@ -148,7 +148,10 @@ public final class QuotaAnswer {
     String named = "policy '" + Keys.printable(policy) + "'";
     String theKey = key == null ? "the key" : "key '" + Keys.printable(key) + "'";
     String forKey = key == null ? "" : " for " + theKey;
-    long retrySeconds = seconds(d.retryAfterNanos());
+    // a store that cannot decide (or is full) asks for at least a second: the same in the header,
+    // the detail and the body
+    long retrySeconds = d.reason() == Decision.Reason.LIMITED ? seconds(d.retryAfterNanos())
+        : Math.max(1, seconds(d.retryAfterNanos()));
     String retry = "retry after " + retrySeconds + " s";
     Refusal refusal;
     String detail;
@@ -187,7 +190,7 @@ public final class QuotaAnswer {
     String retryAfter = null;
     if (d.reason() != Decision.Reason.COST_EXCEEDS_LIMIT) {
       // the deciding denial has the longest wait of all: its seconds are the header's
-      retryAfter = Long.toString(d.reason() == Decision.Reason.LIMITED ? retrySeconds : Math.max(1, retrySeconds));
+      retryAfter = Long.toString(retrySeconds);
     }
     return new QuotaAnswer(refusal, detail, Collections.unmodifiableMap(m), headers(all, style, retryAfter));
   }

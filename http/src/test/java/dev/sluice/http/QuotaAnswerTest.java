@@ -31,7 +31,7 @@ class QuotaAnswerTest {
                 + " 100; nothing was charged", "null"),
         Arguments.of(Decision.storeUnavailable(DAILY, 0), 503, "store-unavailable", "1",
             "the store could not decide on 1 request for key 'ip:203.0.113.7' of policy 'anon-daily'; nothing was"
-                + " charged; retry after 0 s", "0"),
+                + " charged; retry after 1 s", "1"),
         Arguments.of(Decision.storeFull(DAILY, 1_000_000L), 503, "store-full", "1",
             "the store holds as many keys as it may, and key 'ip:203.0.113.7' is new to policy 'anon-daily'; nothing"
                 + " was charged; retry after 1 s", "1"));
