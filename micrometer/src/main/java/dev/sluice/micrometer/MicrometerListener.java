@@ -53,7 +53,7 @@ import java.util.regex.Pattern;
 public final class MicrometerListener implements DecisionListener {
 
   /** The policy tag under which policies beyond {@link Builder#maxPolicies(int)} are counted. */
-  public static final String OTHER_POLICY = "other";
+  public static final String OTHER_POLICY = "_other";
 
   /** The default prefix of the meter names. */
   public static final String DEFAULT_PREFIX = "sluice";
