@@ -42,7 +42,7 @@ final class Stores {
     };
   }
 
-  private static void require(String origin, String type, String className, String artifact) {
+  static void require(String origin, String type, String className, String artifact) {
     try {
       Class.forName(className, false, Stores.class.getClassLoader());
     } catch (ClassNotFoundException | LinkageError e) {

@@ -20,16 +20,15 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
 /**
  * Reads the {@code sluice:} tree of a YAML file with snakeyaml-engine, safely: the YAML 1.2 core
  * schema (no Java types from tags), duplicate keys refused, at most {@value #MAX_ALIASES} aliases
- * (an alias bomb expands a few lines into billions of nodes) and {@value #MAX_CODE_POINTS} code
- * points. Every YAML error names the file and the line.
+ * (an alias bomb expands a few lines into billions of nodes) and {@value #MAX_BYTES} bytes. Every YAML error names the file and the line.
  */
 final class YamlFile {
 
   /** Most aliases ({@code *name}) in a file: a configuration needs a few at most. */
   static final int MAX_ALIASES = 32;
 
-  /** Most characters in a file, 1 Mi code points. */
-  static final int MAX_CODE_POINTS = 1 << 20;
+  /** Largest file read, 1 MiB. */
+  static final int MAX_BYTES = 1 << 20;
 
   /** The one top-level key. */
   static final String ROOT = "sluice";
@@ -48,6 +47,10 @@ final class YamlFile {
     String name = file.toString();
     String text;
     try {
+      if (Files.size(file) > MAX_BYTES) {
+        throw new IllegalArgumentException(name + ": is larger than " + MAX_BYTES + " bytes; a configuration is"
+            + " a few kilobytes");
+      }
       text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file)))
           .toString();
     } catch (NoSuchFileException e) {
@@ -64,7 +67,7 @@ final class YamlFile {
         .setAllowRecursiveKeys(false)
         .setAllowNonScalarKeys(false)
         .setMaxAliasesForCollections(MAX_ALIASES)
-        .setCodePointLimit(MAX_CODE_POINTS)
+        .setCodePointLimit(MAX_BYTES)
         .build();
     Object document;
     try {
