@@ -89,7 +89,13 @@ public final class ConfiguredFilter implements AutoCloseable {
       return new ConfiguredFilter(config, idle, SluiceFilter.builder(HttpQuotas.builder(idle).build()).build());
     }
     Store store = Stores.open(config.store(), clock, config.origin());
-    Sluice sluice = store == null ? Sluice.builder().clock(clock).build() : Sluice.builder().store(store).build();
+    Sluice sluice;
+    try {
+      sluice = store == null ? Sluice.builder().clock(clock).build() : Sluice.builder().store(store).build();
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
     try {
       SluiceFilter.Builder b = SluiceFilter.builder(config.quotas(sluice)).headers(config.headers());
       config.concurrency().ifPresent(c -> b.concurrency(sluice.leases(c)));

@@ -56,6 +56,26 @@ class YamlFileTest {
     assertThat(c.rules().rules().get(0).cost()).isEqualTo(2);
   }
 
+  /** Every YAML block of docs/http.md's "Configuration file" reads, so that the page cannot drift from the code. */
+  @Test
+  void theDocumentsYamlReads() throws IOException {
+    String page = Files.readString(Path.of("..", "docs", "http.md"));
+    String section = page.substring(page.indexOf("## Configuration file"), page.indexOf("## Not yet here"));
+    List<String> blocks = new java.util.ArrayList<>();
+    for (int at = section.indexOf("```yaml\n"); at >= 0; at = section.indexOf("```yaml\n", at + 1)) {
+      blocks.add(section.substring(at + 8, section.indexOf("```", at + 8)));
+    }
+    assertThat(blocks).hasSize(2);
+    QuotaConfig whole = QuotaConfig.read(YamlFile.sluiceTree(write("whole.yaml", blocks.get(0))), "whole.yaml");
+    assertThat(whole.policies()).hasSize(4);
+    assertThat(whole.rules().rules()).hasSize(3);
+    assertThat(whole.addresses().trustedProxies()).hasSize(2);
+    assertThat(whole.identities().sources()).containsExactly("header X-Client-Id", "API key Authorization: Bearer");
+    QuotaConfig model = QuotaConfig.read(YamlFile.sluiceTree(write("model.yaml", blocks.get(1))), "model.yaml");
+    assertThat(model.store().path()).contains("/var/lib/myapp/quotas.db");
+    assertThat(model.rules().rules().get(1).authenticated()).extracting(p -> p.name()).containsExactly("client-daily");
+  }
+
   @Test
   void sluiceWithNoValueIsAnEmptyTree() throws IOException {
     assertThat(YamlFile.sluiceTree(write("bare.yaml", "sluice:\n"))).isNull();
