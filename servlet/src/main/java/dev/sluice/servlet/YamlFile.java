@@ -10,11 +10,12 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.api.lowlevel.Parse;
 import org.snakeyaml.engine.v2.events.Event;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.parser.ParserImpl;
+import org.snakeyaml.engine.v2.scanner.StreamReader;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
@@ -106,7 +107,10 @@ final class YamlFile {
   /** Refuses more than {@link #MAX_ALIASES} aliases at the line of the first one too many. */
   private static void countAliases(String name, LoadSettings settings, String text) {
     int aliases = 0;
-    for (Event e : new Parse(settings).parseString(text)) {
+    // the parser of the exported packages (api.lowlevel is not exported to named modules)
+    ParserImpl events = new ParserImpl(settings, new StreamReader(settings, text));
+    while (events.hasNext()) {
+      Event e = events.next();
       if (e.getEventId() == Event.ID.Alias && ++aliases > MAX_ALIASES) {
         throw new IllegalArgumentException(name + ":" + line(e.getStartMark()) + ": more than " + MAX_ALIASES
             + " aliases (*name); a configuration needs a few at most");
