@@ -7,7 +7,6 @@ import dev.sluice.Policy;
 import dev.sluice.Sluice;
 import dev.sluice.http.QuotaAnswer;
 import dev.sluice.http.QuotaAnswer.HeaderStyle;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -208,8 +207,13 @@ public final class SluiceRateLimiter extends AbstractRateLimiter<SluiceRateLimit
       return id;
     }
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.UTF_16BE));
-      return HASHED_PREFIX + HexFormat.of().formatHex(digest);
+      // the code units themselves: an encoder would replace lone surrogates and merge ids
+      byte[] units = new byte[id.length() * 2];
+      for (int i = 0; i < id.length(); i++) {
+        units[2 * i] = (byte) (id.charAt(i) >>> 8);
+        units[2 * i + 1] = (byte) id.charAt(i);
+      }
+      return HASHED_PREFIX + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(units));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }
