@@ -2,13 +2,15 @@ package dev.sluice.spring.boot.autoconfigure;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
+import java.net.http.HttpHeaders;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -18,24 +20,45 @@ import org.springframework.web.bind.annotation.RestController;
 /**
  * Starts the test applications the way an application starts (configured only from a YAML file on
  * the classpath, {@code spring.config.name}), on a random port, and calls them over real HTTP with
- * java.net.http: nothing here depends on a Boot line's test APIs, so the same tests run on Boot 3
+ * HttpURLConnection: nothing here depends on a Boot line's test APIs, so the same tests run on Boot 3
  * and Boot 4.
  */
 final class Apps {
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  static {
+    // a connection per request: on Boot 4's Reactor Netty server a request on a kept-alive
+    // connection hung now and then, with or without Sluice in the application
+    System.setProperty("http.keepAlive", "false");
+  }
 
   private Apps() {}
+
+  /** An answer: status, headers (names in any case), body. */
+  record Response(int statusCode, String body, HttpHeaders headers) {}
 
   /** A started application; close it to stop it. */
   record App(ConfigurableApplicationContext context, int port) implements AutoCloseable {
 
-    HttpResponse<String> get(String path, String... headers) throws IOException, InterruptedException {
-      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-          .timeout(Duration.ofSeconds(30));
+    Response get(String path, String... headers) throws IOException {
+      HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + path).toURL().openConnection();
+      c.setConnectTimeout(10_000);
+      c.setReadTimeout(30_000);
       for (int i = 0; i < headers.length; i += 2) {
-        b.header(headers[i], headers[i + 1]);
+        c.setRequestProperty(headers[i], headers[i + 1]);
       }
-      return HTTP.send(b.GET().build(), HttpResponse.BodyHandlers.ofString());
+      try {
+        int status = c.getResponseCode();
+        Map<String, List<String>> fields = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        c.getHeaderFields().forEach((k, v) -> {
+          if (k != null) {
+            fields.put(k, v);
+          }
+        });
+        InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
+        String body = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        return new Response(status, body, HttpHeaders.of(fields, (k, v) -> true));
+      } finally {
+        c.disconnect();
+      }
     }
 
     <T> T bean(Class<T> type) {

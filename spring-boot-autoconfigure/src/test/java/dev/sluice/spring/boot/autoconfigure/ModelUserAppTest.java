@@ -3,7 +3,6 @@ package dev.sluice.spring.boot.autoconfigure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.http.QuotaAnswer;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,7 +24,7 @@ class ModelUserAppTest {
       for (int i = 1; i <= 100; i++) {
         assertThat(app.get("/api/hello").statusCode()).as("anonymous request %d", i).isEqualTo(200);
       }
-      HttpResponse<String> denied = app.get("/api/hello");
+      Apps.Response denied = app.get("/api/hello");
       assertThat(denied.statusCode()).isEqualTo(429);
       assertThat(denied.headers().firstValue("Content-Type")).hasValue(QuotaAnswer.PROBLEM_JSON);
       assertThat(denied.headers().firstValue("Retry-After")).isPresent();
@@ -33,14 +32,14 @@ class ModelUserAppTest {
           "\"used\":100", "policy 'anon-daily' denied 1 request: 100 of its limit of 100 in use");
       // a spoofed X-Forwarded-For from an untrusted peer buys nothing
       assertThat(app.get("/api/hello", "X-Forwarded-For", "203.0.113.9").statusCode()).isEqualTo(429);
-      HttpResponse<String> client = app.get("/api/hello", "X-Client-Id", "billing");
+      Apps.Response client = app.get("/api/hello", "X-Client-Id", "billing");
       assertThat(client.statusCode()).isEqualTo(200);
       assertThat(client.headers().firstValue("RateLimit").orElseThrow()).startsWith("\"client-daily\";r=9999;");
       assertThat(app.get("/health/live").statusCode()).isEqualTo(200);
     }
     try (Apps.App again = Apps.start(ModelUserApp.class, "model-user", file)) {
       assertThat(again.get("/api/hello").statusCode()).as("after the restart").isEqualTo(429);
-      HttpResponse<String> client = again.get("/api/hello", "X-Client-Id", "billing");
+      Apps.Response client = again.get("/api/hello", "X-Client-Id", "billing");
       assertThat(client.statusCode()).isEqualTo(200);
       assertThat(client.headers().firstValue("RateLimit").orElseThrow()).startsWith("\"client-daily\";r=9998;");
       assertThat(again.get("/health/live").statusCode()).isEqualTo(200);

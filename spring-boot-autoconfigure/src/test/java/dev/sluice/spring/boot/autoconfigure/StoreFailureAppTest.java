@@ -3,7 +3,6 @@ package dev.sluice.spring.boot.autoconfigure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.http.QuotaAnswer;
-import java.net.http.HttpResponse;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -18,7 +17,7 @@ class StoreFailureAppTest {
   void failingClosedIs503WithRetryAfter(Class<?> type) throws Exception {
     try (Apps.App app = start(type, "closed")) {
       for (int i = 0; i < 3; i++) {
-        HttpResponse<String> r = app.get("/api/hello");
+        Apps.Response r = app.get("/api/hello");
         assertThat(r.statusCode()).isEqualTo(503);
         assertThat(r.headers().firstValue("Content-Type")).hasValue(QuotaAnswer.PROBLEM_JSON);
         assertThat(Long.parseLong(r.headers().firstValue("Retry-After").orElseThrow())).isGreaterThanOrEqualTo(1);
@@ -26,7 +25,7 @@ class StoreFailureAppTest {
             "\"policy\":\"anon\"");
       }
       assertThat(app.get("/health/live").statusCode()).as("excluded: never asks the store").isEqualTo(200);
-      HttpResponse<String> health = app.get("/actuator/health/sluice");
+      Apps.Response health = app.get("/actuator/health/sluice");
       assertThat(health.statusCode()).isEqualTo(503);
       assertThat(health.body()).contains("\"status\":\"DOWN\"", "\"store\":\"redis\"");
     }
@@ -37,7 +36,7 @@ class StoreFailureAppTest {
   void failingOpenLetsRequestsThrough(Class<?> type) throws Exception {
     try (Apps.App app = start(type, "open")) {
       for (int i = 0; i < 3; i++) {
-        HttpResponse<String> r = app.get("/api/hello");
+        Apps.Response r = app.get("/api/hello");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).isEqualTo("hello");
       }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.PolicyText;
 import dev.sluice.http.QuotaAnswer;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -39,7 +38,7 @@ abstract class WebAppTests {
   @Test
   void anonymousAndAuthenticatedClientsHaveTheirOwnLimits() throws Exception {
     for (int i = 1; i <= 3; i++) {
-      HttpResponse<String> r = app().get("/api/hello");
+      Apps.Response r = app().get("/api/hello");
       assertThat(r.statusCode()).as("anonymous request %d", i).isEqualTo(200);
       assertThat(r.body()).isEqualTo("hello");
       assertThat(r.headers().firstValue("RateLimit-Policy")).hasValue("\"anon\";q=3;w=86400");
@@ -47,7 +46,7 @@ abstract class WebAppTests {
     }
     assertThat(app().get("/api/hello").statusCode()).isEqualTo(429);
     for (int i = 1; i <= 5; i++) {
-      HttpResponse<String> r = app().get("/api/hello", "X-Client-Id", "acme");
+      Apps.Response r = app().get("/api/hello", "X-Client-Id", "acme");
       assertThat(r.statusCode()).as("acme request %d", i).isEqualTo(200);
       assertThat(r.headers().firstValue("RateLimit-Policy")).hasValue("\"client\";q=5;w=86400");
     }
@@ -60,7 +59,7 @@ abstract class WebAppTests {
     for (int i = 0; i < 3; i++) {
       assertThat(app().get("/api/hello").statusCode()).isEqualTo(200);
     }
-    HttpResponse<String> denied = app().get("/api/hello");
+    Apps.Response denied = app().get("/api/hello");
     assertThat(denied.statusCode()).isEqualTo(429);
     assertThat(denied.headers().firstValue("Content-Type")).hasValue(QuotaAnswer.PROBLEM_JSON);
     // the window ends at midnight UTC: the seconds to it are the one value that depends on the time
@@ -83,7 +82,7 @@ abstract class WebAppTests {
     }
     assertThat(app().get("/api/hello").statusCode()).isEqualTo(429);
     for (int i = 0; i < 5; i++) {
-      HttpResponse<String> live = app().get("/health/live");
+      Apps.Response live = app().get("/health/live");
       assertThat(live.statusCode()).isEqualTo(200);
       assertThat(live.body()).isEqualTo("live");
       assertThat(live.headers().firstValue("RateLimit")).isEmpty();
@@ -105,7 +104,7 @@ abstract class WebAppTests {
   void aRateLimitedMethodAnswers429() throws Exception {
     assertThat(app().get("/reports/a").body()).isEqualTo("report for a");
     assertThat(app().get("/reports/a").statusCode()).isEqualTo(200);
-    HttpResponse<String> denied = app().get("/reports/a");
+    Apps.Response denied = app().get("/reports/a");
     assertThat(denied.statusCode()).isEqualTo(429);
     assertThat(denied.headers().firstValue("Content-Type")).hasValue(QuotaAnswer.PROBLEM_JSON);
     long retry = Long.parseLong(denied.headers().firstValue("Retry-After").orElseThrow());
@@ -124,7 +123,7 @@ abstract class WebAppTests {
 
   @Test
   void theActuatorEndpointListsPoliciesAndPeeksWithoutCharging() throws Exception {
-    HttpResponse<String> list = app().get("/actuator/sluice");
+    Apps.Response list = app().get("/actuator/sluice");
     assertThat(list.statusCode()).isEqualTo(200);
     String anon = PolicyText.format(PolicyText.parse("anon", "fixed-window limit=3 period=1d"));
     assertThat(list.body()).contains("\"store\":\"memory\"").contains("\"anon\":\"" + anon + "\"")
@@ -133,7 +132,7 @@ abstract class WebAppTests {
     assertThat(app().get("/api/hello").statusCode()).isEqualTo(200);
     assertThat(app().get("/api/hello").statusCode()).isEqualTo(200);
     for (int i = 0; i < 3; i++) {
-      HttpResponse<String> usage = app().get("/actuator/sluice/anon/ip:127.0.0.1");
+      Apps.Response usage = app().get("/actuator/sluice/anon/ip:127.0.0.1");
       assertThat(usage.statusCode()).isEqualTo(200);
       assertThat(usage.body()).contains("\"policy\":\"anon\"", "\"key\":\"ip:127.0.0.1\"", "\"limit\":3",
           "\"used\":2", "\"remaining\":1", "\"storeDecided\":true");
@@ -142,7 +141,7 @@ abstract class WebAppTests {
     assertThat(app().get("/api/hello").statusCode()).isEqualTo(429);
     assertThat(app().get("/actuator/sluice/no-such-policy/ip:127.0.0.1").statusCode()).isEqualTo(404);
 
-    HttpResponse<String> health = app().get("/actuator/health/sluice");
+    Apps.Response health = app().get("/actuator/health/sluice");
     assertThat(health.statusCode()).isEqualTo(200);
     assertThat(health.body()).contains("\"status\":\"UP\"").contains("\"store\":\"memory\"");
   }
