@@ -226,6 +226,12 @@ public final class RouteRules {
 
     private Builder() {}
 
+    /** Adds a rule built elsewhere (the configuration reader builds whole rules). */
+    Builder add(Rule rule) {
+      rules.add(Objects.requireNonNull(rule, "rule"));
+      return this;
+    }
+
     /**
      * Adds a rule.
      *

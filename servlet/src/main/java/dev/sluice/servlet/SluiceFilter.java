@@ -15,12 +15,14 @@ import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -69,29 +71,94 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * could not decide ({@code STORE_UNAVAILABLE}, 503; a full in-memory store answers the same).
  *
  * <p>The filter is thread-safe and holds no per-request state outside the request.
+ *
+ * <p>From a configuration file, with no code: register the class (in {@code web.xml}, or
+ * {@code ServletContext.addFilter("sluice", SluiceFilter.class)}) with the init-param
+ * {@value #CONFIG_PARAM} naming a YAML file of the {@code sluice:} tree; {@link #init} reads it and
+ * opens its store, and {@link #destroy} closes that store. A configuration error stops
+ * {@link #init} with the file and the key's path. In code, {@link ConfiguredFilter#fromYaml} does
+ * the same.
+ *
+ * <pre>{@code
+ * <filter>
+ *   <filter-name>sluice</filter-name>
+ *   <filter-class>dev.sluice.servlet.SluiceFilter</filter-class>
+ *   <init-param><param-name>config</param-name><param-value>/etc/myapp/quotas.yaml</param-value></init-param>
+ *   <async-supported>true</async-supported>
+ * </filter>
+ * <filter-mapping><filter-name>sluice</filter-name><url-pattern>/*</url-pattern></filter-mapping>
+ * }</pre>
  */
 public final class SluiceFilter implements Filter {
 
   /** The request attribute the application sets to a budget cost unless another is chosen. */
   public static final String DEFAULT_COST_ATTRIBUTE = "dev.sluice.servlet.cost";
 
+  /** The init-param naming the YAML file of a filter made by its no-arg constructor. */
+  public static final String CONFIG_PARAM = "config";
+
   /** Set on a request once this filter has taken it, so that it is counted once. */
   static final String SEEN = SluiceFilter.class.getName() + ".seen";
 
   private static final System.Logger LOG = System.getLogger(SluiceFilter.class.getName());
 
-  private final HttpQuotas quotas;
-  private final Leases leases;
-  private final List<Budgets> budgets;
-  private final String costAttribute;
-  private final QuotaAnswer.HeaderStyle style;
+  /** What the filter does; null until {@link #init} for a filter made by the no-arg constructor. */
+  private volatile Setup setup;
+  /** What {@link #init} opened from the file, closed by {@link #destroy}. */
+  private ConfiguredFilter owned;
+
+  /** The filter's parts, fixed once built. */
+  private record Setup(HttpQuotas quotas, Leases leases, List<Budgets> budgets, String costAttribute,
+      QuotaAnswer.HeaderStyle style) {}
 
   private SluiceFilter(Builder b) {
-    this.quotas = b.quotas;
-    this.leases = b.leases;
-    this.budgets = List.copyOf(b.budgets);
-    this.costAttribute = b.costAttribute;
-    this.style = b.style;
+    this.setup = new Setup(b.quotas, b.leases, List.copyOf(b.budgets), b.costAttribute, b.style);
+  }
+
+  /**
+   * A filter configured by its init-param {@value #CONFIG_PARAM} when the container calls
+   * {@link #init}: for {@code web.xml} and {@code ServletContext.addFilter(name, SluiceFilter.class)}.
+   * In code, use {@link #builder} or {@link ConfiguredFilter#fromYaml}.
+   */
+  public SluiceFilter() {
+    this.setup = null;
+  }
+
+  /**
+   * For a filter made by the no-arg constructor: reads the YAML file the init-param
+   * {@value #CONFIG_PARAM} names and opens its store. A filter built in code ignores this.
+   *
+   * @param config the filter's configuration from the container
+   * @throws ServletException if the init-param is missing, or the file or its configuration is
+   *     wrong (the message names the file and the line or the key's path), or the store cannot be
+   *     opened; the container then does not start the filter
+   */
+  @Override
+  public synchronized void init(FilterConfig config) throws ServletException {
+    if (setup != null) {
+      return;
+    }
+    String file = config.getInitParameter(CONFIG_PARAM);
+    if (file == null || file.isBlank()) {
+      throw new ServletException("SluiceFilter '" + config.getFilterName() + "': init-param '" + CONFIG_PARAM
+          + "' (the path of the YAML file with the sluice: tree) is missing");
+    }
+    try {
+      owned = ConfiguredFilter.fromYaml(Path.of(file.strip()));
+    } catch (RuntimeException e) {
+      throw new ServletException("SluiceFilter '" + config.getFilterName() + "': " + e.getMessage(), e);
+    }
+    setup = owned.filter().setup;
+  }
+
+  /** Closes the store {@link #init} opened from the file, if it did. */
+  @Override
+  public synchronized void destroy() {
+    if (owned != null) {
+      setup = null;
+      owned.close();
+      owned = null;
+    }
   }
 
   /**
@@ -122,8 +189,13 @@ public final class SluiceFilter implements Filter {
       chain.doFilter(req, res);
       return;
     }
+    Setup s = setup;
+    if (s == null) {
+      throw new ServletException("SluiceFilter is not initialised: a filter made by the no-arg constructor is"
+          + " configured by init(FilterConfig), or has been destroyed");
+    }
     request.setAttribute(SEEN, Boolean.TRUE);
-    HttpQuotas.Outcome outcome = quotas.decide(new ServletQuotaRequest(request));
+    HttpQuotas.Outcome outcome = s.quotas.decide(new ServletQuotaRequest(request));
     if (outcome.answer().refused()) {
       refuse(response, outcome.answer());
       return;
@@ -132,18 +204,18 @@ public final class SluiceFilter implements Filter {
     String key = outcome.client().key();
     Lease lease = null;
     if (limited) {
-      for (Budgets b : budgets) {
+      for (Budgets b : s.budgets) {
         QuotaExceeded spent = b.denial(key).orElse(null);
         if (spent != null) {
-          refuse(response, answer(b.policy(), spent));
+          refuse(response, answer(b.policy(), spent, s.style));
           return;
         }
       }
-      if (leases != null) {
+      if (s.leases != null) {
         try {
-          lease = leases.acquire(key);
+          lease = s.leases.acquire(key);
         } catch (QuotaExceededException e) {
-          refuse(response, answer(leases.policy(), e.quota()));
+          refuse(response, answer(s.leases.policy(), e.quota(), s.style));
           return;
         }
       }
@@ -151,11 +223,11 @@ public final class SluiceFilter implements Filter {
     for (Map.Entry<String, String> h : outcome.answer().headers().entrySet()) {
       response.setHeader(h.getKey(), h.getValue());
     }
-    if (!limited || lease == null && budgets.isEmpty()) {
+    if (!limited || lease == null && s.budgets.isEmpty()) {
       chain.doFilter(request, response);
       return;
     }
-    Completion done = new Completion(request, key, lease);
+    Completion done = new Completion(s, request, key, lease);
     try {
       chain.doFilter(request, response);
     } finally {
@@ -175,7 +247,7 @@ public final class SluiceFilter implements Filter {
   }
 
   /** The answer to a lease or budget denial (see the class description). */
-  private QuotaAnswer answer(Policy policy, QuotaExceeded q) {
+  private static QuotaAnswer answer(Policy policy, QuotaExceeded q, QuotaAnswer.HeaderStyle style) {
     Decision d;
     if (q.retryAfterNanos() == Decision.NEVER) {
       d = Decision.of(policy, Decision.Reason.COST_EXCEEDS_LIMIT, q.current(),
@@ -189,13 +261,15 @@ public final class SluiceFilter implements Filter {
   }
 
   /** Runs once when the request is done: releases the lease, charges the budgets. */
-  private final class Completion implements AsyncListener {
+  private static final class Completion implements AsyncListener {
+    private final Setup setup;
     private final HttpServletRequest request;
     private final String key;
     private final Lease lease;
     private final AtomicBoolean finished = new AtomicBoolean();
 
-    Completion(HttpServletRequest request, String key, Lease lease) {
+    Completion(Setup setup, HttpServletRequest request, String key, Lease lease) {
+      this.setup = setup;
       this.request = request;
       this.key = key;
       this.lease = lease;
@@ -226,9 +300,9 @@ public final class SluiceFilter implements Filter {
       } catch (RuntimeException e) {
         LOG.log(System.Logger.Level.WARNING, "releasing " + lease + " failed; it expires by itself", e);
       }
-      long cost = cost(request.getAttribute(costAttribute));
+      long cost = cost(request.getAttribute(setup.costAttribute));
       if (cost > 0) {
-        for (Budgets b : budgets) {
+        for (Budgets b : setup.budgets) {
           try {
             b.record(key, cost);
           } catch (RuntimeException e) {
@@ -246,7 +320,7 @@ public final class SluiceFilter implements Filter {
       if (value instanceof Long || value instanceof Integer || value instanceof Short || value instanceof Byte) {
         return ((Number) value).longValue();
       }
-      LOG.log(System.Logger.Level.WARNING, "request attribute '" + costAttribute + "' is a "
+      LOG.log(System.Logger.Level.WARNING, "request attribute '" + setup.costAttribute + "' is a "
           + value.getClass().getName() + ", not a Long: nothing charged");
       return 0;
     }

@@ -33,13 +33,28 @@ final class Jetty implements AutoCloseable {
   }
 
   static Jetty start(Filter filter, Map<String, HttpServlet> servlets) throws Exception {
+    return start(new FilterHolder(filter), servlets);
+  }
+
+  /**
+   * As {@code web.xml} registers a filter: its class, made by the container with the no-arg
+   * constructor, and init-params.
+   */
+  static Jetty start(Class<? extends Filter> filter, Map<String, String> initParams, Map<String, HttpServlet> servlets)
+      throws Exception {
+    FilterHolder fh = new FilterHolder(filter);
+    fh.setName("sluice");
+    fh.setInitParameters(initParams);
+    return start(fh, servlets);
+  }
+
+  private static Jetty start(FilterHolder fh, Map<String, HttpServlet> servlets) throws Exception {
     Server server = new Server();
     ServerConnector connector = new ServerConnector(server);
     connector.setHost("127.0.0.1");
     connector.setPort(0);
     server.addConnector(connector);
     ServletContextHandler context = new ServletContextHandler(CONTEXT);
-    FilterHolder fh = new FilterHolder(filter);
     fh.setAsyncSupported(true);
     context.addFilter(fh, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC, DispatcherType.ERROR));
     for (Map.Entry<String, HttpServlet> e : servlets.entrySet()) {
@@ -48,7 +63,12 @@ final class Jetty implements AutoCloseable {
       context.addServlet(sh, e.getKey());
     }
     server.setHandler(context);
-    server.start();
+    try {
+      server.start();
+    } catch (Exception e) {
+      server.stop();
+      throw e;
+    }
     return new Jetty(server, connector.getLocalPort());
   }
 
