@@ -38,12 +38,13 @@ class BuildTest {
     assertThat(firstVersion(bom)).isEqualTo(firstVersion(parent));
     assertThat(bom).doesNotContain("<parent>");
     List<String> managed = new ArrayList<>();
-    Matcher m = Pattern.compile("<artifactId>(sluice-[a-z-]+)</artifactId>").matcher(bom);
+    Matcher m = Pattern.compile("<artifactId>(sluice-[a-z0-9-]+)</artifactId>").matcher(bom);
     while (m.find()) {
       managed.add(m.group(1));
     }
     List<String> libraries = new ArrayList<>();
-    for (String module : List.of("core", "redis", "sqlite", "http", "servlet", "micrometer", "spring-cloud-gateway")) {
+    for (String module : List.of("core", "redis", "sqlite", "http", "servlet", "micrometer",
+        "spring-boot-autoconfigure", "spring-boot-starter", "spring-cloud-gateway")) {
       String pom = Files.readString(CORE.resolveSibling(module).resolve("pom.xml"));
       Matcher a = Pattern.compile("</parent>\\s*<artifactId>([^<]+)</artifactId>").matcher(pom);
       assertThat(a.find()).as(module + "/pom.xml names its artifact").isTrue();
