@@ -20,11 +20,11 @@ import org.yaml.snakeyaml.Yaml;
  * the test writes. Started through {@link SpringApplicationBuilder} and the
  * {@code local.server.port} property, which both Boot lines have.
  *
- * <p>Until the Sluice Spring Boot starter is merged here, the test stands in for it: it registers
- * the engine it built (on a manual clock, or a SQLite store it can break) and the
+ * <p>{@link #start} stands in for the Sluice Spring Boot starter, which it leaves out: it registers
+ * the engine the test built (on a manual clock, or a SQLite store it can break) and the
  * {@link QuotaConfig} read from the file's {@code sluice:} tree as beans before the context starts,
- * and {@link SluiceGatewayAutoConfiguration} takes them as it will take the starter's. With the
- * starter, only the engine stays (the starter's is {@code @ConditionalOnMissingBean}).
+ * and {@link SluiceGatewayAutoConfiguration} takes them as it takes the starter's.
+ * {@link #startWithStarter} runs the starter itself, configured from the file alone.
  */
 final class GatewayApp implements AutoCloseable {
   // HTTP/1.1 only: the default (HTTP/2) sends every cleartext request with "Upgrade: h2c", which
@@ -56,6 +56,24 @@ final class GatewayApp implements AutoCloseable {
     Map<String, Object> singletons = Map.of("sluice", sluice, "sluiceQuotaConfig", config);
     ConfigurableApplicationContext context = new SpringApplicationBuilder(TestGateway.class)
         .initializers(c -> singletons.forEach(c.getBeanFactory()::registerSingleton))
+        .run("--spring.config.location=file:" + file, "--server.port=0", "--server.address=127.0.0.1",
+            "--spring.main.banner-mode=off", "--logging.level.root=WARN",
+            "--spring.autoconfigure.exclude=" + STARTER);
+    return new GatewayApp(context);
+  }
+
+  /** The starter's auto-configuration, which {@link #start} leaves out. */
+  static final String STARTER = "dev.sluice.spring.boot.autoconfigure.SluiceAutoConfiguration";
+
+  /**
+   * Starts {@link TestGateway} with {@code yaml} as its only configuration, with the Sluice Spring
+   * Boot starter making the store, the engine and the {@link QuotaConfig} from its {@code sluice:}
+   * tree: no bean of the test's.
+   */
+  static GatewayApp startWithStarter(Path dir, String yaml) throws IOException {
+    Path file = Files.createTempFile(dir, "application-", ".yml");
+    Files.writeString(file, yaml);
+    ConfigurableApplicationContext context = new SpringApplicationBuilder(TestGateway.class)
         .run("--spring.config.location=file:" + file, "--server.port=0", "--server.address=127.0.0.1",
             "--spring.main.banner-mode=off", "--logging.level.root=WARN");
     return new GatewayApp(context);
