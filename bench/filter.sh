@@ -8,7 +8,7 @@
 # The table is printed and written to bench/target/filter-report.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command="bench/filter.sh$(printf ' %q' "$@")"
+command="bench/filter.sh$([ $# -eq 0 ] || printf ' %q' "$@")"
 ${MVN:-./mvnw} -q -B -pl bench -am package -DskipTests
 exec java -Xms1g -Xmx1g -XX:+UseG1GC -cp bench/target/benchmarks.jar dev.sluice.bench.http.FilterReport \
   --command "$command" "$@"
