@@ -196,7 +196,9 @@ public final class Budgets {
   }
 
   Decision apply(Call call, String key, Command command) {
-    return sluice.notify(call, key, command.cost(), partition.apply(key, command));
+    long started = sluice.startTimer();
+    Decision d = partition.apply(key, command);
+    return sluice.notify(call, key, command.cost(), d, started);
   }
 
   @Override

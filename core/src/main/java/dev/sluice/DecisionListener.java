@@ -63,4 +63,24 @@ public interface DecisionListener {
    * @param decision the decision
    */
   void onDecision(Call call, String key, long cost, Decision decision);
+
+  /** The {@code storeNanos} of a decision whose store time is not measured (see below). */
+  long UNTIMED = -1;
+
+  /**
+   * One decision, just made, with how long the store took to make it: the time of the one store
+   * call behind the decision (for a multi-policy call, the one atomic call), measured on the
+   * machine's monotonic clock by the engine, for metrics (a listener that does not care need not
+   * override this: it calls {@link #onDecision(Call, String, long, Decision)}). {@link
+   * Call#ACQUIRE} is {@link #UNTIMED}: it waits between its store calls.
+   *
+   * @param call what was asked
+   * @param key the key (for a multi-policy call: the key of the deciding charge)
+   * @param cost the cost asked for (for a multi-policy call: the deciding charge's)
+   * @param decision the decision
+   * @param storeNanos the store call's duration in nanoseconds, {@code >= 0}; or {@link #UNTIMED}
+   */
+  default void onDecision(Call call, String key, long cost, Decision decision, long storeNanos) {
+    onDecision(call, key, cost, decision);
+  }
 }

@@ -90,8 +90,9 @@ public final class Leases {
     Checks.positive("slots", slots);
     long id = newId();
     long start = sluice.clock().nanos();
+    long started = sluice.startTimer();
     Decision d = partition.apply(key, Command.hold(id, slots));
-    sluice.notify(Call.ACQUIRE_LEASE, key, slots, d);
+    sluice.notify(Call.ACQUIRE_LEASE, key, slots, d, started);
     if (!d.allowed()) {
       if (denied != null) {
         denied[0] = QuotaExceeded.of(d, key);
@@ -137,8 +138,10 @@ public final class Leases {
   }
 
   Decision apply(String key, Command command) {
+    long started = sluice.startTimer();
     Decision d = partition.apply(key, command);
-    return sluice.notify(command.operation() == Operation.RENEW ? Call.RENEW_LEASE : Call.RELEASE_LEASE, key, 0, d);
+    return sluice.notify(command.operation() == Operation.RENEW ? Call.RENEW_LEASE : Call.RELEASE_LEASE, key, 0, d,
+        started);
   }
 
   long ttlNanos() {

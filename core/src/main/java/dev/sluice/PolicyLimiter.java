@@ -53,8 +53,9 @@ final class PolicyLimiter implements Limiter {
   }
 
   private Decision apply(Call call, String key, Command command) {
+    long started = listen ? sluice.startTimer() : DecisionListener.UNTIMED;
     Decision d = partition.apply(key, command); // refuses a bad key before any change
-    return listen ? sluice.notify(call, key, command.cost(), d) : d;
+    return listen ? sluice.notify(call, key, command.cost(), d, started) : d;
   }
 
   @Override

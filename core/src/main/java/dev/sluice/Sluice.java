@@ -165,10 +165,11 @@ public final class Sluice implements AutoCloseable {
     for (int i = 0; i < charges.size(); i++) {
       copy.add(Checks.notNull("charges[" + i + "]", charges.get(i)));
     }
+    long started = startTimer();
     MultiDecision m = store.applyAll(copy, op);
     if (listeners.length > 0) {
       Charge deciding = copy.get(m.index());
-      notify(call, deciding.key(), deciding.cost(), m.decision());
+      notify(call, deciding.key(), deciding.cost(), m.decision(), started);
     }
     return m.decision();
   }
@@ -186,10 +187,30 @@ public final class Sluice implements AutoCloseable {
     return listenerFailures.get();
   }
 
+  /**
+   * The start of a store call's timing for the listeners: {@link System#nanoTime()} when there
+   * are listeners (a metric of the call, not an input of any decision), else
+   * {@link DecisionListener#UNTIMED}.
+   */
+  long startTimer() {
+    return listeners.length > 0 ? System.nanoTime() : DecisionListener.UNTIMED;
+  }
+
   Decision notify(Call call, String key, long cost, Decision decision) {
+    return notify(call, key, cost, decision, DecisionListener.UNTIMED);
+  }
+
+  /**
+   * Tells the listeners.
+   *
+   * @param started {@link #startTimer()} before the store call, or {@link DecisionListener#UNTIMED}
+   */
+  Decision notify(Call call, String key, long cost, Decision decision, long started) {
+    long storeNanos = started == DecisionListener.UNTIMED ? DecisionListener.UNTIMED
+        : Math.max(0, System.nanoTime() - started);
     for (DecisionListener l : listeners) {
       try {
-        l.onDecision(call, key, cost, decision);
+        l.onDecision(call, key, cost, decision, storeNanos);
       } catch (VirtualMachineError e) {
         throw e;
       } catch (Throwable t) {

@@ -6,9 +6,11 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.regex.Pattern;
@@ -36,6 +38,10 @@ import java.util.regex.Pattern;
  *       at least 80 % of its {@link Decision#limit()} after the decision (exactly, in integers:
  *       {@code used * 5 >= limit * 4}). With a limit of 10 the 8th, 9th and 10th admissions of a
  *       window count, the 7th does not.
+ *   <li>{@code sluice.store.latency}, a timer, tagged {@code policy} and {@code call}: the
+ *       duration of the store call behind each decision, as the engine measured it
+ *       ({@link DecisionListener#onDecision(Call, String, long, Decision, long)}); blocking and
+ *       asynchronous acquires, which wait between store calls, are not timed.
  * </ul>
  *
  * <p>Keys are never tags: they are unbounded (a tag per key would grow the registry without end)
@@ -44,8 +50,6 @@ import java.util.regex.Pattern;
  * default) get their own series, and decisions of any further policy are counted under the
  * policy name {@value #OTHER_POLICY}. A policy that is itself named {@value #OTHER_POLICY} shares
  * that series.
- *
- * <p>The store's latency is not measured: a listener is told the decision, not how long it took.
  *
  * <p>Meters are looked up in the registry once per (policy, call, outcome) and cached; after that
  * a decision costs a map read and a counter increment. Thread-safe.
@@ -137,6 +141,7 @@ public final class MicrometerListener implements DecisionListener {
   private final String prefix;
   private final String decisionsName;
   private final String nearLimitName;
+  private final String storeLatencyName;
   private final Tags commonTags;
   private final int maxPolicies;
   private final ConcurrentHashMap<String, PolicyMeters> byPolicy = new ConcurrentHashMap<>();
@@ -148,6 +153,7 @@ public final class MicrometerListener implements DecisionListener {
     this.prefix = b.prefix;
     this.decisionsName = b.prefix + ".decisions";
     this.nearLimitName = b.prefix + ".decisions.near_limit";
+    this.storeLatencyName = b.prefix + ".store.latency";
     this.commonTags = b.tags;
     this.maxPolicies = b.maxPolicies;
     this.other = new PolicyMeters(OTHER_POLICY);
@@ -189,7 +195,24 @@ public final class MicrometerListener implements DecisionListener {
    */
   @Override
   public void onDecision(Call call, String key, long cost, Decision decision) {
+    onDecision(call, key, cost, decision, UNTIMED);
+  }
+
+  /**
+   * Counts one decision and, when the engine timed it, records the store call's duration.
+   *
+   * @param call what was asked
+   * @param key the key: never recorded
+   * @param cost the cost asked for: not recorded
+   * @param decision the decision
+   * @param storeNanos the store call's duration, or {@link #UNTIMED} (nothing recorded)
+   */
+  @Override
+  public void onDecision(Call call, String key, long cost, Decision decision, long storeNanos) {
     PolicyMeters m = meters(decision.policy().name());
+    if (storeNanos >= 0) {
+      m.storeLatency(call).record(storeNanos, TimeUnit.NANOSECONDS);
+    }
     Decision.Reason reason = decision.reason();
     m.decision(call, Outcome.of(reason)).increment();
     if (reason == Decision.Reason.ALLOWED && nearLimit(decision.used(), decision.limit())) {
@@ -236,6 +259,7 @@ public final class MicrometerListener implements DecisionListener {
     private final AtomicReferenceArray<Counter> decisions =
         new AtomicReferenceArray<>(CALLS.length * OUTCOMES.length);
     private final AtomicReferenceArray<Counter> nearLimit = new AtomicReferenceArray<>(CALLS.length);
+    private final AtomicReferenceArray<Timer> storeLatency = new AtomicReferenceArray<>(CALLS.length);
 
     PolicyMeters(String policy) {
       this.policy = policy;
@@ -255,6 +279,21 @@ public final class MicrometerListener implements DecisionListener {
         decisions.set(i, c);
       }
       return c;
+    }
+
+    Timer storeLatency(Call call) {
+      int i = call.ordinal();
+      Timer t = storeLatency.get(i);
+      if (t == null) {
+        t = Timer.builder(storeLatencyName)
+            .description("How long the store took to decide, one store call per decision")
+            .tags(commonTags)
+            .tag("policy", policy)
+            .tag("call", CALL_TAGS[i])
+            .register(registry);
+        storeLatency.set(i, t);
+      }
+      return t;
     }
 
     Counter nearLimit(Call call) {

@@ -272,4 +272,93 @@ class MicrometerListenerTest {
     assertThatThrownBy(() -> b.maxPolicies(0)).isInstanceOf(IllegalArgumentException.class);
     assertThat(b.prefix("api.rate_limit2").build()).isNotNull();
   }
+
+  /** The real in-memory store, each call made 3 ms slower: the time the timer must see. */
+  private static final class SlowStore implements dev.sluice.spi.Store {
+    private final dev.sluice.spi.Store real;
+
+    SlowStore(dev.sluice.spi.Store real) {
+      this.real = real;
+    }
+
+    private static void pause() {
+      try {
+        Thread.sleep(3);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    @Override
+    public dev.sluice.spi.Partition partition(dev.sluice.Policy policy) {
+      dev.sluice.spi.Partition p = real.partition(policy);
+      return new dev.sluice.spi.Partition() {
+        @Override
+        public dev.sluice.Policy policy() {
+          return p.policy();
+        }
+
+        @Override
+        public Decision apply(String key, dev.sluice.spi.Command command) {
+          pause();
+          return p.apply(key, command);
+        }
+      };
+    }
+
+    @Override
+    public dev.sluice.spi.MultiDecision applyAll(java.util.List<dev.sluice.Charge> charges,
+        dev.sluice.spi.Operation op) {
+      pause();
+      return real.applyAll(charges, op);
+    }
+
+    @Override
+    public dev.sluice.Clock clock() {
+      return real.clock();
+    }
+
+    @Override
+    public void close() {
+      real.close();
+    }
+  }
+
+  @Test
+  void theStoreCallBehindEachTimedDecisionIsRecordedAndAWaitingAcquireIsNot() throws Exception {
+    FixedWindow policy = FixedWindow.of("api", 3, Window.of(Duration.ofMinutes(1)));
+    FixedWindow other = FixedWindow.of("other-api", 100, Window.of(Duration.ofMinutes(1)));
+    SlowStore store = new SlowStore(dev.sluice.spi.InMemory.builder().clock(clock).build());
+    try (Sluice sluice = Sluice.builder().store(store).listener(MicrometerListener.of(registry)).build()) {
+      Limiter limiter = sluice.limiter(policy);
+      for (int i = 0; i < 4; i++) {
+        limiter.tryAcquire(KEY, 1); // 3 allowed, 1 denied: all timed
+      }
+      limiter.peek(KEY, 1);
+      sluice.tryAcquireAll(new dev.sluice.Charge(policy, "k2", 1), new dev.sluice.Charge(other, "k2", 1));
+      limiter.acquire("k3", 1, Duration.ZERO); // waits between store calls: not timed
+    }
+    io.micrometer.core.instrument.Timer tries = registry.find("sluice.store.latency")
+        .tags("policy", "api", "call", "try_acquire").timer();
+    assertThat(tries).isNotNull();
+    assertThat(tries.count()).isEqualTo(4);
+    assertThat(tries.totalTime(java.util.concurrent.TimeUnit.NANOSECONDS)).isGreaterThanOrEqualTo(4 * 3_000_000.0);
+    assertThat(registry.find("sluice.store.latency").tags("call", "peek").timer().count()).isEqualTo(1);
+    io.micrometer.core.instrument.Timer all = registry.find("sluice.store.latency")
+        .tags("call", "try_acquire_all").timer();
+    assertThat(all.count()).isEqualTo(1); // one atomic call, under the deciding charge's policy
+    assertThat(all.max(java.util.concurrent.TimeUnit.NANOSECONDS)).isGreaterThanOrEqualTo(3_000_000.0);
+    assertThat(registry.find("sluice.store.latency").tags("call", "acquire").timer()).isNull();
+    assertThat(decisions("api", "acquire", "allowed")).isEqualTo(1); // counted all the same
+  }
+
+  @Test
+  void aListenerThatOnlyKnowsTheFourArgumentCallStillHearsEveryDecision() {
+    java.util.List<String> heard = new java.util.ArrayList<>();
+    try (Sluice sluice = Sluice.builder().clock(clock)
+        .listener((call, key, cost, d) -> heard.add(call + " " + d.reason())).build()) {
+      sluice.limiter(FixedWindow.of("api", 1, Window.of(Duration.ofMinutes(1)))).tryAcquire(KEY, 1);
+    }
+    assertThat(heard).containsExactly("TRY_ACQUIRE ALLOWED");
+  }
 }
