@@ -1,6 +1,8 @@
 package dev.sluice.http;
 
 import dev.sluice.Decision;
+import dev.sluice.QuotaExceeded;
+import dev.sluice.Policy;
 import dev.sluice.Keys;
 import dev.sluice.RateLimitHeaders;
 import java.nio.charset.StandardCharsets;
@@ -193,6 +195,36 @@ public final class QuotaAnswer {
       retryAfter = Long.toString(retrySeconds);
     }
     return new QuotaAnswer(refusal, detail, Collections.unmodifiableMap(m), headers(all, style, retryAfter));
+  }
+
+  /**
+   * The answer to a denial that carries no decision, only a {@link QuotaExceeded} (a lease, a
+   * budget, a method limit that threw {@link dev.sluice.QuotaExceededException}): no wait helps
+   * ({@code retryAfter} never) is {@code COST_EXCEEDS_LIMIT} (422); usage at the limit
+   * {@code LIMITED} (429 with {@code Retry-After}); usage below it a store that could not decide
+   * ({@code STORE_UNAVAILABLE}, 503: a {@link QuotaExceeded} does not tell a full in-memory store
+   * from an unavailable one).
+   *
+   * @param policy the policy that refused, as configured
+   * @param denial what the refusal said
+   * @param asked what was asked, for the detail, e.g. "1 request"
+   * @param style which rate-limit headers
+   * @return the answer
+   */
+  public static QuotaAnswer refused(Policy policy, QuotaExceeded denial, String asked, HeaderStyle style) {
+    Objects.requireNonNull(policy, "policy");
+    Objects.requireNonNull(denial, "denial");
+    Decision d;
+    if (denial.retryAfterNanos() == Decision.NEVER) {
+      d = Decision.of(policy, Decision.Reason.COST_EXCEEDS_LIMIT, denial.current(),
+          Math.max(0, denial.limit() - Math.min(denial.current(), denial.limit())), Decision.NEVER, 0);
+    } else if (denial.current() >= denial.limit()) {
+      d = Decision.of(policy, Decision.Reason.LIMITED, denial.current(), 0, denial.retryAfterNanos(),
+          denial.retryAfterNanos());
+    } else {
+      d = Decision.storeUnavailable(policy, denial.retryAfterNanos());
+    }
+    return refused(d, policy.name(), null, asked, List.of(d), style);
   }
 
   private static Map<String, String> headers(List<Decision> decisions, HeaderStyle style, String retryAfter) {

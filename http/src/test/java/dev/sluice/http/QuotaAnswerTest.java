@@ -104,4 +104,23 @@ class QuotaAnswerTest {
     assertThatThrownBy(() -> QuotaAnswer.admitted(List.of(ok), HeaderStyle.IETF).body())
         .isInstanceOf(IllegalStateException.class);
   }
+
+  @Test
+  void aDenialWithoutADecisionIsAnsweredByWhatItSays() {
+    dev.sluice.QuotaExceeded atLimit = new dev.sluice.QuotaExceeded(dev.sluice.Policy.Kind.RATE, "anon-daily", "k",
+        100, 100, 30 * SECOND);
+    QuotaAnswer limited = QuotaAnswer.refused(DAILY, atLimit, "1 request", HeaderStyle.IETF);
+    assertThat(limited.status()).isEqualTo(429);
+    assertThat(limited.headers()).containsEntry("Retry-After", "30");
+    assertThat(limited.detail()).isEqualTo("policy 'anon-daily' denied 1 request: 100 of its limit of 100 in use,"
+        + " 0 remaining; retry after 30 s");
+    QuotaAnswer never = QuotaAnswer.refused(DAILY, new dev.sluice.QuotaExceeded(dev.sluice.Policy.Kind.RATE,
+        "anon-daily", "k", 0, 100, Decision.NEVER), "a cost of 101", HeaderStyle.IETF);
+    assertThat(never.status()).isEqualTo(422);
+    assertThat(never.headers()).doesNotContainKey("Retry-After");
+    QuotaAnswer unavailable = QuotaAnswer.refused(DAILY, new dev.sluice.QuotaExceeded(dev.sluice.Policy.Kind.RATE,
+        "anon-daily", "k", 10, 100, 0), "1 request", HeaderStyle.IETF);
+    assertThat(unavailable.status()).isEqualTo(503);
+    assertThat(unavailable.headers()).containsEntry("Retry-After", "1");
+  }
 }

@@ -1,7 +1,6 @@
 package dev.sluice.servlet;
 
 import dev.sluice.Budgets;
-import dev.sluice.Decision;
 import dev.sluice.Lease;
 import dev.sluice.Leases;
 import dev.sluice.Policy;
@@ -248,16 +247,7 @@ public final class SluiceFilter implements Filter {
 
   /** The answer to a lease or budget denial (see the class description). */
   private static QuotaAnswer answer(Policy policy, QuotaExceeded q, QuotaAnswer.HeaderStyle style) {
-    Decision d;
-    if (q.retryAfterNanos() == Decision.NEVER) {
-      d = Decision.of(policy, Decision.Reason.COST_EXCEEDS_LIMIT, q.current(),
-          Math.max(0, q.limit() - Math.min(q.current(), q.limit())), Decision.NEVER, 0);
-    } else if (q.current() >= q.limit()) {
-      d = Decision.of(policy, Decision.Reason.LIMITED, q.current(), 0, q.retryAfterNanos(), q.retryAfterNanos());
-    } else {
-      d = Decision.storeUnavailable(policy, q.retryAfterNanos());
-    }
-    return QuotaAnswer.refused(d, policy.name(), null, "1 request", List.of(d), style);
+    return QuotaAnswer.refused(policy, q, "1 request", style);
   }
 
   /** Runs once when the request is done: releases the lease, charges the budgets. */
