@@ -3,6 +3,7 @@ package dev.sluice.bench.http;
 import dev.sluice.PolicyText;
 import dev.sluice.Sluice;
 import dev.sluice.bench.Machine;
+import dev.sluice.bench.server.Wrk;
 import dev.sluice.http.ClientAddresses;
 import dev.sluice.http.HttpQuotas;
 import dev.sluice.http.RouteRules;
@@ -20,9 +21,6 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.eclipse.jetty.ee11.servlet.FilterHolder;
 import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee11.servlet.ServletHolder;
@@ -107,39 +105,9 @@ public final class FilterReport {
 
   private static Result wrk(int port, Path script, int threads, int connections, int seconds) throws Exception {
     long cpu0 = Machine.processCpuNanos();
-    List<String> cmd = List.of("wrk", "-t" + threads, "-c" + connections, "-d" + seconds + "s", "--latency",
-        "--timeout", "10s", "-s", script.toString(), "http://127.0.0.1:" + port + "/api/items");
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(seconds + 60L, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      p.destroyForcibly();
-      throw new IOException("wrk failed: " + out);
-    }
+    Wrk.Result w = Wrk.run("http://127.0.0.1:" + port + "/api/items", script, threads, connections, seconds);
     long cpu = Machine.processCpuNanos() - cpu0;
-    double rps = Double.parseDouble(find("Requests/sec:\\s+([\\d.]+)", out));
-    long non2xx = out.contains("Non-2xx") ? Long.parseLong(find("Non-2xx or 3xx responses:\\s+(\\d+)", out)) : 0;
-    return new Result(rps, latency("50", out), latency("99", out), non2xx, cpu, seconds);
-  }
-
-  private static String find(String regex, String out) throws IOException {
-    Matcher m = Pattern.compile(regex).matcher(out);
-    if (!m.find()) {
-      throw new IOException("no " + regex + " in wrk's output: " + out);
-    }
-    return m.group(1);
-  }
-
-  private static double latency(String pct, String out) throws IOException {
-    Matcher m = Pattern.compile("\\n\\s*" + pct + "(?:\\.0+)?%\\s+([\\d.]+)(us|ms|s)").matcher(out);
-    if (!m.find()) {
-      throw new IOException("no " + pct + "% latency in wrk's output: " + out);
-    }
-    double v = Double.parseDouble(m.group(1));
-    return switch (m.group(2)) {
-      case "us" -> v;
-      case "ms" -> v * 1_000;
-      default -> v * 1_000_000;
-    };
+    return new Result(w.requestsPerSecond(), w.p50us(), w.p99us(), w.non2xx(), cpu, seconds);
   }
 
   private static Path script(Path dir) throws IOException {

@@ -17,13 +17,14 @@ import java.util.regex.Pattern;
  * the PATH), {@code POST /json} over keep-alive connections, a closed loop; its
  * {@code --latency} distribution gives p50 and p99. The body names one descriptor whose value
  * is drawn per request uniformly at random from {@code keys} prepared requests (a Lua script,
- * {@link #script}), the same requests as the gRPC rows send.
+ * {@link #script}), the same requests as the gRPC rows send. The Servlet filter's report
+ * ({@code dev.sluice.bench.http.FilterReport}) runs its own script through {@link #run}.
  */
-final class Wrk {
+public final class Wrk {
   private Wrk() {}
 
   /** What one wrk run printed. */
-  record Result(double requestsPerSecond, long requests, double seconds, double p50us, double p99us,
+  public record Result(double requestsPerSecond, long requests, double seconds, double p50us, double p99us,
       long non2xx, long socketErrors, String socketErrorLine, long wrkTicks, String output) {}
 
   /** wrk's version line, or null when there is no wrk on the PATH. */
@@ -74,7 +75,7 @@ final class Wrk {
    * Runs {@code wrk -t threads -c connections -d seconds --latency --timeout 10s -s script url}
    * and parses what it prints.
    */
-  static Result run(String url, Path script, int threads, int connections, int seconds)
+  public static Result run(String url, Path script, int threads, int connections, int seconds)
       throws IOException, InterruptedException {
     List<String> cmd = List.of("wrk", "-t" + threads, "-c" + connections, "-d" + seconds + "s",
         "--latency", "--timeout", "10s", "-s", script.toString(), url);
