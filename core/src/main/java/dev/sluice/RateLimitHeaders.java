@@ -1,7 +1,6 @@
 package dev.sluice;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -93,27 +92,64 @@ public final class RateLimitHeaders {
    * @throws IllegalArgumentException if {@code decisions} is null or empty, or holds a null
    */
   public static RateLimitHeaders of(List<Decision> decisions) {
+    return fields(decisions, true, true);
+  }
+
+  /**
+   * Only the IETF fields of {@link #of(List)}: {@code RateLimit-Policy}, {@code RateLimit} and
+   * {@code Retry-After}, for a layer that sends no legacy fields (and need not build them).
+   *
+   * @param decisions the decisions, in the order their items are written; at least one, no null
+   * @return the fields
+   * @throws IllegalArgumentException if {@code decisions} is null or empty, or holds a null
+   */
+  public static RateLimitHeaders ietf(List<Decision> decisions) {
+    return fields(decisions, true, false);
+  }
+
+  /**
+   * Only {@code Retry-After} and the legacy fields of {@link #of(List)}: {@code X-RateLimit-Limit},
+   * {@code X-RateLimit-Remaining} and {@code X-RateLimit-Reset}.
+   *
+   * @param decisions the decisions; at least one, no null
+   * @return the fields
+   * @throws IllegalArgumentException if {@code decisions} is null or empty, or holds a null
+   */
+  public static RateLimitHeaders legacy(List<Decision> decisions) {
+    return fields(decisions, false, true);
+  }
+
+  private static RateLimitHeaders fields(List<Decision> decisions, boolean ietf, boolean legacy) {
     Checks.notNull("decisions", decisions);
     if (decisions.isEmpty()) {
       throw new IllegalArgumentException("decisions must not be empty");
     }
-    List<String> policies = new ArrayList<>();
-    List<String> remaining = new ArrayList<>();
+    StringBuilder policies = ietf ? new StringBuilder(48) : null;
+    StringBuilder remaining = ietf ? new StringBuilder(48) : null;
     long retryAfter = -1;
     Decision tightest = null;
-    for (Decision d : decisions) {
+    for (int i = 0; i < decisions.size(); i++) {
+      Decision d = decisions.get(i);
       if (d == null) {
         throw new IllegalArgumentException("decisions must not contain null");
       }
-      String name = name(d.policy().name());
-      StringBuilder p = new StringBuilder(name).append(";q=").append(d.limit());
-      long w = d.policy().quotaWindow().toNanos();
-      if (w > 0) {
-        p.append(";w=").append(seconds(w));
-      }
-      policies.add(p.toString());
-      if (counted(d)) {
-        remaining.add(name + ";r=" + d.remaining() + ";t=" + seconds(d.resetAfterNanos()));
+      if (ietf) {
+        String name = name(d.policy().name());
+        if (i > 0) {
+          policies.append(", ");
+        }
+        policies.append(name).append(";q=").append(d.limit());
+        long w = d.policy().quotaWindow().toNanos();
+        if (w > 0) {
+          policies.append(";w=").append(seconds(w));
+        }
+        if (counted(d)) {
+          if (remaining.length() > 0) {
+            remaining.append(", ");
+          }
+          remaining.append(name).append(";r=").append(d.remaining()).append(";t=")
+              .append(seconds(d.resetAfterNanos()));
+        }
       }
       if (!d.allowed() && d.retryAfterNanos() != Decision.NEVER && d.retryAfterNanos() > 0) {
         retryAfter = Math.max(retryAfter, seconds(d.retryAfterNanos()));
@@ -122,23 +158,26 @@ public final class RateLimitHeaders {
         tightest = d;
       }
     }
-    Map<String, String> fields = new LinkedHashMap<>();
-    fields.put(RATELIMIT_POLICY, String.join(", ", policies));
-    if (!remaining.isEmpty()) {
-      fields.put(RATELIMIT, String.join(", ", remaining));
+    Map<String, String> fields = new LinkedHashMap<>(12);
+    if (ietf) {
+      fields.put(RATELIMIT_POLICY, policies.toString());
+      if (remaining.length() > 0) {
+        fields.put(RATELIMIT, remaining.toString());
+      }
     }
     if (retryAfter >= 0) {
       fields.put(RETRY_AFTER, Long.toString(retryAfter));
     }
-    fields.put(X_RATELIMIT_LIMIT, Long.toString(tightest.limit()));
-    if (counted(tightest)) {
-      fields.put(X_RATELIMIT_REMAINING, Long.toString(tightest.remaining()));
-      fields.put(X_RATELIMIT_RESET, Long.toString(seconds(tightest.resetAfterNanos())));
+    if (legacy) {
+      fields.put(X_RATELIMIT_LIMIT, Long.toString(tightest.limit()));
+      if (counted(tightest)) {
+        fields.put(X_RATELIMIT_REMAINING, Long.toString(tightest.remaining()));
+        fields.put(X_RATELIMIT_RESET, Long.toString(seconds(tightest.resetAfterNanos())));
+      }
     }
     return new RateLimitHeaders(fields);
   }
 
-  /** A denial limits more than an admission; then the least remaining; then the first. */
   private static boolean tighter(Decision a, Decision b) {
     if (a.allowed() != b.allowed()) {
       return !a.allowed();
@@ -187,6 +226,14 @@ public final class RateLimitHeaders {
 
   /** A policy name as a structured-field string, escaped as the class documents. */
   static String name(String name) {
+    boolean plain = true;
+    for (int i = 0; i < name.length() && plain; i++) {
+      char c = name.charAt(i);
+      plain = c >= 0x20 && c <= 0x7e && c != '"' && c != '\\' && c != '%';
+    }
+    if (plain) {
+      return '"' + name + '"';
+    }
     StringBuilder out = new StringBuilder(name.length() + 2).append('"');
     byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
     for (byte b : utf8) {

@@ -161,9 +161,15 @@ public final class Sluice implements AutoCloseable {
     if (charges.isEmpty()) {
       throw new IllegalArgumentException("charges must not be empty");
     }
-    List<Charge> copy = new ArrayList<>(charges.size());
-    for (int i = 0; i < charges.size(); i++) {
-      copy.add(Checks.notNull("charges[" + i + "]", charges.get(i)));
+    List<Charge> copy;
+    try {
+      copy = List.copyOf(charges); // the caller's list may change; an immutable one is kept as it is
+    } catch (NullPointerException e) {
+      Object[] held = charges.toArray();
+      for (int i = 0; i < held.length; i++) {
+        Checks.notNull("charges[" + i + "]", held[i]);
+      }
+      throw new IllegalArgumentException("charges must not contain null", e);
     }
     long started = startTimer();
     MultiDecision m = store.applyAll(copy, op);

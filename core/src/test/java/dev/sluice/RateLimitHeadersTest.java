@@ -88,7 +88,26 @@ class RateLimitHeadersTest {
     for (Row row : rows) {
       assertThat(RateLimitHeaders.of(row.decision()).asMap()).as(row.decision().toString())
           .containsExactlyEntriesOf(row.fields());
+      ietfAndLegacyAreTheirShareOfAll(List.of(row.decision()));
     }
+  }
+
+  /** {@code ietf} and {@code legacy} are exactly {@code of}'s fields of their kind, in its order. */
+  private static void ietfAndLegacyAreTheirShareOfAll(List<Decision> decisions) {
+    Map<String, String> all = RateLimitHeaders.of(decisions).asMap();
+    Map<String, String> ietf = new LinkedHashMap<>();
+    Map<String, String> legacy = new LinkedHashMap<>();
+    all.forEach((name, value) -> {
+      if (!name.startsWith("X-")) {
+        ietf.put(name, value);
+      }
+      if (!name.startsWith("RateLimit")) {
+        legacy.put(name, value);
+      }
+    });
+    assertThat(RateLimitHeaders.ietf(decisions).asMap()).as("ietf " + decisions).containsExactlyEntriesOf(ietf);
+    assertThat(RateLimitHeaders.legacy(decisions).asMap()).as("legacy " + decisions)
+        .containsExactlyEntriesOf(legacy);
   }
 
   @Test
@@ -137,6 +156,11 @@ class RateLimitHeadersTest {
         Decision.limited(global, 0, 7 * S + 1, 7 * S)));
     assertThat(denied.get(RateLimitHeaders.RETRY_AFTER)).as("the longest wait").isEqualTo("8");
     assertThat(denied.get(RateLimitHeaders.X_RATELIMIT_LIMIT)).isEqualTo("20");
+    ietfAndLegacyAreTheirShareOfAll(List.of(Decision.allowed(perClient, 3, 10 * S),
+        Decision.allowed(global, 9_000, 40 * S), Decision.failedOpen(daily)));
+    ietfAndLegacyAreTheirShareOfAll(List.of(Decision.limited(perClient, 0, 2 * S, 12 * S),
+        Decision.limited(global, 0, 7 * S + 1, 7 * S)));
+    ietfAndLegacyAreTheirShareOfAll(List.of(Decision.failedOpen(daily), Decision.allowed(perClient, 3, 10 * S)));
   }
 
   @Test
@@ -163,6 +187,10 @@ class RateLimitHeadersTest {
 
   @Test
   void badArgumentsAreRefused() {
+    assertThatThrownBy(() -> RateLimitHeaders.ietf(List.of())).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("decisions must not be empty");
+    assertThatThrownBy(() -> RateLimitHeaders.legacy(null)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("decisions");
     assertThatThrownBy(() -> RateLimitHeaders.of((Decision) null)).hasMessage("decision must not be null");
     assertThatThrownBy(() -> RateLimitHeaders.of((List<Decision>) null)).hasMessage("decisions must not be null");
     assertThatThrownBy(() -> RateLimitHeaders.of(List.of())).hasMessage("decisions must not be empty");

@@ -207,6 +207,12 @@ public final class Args {
     if (op != Operation.ACQUIRE && op != Operation.PEEK) {
       throw new IllegalArgumentException("op (" + op + ") must be ACQUIRE or PEEK");
     }
+    if (charges.size() == 1) {
+      if (charges.get(0) == null) {
+        throw new IllegalArgumentException("charges must not contain null");
+      }
+      return; // nothing to name twice
+    }
     java.util.Set<java.util.List<Object>> seen = new java.util.HashSet<>();
     for (dev.sluice.Charge c : charges) {
       if (c == null) {

@@ -174,6 +174,13 @@ final class InMemoryStore implements Store {
   public MultiDecision applyAll(List<Charge> charges, Operation op) {
     Args.charges(charges, op);
     int n = charges.size();
+    if (n == 1) {
+      // one charge is one policy's decision: the single-key path, with no locks and no arrays
+      Charge c = charges.get(0);
+      MemoryPartition part = (MemoryPartition) partition(c.policy());
+      part.algorithm.check(op);
+      return new MultiDecision(0, part.apply(c.key(), MultiStep.command(op, c.cost())));
+    }
     MemoryPartition[] parts = new MemoryPartition[n];
     for (int i = 0; i < n; i++) {
       parts[i] = (MemoryPartition) partition(charges.get(i).policy());
