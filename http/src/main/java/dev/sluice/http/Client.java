@@ -8,10 +8,10 @@ import java.util.Objects;
  * {@code 2001:db8:1:2::/64}). The two kinds have their own policies, and their keys never meet:
  * {@link #key()} prefixes each with its kind.
  *
- * @param kind authenticated or anonymous
- * @param id the client id, or the address key of an anonymous client; not empty
+ * <p>A value: equal when kind and id are. The key is made once, with the client, since every
+ * policy and lease of the request is charged on it.
  */
-public record Client(Kind kind, String id) {
+public final class Client {
 
   /** How the client is known. */
   public enum Kind {
@@ -21,20 +21,27 @@ public record Client(Kind kind, String id) {
     ANONYMOUS
   }
 
+  private final Kind kind;
+  private final String id;
+  private final String key;
+
   /**
-   * Checks the components.
+   * A client.
    *
    * @param kind authenticated or anonymous
    * @param id the client id or address key; not empty
    * @throws NullPointerException if one is null
    * @throws IllegalArgumentException if {@code id} is empty
    */
-  public Client {
+  public Client(Kind kind, String id) {
     Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(id, "id");
     if (id.isEmpty()) {
       throw new IllegalArgumentException("id must not be empty");
     }
+    this.kind = kind;
+    this.id = id;
+    this.key = (kind == Kind.AUTHENTICATED ? "id:" : "ip:") + id;
   }
 
   /**
@@ -58,11 +65,44 @@ public record Client(Kind kind, String id) {
   }
 
   /**
+   * How the client is known.
+   *
+   * @return authenticated or anonymous
+   */
+  public Kind kind() {
+    return kind;
+  }
+
+  /**
+   * The client id, or the address key of an anonymous client.
+   *
+   * @return the id; not empty
+   */
+  public String id() {
+    return id;
+  }
+
+  /**
    * The store key: {@code id:<id>} or {@code ip:<address>}, so an id never counts as an address.
    *
    * @return the key
    */
   public String key() {
-    return (kind == Kind.AUTHENTICATED ? "id:" : "ip:") + id;
+    return key;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Client c && c.kind == kind && c.id.equals(id);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * kind.hashCode() + id.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "Client[kind=" + kind + ", id=" + id + "]";
   }
 }

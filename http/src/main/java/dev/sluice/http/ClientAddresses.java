@@ -113,6 +113,70 @@ public final class ClientAddresses {
   }
 
   /**
+   * The address of an IP literal as a container gives the socket peer
+   * ({@code getRemoteAddr()}): dotted IPv4, or IPv6 with or without brackets and a zone
+   * ({@code %eth0}, dropped). Parsed, never looked up: anything else (a host name, a malformed
+   * literal, null) is the unspecified address {@code 0.0.0.0}, which no trusted-proxy list should
+   * hold. An IPv4-mapped IPv6 literal is its IPv4 address.
+   *
+   * @param literal the text; may be null
+   * @return the address
+   */
+  public static InetAddress literal(String literal) {
+    byte[] address = null;
+    if (literal != null) {
+      int from = Hops.skipSpace(literal, 0, literal.length());
+      int to = Hops.trimSpace(literal, from, literal.length());
+      if (to - from > 2 && literal.charAt(from) == '[' && literal.charAt(to - 1) == ']') {
+        from++;
+        to--;
+      }
+      int zone = literal.indexOf('%', from);
+      if (zone >= 0 && zone < to) {
+        to = zone;
+      }
+      address = IpLiterals.parse(literal, from, to);
+    }
+    try {
+      return InetAddress.getByAddress(address == null ? new byte[4] : address);
+    } catch (java.net.UnknownHostException e) {
+      throw new AssertionError("4 or 16 bytes are an address", e);
+    }
+  }
+
+  /**
+   * The anonymous client of {@code request}: as {@link #client(InetAddress, List, List)}, reading
+   * only the forwarding header it will use, and only when the peer is a trusted proxy.
+   *
+   * @param request the request
+   * @return the anonymous client
+   * @throws IllegalArgumentException if the request's peer or header list is null
+   */
+  public Client client(QuotaRequest request) {
+    InetAddress peer = request.peer();
+    if (peer == null) {
+      throw new IllegalArgumentException("peer must not be null");
+    }
+    byte[] client = IpLiterals.unmap(peer.getAddress());
+    if (trusted(client)) {
+      boolean useForwarded = false;
+      List<String> values = null;
+      if (header != Header.X_FORWARDED_FOR) {
+        values = request.headers("Forwarded");
+        useForwarded = header == Header.FORWARDED || !values.isEmpty();
+      }
+      if (!useForwarded) {
+        values = request.headers("X-Forwarded-For");
+      }
+      if (values == null) {
+        throw new IllegalArgumentException("the request's header values must not be null");
+      }
+      client = walk(client, values, useForwarded);
+    }
+    return Client.anonymous(key(client));
+  }
+
+  /**
    * The anonymous client of a request: {@link Client#anonymous} of its {@link #addressKey}.
    *
    * @param peer the socket peer

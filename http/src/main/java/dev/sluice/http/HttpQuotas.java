@@ -5,7 +5,6 @@ import dev.sluice.Decision;
 import dev.sluice.Policy;
 import dev.sluice.Sluice;
 import dev.sluice.http.QuotaAnswer.HeaderStyle;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -98,23 +97,33 @@ public final class HttpQuotas {
    */
   public Outcome decide(QuotaRequest request) {
     Objects.requireNonNull(request, "request");
-    Client client = identities.identify(request).orElseGet(() -> addresses.client(request.peer(),
-        request.headers("X-Forwarded-For"), request.headers("Forwarded")));
-    Optional<RouteRules.Rule> rule = rules.match(request.method(), request.path());
-    List<Policy> policies = rule.map(r -> r.policies(client.kind())).orElse(List.of());
-    if (policies.isEmpty()) {
-      return new Outcome(client, rule, null, QuotaAnswer.admitted(List.of(), style));
+    Client client = identities.isEmpty() ? null : identities.identify(request).orElse(null);
+    if (client == null) {
+      client = addresses.client(request);
     }
-    long cost = rule.get().cost();
-    List<Charge> charges = new ArrayList<>(policies.size());
-    for (Policy p : policies) {
-      charges.add(new Charge(p, client.key(), cost));
+    RouteRules.Rule rule = rules.find(request.method(), request.path());
+    List<Policy> policies = rule == null ? List.of() : rule.policies(client.kind());
+    if (policies.isEmpty()) {
+      return new Outcome(client, Optional.ofNullable(rule), null, QuotaAnswer.admitted(List.of(), style));
+    }
+    long cost = rule.cost();
+    String key = client.key();
+    List<Charge> charges;
+    if (policies.size() == 1) {
+      charges = List.of(new Charge(policies.get(0), key, cost));
+    } else {
+      Charge[] all = new Charge[policies.size()];
+      for (int i = 0; i < all.length; i++) {
+        all[i] = new Charge(policies.get(i), key, cost);
+      }
+      charges = List.of(all);
     }
     Decision d = sluice.tryAcquireAll(charges);
-    QuotaAnswer answer = d.allowed() ? QuotaAnswer.admitted(List.of(d), style)
+    List<Decision> decided = List.of(d);
+    QuotaAnswer answer = d.allowed() ? QuotaAnswer.admitted(decided, style)
         : QuotaAnswer.refused(d, d.policy().name(), null, cost == 1 ? "1 request" : "a cost of " + cost,
-            List.of(d), style);
-    return new Outcome(client, rule, d, answer);
+            decided, style);
+    return new Outcome(client, Optional.of(rule), d, answer);
   }
 
   /** Builds {@link HttpQuotas}. */

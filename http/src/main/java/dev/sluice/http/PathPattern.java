@@ -80,7 +80,11 @@ public final class PathPattern {
    * @return whether it matches
    */
   public boolean matches(String path) {
-    List<String> resolved = resolve(path);
+    return matches(resolve(path));
+  }
+
+  /** {@link #matches(String)} of a path already {@linkplain #resolve resolved}, null or not. */
+  boolean matches(List<String> resolved) {
     if (resolved == null) {
       return segments.length > 0 && segments[0].equals(ANY_DEPTH);
     }
@@ -115,26 +119,33 @@ public final class PathPattern {
    * server may decode into another (see the class comment) or that does not start with {@code /}.
    */
   static List<String> resolve(String path) {
-    if (path == null || !path.startsWith("/")) {
+    if (path == null || !path.startsWith("/") || path.indexOf('\\') >= 0 || path.indexOf(';') >= 0) {
       return null;
     }
-    String lower = path.toLowerCase(java.util.Locale.ROOT);
-    if (lower.contains("%2e") || lower.contains("%2f") || lower.contains("%5c") || path.indexOf('\\') >= 0
-        || path.indexOf(';') >= 0) {
-      return null;
-    }
-    List<String> out = new ArrayList<>();
-    for (String s : path.split("/")) {
-      if (s.isEmpty() || s.equals(".")) {
-        continue;
+    int n = path.length();
+    for (int i = path.indexOf('%'); i >= 0 && i + 2 < n; i = path.indexOf('%', i + 1)) {
+      char a = path.charAt(i + 1);
+      char b = (char) (path.charAt(i + 2) | 0x20); // ASCII lower case; other characters never match
+      if (a == '2' && (b == 'e' || b == 'f') || a == '5' && b == 'c') {
+        return null; // an encoded dot, slash or backslash
       }
-      if (s.equals("..")) {
+    }
+    List<String> out = new ArrayList<>(8);
+    int i = 1;
+    while (i <= n) {
+      int j = path.indexOf('/', i);
+      if (j < 0) {
+        j = n;
+      }
+      int length = j - i;
+      if (length == 2 && path.charAt(i) == '.' && path.charAt(i + 1) == '.') {
         if (!out.isEmpty()) {
           out.remove(out.size() - 1);
         }
-        continue;
+      } else if (length > 0 && !(length == 1 && path.charAt(i) == '.')) {
+        out.add(path.substring(i, j));
       }
-      out.add(s);
+      i = j + 1;
     }
     return out;
   }

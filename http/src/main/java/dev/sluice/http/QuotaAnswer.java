@@ -228,12 +228,23 @@ public final class QuotaAnswer {
   }
 
   private static Map<String, String> headers(List<Decision> decisions, HeaderStyle style, String retryAfter) {
-    Map<String, String> out = new LinkedHashMap<>();
-    if (style != HeaderStyle.NONE && !decisions.isEmpty()) {
-      RateLimitHeaders.of(decisions).forEach((name, value) -> {
-        boolean ietf = name.equals(RateLimitHeaders.RATELIMIT_POLICY) || name.equals(RateLimitHeaders.RATELIMIT);
-        boolean legacy = name.startsWith("X-RateLimit-");
-        if (ietf && style != HeaderStyle.LEGACY || legacy && style != HeaderStyle.IETF) {
+    RateLimitHeaders fields = style == HeaderStyle.NONE || decisions.isEmpty() ? null
+        : switch (style) {
+          case IETF -> RateLimitHeaders.ietf(decisions);
+          case LEGACY -> RateLimitHeaders.legacy(decisions);
+          default -> RateLimitHeaders.of(decisions);
+        };
+    if (fields == null && retryAfter == null) {
+      return Map.of();
+    }
+    if (retryAfter == null && fields.get(RateLimitHeaders.RETRY_AFTER) == null) {
+      return fields.asMap(); // an admission's fields as they are (unmodifiable)
+    }
+    Map<String, String> out = new LinkedHashMap<>(8);
+    if (fields != null) {
+      // Retry-After is this answer's own (the refusal's), after the rate-limit fields
+      fields.forEach((name, value) -> {
+        if (!name.equals(RateLimitHeaders.RETRY_AFTER)) {
           out.put(name, value);
         }
       });

@@ -90,8 +90,9 @@ public final class RouteRules {
     }
 
     /** Whether the rule applies to {@code method} (any case) on {@code path}. */
-    boolean matches(String method, String path) {
-      return (methods.isEmpty() || methods.contains(method.toUpperCase(Locale.ROOT))) && this.path.matches(path);
+    boolean matches(String method, List<String> resolvedPath) {
+      return (methods.isEmpty() || methods.contains(method.toUpperCase(Locale.ROOT)))
+          && this.path.matches(resolvedPath);
     }
 
     /**
@@ -202,13 +203,19 @@ public final class RouteRules {
    * @return the rule, which may be an exclusion; empty if none applies
    */
   public Optional<Rule> match(String method, String path) {
+    return Optional.ofNullable(find(method, path));
+  }
+
+  /** {@link #match}, or null when no rule applies. */
+  Rule find(String method, String path) {
     Objects.requireNonNull(method, "method");
+    List<String> resolved = PathPattern.resolve(path); // once for all the rules
     for (Rule r : rules) {
-      if (r.matches(method, path)) {
-        return Optional.of(r);
+      if (r.matches(method, resolved)) {
+        return r;
       }
     }
-    return Optional.empty();
+    return null;
   }
 
   /**

@@ -45,6 +45,15 @@ class PathPatternTest {
       /health/**            | /health;x=1/../api       | false
       /**                   | /health;x=1/../api       | true
       /**                   | /a%2fb                   | true
+      /health/**            | /health%2Fapi            | false
+      /health/**            | /health%5capi            | false
+      /health/**            | /health%5Capi            | false
+      /health/**            | /health/%2            | true
+      /health/**            | /health/%             | true
+      /api/x                | /api/x%20y               | false
+      /api/**               | /api/..                  | false
+      /a/...                | /a/...                   | true
+      /a/.b                 | /a/.b                    | true
       /api                  | api                      | false
       """)
   void matches(String pattern, String path, boolean expected) {

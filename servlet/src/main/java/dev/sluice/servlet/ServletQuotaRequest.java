@@ -1,15 +1,14 @@
 package dev.sluice.servlet;
 
+import dev.sluice.http.ClientAddresses;
 import dev.sluice.http.QuotaRequest;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.security.Principal;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * An {@link HttpServletRequest} as {@link dev.sluice.http.HttpQuotas} reads it.
@@ -31,9 +30,6 @@ import java.util.regex.Pattern;
  */
 public final class ServletQuotaRequest implements QuotaRequest {
 
-  private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
-  private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]{2,45}");
-  private static final InetAddress UNSPECIFIED = unspecified();
 
   private final HttpServletRequest request;
 
@@ -86,36 +82,9 @@ public final class ServletQuotaRequest implements QuotaRequest {
    * @return the address, or {@code 0.0.0.0} when {@code address} is not an IP literal
    */
   static InetAddress literal(String address) {
-    if (address == null) {
-      return UNSPECIFIED;
-    }
-    String a = address.trim();
-    if (a.length() > 2 && a.startsWith("[") && a.endsWith("]")) {
-      a = a.substring(1, a.length() - 1);
-    }
-    int zone = a.indexOf('%');
-    if (zone >= 0) {
-      a = a.substring(0, zone);
-    }
-    String text;
-    if (IPV4.matcher(a).matches()) {
-      for (String octet : a.split("\\.")) {
-        if (Integer.parseInt(octet) > 255) {
-          return UNSPECIFIED;
-        }
-      }
-      text = a;
-    } else if (a.indexOf(':') >= 0 && IPV6.matcher(a).matches()) {
-      text = "[" + a + "]"; // in brackets, InetAddress reads it as IPv6 or fails: never a name to look up
-    } else {
-      return UNSPECIFIED;
-    }
-    try {
-      return InetAddress.getByName(text); // a literal: parsed, never resolved
-    } catch (UnknownHostException e) {
-      return UNSPECIFIED; // a malformed IPv6 literal
-    }
+    return ClientAddresses.literal(address);
   }
+
 
   @Override
   public String principalName() {
@@ -129,7 +98,14 @@ public final class ServletQuotaRequest implements QuotaRequest {
     if (values == null || !values.hasMoreElements()) {
       return List.of();
     }
+    String first = values.nextElement();
+    if (!values.hasMoreElements()) {
+      return first == null ? List.of() : List.of(first); // the usual case: one line
+    }
     List<String> out = new ArrayList<>();
+    if (first != null) {
+      out.add(first);
+    }
     while (values.hasMoreElements()) {
       String v = values.nextElement();
       if (v != null) {
@@ -139,13 +115,8 @@ public final class ServletQuotaRequest implements QuotaRequest {
     return out;
   }
 
-  private static InetAddress unspecified() {
-    try {
-      return InetAddress.getByAddress(new byte[4]);
-    } catch (UnknownHostException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
+
+
 
   @Override
   public String toString() {

@@ -199,7 +199,7 @@ public final class SluiceFilter implements Filter {
       refuse(response, outcome.answer());
       return;
     }
-    boolean limited = outcome.rule().map(r -> !r.exclusion()).orElse(false);
+    boolean limited = outcome.rule().isPresent() && !outcome.rule().get().exclusion();
     String key = outcome.client().key();
     Lease lease = null;
     if (limited) {
@@ -219,9 +219,7 @@ public final class SluiceFilter implements Filter {
         }
       }
     }
-    for (Map.Entry<String, String> h : outcome.answer().headers().entrySet()) {
-      response.setHeader(h.getKey(), h.getValue());
-    }
+    outcome.answer().headers().forEach(response::setHeader);
     if (!limited || lease == null && s.budgets.isEmpty()) {
       chain.doFilter(request, response);
       return;

@@ -23,8 +23,12 @@ class ServletQuotaRequestTest {
     assertThat(ServletQuotaRequest.literal("2001:db8::1")).isEqualTo(InetAddress.getByName("[2001:db8::1]"));
     assertThat(ServletQuotaRequest.literal("[::1]")).isEqualTo(InetAddress.getByName("[::1]"));
     assertThat(ServletQuotaRequest.literal("fe80::1%eth0").getHostAddress()).isEqualTo("fe80:0:0:0:0:0:0:1");
+    assertThat(ServletQuotaRequest.literal("::ffff:192.0.2.1")).as("IPv4-mapped: the IPv4 address")
+        .isEqualTo(InetAddress.getByName("192.0.2.1"));
+    assertThat(ServletQuotaRequest.literal(" 198.51.100.4 ")).isEqualTo(InetAddress.getByName("198.51.100.4"));
     InetAddress unspecified = InetAddress.getByAddress(new byte[4]);
-    for (String notALiteral : new String[] {"localhost", "example.com", "999.1.1.1", "1.2.3", "::g", "", null}) {
+    for (String notALiteral : new String[] {"localhost", "example.com", "999.1.1.1", "1.2.3", "::g", "", null,
+        "010.1.1.1", "1.2.3.4.5", "[1.2.3.4", "1::2::3", "[]", "1.2.3.4:80"}) {
       assertThat(ServletQuotaRequest.literal(notALiteral)).as(String.valueOf(notALiteral)).isEqualTo(unspecified);
     }
   }
