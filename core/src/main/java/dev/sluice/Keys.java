@@ -60,6 +60,57 @@ public final class Keys {
     return value;
   }
 
+  /** The prefix of a key {@link #orDigest} made from text that is not a key as it is. */
+  public static final String DIGEST_PREFIX = "sha256:";
+
+  /**
+   * The key of text that comes from outside and must be counted whatever it is (a gateway
+   * resolver's id, a SpEL expression's value): the text itself when it is a valid
+   * {@linkplain #check key} that does not start with {@value #DIGEST_PREFIX}, else that prefix and
+   * the SHA-256 (lower-case hex) of its UTF-16 code units. Two different texts never share a key
+   * (up to SHA-256 collisions), and no text is refused: an empty, overlong or malformed one is
+   * counted under its digest instead of failing the request.
+   *
+   * @param text the text; not null
+   * @return a valid key
+   * @throws IllegalArgumentException if {@code text} is null
+   */
+  public static String orDigest(String text) {
+    if (text == null) {
+      throw new IllegalArgumentException("text must not be null");
+    }
+    if (!text.isEmpty() && text.length() <= MAX_LENGTH && !text.startsWith(DIGEST_PREFIX) && wellFormed(text)) {
+      return text;
+    }
+    // the code units themselves: an encoder would replace lone surrogates and merge texts
+    byte[] units = new byte[text.length() * 2];
+    for (int i = 0; i < text.length(); i++) {
+      units[2 * i] = (byte) (text.charAt(i) >>> 8);
+      units[2 * i + 1] = (byte) text.charAt(i);
+    }
+    try {
+      return DIGEST_PREFIX + java.util.HexFormat.of().formatHex(
+          java.security.MessageDigest.getInstance("SHA-256").digest(units));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  private static boolean wellFormed(String text) {
+    int n = text.length();
+    for (int i = 0; i < n; i++) {
+      char c = text.charAt(i);
+      if (Character.isSurrogate(c)) {
+        if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
+          i++;
+          continue;
+        }
+        return false;
+      }
+    }
+    return true;
+  }
+
   /**
    * Text for a message: at most 40 characters, lone surrogates and controls escaped.
    *

@@ -36,4 +36,23 @@ class KeysTest {
     assertThat(Keys.printable("a\nb\uD800")).isEqualTo("a\\u000Ab\\uD800");
     assertThat(Keys.printable("x".repeat(50))).isEqualTo("x".repeat(40) + "...");
   }
+
+  @Test
+  void anyTextBecomesAValidKeyAndTwoTextsNeverShareOne() {
+    String empty = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"; // SHA-256 of nothing
+    assertThat(Keys.orDigest("")).isEqualTo(empty);
+    for (String valid : new String[] {"alice", "ip:192.0.2.1", "k".repeat(Keys.MAX_LENGTH), "Praha-\uD83D\uDE00"}) {
+      assertThat(Keys.orDigest(valid)).isSameAs(valid);
+    }
+    List<String> texts = List.of("", "k".repeat(Keys.MAX_LENGTH + 1), "a\uD800b", "a\uD801b", "\uDC00",
+        "sha256:abc", empty, Keys.orDigest(empty));
+    java.util.Set<String> keys = new java.util.HashSet<>();
+    for (String t : texts) {
+      String key = Keys.orDigest(t);
+      assertThat(Keys.check(key)).as(Keys.printable(t)).startsWith(Keys.DIGEST_PREFIX).hasSize(7 + 64);
+      assertThat(keys.add(key)).as("a key of its own: %s", Keys.printable(t)).isTrue();
+    }
+    assertThatThrownBy(() -> Keys.orDigest(null)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("text must not be null");
+  }
 }

@@ -36,8 +36,12 @@ public @interface RateLimited {
 
   /**
    * A SpEL expression over the method's arguments ({@code #name}, or {@code #p0}, {@code #a0} by
-   * position) giving the key; its value's {@code String.valueOf} is the key. Empty (the default):
-   * one key for the method, its class and name.
+   * position) giving the key; its value's {@code String.valueOf} is the key, or, when that is not
+   * a valid key (empty, over 512 characters, a lone surrogate) or starts with {@code sha256:},
+   * {@code sha256:} and its SHA-256 ({@code Keys.orDigest}): a caller's value is counted, never
+   * refused with an exception. A value of null is a programming error: the call throws
+   * {@link IllegalArgumentException} naming the expression. Empty (the default): one key for the
+   * method, its class and name.
    *
    * @return the expression
    */

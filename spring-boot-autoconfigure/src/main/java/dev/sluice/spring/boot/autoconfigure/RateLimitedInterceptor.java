@@ -1,6 +1,8 @@
 package dev.sluice.spring.boot.autoconfigure;
 
 import dev.sluice.Decision;
+import dev.sluice.Keys;
+import dev.sluice.Limiter;
 import dev.sluice.Policy;
 import dev.sluice.QuotaExceeded;
 import dev.sluice.Sluice;
@@ -34,7 +36,30 @@ final class RateLimitedInterceptor implements MethodInterceptor {
   }
 
   /** One annotated method: its policy and parsed key expression. */
-  private record Limit(Policy policy, Expression key, String fixedKey, long cost) {}
+  /** One annotated method's limit; its limiter is made on the first call and kept. */
+  private static final class Limit {
+    final Policy policy;
+    final Expression key;
+    final String fixedKey;
+    final long cost;
+    private volatile Limiter limiter;
+
+    Limit(Policy policy, Expression key, String fixedKey, long cost) {
+      this.policy = policy;
+      this.key = key;
+      this.fixedKey = fixedKey;
+      this.cost = cost;
+    }
+
+    Limiter limiter(Sluice sluice) {
+      Limiter l = limiter;
+      if (l == null) {
+        l = sluice.limiter(policy); // two racing first calls make two views of one policy: harmless
+        limiter = l;
+      }
+      return l;
+    }
+  }
 
   /**
    * Checks every {@link RateLimited} method of {@code type}: a policy that is configured and a
@@ -91,18 +116,20 @@ final class RateLimitedInterceptor implements MethodInterceptor {
       return invocation.proceed();
     }
     Limit limit = limit(specific);
-    String key = limit.fixedKey();
-    if (limit.key() != null) {
+    String key = limit.fixedKey;
+    if (limit.key != null) {
       MethodBasedEvaluationContext context =
           new MethodBasedEvaluationContext(null, specific, invocation.getArguments(), names);
-      Object value = limit.key().getValue(context);
+      Object value = limit.key.getValue(context);
       if (value == null) {
-        throw new IllegalArgumentException("@RateLimited key '" + limit.key().getExpressionString() + "' on "
-            + limit.fixedKey() + " evaluated to null");
+        throw new IllegalArgumentException("@RateLimited key '" + limit.key.getExpressionString() + "' on "
+            + limit.fixedKey + " evaluated to null");
       }
-      key = String.valueOf(value);
+      // the value comes from the caller: an empty, overlong or malformed one is counted under its
+      // digest, never refused with an exception the caller did not choose
+      key = Keys.orDigest(String.valueOf(value));
     }
-    Decision d = sluice.getObject().limiter(limit.policy()).tryAcquire(key, limit.cost());
+    Decision d = limit.limiter(sluice.getObject()).tryAcquire(key, limit.cost);
     if (!d.allowed()) {
       throw QuotaExceeded.of(d, key).toException();
     }

@@ -15,6 +15,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
@@ -133,6 +134,13 @@ final class Apps {
     @RateLimited(policy = "exports", key = "'bulk:' + #p0", cost = 2)
     public String bulk(@PathVariable("customer") String customer) {
       return "bulk for " + customer;
+    }
+
+    /** Limited per search text, which the caller chooses: empty, overlong, anything. */
+    @GetMapping("/search")
+    @RateLimited(policy = "exports", key = "#q")
+    public String search(@RequestParam(name = "q", defaultValue = "") String q) {
+      return "found " + q.length();
     }
   }
 }

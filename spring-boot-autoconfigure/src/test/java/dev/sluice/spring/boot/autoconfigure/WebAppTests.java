@@ -122,6 +122,19 @@ abstract class WebAppTests {
   }
 
   @Test
+  void aRateLimitedKeyFromTheCallerIsCountedWhateverItIs() throws Exception {
+    // an empty key and a 600-character one are not store keys: each is counted under its digest,
+    // never a 500, and the digest's own text is another key
+    for (String q : new String[] {"", "x".repeat(600)}) {
+      assertThat(app().get("/search?q=" + q).body()).isEqualTo("found " + q.length());
+      assertThat(app().get("/search?q=" + q).statusCode()).isEqualTo(200);
+      assertThat(app().get("/search?q=" + q).statusCode()).as("the third call of %s chars", q.length())
+          .isEqualTo(429);
+    }
+    assertThat(app().get("/search?q=" + dev.sluice.Keys.orDigest("")).statusCode()).isEqualTo(200);
+  }
+
+  @Test
   void theActuatorEndpointListsPoliciesAndPeeksWithoutCharging() throws Exception {
     Apps.Response list = app().get("/actuator/sluice");
     assertThat(list.statusCode()).isEqualTo(200);

@@ -7,11 +7,8 @@ import dev.sluice.Policy;
 import dev.sluice.Sluice;
 import dev.sluice.http.QuotaAnswer;
 import dev.sluice.http.QuotaAnswer.HeaderStyle;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -75,7 +72,7 @@ public final class SluiceRateLimiter extends AbstractRateLimiter<SluiceRateLimit
   public static final String CONFIGURATION_PROPERTY_NAME = "sluice-rate-limiter";
 
   /** The prefix of a key made from an id that is not a key as it is. */
-  public static final String HASHED_PREFIX = "sha256:";
+  public static final String HASHED_PREFIX = Keys.DIGEST_PREFIX;
 
   private final Sluice sluice;
   private final Map<String, Policy> policies;
@@ -203,29 +200,7 @@ public final class SluiceRateLimiter extends AbstractRateLimiter<SluiceRateLimit
    */
   public static String keyOf(String id) {
     Objects.requireNonNull(id, "id");
-    if (!id.isEmpty() && id.length() <= Keys.MAX_LENGTH && !id.startsWith(HASHED_PREFIX) && wellFormed(id)) {
-      return id;
-    }
-    try {
-      // the code units themselves: an encoder would replace lone surrogates and merge ids
-      byte[] units = new byte[id.length() * 2];
-      for (int i = 0; i < id.length(); i++) {
-        units[2 * i] = (byte) (id.charAt(i) >>> 8);
-        units[2 * i + 1] = (byte) id.charAt(i);
-      }
-      return HASHED_PREFIX + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(units));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-    }
-  }
-
-  private static boolean wellFormed(String id) {
-    try {
-      Keys.wellFormed("id", id);
-      return true;
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
+    return Keys.orDigest(id);
   }
 
   private RouteQuota resolve(String where, Config config) {
