@@ -153,6 +153,11 @@ abstract class WebAppTests {
     assertThat(app().get("/api/hello").statusCode()).as("the peeks took nothing").isEqualTo(200);
     assertThat(app().get("/api/hello").statusCode()).isEqualTo(429);
     assertThat(app().get("/actuator/sluice/no-such-policy/ip:127.0.0.1").statusCode()).isEqualTo(404);
+    // the key as a query parameter: an IPv6 client's /64, which a path segment cannot carry
+    Apps.Response ipv6 = app().get("/actuator/sluice/anon?key=ip:2001:db8:1:2::/64");
+    assertThat(ipv6.statusCode()).isEqualTo(200);
+    assertThat(ipv6.body()).contains("\"key\":\"ip:2001:db8:1:2::/64\"", "\"used\":0", "\"remaining\":3");
+    assertThat(app().get("/actuator/sluice/anon?key=ip:127.0.0.1").body()).contains("\"used\":3");
 
     Apps.Response health = app().get("/actuator/health/sluice");
     assertThat(health.statusCode()).isEqualTo(200);
