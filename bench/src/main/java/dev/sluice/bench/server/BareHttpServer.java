@@ -66,8 +66,7 @@ final class BareHttpServer implements AutoCloseable {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(maxRequestBytes),
-                new Fixed(body));
+            pipeline(ch.pipeline(), maxRequestBytes, body);
           }
         });
     var bound = b.bind(address).awaitUninterruptibly();
@@ -77,6 +76,11 @@ final class BareHttpServer implements AutoCloseable {
       throw new IOException("cannot listen on " + address, bound.cause());
     }
     return new BareHttpServer(bound.channel(), acceptor, workers);
+  }
+
+  /** One connection's handlers: the codec, the aggregator and the fixed answer. */
+  static void pipeline(io.netty.channel.ChannelPipeline p, int maxRequestBytes, byte[] body) {
+    p.addLast(new HttpServerCodec(), new HttpObjectAggregator(maxRequestBytes), new Fixed(body));
   }
 
   InetSocketAddress address() {

@@ -24,10 +24,12 @@ import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 /**
  * One HTTP/1.1 server on one address, serving one {@link Routes} table (Netty, NIO transport).
@@ -98,10 +100,6 @@ public final class HttpListener implements AutoCloseable {
     ThreadPoolExecutor blocking = routes.blocks() ? blockingPool(options) : null;
     ChannelGroup connections = new DefaultChannelGroup("sluice-http", GlobalEventExecutor.INSTANCE);
     AtomicBoolean closing = new AtomicBoolean();
-    HttpDecoderConfig decoding = new HttpDecoderConfig()
-        .setMaxInitialLineLength(MAX_INITIAL_LINE_BYTES)
-        .setMaxHeaderSize(options.maxHeaderBytes());
-    long idleMillis = options.idleTimeout().toMillis();
 
     ServerBootstrap bootstrap = new ServerBootstrap()
         .group(acceptor, workers)
@@ -111,13 +109,7 @@ public final class HttpListener implements AutoCloseable {
           @Override
           protected void initChannel(SocketChannel ch) {
             connections.add(ch);
-            ChannelPipeline p = ch.pipeline();
-            if (idleMillis > 0) {
-              p.addLast(new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
-            }
-            p.addLast(new HttpServerCodec(decoding));
-            p.addLast(new BodyLimit(options.maxRequestBytes()));
-            p.addLast(new Connection(routes, blocking, closing::get));
+            pipeline(ch.pipeline(), routes, options, blocking, closing::get);
           }
         });
     ChannelFuture bound = bootstrap.bind(address).awaitUninterruptibly();
@@ -131,6 +123,29 @@ public final class HttpListener implements AutoCloseable {
         connections, closing, options);
     LOG.log(Level.DEBUG, () -> "listening for HTTP on " + listener.address + ": " + routes);
     return listener;
+  }
+
+  /**
+   * Sets up one connection's handlers: the idle timeout, the HTTP codec, the body limit and the
+   * routing. Public for the benchmarks, which measure this pipeline on an embedded channel.
+   *
+   * @param p the connection's pipeline
+   * @param routes what to serve
+   * @param options limits and timeouts
+   * @param blocking where blocking routes run; null if none does
+   * @param closing whether the listener is closing
+   */
+  public static void pipeline(ChannelPipeline p, Routes routes, Options options, Executor blocking,
+      BooleanSupplier closing) {
+    long idleMillis = options.idleTimeout().toMillis();
+    if (idleMillis > 0) {
+      p.addLast(new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
+    }
+    p.addLast(new HttpServerCodec(new HttpDecoderConfig()
+        .setMaxInitialLineLength(MAX_INITIAL_LINE_BYTES)
+        .setMaxHeaderSize(options.maxHeaderBytes())));
+    p.addLast(new BodyLimit(options.maxRequestBytes()));
+    p.addLast(new Connection(routes, blocking, closing));
   }
 
   /** The address it listens on, with the actual port. */
