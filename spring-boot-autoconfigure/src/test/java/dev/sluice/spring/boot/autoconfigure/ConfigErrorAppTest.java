@@ -37,9 +37,9 @@ class ConfigErrorAppTest {
 
   @Test
   void aRateLimitedMethodWithAnUnknownPolicyIsRefused() {
-    // either annotated method may be checked first
+    // any of the three annotated methods may be checked first
     assertThat(failure("unknown-annotation-policy")).containsPattern("@RateLimited on "
-        + java.util.regex.Pattern.quote(Apps.Reports.class.getName()) + "\\.(report|bulk): unknown policy 'exports';"
+        + java.util.regex.Pattern.quote(Apps.Reports.class.getName()) + "\\.(report|bulk|search): unknown policy 'exports';"
         + " the policies are anon\n");
   }
 
