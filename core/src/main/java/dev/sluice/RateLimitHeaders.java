@@ -65,10 +65,15 @@ public final class RateLimitHeaders {
 
   private static final long SECOND = 1_000_000_000L;
 
-  private final Map<String, String> fields;
+  /** Name, value, name, value, ... in order: no map is built unless {@link #asMap()} asks. */
+  private final String[] fields;
+  private final int size;
+  /** {@link #asMap()}, made on its first call (a race makes two equal maps: harmless). */
+  private Map<String, String> map;
 
-  private RateLimitHeaders(Map<String, String> fields) {
-    this.fields = Collections.unmodifiableMap(fields);
+  private RateLimitHeaders(String[] fields, int size) {
+    this.fields = fields;
+    this.size = size;
   }
 
   /**
@@ -158,24 +163,31 @@ public final class RateLimitHeaders {
         tightest = d;
       }
     }
-    Map<String, String> fields = new LinkedHashMap<>(12);
+    String[] fields = new String[12];
+    int n = 0;
     if (ietf) {
-      fields.put(RATELIMIT_POLICY, policies.toString());
+      fields[n++] = RATELIMIT_POLICY;
+      fields[n++] = policies.toString();
       if (remaining.length() > 0) {
-        fields.put(RATELIMIT, remaining.toString());
+        fields[n++] = RATELIMIT;
+        fields[n++] = remaining.toString();
       }
     }
     if (retryAfter >= 0) {
-      fields.put(RETRY_AFTER, Long.toString(retryAfter));
+      fields[n++] = RETRY_AFTER;
+      fields[n++] = Long.toString(retryAfter);
     }
     if (legacy) {
-      fields.put(X_RATELIMIT_LIMIT, Long.toString(tightest.limit()));
+      fields[n++] = X_RATELIMIT_LIMIT;
+      fields[n++] = Long.toString(tightest.limit());
       if (counted(tightest)) {
-        fields.put(X_RATELIMIT_REMAINING, Long.toString(tightest.remaining()));
-        fields.put(X_RATELIMIT_RESET, Long.toString(seconds(tightest.resetAfterNanos())));
+        fields[n++] = X_RATELIMIT_REMAINING;
+        fields[n++] = Long.toString(tightest.remaining());
+        fields[n++] = X_RATELIMIT_RESET;
+        fields[n++] = Long.toString(seconds(tightest.resetAfterNanos()));
       }
     }
-    return new RateLimitHeaders(fields);
+    return new RateLimitHeaders(fields, n);
   }
 
   private static boolean tighter(Decision a, Decision b) {
@@ -197,7 +209,16 @@ public final class RateLimitHeaders {
    * {@return every field, in the order above, as an unmodifiable map; absent fields are left out}
    */
   public Map<String, String> asMap() {
-    return fields;
+    Map<String, String> m = map;
+    if (m == null) {
+      Map<String, String> built = new LinkedHashMap<>(16);
+      for (int i = 0; i < size; i += 2) {
+        built.put(fields[i], fields[i + 1]);
+      }
+      m = Collections.unmodifiableMap(built);
+      map = m;
+    }
+    return m;
   }
 
   /**
@@ -206,7 +227,9 @@ public final class RateLimitHeaders {
    * @param header called once per field, in the order of {@link #asMap()}
    */
   public void forEach(BiConsumer<String, String> header) {
-    fields.forEach(header);
+    for (int i = 0; i < size; i += 2) {
+      header.accept(fields[i], fields[i + 1]);
+    }
   }
 
   /**
@@ -216,7 +239,12 @@ public final class RateLimitHeaders {
    * @return the value, or null
    */
   public String get(String name) {
-    return fields.get(name);
+    for (int i = 0; i < size; i += 2) {
+      if (fields[i].equals(name)) {
+        return fields[i + 1];
+      }
+    }
+    return null;
   }
 
   /** Whole seconds, rounded up: a client that waits this long is never early. */
@@ -252,6 +280,6 @@ public final class RateLimitHeaders {
 
   @Override
   public String toString() {
-    return "RateLimitHeaders" + fields;
+    return "RateLimitHeaders" + asMap();
   }
 }

@@ -107,13 +107,18 @@ public final class QuotaAnswer {
   private final Refusal refusal;
   private final String detail;
   private final Map<String, Object> members;
+  /** The headers; null when {@link #fields} are the headers as they are. */
   private final Map<String, String> headers;
+  /** An admission's rate-limit fields, sent as they are (no map is built per request); or null. */
+  private final RateLimitHeaders fields;
 
-  private QuotaAnswer(Refusal refusal, String detail, Map<String, Object> members, Map<String, String> headers) {
+  private QuotaAnswer(Refusal refusal, String detail, Map<String, Object> members, Map<String, String> headers,
+      RateLimitHeaders fields) {
     this.refusal = refusal;
     this.detail = detail;
     this.members = members;
     this.headers = headers;
+    this.fields = fields;
   }
 
   /**
@@ -124,7 +129,11 @@ public final class QuotaAnswer {
    * @return the answer; {@link #refused()} is false
    */
   public static QuotaAnswer admitted(List<Decision> decisions, HeaderStyle style) {
-    return new QuotaAnswer(null, null, Map.of(), headers(decisions, style, null));
+    RateLimitHeaders f = fields(decisions, style);
+    if (f != null && f.get(RateLimitHeaders.RETRY_AFTER) == null) {
+      return new QuotaAnswer(null, null, Map.of(), null, f);
+    }
+    return new QuotaAnswer(null, null, Map.of(), headers(decisions, style, null), null);
   }
 
   /**
@@ -194,7 +203,7 @@ public final class QuotaAnswer {
       // the deciding denial has the longest wait of all: its seconds are the header's
       retryAfter = Long.toString(retrySeconds);
     }
-    return new QuotaAnswer(refusal, detail, Collections.unmodifiableMap(m), headers(all, style, retryAfter));
+    return new QuotaAnswer(refusal, detail, Collections.unmodifiableMap(m), headers(all, style, retryAfter), null);
   }
 
   /**
@@ -227,18 +236,22 @@ public final class QuotaAnswer {
     return refused(d, policy.name(), null, asked, List.of(d), style);
   }
 
+  /** The rate-limit fields of {@code style}; null for none. */
+  private static RateLimitHeaders fields(List<Decision> decisions, HeaderStyle style) {
+    if (style == HeaderStyle.NONE || decisions.isEmpty()) {
+      return null;
+    }
+    return switch (style) {
+      case IETF -> RateLimitHeaders.ietf(decisions);
+      case LEGACY -> RateLimitHeaders.legacy(decisions);
+      default -> RateLimitHeaders.of(decisions);
+    };
+  }
+
   private static Map<String, String> headers(List<Decision> decisions, HeaderStyle style, String retryAfter) {
-    RateLimitHeaders fields = style == HeaderStyle.NONE || decisions.isEmpty() ? null
-        : switch (style) {
-          case IETF -> RateLimitHeaders.ietf(decisions);
-          case LEGACY -> RateLimitHeaders.legacy(decisions);
-          default -> RateLimitHeaders.of(decisions);
-        };
+    RateLimitHeaders fields = fields(decisions, style);
     if (fields == null && retryAfter == null) {
       return Map.of();
-    }
-    if (retryAfter == null && fields.get(RateLimitHeaders.RETRY_AFTER) == null) {
-      return fields.asMap(); // an admission's fields as they are (unmodifiable)
     }
     Map<String, String> out = new LinkedHashMap<>(8);
     if (fields != null) {
@@ -308,7 +321,21 @@ public final class QuotaAnswer {
    * @return the response headers, in order: the rate-limit headers of the style, then {@code Retry-After}
    */
   public Map<String, String> headers() {
-    return headers;
+    return fields != null ? fields.asMap() : headers;
+  }
+
+  /**
+   * Passes each of {@link #headers()} in order, without building a map: the way to set them on
+   * a response, e.g. {@code answer.forEachHeader(response::setHeader)}.
+   *
+   * @param header called once per header
+   */
+  public void forEachHeader(java.util.function.BiConsumer<String, String> header) {
+    if (fields != null) {
+      fields.forEach(header);
+    } else {
+      headers.forEach(header);
+    }
   }
 
   /**
@@ -377,7 +404,7 @@ public final class QuotaAnswer {
 
   @Override
   public String toString() {
-    return refusal == null ? "QuotaAnswer[admitted, " + headers + "]"
+    return refusal == null ? "QuotaAnswer[admitted, " + headers() + "]"
         : "QuotaAnswer[" + refusal.status() + " " + refusal.slug() + ": " + detail + "]";
   }
 }

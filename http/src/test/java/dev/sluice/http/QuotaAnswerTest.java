@@ -76,6 +76,19 @@ class QuotaAnswerTest {
     }
   }
 
+  @ParameterizedTest
+  @EnumSource(HeaderStyle.class)
+  void forEachHeaderPassesExactlyTheHeadersInOrder(HeaderStyle style) {
+    List<Decision> admitted = List.of(Decision.allowed(DAILY, 7, SECOND));
+    Decision limited = Decision.limited(DAILY, 0, 3 * SECOND, 3 * SECOND);
+    for (QuotaAnswer a : List.of(QuotaAnswer.admitted(admitted, style), QuotaAnswer.admitted(List.of(), style),
+        QuotaAnswer.refused(limited, "daily", null, "1 request", List.of(limited), style))) {
+      java.util.Map<String, String> passed = new java.util.LinkedHashMap<>();
+      a.forEachHeader((name, value) -> assertThat(passed.put(name, value)).as("%s passed once", name).isNull());
+      assertThat(passed).as(a.toString()).containsExactlyEntriesOf(a.headers());
+    }
+  }
+
   @Test
   void withoutAKeyTheProblemNamesNone() {
     Decision d = Decision.limited(DAILY, 0, SECOND, SECOND);

@@ -24,7 +24,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -219,7 +218,7 @@ public final class SluiceFilter implements Filter {
         }
       }
     }
-    outcome.answer().headers().forEach(response::setHeader);
+    outcome.answer().forEachHeader(response::setHeader);
     if (!limited || lease == null && s.budgets.isEmpty()) {
       chain.doFilter(request, response);
       return;
@@ -235,9 +234,7 @@ public final class SluiceFilter implements Filter {
   private static void refuse(HttpServletResponse response, QuotaAnswer answer) throws IOException {
     byte[] body = answer.body();
     response.setStatus(answer.status());
-    for (Map.Entry<String, String> h : answer.headers().entrySet()) {
-      response.setHeader(h.getKey(), h.getValue());
-    }
+    answer.forEachHeader(response::setHeader);
     response.setContentType(QuotaAnswer.PROBLEM_JSON);
     response.setContentLength(body.length);
     response.getOutputStream().write(body);
