@@ -45,6 +45,16 @@ public final class Keys {
    * @throws IllegalArgumentException if {@code value} holds a lone surrogate
    */
   public static String wellFormed(String field, String value) {
+    int i = loneSurrogate(value);
+    if (i >= 0) {
+      throw new IllegalArgumentException(field + " '" + printable(value) + "' is not well-formed UTF-16: lone surrogate "
+          + String.format("U+%04X", (int) value.charAt(i)) + " at index " + i);
+    }
+    return value;
+  }
+
+  /** The index of the first lone surrogate in {@code value}; -1 if it is well-formed UTF-16. */
+  private static int loneSurrogate(String value) {
     int n = value.length();
     for (int i = 0; i < n; i++) {
       char c = value.charAt(i);
@@ -53,12 +63,12 @@ public final class Keys {
           i++;
           continue;
         }
-        throw new IllegalArgumentException(field + " '" + printable(value) + "' is not well-formed UTF-16: lone surrogate "
-            + String.format("U+%04X", (int) c) + " at index " + i);
+        return i;
       }
     }
-    return value;
+    return -1;
   }
+
 
   /** The prefix of a key {@link #orDigest} made from text that is not a key as it is. */
   public static final String DIGEST_PREFIX = "sha256:";
@@ -79,7 +89,8 @@ public final class Keys {
     if (text == null) {
       throw new IllegalArgumentException("text must not be null");
     }
-    if (!text.isEmpty() && text.length() <= MAX_LENGTH && !text.startsWith(DIGEST_PREFIX) && wellFormed(text)) {
+    if (!text.isEmpty() && text.length() <= MAX_LENGTH && !text.startsWith(DIGEST_PREFIX)
+        && loneSurrogate(text) < 0) {
       return text;
     }
     // the code units themselves: an encoder would replace lone surrogates and merge texts
@@ -96,20 +107,6 @@ public final class Keys {
     }
   }
 
-  private static boolean wellFormed(String text) {
-    int n = text.length();
-    for (int i = 0; i < n; i++) {
-      char c = text.charAt(i);
-      if (Character.isSurrogate(c)) {
-        if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
-          i++;
-          continue;
-        }
-        return false;
-      }
-    }
-    return true;
-  }
 
   /**
    * Text for a message: at most 40 characters, lone surrogates and controls escaped.

@@ -3,6 +3,7 @@ package dev.sluice.http;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The address an anonymous client counts under: the socket peer, or, when the peer is a trusted
@@ -104,13 +105,9 @@ public final class ClientAddresses {
     if (forwarded == null) {
       throw new IllegalArgumentException("forwarded must not be null");
     }
-    byte[] client = IpLiterals.unmap(peer.getAddress());
-    if (trusted(client)) {
-      boolean useForwarded = header == Header.FORWARDED || (header == Header.BOTH && !forwarded.isEmpty());
-      client = walk(client, useForwarded ? forwarded : xForwardedFor, useForwarded);
-    }
-    return key(client);
+    return addressKey(peer, name -> name.equals("Forwarded") ? forwarded : xForwardedFor);
   }
+
 
   /**
    * The address of an IP literal as a container gives the socket peer
@@ -153,28 +150,34 @@ public final class ClientAddresses {
    * @throws IllegalArgumentException if the request's peer or header list is null
    */
   public Client client(QuotaRequest request) {
-    InetAddress peer = request.peer();
+    return Client.anonymous(addressKey(request.peer(), request::headers));
+  }
+
+  /**
+   * The address key of a client at {@code peer}, reading {@code headers} (name to every value)
+   * only for the forwarding header it uses, and only when the peer is a trusted proxy.
+   */
+  private String addressKey(InetAddress peer, Function<String, List<String>> headers) {
     if (peer == null) {
       throw new IllegalArgumentException("peer must not be null");
     }
     byte[] client = IpLiterals.unmap(peer.getAddress());
     if (trusted(client)) {
-      boolean useForwarded = false;
-      List<String> values = null;
-      if (header != Header.X_FORWARDED_FOR) {
-        values = request.headers("Forwarded");
-        useForwarded = header == Header.FORWARDED || !values.isEmpty();
-      }
-      if (!useForwarded) {
-        values = request.headers("X-Forwarded-For");
-      }
-      if (values == null) {
-        throw new IllegalArgumentException("the request's header values must not be null");
-      }
-      client = walk(client, values, useForwarded);
+      List<String> forwarded = header == Header.X_FORWARDED_FOR ? List.of() : values(headers, "Forwarded");
+      boolean useForwarded = header == Header.FORWARDED || (header == Header.BOTH && !forwarded.isEmpty());
+      client = walk(client, useForwarded ? forwarded : values(headers, "X-Forwarded-For"), useForwarded);
     }
-    return Client.anonymous(key(client));
+    return key(client);
   }
+
+  private static List<String> values(Function<String, List<String>> headers, String name) {
+    List<String> values = headers.apply(name);
+    if (values == null) {
+      throw new IllegalArgumentException("the request's " + name + " values must not be null");
+    }
+    return values;
+  }
+
 
   /**
    * The anonymous client of a request: {@link Client#anonymous} of its {@link #addressKey}.

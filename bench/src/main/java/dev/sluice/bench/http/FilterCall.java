@@ -1,10 +1,6 @@
 package dev.sluice.bench.http;
 
-import dev.sluice.PolicyText;
 import dev.sluice.Sluice;
-import dev.sluice.http.ClientAddresses;
-import dev.sluice.http.HttpQuotas;
-import dev.sluice.http.RouteRules;
 import dev.sluice.servlet.SluiceFilter;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
@@ -58,15 +54,7 @@ public class FilterCall {
   @Setup
   public void setup() {
     sluice = Sluice.inMemory();
-    HttpQuotas quotas = HttpQuotas.builder(sluice)
-        .addresses(ClientAddresses.builder().trustedProxies("127.0.0.1").build())
-        .rules(RouteRules.builder()
-            .exclude("/health/**")
-            .rule(RouteRules.rule("/**").anonymous(
-                PolicyText.parse("per-client", "fixed-window limit=1000000000 period=1s")))
-            .build())
-        .build();
-    filter = SluiceFilter.builder(quotas).build();
+    filter = FilterReport.filter(sluice);
     requests = new HttpServletRequest[CLIENTS];
     for (int i = 0; i < CLIENTS; i++) {
       requests[i] = request("198.51.100." + i);
