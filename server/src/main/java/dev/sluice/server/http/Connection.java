@@ -3,26 +3,20 @@ package dev.sluice.server.http;
 import dev.sluice.server.http.BodyLimit.Oversized;
 import dev.sluice.server.http.Routes.Dispatch;
 import dev.sluice.server.http.Routes.Route;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
@@ -33,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -66,7 +61,11 @@ final class Connection extends ChannelInboundHandlerAdapter {
   private final Routes routes;
   private final Executor blocking;
   private final BooleanSupplier closing;
+  private final long idleNanos;
   private final ArrayDeque<Object> pending = new ArrayDeque<>();
+  /** When the connection last read input or wrote an answer ({@link System#nanoTime()}). */
+  private long lastActive = System.nanoTime();
+  private ScheduledFuture<?> idleCheck;
   /** A request is being answered on the blocking pool. */
   private boolean busy;
   /** The last response was written or the channel is gone: ignore the rest. */
@@ -77,11 +76,69 @@ final class Connection extends ChannelInboundHandlerAdapter {
    *
    * @param blocking the pool for blocking routes, or {@code null} when no route blocks
    * @param closing whether the listener is closing
+   * @param idleMillis close the connection after this long with no request in flight and nothing
+   *     read or written; 0 never
    */
-  Connection(Routes routes, Executor blocking, BooleanSupplier closing) {
+  Connection(Routes routes, Executor blocking, BooleanSupplier closing, long idleMillis) {
     this.routes = routes;
     this.blocking = blocking;
     this.closing = closing;
+    this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleMillis);
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    if (ctx.channel().isActive()) {
+      watchIdle(ctx);
+    }
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    watchIdle(ctx);
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    if (idleCheck != null) {
+      idleCheck.cancel(false);
+    }
+  }
+
+  /**
+   * The idle timeout: one timer per connection, no listener per write. (Netty's
+   * {@code IdleStateHandler} would add a listener to every response's write.)
+   */
+  private void watchIdle(ChannelHandlerContext ctx) {
+    if (idleNanos > 0 && idleCheck == null) {
+      lastActive = System.nanoTime();
+      idleCheck = ctx.executor().schedule(() -> checkIdle(ctx), idleNanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void checkIdle(ChannelHandlerContext ctx) {
+    if (done) {
+      return;
+    }
+    long now = System.nanoTime();
+    if (busy || !pending.isEmpty()) {
+      lastActive = now; // a request in flight is not idleness: count from its answer
+    }
+    long left = idleNanos - (now - lastActive);
+    if (left <= 0) {
+      LOG.log(Level.DEBUG, () -> "closing idle connection " + ctx.channel());
+      done = true;
+      ctx.close();
+      return;
+    }
+    idleCheck = ctx.executor().schedule(() -> checkIdle(ctx), left, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    lastActive = System.nanoTime();
+    ctx.fireChannelReadComplete();
   }
 
   @Override
@@ -104,12 +161,6 @@ final class Connection extends ChannelInboundHandlerAdapter {
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt == DRAIN) {
       next(ctx);
-    } else if (evt instanceof IdleStateEvent) {
-      if (!busy && pending.isEmpty()) {
-        LOG.log(Level.DEBUG, () -> "closing idle connection " + ctx.channel());
-        done = true;
-        ctx.close();
-      }
     } else {
       ctx.fireUserEventTriggered(evt);
     }
@@ -291,33 +342,23 @@ final class Connection extends ChannelInboundHandlerAdapter {
 
   private void respond(ChannelHandlerContext ctx, Exchange exchange, Response response) {
     boolean close = !exchange.keepAlive() || closing.getAsBoolean();
-    byte[] body = response.bodyBytes();
-    FullHttpResponse http = new DefaultFullHttpResponse(exchange.version(),
-        HttpResponseStatus.valueOf(response.status()),
-        exchange.head() ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
-    HttpHeaders headers = http.headers();
-    response.headers().forEach(headers::set);
-    if (response.contentType() != null) {
-      headers.set(HttpHeaderNames.CONTENT_TYPE, response.contentType());
-    }
-    headers.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
-    if (close) {
-      headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    } else if (exchange.version() == HttpVersion.HTTP_1_0) {
-      headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+    ByteBuf http = ResponseBytes.encode(ctx.alloc(), exchange.version() == HttpVersion.HTTP_1_0, response,
+        exchange.head(), close);
+    lastActive = System.nanoTime();
+    if (!close) {
+      ctx.writeAndFlush(http, ctx.voidPromise()); // a failed write closes the channel (exceptionCaught)
+      return;
     }
     ChannelFuture written = ctx.writeAndFlush(http);
-    if (close) {
-      done = true;
-      if (exchange.unreadInput() && ctx.channel() instanceof SocketChannel socket) {
-        // Close only our side first: a full close with the request body still arriving makes
-        // the peer's TCP reset the connection, and the peer may never read this answer.
-        written.addListener(f -> socket.shutdownOutput().addListener(g ->
-            ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS)));
-        ctx.channel().config().setAutoRead(true);
-      } else {
-        written.addListener(ChannelFutureListener.CLOSE);
-      }
+    done = true;
+    if (exchange.unreadInput() && ctx.channel() instanceof SocketChannel socket) {
+      // Close only our side first: a full close with the request body still arriving makes
+      // the peer's TCP reset the connection, and the peer may never read this answer.
+      written.addListener(f -> socket.shutdownOutput().addListener(g ->
+          ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS)));
+      ctx.channel().config().setAutoRead(true);
+    } else {
+      written.addListener(ChannelFutureListener.CLOSE);
     }
   }
 

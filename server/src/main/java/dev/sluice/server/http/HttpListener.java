@@ -14,8 +14,9 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
@@ -126,8 +127,8 @@ public final class HttpListener implements AutoCloseable {
   }
 
   /**
-   * Sets up one connection's handlers: the idle timeout, the HTTP codec, the body limit and the
-   * routing. Public for the benchmarks, which measure this pipeline on an embedded channel.
+   * Sets up one connection's handlers: the request decoder, the body limit and the routing (which
+   * also closes the connection when idle). Public for the benchmarks, which measure this pipeline on an embedded channel.
    *
    * @param p the connection's pipeline
    * @param routes what to serve
@@ -137,15 +138,23 @@ public final class HttpListener implements AutoCloseable {
    */
   public static void pipeline(ChannelPipeline p, Routes routes, Options options, Executor blocking,
       BooleanSupplier closing) {
-    long idleMillis = options.idleTimeout().toMillis();
-    if (idleMillis > 0) {
-      p.addLast(new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
-    }
-    p.addLast(new HttpServerCodec(new HttpDecoderConfig()
+    p.addLast(new HttpRequestDecoder(new HttpDecoderConfig()
         .setMaxInitialLineLength(MAX_INITIAL_LINE_BYTES)
         .setMaxHeaderSize(options.maxHeaderBytes())));
+    p.addLast(new ContinueEncoder());
     p.addLast(new BodyLimit(options.maxRequestBytes()));
-    p.addLast(new Connection(routes, blocking, closing));
+    p.addLast(new Connection(routes, blocking, closing, options.idleTimeout().toMillis()));
+  }
+
+  /**
+   * Encodes only what the body limit writes itself ({@code 100 Continue}, {@code 417}); the
+   * connection's answers are already bytes ({@link ResponseBytes}) and pass through.
+   */
+  private static final class ContinueEncoder extends HttpResponseEncoder {
+    @Override
+    public boolean acceptOutboundMessage(Object msg) throws Exception {
+      return msg instanceof HttpObject && super.acceptOutboundMessage(msg);
+    }
   }
 
   /** The address it listens on, with the actual port. */

@@ -8,6 +8,7 @@ import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import java.lang.System.Logger.Level;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -66,7 +67,11 @@ final class JsonEndpoint implements Handler, AsyncHandler {
     } catch (RequestException e) {
       return CompletableFuture.completedFuture(refused(e));
     }
-    return decider.shouldRateLimitAsync(parsed, blocking).handle((answer, failure) -> {
+    CompletableFuture<RateLimitResponse> decided = decider.shouldRateLimitAsync(parsed, blocking);
+    if (decided.isDone() && !decided.isCompletedExceptionally()) { // answered at once: no second future
+      return CompletableFuture.completedFuture(answer(decided.join()));
+    }
+    return decided.handle((answer, failure) -> {
       if (failure == null) {
         return answer(answer);
       }
@@ -89,10 +94,10 @@ final class JsonEndpoint implements Handler, AsyncHandler {
       LOG.log(Level.WARNING, "POST /json: the decider answered null");
       return Response.text(500, "internal error\n");
     }
-    String json = RateLimitJson.printResponse(answer);
+    byte[] json = RateLimitJson.printResponse(answer);
     try {
       if (json == null) {
-        json = PRINTER.print(answer);
+        json = PRINTER.print(answer).getBytes(StandardCharsets.UTF_8);
       }
     } catch (InvalidProtocolBufferException e) {
       LOG.log(Level.WARNING, "POST /json: cannot print the response as JSON", e);
@@ -103,7 +108,7 @@ final class JsonEndpoint implements Handler, AsyncHandler {
       case OVER_LIMIT -> 429;
       default -> 500; // UNKNOWN, or a code newer than this build: theirs says 500 too
     };
-    return Response.json(status, json);
+    return Response.jsonBytes(status, json);
   }
 
   /** The request in {@code body}, or why there is none. */

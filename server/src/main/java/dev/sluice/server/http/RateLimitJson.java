@@ -9,6 +9,7 @@ import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse.DescriptorStatus;
 import io.envoyproxy.envoy.type.v3.RateLimitUnit;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * The proto3 JSON of {@code POST /json} for the shapes nearly every call has, without protobuf's
@@ -63,6 +64,11 @@ final class RateLimitJson {
   }
 
   private static final class Parser {
+    private static final byte[][] REQUEST_FIELDS = ascii("domain", "descriptors", "hitsAddend", "hits_addend");
+    private static final byte[][] DESCRIPTOR_FIELDS = ascii("entries", "limit", "hitsAddend", "hits_addend");
+    private static final byte[][] ENTRY_FIELDS = ascii("key", "value");
+    private static final byte[][] LIMIT_FIELDS = ascii("requestsPerUnit", "requests_per_unit", "unit");
+
     private final byte[] b;
     private int at;
 
@@ -78,13 +84,12 @@ final class RateLimitJson {
       begin('{');
       if (!end('}')) {
         do {
-          String name = name();
-          switch (name) {
-            case "domain" -> {
+          switch (name(REQUEST_FIELDS)) {
+            case 0 -> {
               domain = once(domain);
               r.setDomain(string());
             }
-            case "descriptors" -> {
+            case 1 -> {
               descriptors = once(descriptors);
               begin('[');
               if (!end(']')) {
@@ -93,11 +98,10 @@ final class RateLimitJson {
                 } while (next(']'));
               }
             }
-            case "hitsAddend", "hits_addend" -> {
+            default -> {
               hits = once(hits);
               r.setHitsAddend((int) number(MAX_UINT32));
             }
-            default -> throw Outside.INSTANCE;
           }
         } while (next('}'));
       }
@@ -112,9 +116,8 @@ final class RateLimitJson {
       begin('{');
       if (!end('}')) {
         do {
-          String name = name();
-          switch (name) {
-            case "entries" -> {
+          switch (name(DESCRIPTOR_FIELDS)) {
+            case 0 -> {
               entries = once(entries);
               begin('[');
               if (!end(']')) {
@@ -123,15 +126,14 @@ final class RateLimitJson {
                 } while (next(']'));
               }
             }
-            case "limit" -> {
+            case 1 -> {
               limit = once(limit);
               d.setLimit(limit());
             }
-            case "hitsAddend", "hits_addend" -> {
+            default -> {
               hits = once(hits);
               d.setHitsAddend(UInt64Value.of(number(Long.MAX_VALUE)));
             }
-            default -> throw Outside.INSTANCE;
           }
         } while (next('}'));
       }
@@ -145,17 +147,12 @@ final class RateLimitJson {
       begin('{');
       if (!end('}')) {
         do {
-          String name = name();
-          switch (name) {
-            case "key" -> {
-              key = once(key);
-              e.setKey(string());
-            }
-            case "value" -> {
-              value = once(value);
-              e.setValue(string());
-            }
-            default -> throw Outside.INSTANCE;
+          if (name(ENTRY_FIELDS) == 0) {
+            key = once(key);
+            e.setKey(string());
+          } else {
+            value = once(value);
+            e.setValue(string());
           }
         } while (next('}'));
       }
@@ -169,13 +166,12 @@ final class RateLimitJson {
       begin('{');
       if (!end('}')) {
         do {
-          String name = name();
-          switch (name) {
-            case "requestsPerUnit", "requests_per_unit" -> {
+          switch (name(LIMIT_FIELDS)) {
+            case 0, 1 -> {
               rpu = once(rpu);
               l.setRequestsPerUnit((int) number(MAX_UINT32));
             }
-            case "unit" -> {
+            default -> {
               unit = once(unit);
               EnumValueDescriptor v = RateLimitUnit.getDescriptor().findValueByName(string());
               if (v == null) {
@@ -183,7 +179,6 @@ final class RateLimitJson {
               }
               l.setUnit(RateLimitUnit.valueOf(v));
             }
-            default -> throw Outside.INSTANCE;
           }
         } while (next('}'));
       }
@@ -233,9 +228,32 @@ final class RateLimitJson {
       throw Outside.INSTANCE;
     }
 
-    /** A member's name and its colon. */
-    private String name() throws Outside {
-      String name = string();
+    /**
+     * A member's name and its colon: the index of the name in {@code names} (compared as bytes,
+     * no string made); outside if it is none of them.
+     */
+    private int name(byte[][] names) throws Outside {
+      if (at >= b.length || b[at] != '"') {
+        throw Outside.INSTANCE;
+      }
+      int start = ++at;
+      while (at < b.length && b[at] != '"') {
+        at++;
+      }
+      if (at >= b.length) {
+        throw Outside.INSTANCE;
+      }
+      int end = at++;
+      int name = -1;
+      for (int i = 0; i < names.length; i++) {
+        if (Arrays.equals(b, start, end, names[i], 0, names[i].length)) {
+          name = i;
+          break;
+        }
+      }
+      if (name < 0) {
+        throw Outside.INSTANCE; // unknown, escaped or not ASCII: the general path
+      }
       space();
       if (at >= b.length || b[at] != ':') {
         throw Outside.INSTANCE;
@@ -243,6 +261,14 @@ final class RateLimitJson {
       at++;
       space();
       return name;
+    }
+
+    private static byte[][] ascii(String... names) {
+      byte[][] out = new byte[names.length][];
+      for (int i = 0; i < names.length; i++) {
+        out[i] = names[i].getBytes(StandardCharsets.US_ASCII);
+      }
+      return out;
     }
 
     /** A string of printable ASCII without escapes. */
@@ -298,36 +324,36 @@ final class RateLimitJson {
   // ---- printing
 
   /**
-   * The response as {@code JsonFormat.printer().omittingInsignificantWhitespace()} prints it, or
-   * null if it is outside the subset this printer writes.
+   * The response as {@code JsonFormat.printer().omittingInsignificantWhitespace()} prints it, in
+   * UTF-8 (all ASCII), or null if it is outside the subset this printer writes.
    */
-  static String printResponse(RateLimitResponse r) {
+  static byte[] printResponse(RateLimitResponse r) {
     if (r.getRequestHeadersToAddCount() != 0 || !r.getRawBody().isEmpty() || r.hasDynamicMetadata()
         || r.hasQuota() || r.getOverallCodeValue() < 0 || r.getOverallCode() == RateLimitResponse.Code.UNRECOGNIZED
         || !r.getUnknownFields().asMap().isEmpty()) {
       return null;
     }
-    StringBuilder out = new StringBuilder(64 + 160 * r.getStatusesCount());
+    Out out = new Out(64 + 160 * r.getStatusesCount() + 64 * r.getResponseHeadersToAddCount());
     char sep = '{';
     if (r.getOverallCodeValue() != 0) {
-      out.append(sep).append("\"overallCode\":\"").append(r.getOverallCode().name()).append('"');
+      out.add(sep).add("\"overallCode\":\"").add(r.getOverallCode().name()).add('"');
       sep = ',';
     }
     if (r.getStatusesCount() > 0) {
-      out.append(sep).append("\"statuses\":[");
+      out.add(sep).add("\"statuses\":[");
       sep = ',';
       for (int i = 0; i < r.getStatusesCount(); i++) {
         if (i > 0) {
-          out.append(',');
+          out.add(',');
         }
         if (!status(out, r.getStatuses(i))) {
           return null;
         }
       }
-      out.append(']');
+      out.add(']');
     }
     if (r.getResponseHeadersToAddCount() > 0) {
-      out.append(sep).append("\"responseHeadersToAdd\":[");
+      out.add(sep).add("\"responseHeadersToAdd\":[");
       sep = ',';
       for (int i = 0; i < r.getResponseHeadersToAddCount(); i++) {
         HeaderValue h = r.getResponseHeadersToAdd(i);
@@ -335,38 +361,38 @@ final class RateLimitJson {
           return null;
         }
         if (i > 0) {
-          out.append(',');
+          out.add(',');
         }
         char inner = '{';
         if (!h.getKey().isEmpty()) {
           if (!plain(h.getKey())) {
             return null;
           }
-          out.append(inner).append("\"key\":\"").append(h.getKey()).append('"');
+          out.add(inner).add("\"key\":\"").add(h.getKey()).add('"');
           inner = ',';
         }
         if (!h.getValue().isEmpty()) {
           if (!plain(h.getValue())) {
             return null;
           }
-          out.append(inner).append("\"value\":\"").append(h.getValue()).append('"');
+          out.add(inner).add("\"value\":\"").add(h.getValue()).add('"');
           inner = ',';
         }
-        out.append(inner == '{' ? "{}" : "}");
+        out.close(inner);
       }
-      out.append(']');
+      out.add(']');
     }
-    out.append(sep == '{' ? "{}" : "}");
-    return out.toString();
+    out.close(sep);
+    return out.bytes();
   }
 
-  private static boolean status(StringBuilder out, DescriptorStatus s) {
+  private static boolean status(Out out, DescriptorStatus s) {
     if (s.hasQuota() || s.getCode() == RateLimitResponse.Code.UNRECOGNIZED || !s.getUnknownFields().asMap().isEmpty()) {
       return false;
     }
     char sep = '{';
     if (s.getCodeValue() != 0) {
-      out.append(sep).append("\"code\":\"").append(s.getCode().name()).append('"');
+      out.add(sep).add("\"code\":\"").add(s.getCode().name()).add('"');
       sep = ',';
     }
     if (s.hasCurrentLimit()) {
@@ -375,25 +401,25 @@ final class RateLimitJson {
           || !l.getUnknownFields().asMap().isEmpty()) {
         return false;
       }
-      out.append(sep).append("\"currentLimit\":");
+      out.add(sep).add("\"currentLimit\":");
       sep = ',';
       char inner = '{';
       if (l.getRequestsPerUnit() != 0) {
-        out.append(inner).append("\"requestsPerUnit\":").append(Integer.toUnsignedString(l.getRequestsPerUnit()));
+        out.add(inner).add("\"requestsPerUnit\":").add(Integer.toUnsignedLong(l.getRequestsPerUnit()));
         inner = ',';
       }
       if (l.getUnitValue() != 0) {
-        out.append(inner).append("\"unit\":\"").append(l.getUnit().name()).append('"');
+        out.add(inner).add("\"unit\":\"").add(l.getUnit().name()).add('"');
         inner = ',';
       }
       if (!l.getName().isEmpty()) {
-        out.append(inner).append("\"name\":\"").append(l.getName()).append('"');
+        out.add(inner).add("\"name\":\"").add(l.getName()).add('"');
         inner = ',';
       }
-      out.append(inner == '{' ? "{}" : "}");
+      out.close(inner);
     }
     if (s.getLimitRemaining() != 0) {
-      out.append(sep).append("\"limitRemaining\":").append(Integer.toUnsignedString(s.getLimitRemaining()));
+      out.add(sep).add("\"limitRemaining\":").add(Integer.toUnsignedLong(s.getLimitRemaining()));
       sep = ',';
     }
     if (s.hasDurationUntilReset()) {
@@ -402,11 +428,70 @@ final class RateLimitJson {
           || !d.getUnknownFields().asMap().isEmpty()) {
         return false;
       }
-      out.append(sep).append("\"durationUntilReset\":\"").append(d.getSeconds()).append("s\"");
+      out.add(sep).add("\"durationUntilReset\":\"").add(d.getSeconds()).add("s\"");
       sep = ',';
     }
-    out.append(sep == '{' ? "{}" : "}");
+    out.close(sep);
     return true;
+  }
+
+  /** A growing buffer of ASCII bytes: what is printed is all ASCII ({@link #plain} sees to it). */
+  private static final class Out {
+    private byte[] b;
+    private int n;
+
+    Out(int capacity) {
+      b = new byte[capacity];
+    }
+
+    Out add(char c) {
+      room(1);
+      b[n++] = (byte) c;
+      return this;
+    }
+
+    Out add(String s) {
+      int len = s.length();
+      room(len);
+      for (int i = 0; i < len; i++) {
+        b[n++] = (byte) s.charAt(i);
+      }
+      return this;
+    }
+
+    /** A non-negative number in decimal. */
+    Out add(long v) {
+      int digits = 1;
+      for (long x = v; x >= 10; x /= 10) {
+        digits++;
+      }
+      room(digits);
+      for (int i = n + digits - 1; i >= n; i--) {
+        b[i] = (byte) ('0' + v % 10);
+        v /= 10;
+      }
+      n += digits;
+      return this;
+    }
+
+    /** Ends an object whose last separator was {@code sep}: {@code '{'} if it is empty. */
+    void close(char sep) {
+      if (sep == '{') {
+        add("{}");
+      } else {
+        add('}');
+      }
+    }
+
+    private void room(int more) {
+      if (n + more > b.length) {
+        b = Arrays.copyOf(b, Math.max(b.length * 2, n + more));
+      }
+    }
+
+    byte[] bytes() {
+      return n == b.length ? b : Arrays.copyOf(b, n);
+    }
   }
 
   /** Whether JSON and {@code JsonFormat} (Gson, HTML-safe) write {@code s} as it is. */

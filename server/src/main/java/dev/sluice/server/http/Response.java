@@ -27,7 +27,7 @@ public final class Response {
     if (status < 100 || status > 599) {
       throw new IllegalArgumentException("status (" + status + ") must be in [100, 599]");
     }
-    if (contentType != null) {
+    if (contentType != null && contentType != JSON && contentType != TEXT) { // the constants are valid
       checkValue("contentType", contentType);
     }
     this.status = status;
@@ -44,6 +44,11 @@ public final class Response {
   /** An {@value #JSON} response; {@code json} is sent as given, encoded as UTF-8. */
   public static Response json(int status, String json) {
     return of(status, JSON, json);
+  }
+
+  /** An {@value #JSON} response of {@code body}, which the caller gives away: not copied. */
+  static Response jsonBytes(int status, byte[] body) {
+    return new Response(status, JSON, Map.of(), body);
   }
 
   /** A response with {@code contentType} and {@code body} encoded as UTF-8. */

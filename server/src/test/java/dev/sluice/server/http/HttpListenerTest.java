@@ -464,6 +464,19 @@ class HttpListenerTest {
   }
 
   @Test
+  void unsupportedExpectationIs417AndTheConnectionServesTheNextRequest() throws Exception {
+    HttpListener l = small();
+    try (RawHttp c = new RawHttp(l.address())) {
+      // a client that asked for an expectation waits for the answer before sending the body
+      Raw failed = c.send("POST /echo HTTP/1.1\r\nHost: t\r\nExpect: something-else\r\n"
+          + "Content-Length: 3\r\n\r\n").read();
+      assertThat(failed.status()).isEqualTo(417);
+      Raw next = c.send(request("GET", "/fast", "", "")).read();
+      assertThat(next.status()).as(next.statusLine() + " " + next.body()).isEqualTo(200);
+    }
+  }
+
+  @Test
   void oversizedBodyFromARealClientGets413() throws Exception {
     HttpListener l = start(); // 1 MiB default
     HttpResponse<String> r = http11().send(HttpRequest.newBuilder(uri(l, "/echo"))
