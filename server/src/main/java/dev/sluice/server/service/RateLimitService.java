@@ -29,8 +29,10 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Supplier;
 import java.util.function.ToIntBiFunction;
 
@@ -124,6 +126,7 @@ public final class RateLimitService implements Decider {
   }
 
   private static final int MAX_CACHED_POLICIES = 10_000;
+  private static final int RECENT_WINDOWS = 64;
   private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
   private final Supplier<RateLimitConfig> config;
@@ -136,6 +139,8 @@ public final class RateLimitService implements Decider {
   private final OverLimitCache localCache;
   private final Statuses statuses;
   private final ConcurrentHashMap<Long, EnvoyWindow> windows = new ConcurrentHashMap<>();
+  /** The windows last used, by a hash of their id: a request's lookup without a boxed key. */
+  private final AtomicReferenceArray<EnvoyWindow> recentWindows = new AtomicReferenceArray<>(RECENT_WINDOWS);
   private final ConcurrentHashMap<List<Object>, Partition> partitions = new ConcurrentHashMap<>();
 
   /**
@@ -300,10 +305,11 @@ public final class RateLimitService implements Decider {
     List<Item> items = plan.items;
     Charges charges = plan.charges;
     boolean admitted = enforcedAdmitted;
-    List<Slot> charged = new ArrayList<>(plan.enforcing);
+    List<Slot> charged = plan.enforcing; // copied before anything is added to it
     for (Item it : items) {
       if (it.mode == Item.Mode.QUOTA && !it.links.isEmpty()) {
         apply(charges, it, admitted);
+        charged = charged == plan.enforcing ? new ArrayList<>(charged) : charged;
         charged.addAll(it.slots());
       }
     }
@@ -314,6 +320,7 @@ public final class RateLimitService implements Decider {
     for (Item it : items) {
       if (it.mode == Item.Mode.SHADOW && !it.links.isEmpty()) {
         apply(charges, it, admitted);
+        charged = charged == plan.enforcing ? new ArrayList<>(charged) : charged;
         charged.addAll(it.slots());
       }
     }
@@ -438,13 +445,22 @@ public final class RateLimitService implements Decider {
     return unit == Unit.SECOND && perSecondStore != null ? perSecondStore : store;
   }
 
-  /** An envoy rule's window: its policy, the store of its unit and the policy's partition there. */
-  private record EnvoyWindow(FixedWindow policy, Store store, Partition partition) {}
+  /**
+   * An envoy rule's window: its policy, the store of its unit and the policy's partition there;
+   * {@code id} is its requests per unit times 8 plus its unit's ordinal.
+   */
+  private record EnvoyWindow(long id, FixedWindow policy, Store store, Partition partition) {}
 
   private EnvoyWindow window(Unit unit, long requestsPerUnit) {
     long id = requestsPerUnit * 8 + unit.ordinal();
-    EnvoyWindow w = windows.get(id);
+    int at = (int) (id ^ id >>> 29) & (RECENT_WINDOWS - 1);
+    EnvoyWindow w = recentWindows.get(at);
+    if (w != null && w.id == id) { // the common case: no boxed key, no map
+      return w;
+    }
+    w = windows.get(id);
     if (w != null) {
+      recentWindows.set(at, w);
       return w;
     }
     // one policy name per unit: a rule's counter is its descriptor's in that unit, whatever its
@@ -453,10 +469,11 @@ public final class RateLimitService implements Decider {
     FixedWindow p = FixedWindow.of("envoy-" + unit.name().toLowerCase(Locale.ROOT), requestsPerUnit,
         Window.of(Duration.ofSeconds(unit.seconds())));
     Store s = storeOf(unit);
-    w = new EnvoyWindow(p, s, partition(s, p));
+    w = new EnvoyWindow(id, p, s, partition(s, p));
     if (windows.size() < MAX_CACHED_POLICIES) {
-      windows.putIfAbsent(id, w);
+      w = Objects.requireNonNullElse(windows.putIfAbsent(id, w), w);
     }
+    recentWindows.set(at, w);
     return w;
   }
 

@@ -60,7 +60,9 @@ final class Requests {
         throw RequestException.invalid(at(i) + ".entries has " + d.getEntriesCount() + " entries; at most "
             + maxEntries + " are accepted");
       }
-      List<Map.Entry<String, String>> entries = new ArrayList<>(d.getEntriesCount());
+      int n = d.getEntriesCount();
+      List<Map.Entry<String, String>> entries = n == 1 ? null : new ArrayList<>(n);
+      Map.Entry<String, String> only = null;
       for (int j = 0; j < d.getEntriesCount(); j++) {
         RateLimitDescriptor.Entry e = d.getEntries(j);
         if (e.getKey().isEmpty()) {
@@ -74,7 +76,11 @@ final class Requests {
         if (problem != null) {
           throw RequestException.invalid(at(i) + ".entries[" + j + "].value" + problem);
         }
-        entries.add(Map.entry(e.getKey(), e.getValue()));
+        if (entries == null) {
+          only = Map.entry(e.getKey(), e.getValue());
+        } else {
+          entries.add(Map.entry(e.getKey(), e.getValue()));
+        }
       }
       long hits = requestHits;
       if (d.hasHitsAddend()) {
@@ -95,9 +101,9 @@ final class Requests {
         unit = Unit.valueOf(u.name());
         rpu = Integer.toUnsignedLong(d.getLimit().getRequestsPerUnit());
       }
-      out.add(new Descriptor(Collections.unmodifiableList(entries), hits, rpu, unit));
+      out.add(new Descriptor(entries == null ? List.of(only) : Collections.unmodifiableList(entries), hits, rpu, unit));
     }
-    return new Checked(domain, Collections.unmodifiableList(out));
+    return new Checked(domain, out.size() == 1 ? List.of(out.get(0)) : Collections.unmodifiableList(out));
   }
 
   /** The path of descriptor {@code i}, for messages. */

@@ -80,11 +80,13 @@ final class Statuses {
     RateLimitResponse.Builder response = RateLimitResponse.newBuilder();
     DescriptorStatus headerStatus = null;
     long headerRemaining = MAX_UINT32;
-    boolean[] passed = new boolean[items.size()];
+    boolean[] passed = options.dynamicMetadata() ? new boolean[items.size()] : null;
     for (Item it : items) {
       DescriptorStatus s = status(it, nowWall);
       response.addStatuses(s);
-      passed[it.index] = it.mode != Item.Mode.UNLIMITED && s.getCode() != Code.OVER_LIMIT;
+      if (passed != null) {
+        passed[it.index] = it.mode != Item.Mode.UNLIMITED && s.getCode() != Code.OVER_LIMIT;
+      }
       if (!s.hasCurrentLimit()) {
         continue;
       }
