@@ -34,8 +34,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * The HTTP {@code POST /json} row of bench/server.sh without sockets and without wrk: one
  * keep-alive connection's pipeline on a Netty {@link EmbeddedChannel}, fed the raw bytes of
  * {@link ServerReport}'s requests (one descriptor, a value drawn from 100,000), the response bytes
- * read back. {@code json} is the server's pipeline ({@link HttpListener#pipeline}: idle timeout,
- * codec, body limit, routing, {@code /json} on the in-memory store); {@code bare} is the
+ * read back. {@code json} is the server's pipeline ({@link HttpListener#pipeline}: request
+ * decoder, body limit, routing with the idle timer, {@code /json} on the in-memory store, answers
+ * written as bytes); {@code bare} is the
  * reference's ({@link BareHttpServer#pipeline}: codec, aggregator, the same answer's bytes). The
  * difference is what the server does per request beyond the transport, measured on one thread
  * with nothing else running: the figure the wrk rows' "server CPU µs/call" approximate.
