@@ -6,6 +6,8 @@
 #   http-bare, http      POST /json with wrk -c64 vs a bare Netty 4.2 endpoint answering the same
 #                        bytes (target >= 0.8x requests/s, p99 <= 5 ms); needs wrk on the PATH
 #                        (Debian: apt-get install wrk), else these rows are skipped
+#   http-bare-paced, http-paced   the same, each wrk connection waiting --paced-delay ms (2) after
+#                        each answer: the latency below saturation (target p99 <= 5 ms)
 #   store-redis, grpc-redis   BACKEND_TYPE=redis through gRPC vs the Redis store alone, against a
 #                        redis-server the run starts on a free loopback port and stops by its PID
 #   memory               the server JVM's RSS after start and after 1,000,000 distinct keys

@@ -42,6 +42,9 @@ import java.util.regex.Pattern;
  *   <li>{@code http}: {@code POST /json} with {@code wrk}, against {@code http-bare}, a bare Netty
  *       4.2 endpoint answering the same bytes; target: at least 0.8× its requests/s and p99 at
  *       most 5 ms.
+ *   <li>{@code http-paced}: the same with each wrk connection waiting {@code --paced-delay} ms
+ *       (2) after each answer, about a third of the saturated rate here, against {@code
+ *       http-bare-paced}: the latency below saturation; target: p99 at most 5 ms.
  *   <li>{@code grpc-redis}: {@code ShouldRateLimit} with {@code BACKEND_TYPE=redis}, against
  *       {@code store-redis}, the store alone as the server opens it (RedisReport's Sluice row,
  *       coalescing, default deadline) with as many blocking callers as calls in flight; a
@@ -105,6 +108,7 @@ public final class ServerReport {
     int clientThreads = 1;
     boolean blocking;
     int wrkThreads = 2;
+    int pacedDelay = 2;
     int memoryKeys = 1_000_000;
     int clientWarmup = 20;
     List<String> serverJvm = List.of("-Xms1g", "-Xmx1g", "-XX:+UseG1GC");
@@ -117,8 +121,8 @@ public final class ServerReport {
           .integer("--warmup", "S", "warmup seconds per row (5)", n -> c.warmup = n)
           .integer("--time", "S", "measured seconds per row (10)", n -> c.time = n)
           .integer("--rounds", "N", "every row N times, interleaved; the median shown (1)", n -> c.rounds = n)
-          .value("--rows", "REGEX", "the rows to run: grpc-empty, grpc, http-bare, http, store-redis,"
-              + " grpc-redis, memory (all)", v -> c.rows = Pattern.compile(v))
+          .value("--rows", "REGEX", "the rows to run: grpc-empty, grpc, http-bare, http, http-bare-paced,"
+              + " http-paced, store-redis, grpc-redis, memory (all)", v -> c.rows = Pattern.compile(v))
           .integer("--quiet-wait", "S", "first wait up to S seconds for other load to stop (0)", n -> c.quietWait = n)
           .integer("--keys", "N", "descriptor values, one drawn uniformly per call (100,000)", n -> c.keys = n)
           .integer("--in-flight", "N", "calls outstanding at once / wrk connections / store callers (64)",
@@ -133,6 +137,8 @@ public final class ServerReport {
                 c.blocking = v.equals("blocking");
               })
           .integer("--wrk-threads", "N", "wrk's threads (2)", n -> c.wrkThreads = n)
+          .integer("--paced-delay", "MS", "the paced HTTP rows: each connection's wait after an answer (2)",
+              n -> c.pacedDelay = n)
           .integer("--memory-keys", "N", "distinct keys of the memory row (1,000,000)", n -> c.memoryKeys = n)
           .integer("--client-warmup", "S", "the gRPC load generator's own warmup, once, before the first"
               + " row (20)", n -> c.clientWarmup = n)
@@ -175,6 +181,8 @@ public final class ServerReport {
       new Row("grpc", "gRPC `ShouldRateLimit`, memory store", "calls/s", "grpc-empty", 0.8, 0),
       new Row("http-bare", "HTTP: bare Netty 4.2 endpoint, same bytes (reference)", "requests/s", null, 0, 0),
       new Row("http", "HTTP `POST /json`, memory store", "requests/s", "http-bare", 0.8, 5000),
+      new Row("http-bare-paced", "HTTP: bare endpoint, paced (reference)", "requests/s", null, 0, 0),
+      new Row("http-paced", "HTTP `POST /json`, memory store, paced", "requests/s", "http-bare-paced", 0, 5000),
       new Row("store-redis", "Redis store alone, RedisReport's Sluice row (reference)", "decisions/s", null, 0, 0),
       new Row("grpc-redis", "gRPC `ShouldRateLimit`, `BACKEND_TYPE=redis`", "calls/s", "store-redis", 0, 0),
       new Row("memory", "Server RSS", "", null, 0, 0));
@@ -319,7 +327,7 @@ public final class ServerReport {
             run.redis.binary(), run.redis.pid(), run.redis.port());
       }
       boolean grpcRows = rows.stream().anyMatch(r -> r.id().contains("grpc") || r.id().equals("memory"));
-      if (grpcRows || rows.stream().anyMatch(r -> r.id().equals("http-bare"))) {
+      if (grpcRows || rows.stream().anyMatch(r -> r.id().startsWith("http-bare"))) {
         prepare(run, grpcRows);
       }
       List<Rounds.Cell<Result>> cells = new ArrayList<>();
@@ -406,8 +414,11 @@ public final class ServerReport {
         run.redisStats.flushAll();
         yield grpc(row, run, "sluice", run.redisEnv());
       }
-      case "http-bare" -> http(row, run, "http-bare", Base64.getEncoder().encodeToString(run.jsonAnswer));
-      case "http" -> http(row, run, "sluice");
+      case "http-bare" -> http(row, run, 0, "http-bare", Base64.getEncoder().encodeToString(run.jsonAnswer));
+      case "http" -> http(row, run, 0, "sluice");
+      case "http-bare-paced" -> http(row, run, run.c.pacedDelay, "http-bare",
+          Base64.getEncoder().encodeToString(run.jsonAnswer));
+      case "http-paced" -> http(row, run, run.c.pacedDelay, "sluice");
       case "store-redis" -> storeRedis(row, run);
       case "memory" -> memory(row, run);
       default -> throw new AssertionError(row.id());
@@ -443,9 +454,10 @@ public final class ServerReport {
     return r;
   }
 
-  private static Result http(Row row, Run run, String kind, String... args) throws Exception {
+  /** An HTTP row: wrk on {@code /json}; {@code delayMillis} > 0 paces each connection. */
+  private static Result http(Row row, Run run, int delayMillis, String kind, String... args) throws Exception {
     Config c = run.c;
-    Path script = Wrk.script(run.dir, c.keys);
+    Path script = Wrk.script(run.dir, c.keys, delayMillis);
     try (ChildJvm child = run.child(kind, Map.of(), args)) {
       String url = "http://127.0.0.1:" + child.httpPort() + "/json";
       HttpResponse<String> first = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
@@ -547,7 +559,8 @@ public final class ServerReport {
     }
     if (run.wrkVersion != null && rows.stream().anyMatch(r -> r.id().startsWith("http"))) {
       b.append("- HTTP load: ").append(run.wrkVersion).append(", `").append(Wrk.describe(c.wrkThreads, c.inFlight))
-          .append("` (a Lua script picks the body); the server's HTTP listener: Netty ")
+          .append("` (a Lua script picks the body; in the paced rows each connection also waits ")
+          .append(c.pacedDelay).append(" ms after each answer, wrk's `delay()`); the server's HTTP listener: Netty ")
           .append(nettyVersion()).append('\n');
     }
     if (redisVersion != null) {

@@ -45,8 +45,16 @@ public final class Wrk {
 
   /** Writes the Lua script of {@code POST /json} with a random one of {@code keys} bodies. */
   static Path script(Path dir, int keys) throws IOException {
+    return script(dir, keys, 0);
+  }
+
+  /**
+   * The same script, where each connection waits {@code delayMillis} after an answer before its
+   * next request (wrk's {@code delay()}; 0: no wait, the connection is always busy).
+   */
+  static Path script(Path dir, int keys, int delayMillis) throws IOException {
     Files.createDirectories(dir);
-    Path p = dir.resolve("post-json-" + keys + ".lua");
+    Path p = dir.resolve("post-json-" + keys + (delayMillis > 0 ? "-delay-" + delayMillis + "ms" : "") + ".lua");
     String lua = """
         -- POST /json, one descriptor (domain bench, key k, value v<i>), i uniform in [0, KEYS)
         local keys = KEYS
@@ -66,7 +74,8 @@ public final class Wrk {
         function request()
           return requests[math.random(0, keys - 1)]
         end
-        """.replace("KEYS", Integer.toString(keys));
+        """.replace("KEYS", Integer.toString(keys))
+        + (delayMillis > 0 ? "function delay()\n  return " + delayMillis + "\nend\n" : "");
     Files.writeString(p, lua);
     return p;
   }
