@@ -305,11 +305,11 @@ public final class RateLimitService implements Decider {
     List<Item> items = plan.items;
     Charges charges = plan.charges;
     boolean admitted = enforcedAdmitted;
-    List<Slot> charged = plan.enforcing; // copied before anything is added to it
+    // the plan's own list, added to: nothing reads it as the enforcing slots after this point
+    List<Slot> charged = plan.enforcing;
     for (Item it : items) {
       if (it.mode == Item.Mode.QUOTA && !it.links.isEmpty()) {
         apply(charges, it, admitted);
-        charged = charged == plan.enforcing ? new ArrayList<>(charged) : charged;
         charged.addAll(it.slots());
       }
     }
@@ -320,7 +320,6 @@ public final class RateLimitService implements Decider {
     for (Item it : items) {
       if (it.mode == Item.Mode.SHADOW && !it.links.isEmpty()) {
         apply(charges, it, admitted);
-        charged = charged == plan.enforcing ? new ArrayList<>(charged) : charged;
         charged.addAll(it.slots());
       }
     }

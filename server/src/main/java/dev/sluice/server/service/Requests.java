@@ -5,8 +5,6 @@ import dev.sluice.server.RequestException;
 import dev.sluice.server.config.Unit;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -50,7 +48,7 @@ final class Requests {
     if (requestHits == 0) {
       requestHits = 1;
     }
-    List<Descriptor> out = new ArrayList<>(r.getDescriptorsCount());
+    Descriptor[] out = new Descriptor[r.getDescriptorsCount()];
     for (int i = 0; i < r.getDescriptorsCount(); i++) {
       RateLimitDescriptor d = r.getDescriptors(i);
       if (d.getEntriesCount() == 0) {
@@ -60,9 +58,8 @@ final class Requests {
         throw RequestException.invalid(at(i) + ".entries has " + d.getEntriesCount() + " entries; at most "
             + maxEntries + " are accepted");
       }
-      int n = d.getEntriesCount();
-      List<Map.Entry<String, String>> entries = n == 1 ? null : new ArrayList<>(n);
-      Map.Entry<String, String> only = null;
+      @SuppressWarnings("unchecked")
+      Map.Entry<String, String>[] entries = new Map.Entry[d.getEntriesCount()];
       for (int j = 0; j < d.getEntriesCount(); j++) {
         RateLimitDescriptor.Entry e = d.getEntries(j);
         if (e.getKey().isEmpty()) {
@@ -76,11 +73,7 @@ final class Requests {
         if (problem != null) {
           throw RequestException.invalid(at(i) + ".entries[" + j + "].value" + problem);
         }
-        if (entries == null) {
-          only = Map.entry(e.getKey(), e.getValue());
-        } else {
-          entries.add(Map.entry(e.getKey(), e.getValue()));
-        }
+        entries[j] = Map.entry(e.getKey(), e.getValue());
       }
       long hits = requestHits;
       if (d.hasHitsAddend()) {
@@ -101,9 +94,9 @@ final class Requests {
         unit = Unit.valueOf(u.name());
         rpu = Integer.toUnsignedLong(d.getLimit().getRequestsPerUnit());
       }
-      out.add(new Descriptor(entries == null ? List.of(only) : Collections.unmodifiableList(entries), hits, rpu, unit));
+      out[i] = new Descriptor(List.of(entries), hits, rpu, unit);
     }
-    return new Checked(domain, out.size() == 1 ? List.of(out.get(0)) : Collections.unmodifiableList(out));
+    return new Checked(domain, List.of(out));
   }
 
   /** The path of descriptor {@code i}, for messages. */
