@@ -150,6 +150,50 @@ class InMemoryStoreTest {
     assertThat(admitted.get()).isEqualTo(10 * 100);
   }
 
+  /**
+   * The same race on array states, which a decision rewrites in place: a sweep that found a key
+   * idle (its window over) must not evict it after a decider has reused the array for the next
+   * window, or the key starts that window again from zero. Each round ends every key's window
+   * and races three deciders against the sweeper; a round admits exactly the limit per key.
+   */
+  @Test
+  void evictionRacingInPlaceUpdatesNeverForgetsUsage() throws Exception {
+    InMemoryStore store = store(1_000_000);
+    Partition p = store.partition(FixedWindow.of("w", 50, Window.of(Duration.ofSeconds(1))));
+    AtomicBoolean stop = new AtomicBoolean();
+    Thread sweeper = new Thread(() -> {
+      while (!stop.get()) {
+        store.sweep();
+      }
+    });
+    sweeper.start();
+    try {
+      for (int round = 0; round < 1000; round++) {
+        clock.advance(Duration.ofSeconds(1));
+        AtomicLong admitted = new AtomicLong();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 3; t++) {
+          Thread th = new Thread(() -> {
+            for (int i = 0; i < 400; i++) {
+              if (p.apply("k" + (i % 5), Command.acquire(1)).allowed()) {
+                admitted.incrementAndGet();
+              }
+            }
+          });
+          threads.add(th);
+          th.start();
+        }
+        for (Thread th : threads) {
+          th.join();
+        }
+        assertThat(admitted.get()).as("admitted in round %d", round).isEqualTo(5 * 50);
+      }
+    } finally {
+      stop.set(true);
+      sweeper.join();
+    }
+  }
+
   /** Regression: a calendar key evicted after its window ended found it open again when the wall clock stepped back. */
   @Test
   void anEvictedKeyDoesNotFindItsWindowOpenAgainWhenTheClockStepsBack() {
