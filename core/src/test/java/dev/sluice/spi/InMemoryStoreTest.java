@@ -129,25 +129,31 @@ class InMemoryStoreTest {
       }
     });
     sweeper.start();
+    long admitted = acquireFromThreads(p, 4, 20_000, 10);
+    stop.set(true);
+    sweeper.join();
+    assertThat(admitted).isEqualTo(10 * 100);
+  }
+
+  /** Runs {@code threads} threads, each acquiring 1 {@code calls} times over {@code keys} keys; returns how many were admitted. */
+  private static long acquireFromThreads(Partition p, int threads, int calls, int keys) throws InterruptedException {
     AtomicLong admitted = new AtomicLong();
-    List<Thread> threads = new ArrayList<>();
-    for (int t = 0; t < 4; t++) {
+    List<Thread> started = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
       Thread th = new Thread(() -> {
-        for (int i = 0; i < 20_000; i++) {
-          if (p.apply("k" + (i % 10), Command.acquire(1)).allowed()) {
+        for (int i = 0; i < calls; i++) {
+          if (p.apply("k" + (i % keys), Command.acquire(1)).allowed()) {
             admitted.incrementAndGet();
           }
         }
       });
-      threads.add(th);
+      started.add(th);
       th.start();
     }
-    for (Thread th : threads) {
+    for (Thread th : started) {
       th.join();
     }
-    stop.set(true);
-    sweeper.join();
-    assertThat(admitted.get()).isEqualTo(10 * 100);
+    return admitted.get();
   }
 
   /**
@@ -170,23 +176,7 @@ class InMemoryStoreTest {
     try {
       for (int round = 0; round < 1000; round++) {
         clock.advance(Duration.ofSeconds(1));
-        AtomicLong admitted = new AtomicLong();
-        List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < 3; t++) {
-          Thread th = new Thread(() -> {
-            for (int i = 0; i < 400; i++) {
-              if (p.apply("k" + (i % 5), Command.acquire(1)).allowed()) {
-                admitted.incrementAndGet();
-              }
-            }
-          });
-          threads.add(th);
-          th.start();
-        }
-        for (Thread th : threads) {
-          th.join();
-        }
-        assertThat(admitted.get()).as("admitted in round %d", round).isEqualTo(5 * 50);
+        assertThat(acquireFromThreads(p, 3, 400, 5)).as("admitted in round %d", round).isEqualTo(5 * 50);
       }
     } finally {
       stop.set(true);
