@@ -15,7 +15,7 @@
 # loopback ports; the gRPC load generator in this JVM. Prints one Markdown table with the exact
 # command, also written to bench/target/server-report.md. Arguments go to ServerReport, e.g.
 #   bench/server.sh                           # default: 5 s warmup + 10 s per row, about 4 minutes
-#   bench/server.sh --rounds 3 --warmup 15 --quiet-wait 120   # the documented run: three interleaved rounds
+#   bench/server.sh --rounds 3 --warmup 40 --quiet-wait 120   # the documented run: three interleaved rounds, after G1 has promoted the keys
 #   bench/server.sh --warmup 1 --time 3       # a quick check
 #   bench/server.sh --rows 'grpc.*'           # only some rows (ids above)
 #   bench/server.sh --server-jvm '-Xms512m -Xmx512m -XX:+UseG1GC'
